@@ -1,0 +1,332 @@
+//! HTTP API wire types, shared by the server and the client. Field names are the API's
+//! (the seed application's, so its web UI keeps working).
+
+use crate::domain::{ActivityType, Priority, Role, Status};
+use crate::timefmt::{Timestamp, serde_ts};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+mod query;
+pub use query::{LogQuery, SortField, SortKey, TicketQuery, UserQuery};
+
+/// `GET /` and `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}
+
+/// Every error that is not a field validation failure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub detail: String,
+}
+
+/// One invalid field, FastAPI-style.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldError {
+    pub loc: Vec<String>,
+    pub msg: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// `422` body: `{"detail":[{loc,msg,type}]}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ValidationErrorBody {
+    pub detail: Vec<FieldError>,
+}
+
+/// A user as shown beside tickets, comments and log entries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserSummary {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub role: Role,
+}
+
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub role: Role,
+    pub is_active: bool,
+    #[serde(with = "serde_ts")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
+impl User {
+    pub fn summary(&self) -> UserSummary {
+        UserSummary {
+            id: self.id,
+            username: self.username.clone(),
+            email: self.email.clone(),
+            role: self.role,
+        }
+    }
+}
+
+/// `POST /login` with a JSON body (the OAuth2 form is also accepted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// The reply to a successful login or signup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `bearer`.
+    pub token_type: String,
+    #[serde(with = "serde_ts")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: Timestamp,
+    pub user: User,
+}
+
+/// `POST /signup`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SignupRequest {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+/// `PUT /users/me/password`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// `POST /api/v1/admin/users/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NewUserRequest {
+    pub username: String,
+    pub email: String,
+    pub password: String,
+    pub role: Role,
+}
+
+/// `PUT /api/v1/admin/users/{id}`: every field optional; omitted fields stay.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UserUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_active: Option<bool>,
+    /// A new password for the user (an admin reset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+/// A ticket as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Ticket {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub status: Status,
+    pub priority: Priority,
+    #[serde(with = "serde_ts")]
+    #[schema(value_type = String, format = DateTime)]
+    pub creation_date: Timestamp,
+    #[serde(with = "serde_ts")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+    #[serde(with = "serde_ts::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub resolution_date: Option<Timestamp>,
+    pub requester_id: i64,
+    pub assigned_agent_id: Option<i64>,
+}
+
+/// A ticket in a list: the ticket plus who asked and who works it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TicketListItem {
+    #[serde(flatten)]
+    pub ticket: Ticket,
+    pub requester: UserSummary,
+    pub assigned_agent: Option<UserSummary>,
+}
+
+/// `GET /api/v1/tickets/{id}`: the ticket with its thread, oldest comment first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TicketDetail {
+    #[serde(flatten)]
+    pub ticket: Ticket,
+    pub requester: UserSummary,
+    pub assigned_agent: Option<UserSummary>,
+    pub comments: Vec<CommentWithUser>,
+}
+
+/// `POST /api/v1/tickets/`. Only staff may set `status` other than Open, `requester_id` other
+/// than themselves, or `assigned_agent_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NewTicketRequest {
+    pub title: String,
+    pub description: String,
+    /// Default `Medium`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    /// Default `Open`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_agent_id: Option<i64>,
+}
+
+/// Tells "absent" (outer `None`) from "null" (`Some(None)`) in a partial update.
+fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+fn double_option_ts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Timestamp>>, D::Error> {
+    serde_ts::option::deserialize(d).map(Some)
+}
+
+fn serialize_double_option_ts<S: serde::Serializer>(
+    v: &Option<Option<Timestamp>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    serde_ts::option::serialize(&v.flatten(), s)
+}
+
+/// `PUT`/`PATCH /api/v1/tickets/{id}`: a partial update. An omitted (or null) title,
+/// description, status or priority stays; `assigned_agent_id: null` unassigns;
+/// `resolution_date: null` means "not given".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TicketUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    #[serde(
+        default,
+        deserialize_with = "double_option_ts",
+        serialize_with = "serialize_double_option_ts",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub resolution_date: Option<Option<Timestamp>>,
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<i64>)]
+    pub assigned_agent_id: Option<Option<i64>>,
+}
+
+/// A comment as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Comment {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub commented_by_id: i64,
+    pub description: String,
+    #[serde(with = "serde_ts")]
+    #[schema(value_type = String, format = DateTime)]
+    pub creation_date: Timestamp,
+    #[serde(with = "serde_ts")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+/// A comment in a ticket's thread, with its author.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CommentWithUser {
+    #[serde(flatten)]
+    pub comment: Comment,
+    pub user: UserSummary,
+}
+
+/// `POST /api/v1/comments/`. The author is always the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NewCommentRequest {
+    pub ticket_id: i64,
+    pub description: String,
+}
+
+/// `PUT /api/v1/comments/{id}`. `ticket_id` may be echoed but never moves the comment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CommentUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket_id: Option<i64>,
+}
+
+/// An activity-log entry with its user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LogEntry {
+    pub id: i64,
+    pub user_id: i64,
+    pub activity_type: ActivityType,
+    pub details: String,
+    #[serde(with = "serde_ts")]
+    #[schema(value_type = String, format = DateTime)]
+    pub activity_date: Timestamp,
+    pub ticket_id: Option<i64>,
+    pub user: UserSummary,
+}
+
+/// A page of a list, in the seed's shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u64,
+    pub size: u64,
+    pub pages: u64,
+}
+
+impl<T> Page<T> {
+    pub fn new(items: Vec<T>, total: u64, page: u64, size: u64) -> Self {
+        let pages = if size == 0 { 0 } else { total.div_ceil(size) };
+        Self { items, total, page, size, pages }
+    }
+}
+
+/// Query parameters of `GET /api/v1/tickets/` as documented in OpenAPI; parsing is done by
+/// [`TicketQuery::from_pairs`] because `status` and `priority` repeat.
+#[derive(Debug, Clone, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TicketQueryDoc {
+    /// Repeatable.
+    pub status: Option<Vec<Status>>,
+    /// Repeatable.
+    pub priority: Option<Vec<Priority>>,
+    pub assigned_agent_id: Option<i64>,
+    pub requester_id: Option<i64>,
+    pub unassigned: Option<bool>,
+    /// Full-text search over title, description and comments.
+    pub q: Option<String>,
+    /// `creation_date`, `updated_at`, `priority`, `status`, `id`; `-` prefix for descending.
+    pub sort: Option<String>,
+    #[param(minimum = 1)]
+    pub page: Option<u64>,
+    #[param(minimum = 1, maximum = 100)]
+    pub size: Option<u64>,
+}

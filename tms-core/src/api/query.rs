@@ -1,0 +1,397 @@
+//! List query parameters: parsed from `(key, value)` pairs (so keys may repeat) into typed
+//! values, and written back to pairs by the client.
+
+use crate::domain::{ActivityType, Priority, Role, Status};
+use crate::validate::ValidationError;
+use std::str::FromStr;
+
+/// A column the ticket list can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortField {
+    CreationDate,
+    UpdatedAt,
+    Priority,
+    Status,
+    Id,
+}
+
+impl SortField {
+    pub const ALL: &'static [SortField] = &[
+        SortField::CreationDate,
+        SortField::UpdatedAt,
+        SortField::Priority,
+        SortField::Status,
+        SortField::Id,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortField::CreationDate => "creation_date",
+            SortField::UpdatedAt => "updated_at",
+            SortField::Priority => "priority",
+            SortField::Status => "status",
+            SortField::Id => "id",
+        }
+    }
+}
+
+/// A sort order: a field and a direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SortKey {
+    pub field: SortField,
+    pub descending: bool,
+}
+
+impl Default for SortKey {
+    /// Newest first.
+    fn default() -> Self {
+        Self { field: SortField::CreationDate, descending: true }
+    }
+}
+
+impl FromStr for SortKey {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (descending, name) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s.strip_prefix('+').unwrap_or(s)),
+        };
+        let field = SortField::ALL
+            .iter()
+            .copied()
+            .find(|f| f.as_str() == name)
+            .ok_or_else(|| {
+                ValidationError::new(
+                    "sort",
+                    "value_error.sort",
+                    "must be one of creation_date, updated_at, priority, status, id, optionally prefixed with '-'",
+                )
+            })?;
+        Ok(Self { field, descending })
+    }
+}
+
+impl std::fmt::Display for SortKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.descending {
+            f.write_str("-")?;
+        }
+        f.write_str(self.field.as_str())
+    }
+}
+
+pub const DEFAULT_PAGE_SIZE: u64 = 50;
+pub const MAX_PAGE_SIZE: u64 = 100;
+pub const MAX_QUERY_LEN: usize = 200;
+
+/// The filters, sort and page of a ticket list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketQuery {
+    pub status: Vec<Status>,
+    pub priority: Vec<Priority>,
+    pub assigned_agent_id: Option<i64>,
+    pub requester_id: Option<i64>,
+    pub unassigned: bool,
+    pub q: Option<String>,
+    pub sort: SortKey,
+    pub page: u64,
+    pub size: u64,
+}
+
+impl Default for TicketQuery {
+    fn default() -> Self {
+        Self {
+            status: Vec::new(),
+            priority: Vec::new(),
+            assigned_agent_id: None,
+            requester_id: None,
+            unassigned: false,
+            q: None,
+            sort: SortKey::default(),
+            page: 1,
+            size: DEFAULT_PAGE_SIZE,
+        }
+    }
+}
+
+fn parse_enum<T: FromStr>(field: &'static str, v: &str) -> Result<T, ValidationError>
+where
+    T::Err: std::fmt::Display,
+{
+    v.parse::<T>()
+        .map_err(|e| ValidationError::new(field, "type_error.enum", e.to_string()))
+}
+
+fn parse_id(field: &'static str, v: &str) -> Result<i64, ValidationError> {
+    match v.parse::<i64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(ValidationError::new(field, "type_error.integer", "must be a positive integer")),
+    }
+}
+
+fn parse_bool(field: &'static str, v: &str) -> Result<bool, ValidationError> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" | "" => Ok(false),
+        _ => Err(ValidationError::new(field, "type_error.bool", "must be true or false")),
+    }
+}
+
+fn parse_range(field: &'static str, v: &str, min: u64, max: u64) -> Result<u64, ValidationError> {
+    match v.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(ValidationError::new(
+            field,
+            "value_error.number",
+            format!("must be an integer from {min} to {max}"),
+        )),
+    }
+}
+
+fn parse_search(v: &str) -> Result<Option<String>, ValidationError> {
+    let t = v.trim();
+    if t.chars().count() > MAX_QUERY_LEN {
+        return Err(ValidationError::new(
+            "q",
+            "value_error.too_long",
+            format!("must be at most {MAX_QUERY_LEN} characters"),
+        ));
+    }
+    if t.chars().any(char::is_control) {
+        return Err(ValidationError::new("q", "value_error.control_character", "must be one line"));
+    }
+    Ok((!t.is_empty()).then(|| t.to_string()))
+}
+
+/// Runs `f` over every pair, collecting every error instead of stopping at the first.
+fn collect_errors<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    mut f: impl FnMut(&str, &str) -> Result<(), ValidationError>,
+) -> Result<(), Vec<ValidationError>> {
+    let errors: Vec<_> = pairs.into_iter().filter_map(|(k, v)| f(k, v).err()).collect();
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+/// The largest page number accepted; beyond it no list has rows, and it keeps offsets in range.
+pub const MAX_PAGE: u64 = 1_000_000_000;
+
+impl TicketQuery {
+    /// Parses query pairs; unknown keys are ignored, as web frameworks do.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, Vec<ValidationError>> {
+        let mut q = TicketQuery::default();
+        collect_errors(pairs, |k, v| {
+            match k {
+                "status" => q.status.push(parse_enum("status", v)?),
+                "priority" => q.priority.push(parse_enum("priority", v)?),
+                "assigned_agent_id" => q.assigned_agent_id = Some(parse_id("assigned_agent_id", v)?),
+                "requester_id" => q.requester_id = Some(parse_id("requester_id", v)?),
+                "unassigned" => q.unassigned = parse_bool("unassigned", v)?,
+                "q" => q.q = parse_search(v)?,
+                "sort" => q.sort = v.parse()?,
+                "page" => q.page = parse_range("page", v, 1, MAX_PAGE)?,
+                "size" => q.size = parse_range("size", v, 1, MAX_PAGE_SIZE)?,
+                _ => {}
+            }
+            Ok(())
+        })?;
+        q.status.sort_unstable();
+        q.status.dedup();
+        q.priority.sort_unstable();
+        q.priority.dedup();
+        Ok(q)
+    }
+
+    /// The query as pairs for a URL, omitting defaults.
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        out.extend(self.status.iter().map(|s| ("status", s.as_str().to_string())));
+        out.extend(self.priority.iter().map(|p| ("priority", p.as_str().to_string())));
+        if let Some(id) = self.assigned_agent_id {
+            out.push(("assigned_agent_id", id.to_string()));
+        }
+        if let Some(id) = self.requester_id {
+            out.push(("requester_id", id.to_string()));
+        }
+        if self.unassigned {
+            out.push(("unassigned", "true".to_string()));
+        }
+        if let Some(q) = &self.q {
+            out.push(("q", q.clone()));
+        }
+        if self.sort != SortKey::default() {
+            out.push(("sort", self.sort.to_string()));
+        }
+        if self.page != 1 {
+            out.push(("page", self.page.to_string()));
+        }
+        if self.size != DEFAULT_PAGE_SIZE {
+            out.push(("size", self.size.to_string()));
+        }
+        out
+    }
+}
+
+
+pub const DEFAULT_LOG_LIMIT: u64 = 100;
+pub const MAX_LOG_LIMIT: u64 = 1000;
+
+/// Filters and paging of the activity log (newest first; `before_id` pages back).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogQuery {
+    pub user_id: Option<i64>,
+    pub activity_type: Option<ActivityType>,
+    pub ticket_id: Option<i64>,
+    pub limit: u64,
+    pub before_id: Option<i64>,
+}
+
+impl Default for LogQuery {
+    fn default() -> Self {
+        Self {
+            user_id: None,
+            activity_type: None,
+            ticket_id: None,
+            limit: DEFAULT_LOG_LIMIT,
+            before_id: None,
+        }
+    }
+}
+
+impl LogQuery {
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, Vec<ValidationError>> {
+        let mut q = LogQuery::default();
+        collect_errors(pairs, |k, v| {
+            match k {
+                "user_id" => q.user_id = Some(parse_id("user_id", v)?),
+                "activity_type" => q.activity_type = Some(parse_enum("activity_type", v)?),
+                "ticket_id" => q.ticket_id = Some(parse_id("ticket_id", v)?),
+                "limit" => q.limit = parse_range("limit", v, 1, MAX_LOG_LIMIT)?,
+                "before_id" => q.before_id = Some(parse_id("before_id", v)?),
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(q)
+    }
+
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(v) = self.user_id {
+            out.push(("user_id", v.to_string()));
+        }
+        if let Some(v) = self.activity_type {
+            out.push(("activity_type", v.as_str().to_string()));
+        }
+        if let Some(v) = self.ticket_id {
+            out.push(("ticket_id", v.to_string()));
+        }
+        if self.limit != DEFAULT_LOG_LIMIT {
+            out.push(("limit", self.limit.to_string()));
+        }
+        if let Some(v) = self.before_id {
+            out.push(("before_id", v.to_string()));
+        }
+        out
+    }
+}
+
+/// Filters of the admin user list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserQuery {
+    /// Matches username or email, case-insensitively.
+    pub q: Option<String>,
+    pub role: Option<Role>,
+    pub include_inactive: bool,
+}
+
+impl UserQuery {
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, Vec<ValidationError>> {
+        let mut q = UserQuery::default();
+        collect_errors(pairs, |k, v| {
+            match k {
+                "q" => q.q = parse_search(v)?,
+                "role" => q.role = Some(parse_enum("role", v)?),
+                "include_inactive" => q.include_inactive = parse_bool("include_inactive", v)?,
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(q)
+    }
+
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(v) = &self.q {
+            out.push(("q", v.clone()));
+        }
+        if let Some(v) = self.role {
+            out.push(("role", v.as_str().to_string()));
+        }
+        if self.include_inactive {
+            out.push(("include_inactive", "true".to_string()));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticket_query_parses_repeats_and_defaults() {
+        let q = TicketQuery::from_pairs([
+            ("status", "Open"),
+            ("status", "In Progress"),
+            ("status", "Open"),
+            ("sort", "-priority"),
+            ("size", "100"),
+            ("other", "ignored"),
+        ])
+        .unwrap();
+        assert_eq!(q.status, vec![Status::Open, Status::InProgress]);
+        assert_eq!(q.sort, SortKey { field: SortField::Priority, descending: true });
+        assert_eq!(q.size, 100);
+        assert_eq!(q.page, 1);
+        let back = TicketQuery::from_pairs(
+            q.to_pairs().iter().map(|(k, v)| (*k, v.as_str())),
+        )
+        .unwrap();
+        assert_eq!(back, q);
+    }
+
+    #[test]
+    fn ticket_query_reports_every_bad_field() {
+        let errs = TicketQuery::from_pairs([
+            ("status", "Closed"),
+            ("size", "101"),
+            ("page", "0"),
+            ("sort", "title"),
+            ("assigned_agent_id", "-3"),
+        ])
+        .unwrap_err();
+        let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["status", "size", "page", "sort", "assigned_agent_id"]);
+    }
+
+    #[test]
+    fn blank_search_is_no_search() {
+        assert_eq!(TicketQuery::from_pairs([("q", "  ")]).unwrap().q, None);
+        assert!(TicketQuery::from_pairs([("q", "a\u{0}b")]).is_err());
+    }
+
+    #[test]
+    fn log_query_limits() {
+        assert_eq!(LogQuery::from_pairs([]).unwrap().limit, 100);
+        assert!(LogQuery::from_pairs([("limit", "1001")]).is_err());
+        let q = LogQuery::from_pairs([("activity_type", "Auth"), ("before_id", "9")]).unwrap();
+        assert_eq!(q.activity_type, Some(ActivityType::Auth));
+        assert_eq!(q.before_id, Some(9));
+    }
+}

@@ -1,0 +1,118 @@
+//! The enumerations of the domain and their wire strings (the seed application's, unchanged).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use utoipa::ToSchema;
+
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        pub enum $name {
+            $(#[serde(rename = $wire)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The exact wire string.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $wire),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownValue;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($wire => Ok($name::$variant),)+
+                    _ => Err(UnknownValue {
+                        kind: stringify!($name),
+                        expected: &[$($wire),+],
+                    }),
+                }
+            }
+        }
+    };
+}
+
+/// A string that is not one of an enumeration's wire strings.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a valid {kind}; expected one of: {}", expected.join(", "))]
+pub struct UnknownValue {
+    pub kind: &'static str,
+    pub expected: &'static [&'static str],
+}
+
+wire_enum!(
+    /// What a user may do; see `rules`.
+    Role { Requester => "Requester", Agent => "Helpdesk Agent", Admin => "SysAdmin" }
+);
+wire_enum!(
+    /// Where a ticket stands. Any status may move to any other.
+    Status { Open => "Open", InProgress => "In Progress", Resolved => "Resolved" }
+);
+wire_enum!(
+    /// How urgent a ticket is.
+    Priority { Low => "Low", Medium => "Medium", High => "High" }
+);
+wire_enum!(
+    /// The kind of an activity-log entry.
+    ActivityType { Create => "Create", Read => "Read", Update => "Update", Delete => "Delete", Auth => "Auth" }
+);
+
+impl Role {
+    /// Agents and admins work tickets; only they may be assigned one.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Agent | Role::Admin)
+    }
+}
+
+impl Priority {
+    /// Sort weight: higher is more urgent.
+    pub fn rank(self) -> u8 {
+        match self {
+            Priority::Low => 0,
+            Priority::Medium => 1,
+            Priority::High => 2,
+        }
+    }
+}
+
+impl Status {
+    /// Sort weight following the workflow.
+    pub fn rank(self) -> u8 {
+        match self {
+            Status::Open => 0,
+            Status::InProgress => 1,
+            Status::Resolved => 2,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_strings_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(r.as_str().parse::<Role>(), Ok(*r));
+            let json = serde_json::to_string(r).unwrap();
+            assert_eq!(json, format!("\"{}\"", r.as_str()));
+        }
+        assert_eq!(Status::InProgress.as_str(), "In Progress");
+        assert_eq!(Role::Agent.as_str(), "Helpdesk Agent");
+        assert!("in progress".parse::<Status>().is_err());
+        let err = "Urgent".parse::<Priority>().unwrap_err();
+        assert!(err.to_string().contains("Low, Medium, High"));
+    }
+}

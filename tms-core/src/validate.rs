@@ -1,0 +1,268 @@
+//! Validated input types: parse, don't validate. A value of one of these types is known good,
+//! so handlers and the client never re-check it.
+
+use std::fmt;
+
+/// Why one field of an input was refused. `field` is the JSON field name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {msg}")]
+pub struct ValidationError {
+    pub field: &'static str,
+    pub msg: String,
+    /// A machine-readable kind, e.g. `value_error.length`.
+    pub kind: &'static str,
+}
+
+impl ValidationError {
+    pub fn new(field: &'static str, kind: &'static str, msg: impl Into<String>) -> Self {
+        Self { field, msg: msg.into(), kind }
+    }
+}
+
+pub const TITLE_MAX: usize = 200;
+pub const TEXT_MAX: usize = 20_000;
+pub const USERNAME_MIN: usize = 3;
+pub const USERNAME_MAX: usize = 32;
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 128;
+pub const EMAIL_MAX: usize = 254;
+
+fn bad_control(s: &str, allow_newlines: bool) -> bool {
+    s.chars()
+        .any(|c| c.is_control() && !(allow_newlines && (c == '\n' || c == '\t')))
+}
+
+fn check_len(
+    field: &'static str,
+    s: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), ValidationError> {
+    let n = s.chars().count();
+    if n < min {
+        let msg = if min == 1 {
+            "must not be empty".to_string()
+        } else {
+            format!("must be at least {min} characters")
+        };
+        return Err(ValidationError::new(field, "value_error.too_short", msg));
+    }
+    if n > max {
+        return Err(ValidationError::new(
+            field,
+            "value_error.too_long",
+            format!("must be at most {max} characters (got {n})"),
+        ));
+    }
+    Ok(())
+}
+
+macro_rules! string_newtype {
+    ($name:ident) => {
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+string_newtype!(TicketTitle);
+string_newtype!(Body);
+string_newtype!(Username);
+string_newtype!(Email);
+string_newtype!(Password);
+
+impl TicketTitle {
+    /// 1–200 characters after trimming, one line.
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let t = raw.trim();
+        check_len("title", t, 1, TITLE_MAX)?;
+        if bad_control(t, false) {
+            return Err(ValidationError::new(
+                "title",
+                "value_error.control_character",
+                "must be one line without control characters",
+            ));
+        }
+        Ok(Self(t.to_string()))
+    }
+}
+
+impl Body {
+    /// A ticket description or comment text: 1–20,000 characters after trimming; newlines and
+    /// tabs allowed (CRLF is stored as LF), other control characters refused. `field` names
+    /// the field in errors.
+    pub fn parse(field: &'static str, raw: &str) -> Result<Self, ValidationError> {
+        let normal = raw.replace("\r\n", "\n");
+        let t = normal.trim();
+        check_len(field, t, 1, TEXT_MAX)?;
+        if bad_control(t, true) {
+            return Err(ValidationError::new(
+                field,
+                "value_error.control_character",
+                "must not contain control characters other than newline and tab",
+            ));
+        }
+        Ok(Self(t.to_string()))
+    }
+}
+
+impl Username {
+    /// 3–32 characters of letters, digits, `_`, `.` and `-`.
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let t = raw.trim();
+        check_len("username", t, USERNAME_MIN, USERNAME_MAX)?;
+        if !t
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        {
+            return Err(ValidationError::new(
+                "username",
+                "value_error.username",
+                "may contain only letters, digits, '_', '.' and '-'",
+            ));
+        }
+        Ok(Self(t.to_string()))
+    }
+}
+
+impl Email {
+    /// A syntactically valid address, trimmed and lower-cased.
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let t = raw.trim().to_lowercase();
+        let invalid = || {
+            ValidationError::new("email", "value_error.email", "is not a valid email address")
+        };
+        if t.is_empty() || t.chars().count() > EMAIL_MAX {
+            return Err(invalid());
+        }
+        let (local, domain) = t.split_once('@').ok_or_else(invalid)?;
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..")
+            && local
+                .chars()
+                .all(|c| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = labels.len() >= 2
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            });
+        if local_ok && domain_ok {
+            Ok(Self(t))
+        } else {
+            Err(invalid())
+        }
+    }
+}
+
+impl Password {
+    /// 8–128 characters, no composition rules (NIST SP 800-63B), and not the account's own
+    /// email or username. `field` names the field in errors.
+    pub fn parse(
+        field: &'static str,
+        raw: &str,
+        username: &str,
+        email: &str,
+    ) -> Result<Self, ValidationError> {
+        check_len(field, raw, PASSWORD_MIN, PASSWORD_MAX)?;
+        let lower = raw.to_lowercase();
+        if lower == username.to_lowercase() || lower == email.to_lowercase() {
+            return Err(ValidationError::new(
+                field,
+                "value_error.password",
+                "must not be the same as the username or email",
+            ));
+        }
+        Ok(Self(raw.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("  Printer on fire  ", Some("Printer on fire"))]
+    #[case("   ", None)]
+    #[case("", None)]
+    #[case("two\nlines", None)]
+    #[case("bell\u{7}", None)]
+    fn titles(#[case] raw: &str, #[case] want: Option<&str>) {
+        assert_eq!(TicketTitle::parse(raw).ok().as_ref().map(TicketTitle::as_str), want);
+    }
+
+    #[test]
+    fn title_length_counts_characters() {
+        assert!(TicketTitle::parse(&"é".repeat(200)).is_ok());
+        let e = TicketTitle::parse(&"x".repeat(201)).unwrap_err();
+        assert_eq!(e.field, "title");
+        assert_eq!(e.kind, "value_error.too_long");
+    }
+
+    #[test]
+    fn bodies_keep_newlines_and_tabs() {
+        let b = Body::parse("description", "line 1\r\n\tline 2\n").unwrap();
+        assert_eq!(b.as_str(), "line 1\n\tline 2");
+        assert!(Body::parse("description", "nul\0").is_err());
+        assert!(Body::parse("description", &"x".repeat(20_001)).is_err());
+        assert_eq!(Body::parse("description", " ").unwrap_err().field, "description");
+    }
+
+    #[rstest]
+    #[case("jane.doe", true)]
+    #[case("J_D-1", true)]
+    #[case("ab", false)]
+    #[case("has space", false)]
+    #[case("ünï", false)]
+    fn usernames(#[case] raw: &str, #[case] ok: bool) {
+        assert_eq!(Username::parse(raw).is_ok(), ok);
+    }
+
+    #[rstest]
+    #[case(" Jane.Doe@Example.COM ", Some("jane.doe@example.com"))]
+    #[case("a@b.co", Some("a@b.co"))]
+    #[case("no-at.example.com", None)]
+    #[case("a@localhost", None)]
+    #[case("a@@b.com", None)]
+    #[case("a b@c.com", None)]
+    #[case(".a@b.com", None)]
+    fn emails(#[case] raw: &str, #[case] want: Option<&str>) {
+        assert_eq!(Email::parse(raw).ok().as_ref().map(Email::as_str), want);
+    }
+
+    #[test]
+    fn passwords() {
+        assert!(Password::parse("password", "Hello123.", "jane", "jane@x.io").is_ok());
+        assert!(Password::parse("password", "short", "jane", "jane@x.io").is_err());
+        assert!(Password::parse("password", "jane@x.io", "jane", "jane@x.io").is_err());
+        assert!(Password::parse("password", "JaneDoe99", "janedoe99", "j@x.io").is_err());
+        assert!(Password::parse("password", &"p".repeat(129), "jane", "j@x.io").is_err());
+    }
+}

@@ -1,0 +1,1 @@
+//! tms terminal client.
