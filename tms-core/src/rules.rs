@@ -50,7 +50,11 @@ pub fn can_see_ticket(actor: Actor, requester_id: i64) -> bool {
 
 /// Visibility as a rule result: an invisible ticket is [`Denied::NotVisible`].
 pub fn check_see_ticket(actor: Actor, requester_id: i64) -> Result<(), Denied> {
-    if can_see_ticket(actor, requester_id) { Ok(()) } else { Err(Denied::NotVisible) }
+    if can_see_ticket(actor, requester_id) {
+        Ok(())
+    } else {
+        Err(Denied::NotVisible)
+    }
 }
 
 /// Anyone may file a ticket for themselves, Open and unassigned; only staff may file on behalf
@@ -65,7 +69,9 @@ pub fn check_create_ticket(
         return Ok(());
     }
     if requester_id.is_some_and(|id| id != actor.id) {
-        return Err(Denied::Forbidden("Requesters can only file tickets for themselves"));
+        return Err(Denied::Forbidden(
+            "Requesters can only file tickets for themselves",
+        ));
     }
     if status.is_some_and(|s| s != Status::Open) {
         return Err(Denied::Forbidden("Requesters can only file Open tickets"));
@@ -94,14 +100,23 @@ pub fn check_update_ticket(
         return Ok(());
     }
     if change.status.is_some_and(|s| s != ticket.status) {
-        return Err(Denied::Forbidden("Requesters cannot change a ticket's status"));
+        return Err(Denied::Forbidden(
+            "Requesters cannot change a ticket's status",
+        ));
     }
-    if change.assigned_agent_id.is_some_and(|a| a != ticket.assigned_agent_id) {
-        return Err(Denied::Forbidden("Requesters cannot change a ticket's assignee"));
+    if change
+        .assigned_agent_id
+        .is_some_and(|a| a != ticket.assigned_agent_id)
+    {
+        return Err(Denied::Forbidden(
+            "Requesters cannot change a ticket's assignee",
+        ));
     }
     if let Some(Some(d)) = change.resolution_date {
         if Some(d) != ticket.resolution_date {
-            return Err(Denied::Forbidden("Requesters cannot change a ticket's resolution date"));
+            return Err(Denied::Forbidden(
+                "Requesters cannot change a ticket's resolution date",
+            ));
         }
     }
     Ok(())
@@ -142,7 +157,9 @@ pub fn check_view_queue(actor: Actor) -> Result<(), Denied> {
     if actor.role.is_staff() {
         Ok(())
     } else {
-        Err(Denied::Forbidden("Only helpdesk agents and admins can view agent queues"))
+        Err(Denied::Forbidden(
+            "Only helpdesk agents and admins can view agent queues",
+        ))
     }
 }
 
@@ -192,7 +209,10 @@ pub fn next_resolution_date(
             "must lie between the ticket's creation date and now",
         )),
         Some(d) => Ok(Some(d)),
-        None => Ok(ticket.resolution_date.filter(|_| ticket.status == Status::Resolved).or(Some(now))),
+        None => Ok(ticket
+            .resolution_date
+            .filter(|_| ticket.status == Status::Resolved)
+            .or(Some(now))),
     }
 }
 
@@ -202,10 +222,22 @@ mod tests {
     use crate::timefmt::parse;
     use rstest::rstest;
 
-    const REQ: Actor = Actor { id: 2, role: Role::Requester };
-    const OTHER: Actor = Actor { id: 9, role: Role::Requester };
-    const AGENT: Actor = Actor { id: 3, role: Role::Agent };
-    const ADMIN: Actor = Actor { id: 1, role: Role::Admin };
+    const REQ: Actor = Actor {
+        id: 2,
+        role: Role::Requester,
+    };
+    const OTHER: Actor = Actor {
+        id: 9,
+        role: Role::Requester,
+    };
+    const AGENT: Actor = Actor {
+        id: 3,
+        role: Role::Agent,
+    };
+    const ADMIN: Actor = Actor {
+        id: 1,
+        role: Role::Admin,
+    };
 
     fn ticket(status: Status) -> TicketFacts {
         let created = parse("2026-01-01T00:00:00Z").unwrap();
@@ -237,16 +269,28 @@ mod tests {
             resolution_date: Some(None),
         };
         assert_eq!(check_update_ticket(REQ, &t, &same), Ok(()));
-        let change = TicketChange { status: Some(Status::Resolved), ..Default::default() };
-        assert!(matches!(check_update_ticket(REQ, &t, &change), Err(Denied::Forbidden(_))));
-        assert_eq!(check_update_ticket(OTHER, &t, &same), Err(Denied::NotVisible));
+        let change = TicketChange {
+            status: Some(Status::Resolved),
+            ..Default::default()
+        };
+        assert!(matches!(
+            check_update_ticket(REQ, &t, &change),
+            Err(Denied::Forbidden(_))
+        ));
+        assert_eq!(
+            check_update_ticket(OTHER, &t, &same),
+            Err(Denied::NotVisible)
+        );
         assert_eq!(check_update_ticket(AGENT, &t, &change), Ok(()));
     }
 
     #[test]
     fn comment_ownership() {
         assert_eq!(check_edit_comment(REQ, 2, 2), Ok(()));
-        assert!(matches!(check_edit_comment(REQ, 3, 2), Err(Denied::Forbidden(_))));
+        assert!(matches!(
+            check_edit_comment(REQ, 3, 2),
+            Err(Denied::Forbidden(_))
+        ));
         assert_eq!(check_edit_comment(OTHER, 9, 2), Err(Denied::NotVisible));
         assert_eq!(check_edit_comment(AGENT, 3, 2), Ok(()));
         assert!(check_edit_comment(AGENT, 2, 2).is_err());
@@ -259,18 +303,37 @@ mod tests {
         let open = ticket(Status::Open);
         let resolved = ticket(Status::Resolved);
         // Resolving stamps now.
-        assert_eq!(next_resolution_date(&open, Some(Status::Resolved), None, now), Ok(Some(now)));
+        assert_eq!(
+            next_resolution_date(&open, Some(Status::Resolved), None, now),
+            Ok(Some(now))
+        );
         // A given date in range is kept; out of range is refused.
         let d = parse("2026-01-15T00:00:00Z").unwrap();
-        assert_eq!(next_resolution_date(&open, Some(Status::Resolved), Some(Some(d)), now), Ok(Some(d)));
-        let future = parse("2027-01-01T00:00:00Z").unwrap();
-        assert!(next_resolution_date(&open, Some(Status::Resolved), Some(Some(future)), now).is_err());
-        // Staying resolved keeps the date.
-        assert_eq!(next_resolution_date(&resolved, None, None, now), Ok(resolved.resolution_date));
-        // Reopening clears it, with or without the old date echoed back.
-        assert_eq!(next_resolution_date(&resolved, Some(Status::Open), None, now), Ok(None));
         assert_eq!(
-            next_resolution_date(&resolved, Some(Status::Open), Some(resolved.resolution_date), now),
+            next_resolution_date(&open, Some(Status::Resolved), Some(Some(d)), now),
+            Ok(Some(d))
+        );
+        let future = parse("2027-01-01T00:00:00Z").unwrap();
+        assert!(
+            next_resolution_date(&open, Some(Status::Resolved), Some(Some(future)), now).is_err()
+        );
+        // Staying resolved keeps the date.
+        assert_eq!(
+            next_resolution_date(&resolved, None, None, now),
+            Ok(resolved.resolution_date)
+        );
+        // Reopening clears it, with or without the old date echoed back.
+        assert_eq!(
+            next_resolution_date(&resolved, Some(Status::Open), None, now),
+            Ok(None)
+        );
+        assert_eq!(
+            next_resolution_date(
+                &resolved,
+                Some(Status::Open),
+                Some(resolved.resolution_date),
+                now
+            ),
             Ok(None)
         );
         // Any other date on a non-resolved ticket is refused.
@@ -280,10 +343,16 @@ mod tests {
     #[test]
     fn create_rules() {
         assert_eq!(check_create_ticket(REQ, None, None, None), Ok(()));
-        assert_eq!(check_create_ticket(REQ, Some(2), Some(Status::Open), None), Ok(()));
+        assert_eq!(
+            check_create_ticket(REQ, Some(2), Some(Status::Open), None),
+            Ok(())
+        );
         assert!(check_create_ticket(REQ, Some(9), None, None).is_err());
         assert!(check_create_ticket(REQ, None, Some(Status::Resolved), None).is_err());
         assert!(check_create_ticket(REQ, None, None, Some(3)).is_err());
-        assert_eq!(check_create_ticket(AGENT, Some(9), Some(Status::Resolved), Some(3)), Ok(()));
+        assert_eq!(
+            check_create_ticket(AGENT, Some(9), Some(Status::Resolved), Some(3)),
+            Ok(())
+        );
     }
 }

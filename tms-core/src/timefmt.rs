@@ -113,7 +113,10 @@ mod tests {
         let a = parse("2026-11-29T06:12:01").unwrap();
         let b = parse("2026-11-29T06:12:01Z").unwrap();
         assert_eq!(a, b);
-        assert_eq!(parse("2026-11-29T06:12").unwrap(), parse("2026-11-29T06:12:00Z").unwrap());
+        assert_eq!(
+            parse("2026-11-29T06:12").unwrap(),
+            parse("2026-11-29T06:12:00Z").unwrap()
+        );
         assert_eq!(parse("2026-11-29T08:12:01+02:00").unwrap(), b);
         assert!(parse("yesterday").is_none());
         assert_eq!(format(b), "2026-11-29T06:12:01Z");

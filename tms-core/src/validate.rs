@@ -15,7 +15,11 @@ pub struct ValidationError {
 
 impl ValidationError {
     pub fn new(field: &'static str, kind: &'static str, msg: impl Into<String>) -> Self {
-        Self { field, msg: msg.into(), kind }
+        Self {
+            field,
+            msg: msg.into(),
+            kind,
+        }
     }
 }
 
@@ -32,12 +36,7 @@ fn bad_control(s: &str, allow_newlines: bool) -> bool {
         .any(|c| c.is_control() && !(allow_newlines && (c == '\n' || c == '\t')))
 }
 
-fn check_len(
-    field: &'static str,
-    s: &str,
-    min: usize,
-    max: usize,
-) -> Result<(), ValidationError> {
+fn check_len(field: &'static str, s: &str, min: usize, max: usize) -> Result<(), ValidationError> {
     let n = s.chars().count();
     if n < min {
         let msg = if min == 1 {
@@ -149,9 +148,8 @@ impl Email {
     /// A syntactically valid address, trimmed and lower-cased.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let t = raw.trim().to_lowercase();
-        let invalid = || {
-            ValidationError::new("email", "value_error.email", "is not a valid email address")
-        };
+        let invalid =
+            || ValidationError::new("email", "value_error.email", "is not a valid email address");
         if t.is_empty() || t.chars().count() > EMAIL_MAX {
             return Err(invalid());
         }
@@ -215,7 +213,13 @@ mod tests {
     #[case("two\nlines", None)]
     #[case("bell\u{7}", None)]
     fn titles(#[case] raw: &str, #[case] want: Option<&str>) {
-        assert_eq!(TicketTitle::parse(raw).ok().as_ref().map(TicketTitle::as_str), want);
+        assert_eq!(
+            TicketTitle::parse(raw)
+                .ok()
+                .as_ref()
+                .map(TicketTitle::as_str),
+            want
+        );
     }
 
     #[test]
@@ -232,7 +236,10 @@ mod tests {
         assert_eq!(b.as_str(), "line 1\n\tline 2");
         assert!(Body::parse("description", "nul\0").is_err());
         assert!(Body::parse("description", &"x".repeat(20_001)).is_err());
-        assert_eq!(Body::parse("description", " ").unwrap_err().field, "description");
+        assert_eq!(
+            Body::parse("description", " ").unwrap_err().field,
+            "description"
+        );
     }
 
     #[rstest]

@@ -14,6 +14,9 @@ pub use query::{LogQuery, SortField, SortKey, TicketQuery, UserQuery};
 pub struct Health {
     pub status: String,
     pub version: String,
+    /// Present (true) only while a server that allows first-run setup has no users yet.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub setup_required: bool,
 }
 
 /// Every error that is not a field validation failure.
@@ -198,7 +201,9 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
-fn double_option_ts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Timestamp>>, D::Error> {
+fn double_option_ts<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<Timestamp>>, D::Error> {
     serde_ts::option::deserialize(d).map(Some)
 }
 
@@ -305,7 +310,13 @@ pub struct Page<T> {
 impl<T> Page<T> {
     pub fn new(items: Vec<T>, total: u64, page: u64, size: u64) -> Self {
         let pages = if size == 0 { 0 } else { total.div_ceil(size) };
-        Self { items, total, page, size, pages }
+        Self {
+            items,
+            total,
+            page,
+            size,
+            pages,
+        }
     }
 }
 

@@ -45,7 +45,10 @@ pub struct SortKey {
 impl Default for SortKey {
     /// Newest first.
     fn default() -> Self {
-        Self { field: SortField::CreationDate, descending: true }
+        Self {
+            field: SortField::CreationDate,
+            descending: true,
+        }
     }
 }
 
@@ -125,7 +128,11 @@ where
 fn parse_id(field: &'static str, v: &str) -> Result<i64, ValidationError> {
     match v.parse::<i64>() {
         Ok(n) if n >= 1 => Ok(n),
-        _ => Err(ValidationError::new(field, "type_error.integer", "must be a positive integer")),
+        _ => Err(ValidationError::new(
+            field,
+            "type_error.integer",
+            "must be a positive integer",
+        )),
     }
 }
 
@@ -133,7 +140,11 @@ fn parse_bool(field: &'static str, v: &str) -> Result<bool, ValidationError> {
     match v.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" | "" => Ok(false),
-        _ => Err(ValidationError::new(field, "type_error.bool", "must be true or false")),
+        _ => Err(ValidationError::new(
+            field,
+            "type_error.bool",
+            "must be true or false",
+        )),
     }
 }
 
@@ -158,7 +169,11 @@ fn parse_search(v: &str) -> Result<Option<String>, ValidationError> {
         ));
     }
     if t.chars().any(char::is_control) {
-        return Err(ValidationError::new("q", "value_error.control_character", "must be one line"));
+        return Err(ValidationError::new(
+            "q",
+            "value_error.control_character",
+            "must be one line",
+        ));
     }
     Ok((!t.is_empty()).then(|| t.to_string()))
 }
@@ -168,8 +183,15 @@ fn collect_errors<'a>(
     pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     mut f: impl FnMut(&str, &str) -> Result<(), ValidationError>,
 ) -> Result<(), Vec<ValidationError>> {
-    let errors: Vec<_> = pairs.into_iter().filter_map(|(k, v)| f(k, v).err()).collect();
-    if errors.is_empty() { Ok(()) } else { Err(errors) }
+    let errors: Vec<_> = pairs
+        .into_iter()
+        .filter_map(|(k, v)| f(k, v).err())
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 /// The largest page number accepted; beyond it no list has rows, and it keeps offsets in range.
@@ -185,7 +207,9 @@ impl TicketQuery {
             match k {
                 "status" => q.status.push(parse_enum("status", v)?),
                 "priority" => q.priority.push(parse_enum("priority", v)?),
-                "assigned_agent_id" => q.assigned_agent_id = Some(parse_id("assigned_agent_id", v)?),
+                "assigned_agent_id" => {
+                    q.assigned_agent_id = Some(parse_id("assigned_agent_id", v)?)
+                }
                 "requester_id" => q.requester_id = Some(parse_id("requester_id", v)?),
                 "unassigned" => q.unassigned = parse_bool("unassigned", v)?,
                 "q" => q.q = parse_search(v)?,
@@ -206,8 +230,16 @@ impl TicketQuery {
     /// The query as pairs for a URL, omitting defaults.
     pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
-        out.extend(self.status.iter().map(|s| ("status", s.as_str().to_string())));
-        out.extend(self.priority.iter().map(|p| ("priority", p.as_str().to_string())));
+        out.extend(
+            self.status
+                .iter()
+                .map(|s| ("status", s.as_str().to_string())),
+        );
+        out.extend(
+            self.priority
+                .iter()
+                .map(|p| ("priority", p.as_str().to_string())),
+        );
         if let Some(id) = self.assigned_agent_id {
             out.push(("assigned_agent_id", id.to_string()));
         }
@@ -232,7 +264,6 @@ impl TicketQuery {
         out
     }
 }
-
 
 pub const DEFAULT_LOG_LIMIT: u64 = 100;
 pub const MAX_LOG_LIMIT: u64 = 1000;
@@ -356,13 +387,17 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(q.status, vec![Status::Open, Status::InProgress]);
-        assert_eq!(q.sort, SortKey { field: SortField::Priority, descending: true });
+        assert_eq!(
+            q.sort,
+            SortKey {
+                field: SortField::Priority,
+                descending: true
+            }
+        );
         assert_eq!(q.size, 100);
         assert_eq!(q.page, 1);
-        let back = TicketQuery::from_pairs(
-            q.to_pairs().iter().map(|(k, v)| (*k, v.as_str())),
-        )
-        .unwrap();
+        let back =
+            TicketQuery::from_pairs(q.to_pairs().iter().map(|(k, v)| (*k, v.as_str()))).unwrap();
         assert_eq!(back, q);
     }
 
@@ -377,7 +412,10 @@ mod tests {
         ])
         .unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["status", "size", "page", "sort", "assigned_agent_id"]);
+        assert_eq!(
+            fields,
+            ["status", "size", "page", "sort", "assigned_agent_id"]
+        );
     }
 
     #[test]

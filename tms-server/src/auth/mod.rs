@@ -1,0 +1,5 @@
+//! Authentication: password hashing, session tokens and failed-login slowing.
+
+pub mod limiter;
+pub mod password;
+pub mod token;

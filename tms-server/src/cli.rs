@@ -1,0 +1,218 @@
+//! The `tms-server` command line: serve, user add, seed-demo, backup. Every flag can also be
+//! given as a `TMS_*` environment variable.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use tms_core::timefmt;
+use tms_core::validate::{Email, Password, Username};
+use tms_core::{ActivityType, Role};
+
+use crate::config::Config;
+use crate::db::{logs, users};
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(Debug, Parser)]
+#[command(name = "tms-server", version, about = "The tms helpdesk server")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct DbArg {
+    /// The SQLite database file (created if missing).
+    #[arg(long, env = "TMS_DB", default_value = "tms.db")]
+    pub db: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the HTTP API.
+    Serve(ServeArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Load the demo helpdesk (11 users, password Hello123., 11 tickets) into an empty database.
+    SeedDemo(DbArg),
+    /// Copy the live database to DEST consistently, even while the server writes.
+    Backup {
+        #[command(flatten)]
+        db: DbArg,
+        /// Where to write the copy.
+        dest: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Address to listen on.
+    #[arg(long, env = "TMS_BIND", default_value = "127.0.0.1:8000")]
+    pub bind: String,
+    /// Also record reads (ticket views and lists) in the activity log.
+    #[arg(long, env = "TMS_AUDIT_READS")]
+    pub audit_reads: bool,
+    /// Close public signup: only a SysAdmin can create accounts.
+    #[arg(long, env = "TMS_DISABLE_SIGNUP")]
+    pub disable_signup: bool,
+    /// Origins allowed to call the API from a browser (comma-separated); CORS is off without.
+    #[arg(long, env = "TMS_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origin: Vec<String>,
+    /// Email of the first SysAdmin, created at start when the database has no users.
+    #[arg(long, env = "TMS_ADMIN_EMAIL", requires = "admin_password")]
+    pub admin_email: Option<String>,
+    /// Password of that first SysAdmin (use the environment variable, not the flag).
+    #[arg(long, env = "TMS_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input.
+    Add {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        username: String,
+        /// Requester, "Helpdesk Agent" or SysAdmin.
+        #[arg(long, default_value = "Requester")]
+        role: Role,
+    },
+}
+
+/// Runs the command line; returns a message for the user on failure.
+pub fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::User(UserCommand::Add {
+            db,
+            email,
+            username,
+            role,
+        }) => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .map_err(|e| e.to_string())?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let state = AppState::open(Config::new(db.db)).map_err(|e| e.to_string())?;
+            let user =
+                add_user(&state, &username, &email, password, role).map_err(|e| describe(&e))?;
+            println!("created user {} ({}, {})", user.id, user.email, user.role);
+            Ok(())
+        }
+        Command::SeedDemo(db) => {
+            let state = AppState::open(Config::new(&db.db)).map_err(|e| e.to_string())?;
+            crate::demo::seed(&state).map_err(|e| describe(&e))?;
+            println!(
+                "demo helpdesk loaded into {}: 11 users (password {}), 11 tickets",
+                db.db.display(),
+                crate::demo::DEMO_PASSWORD
+            );
+            Ok(())
+        }
+        Command::Backup { db, dest } => {
+            let state = AppState::open(Config::new(&db.db)).map_err(|e| e.to_string())?;
+            state.db.backup_to(&dest).map_err(|e| e.to_string())?;
+            println!("backed up {} to {}", db.db.display(), dest.display());
+            Ok(())
+        }
+    }
+}
+
+fn describe(e: &AppError) -> String {
+    match e {
+        AppError::Invalid(fields) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.loc.join("."), f.msg))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
+/// Creates a user from the command line (validated like the API).
+pub fn add_user(
+    state: &AppState,
+    username: &str,
+    email: &str,
+    password: &str,
+    role: Role,
+) -> Result<tms_core::api::User, AppError> {
+    let username = Username::parse(username).map_err(AppError::invalid)?;
+    let email = Email::parse(email).map_err(AppError::invalid)?;
+    let password = Password::parse("password", password, username.as_str(), email.as_str())
+        .map_err(AppError::invalid)?;
+    let hash = state.hasher.hash_blocking(password.as_str())?;
+    let now = timefmt::now();
+    state.db.write_blocking(move |tx| {
+        crate::routes::auth::check_unique(tx, username.as_str(), email.as_str(), None)?;
+        let u = users::insert(tx, username.as_str(), email.as_str(), role, &hash, now)?;
+        let details = format!(
+            "created user {} ({}, {}) from the command line",
+            u.id, u.username, u.role
+        );
+        logs::insert(tx, u.id, ActivityType::Create, &details, None, now)?;
+        Ok(u)
+    })
+}
+
+fn serve(args: ServeArgs) -> Result<(), String> {
+    let mut config = Config::new(&args.db.db);
+    config.audit_reads = args.audit_reads;
+    config.allow_signup = !args.disable_signup;
+    config.cors_origins = args.cors_origin;
+    let state = AppState::open(config).map_err(|e| e.to_string())?;
+    if let (Some(email), Some(password)) = (args.admin_email, args.admin_password) {
+        let empty = state
+            .db
+            .read_blocking(|c| users::count(c).map_err(AppError::from))
+            .map_err(|e| describe(&e))?
+            == 0;
+        if empty {
+            let name = email.split('@').next().unwrap_or("admin").to_string();
+            let name = if Username::parse(&name).is_ok() {
+                name
+            } else {
+                "admin".to_string()
+            };
+            let u = add_user(&state, &name, &email, &password, Role::Admin)
+                .map_err(|e| describe(&e))?;
+            tracing::info!(id = u.id, email = %u.email, "created the first SysAdmin");
+        }
+    }
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.bind)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        tracing::info!(%addr, db = %args.db.db.display(), "tms-server listening");
+        println!("tms-server listening on http://{addr}");
+        crate::serve(listener, state, shutdown_signal())
+            .await
+            .map_err(|e| e.to_string())
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}

@@ -1,0 +1,87 @@
+//! Schema migrations: the numbered files of `migrations/`, embedded at build time, applied in
+//! one transaction and tracked in `PRAGMA user_version`.
+
+use super::{DbError, DbResult};
+use rusqlite::Connection;
+use std::path::Path;
+
+/// Every migration, in order; index + 1 is the schema version it produces.
+pub const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/0001_init.sql")];
+
+/// The schema version this binary writes.
+pub fn latest() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Brings the database up to [`latest`]; refuses one that is newer.
+pub fn apply(conn: &mut Connection, path: &Path) -> DbResult<()> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > latest() {
+        return Err(DbError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            supported: latest(),
+        });
+    }
+    if found == latest() {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+    for sql in &MIGRATIONS[usize::try_from(found).unwrap_or(0)..] {
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", latest())?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn applies_to_an_empty_database_and_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let mut conn = Connection::open(&path).unwrap();
+        apply(&mut conn, &path).unwrap();
+        apply(&mut conn, &path).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, latest());
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'ticket_search_%' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            tables,
+            [
+                "activity_log",
+                "comments",
+                "sessions",
+                "ticket_search",
+                "tickets",
+                "users"
+            ]
+        );
+    }
+
+    #[test]
+    fn refuses_a_newer_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let mut conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", latest() + 1)
+            .unwrap();
+        let err = apply(&mut conn, &path).unwrap_err();
+        assert!(matches!(err, DbError::TooNew { .. }));
+        assert!(
+            err.to_string()
+                .contains("newer than this tms-server supports")
+        );
+    }
+}

@@ -1,0 +1,282 @@
+//! The demo helpdesk: the seed application's users, tickets and comments (SPEC §7), with
+//! dates relative to now. Every account's password is `Hello123.`.
+
+use time::Duration;
+use tms_core::timefmt::{self, Timestamp};
+use tms_core::{ActivityType, Priority, Role, Status};
+
+use crate::db::{comments, logs, tickets, users};
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub const DEMO_PASSWORD: &str = "Hello123.";
+
+/// `(username, email, role)` in id order.
+pub const USERS: &[(&str, &str, Role)] = &[
+    ("Admin", "admin@example.com", Role::Admin),
+    ("Jane", "jane.doe@example.com", Role::Requester),
+    ("John", "john.smith@example.com", Role::Agent),
+    ("Sophia", "sophia.martinez@example.com", Role::Agent),
+    ("Alex", "alex.johnson@example.com", Role::Agent),
+    ("Emily", "emily.white@example.com", Role::Requester),
+    ("Michael", "michael.brown@example.com", Role::Requester),
+    ("Chloe", "chloe.taylor@example.com", Role::Requester),
+    ("David", "david.wilson@example.com", Role::Requester),
+    ("James", "james.anderson@example.com", Role::Requester),
+    ("Isabella", "isabella.thomas@example.com", Role::Requester),
+];
+
+struct DemoTicket {
+    title: &'static str,
+    description: &'static str,
+    status: Status,
+    priority: Priority,
+    requester: i64,
+    agent: Option<i64>,
+    /// Hours before now that it was filed, and (if Resolved) resolved.
+    created_h: i64,
+    resolved_h: Option<i64>,
+    /// Alternating requester / responder.
+    thread: [&'static str; 4],
+}
+
+const TICKETS: &[DemoTicket] = &[
+    DemoTicket {
+        title: "Password Reset",
+        description: "I forgot my password and cannot log in to the HR portal. Please reset it.",
+        status: Status::Open,
+        priority: Priority::Medium,
+        requester: 9,
+        agent: None,
+        created_h: 2,
+        resolved_h: None,
+        thread: ["", "", "", ""],
+    },
+    DemoTicket {
+        title: "Login Issue",
+        description: "Since this morning I get 'invalid session' every time I log in to the intranet.",
+        status: Status::Open,
+        priority: Priority::Medium,
+        requester: 2,
+        agent: Some(4),
+        created_h: 5,
+        resolved_h: None,
+        thread: [
+            "It happens in every browser I tried.",
+            "Thanks Jane. Could you clear your cookies for the intranet and try again?",
+            "Cleared them, still the same error.",
+            "I have escalated it to the identity team and will update you within the day.",
+        ],
+    },
+    DemoTicket {
+        title: "Email Sync Problem",
+        description: "My phone stopped syncing email with the mail server; the laptop is fine.",
+        status: Status::InProgress,
+        priority: Priority::High,
+        requester: 6,
+        agent: Some(3),
+        created_h: 8,
+        resolved_h: None,
+        thread: [
+            "The last synced message is from yesterday at 17:02.",
+            "Which mail app and phone model do you use?",
+            "The built-in mail app on a Pixel 7.",
+            "Please remove and re-add the account; I have reset your device token.",
+        ],
+    },
+    DemoTicket {
+        title: "Software Installation",
+        description: "I need the statistics package installed on my workstation for the quarterly report.",
+        status: Status::Resolved,
+        priority: Priority::Medium,
+        requester: 7,
+        agent: Some(5),
+        created_h: 120,
+        resolved_h: Some(72),
+        thread: [
+            "The licence number is on the purchase order.",
+            "Got it. I will install it remotely this afternoon.",
+            "Thank you, is a restart needed?",
+            "Installed and activated; no restart needed. Closing the ticket.",
+        ],
+    },
+    DemoTicket {
+        title: "Printer Not Working",
+        description: "The second-floor printer shows a paper jam but there is no paper stuck.",
+        status: Status::Open,
+        priority: Priority::Low,
+        requester: 8,
+        agent: None,
+        created_h: 26,
+        resolved_h: None,
+        thread: [
+            "The display says error E-204.",
+            "E-204 is a sensor fault; facilities has been told.",
+            "Is there another printer I can use meanwhile?",
+            "Yes, the one next to the kitchen on floor 3 is on your queue now.",
+        ],
+    },
+    DemoTicket {
+        title: "Password Reset",
+        description: "My account got locked after several wrong password attempts.",
+        status: Status::Resolved,
+        priority: Priority::Low,
+        requester: 9,
+        agent: Some(1),
+        created_h: 48,
+        resolved_h: Some(24),
+        thread: [
+            "I need access for a meeting tomorrow.",
+            "I have unlocked the account and sent a reset link.",
+            "The link worked, I'm back in.",
+            "Great, marking this as resolved.",
+        ],
+    },
+    DemoTicket {
+        title: "Update Contact Information",
+        description: "Please update my phone number in the company directory to the new one.",
+        status: Status::InProgress,
+        priority: Priority::Low,
+        requester: 10,
+        agent: Some(5),
+        created_h: 30,
+        resolved_h: None,
+        thread: [
+            "The new number ends in 4471.",
+            "Noted; the directory syncs overnight.",
+            "It still shows the old number.",
+            "I have forced a sync; please check again in an hour.",
+        ],
+    },
+    DemoTicket {
+        title: "VPN Connectivity Issue",
+        description: "The VPN client disconnects every few minutes when working from home.",
+        status: Status::Resolved,
+        priority: Priority::High,
+        requester: 1,
+        agent: Some(1),
+        created_h: 168,
+        resolved_h: Some(120),
+        thread: [
+            "Logs show repeated keep-alive timeouts.",
+            "Raised the keep-alive interval on the gateway.",
+            "Monitoring over the weekend.",
+            "No drops for three days; resolved.",
+        ],
+    },
+    DemoTicket {
+        title: "Laptop Overheating",
+        description: "My laptop fan runs loudly and the machine shuts down when it gets hot.",
+        status: Status::Open,
+        priority: Priority::High,
+        requester: 11,
+        agent: None,
+        created_h: 3,
+        resolved_h: None,
+        thread: [
+            "It shut down twice during video calls today.",
+            "Please keep it on a hard surface; we will book a hardware check.",
+            "Okay, when can you pick it up?",
+            "Tomorrow at 10:00 at your desk, with a loan laptop.",
+        ],
+    },
+    DemoTicket {
+        title: "Software License Renewal",
+        description: "The design software licence expires at the end of the month.",
+        status: Status::InProgress,
+        priority: Priority::Medium,
+        requester: 2,
+        agent: Some(4),
+        created_h: 50,
+        resolved_h: None,
+        thread: [
+            "Finance approved the renewal.",
+            "Thanks, I have asked the vendor for a quote.",
+            "Any news from the vendor?",
+            "The quote arrived; the renewal is being processed.",
+        ],
+    },
+    DemoTicket {
+        title: "Access to Shared Folder",
+        description: "I need write access to the marketing shared folder.",
+        status: Status::Resolved,
+        priority: Priority::Low,
+        requester: 6,
+        agent: Some(5),
+        created_h: 96,
+        resolved_h: Some(48),
+        thread: [
+            "My manager approved it by email.",
+            "Access granted; please log out and in again.",
+            "I can see the folder now.",
+            "Resolving this ticket.",
+        ],
+    },
+];
+
+/// Loads the demo data into an empty database.
+pub fn seed(state: &AppState) -> Result<(), AppError> {
+    let hash = state.hasher.hash_blocking(DEMO_PASSWORD)?;
+    let now = timefmt::now();
+    state.db.write_blocking(move |tx| {
+        if users::count(tx)? > 0 {
+            return Err(AppError::Conflict(
+                "the database already has users; demo data goes into an empty database".into(),
+            ));
+        }
+        let created = now - Duration::days(30);
+        for (name, email, role) in USERS {
+            users::insert(tx, name, email, *role, &hash, created)?;
+        }
+        for t in TICKETS {
+            insert_ticket(tx, t, now)?;
+        }
+        Ok(())
+    })
+}
+
+fn insert_ticket(
+    tx: &rusqlite::Connection,
+    t: &DemoTicket,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    let creation_date = now - Duration::hours(t.created_h);
+    let new = tickets::NewTicket {
+        title: t.title,
+        description: t.description,
+        status: t.status,
+        priority: t.priority,
+        requester_id: t.requester,
+        assigned_agent_id: t.agent,
+        resolution_date: t.resolved_h.map(|h| now - Duration::hours(h)),
+        creation_date,
+    };
+    let ticket = tickets::insert(tx, &new)?;
+    let details = format!("created ticket {}", ticket.id);
+    logs::insert(
+        tx,
+        t.requester,
+        ActivityType::Create,
+        &details,
+        Some(ticket.id),
+        creation_date,
+    )?;
+    let responder = t.agent.unwrap_or(1);
+    for (i, text) in t.thread.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
+        let author = if i % 2 == 0 { t.requester } else { responder };
+        // Spread the thread over the ticket's life, never in the future.
+        let step = (t.created_h * 60 / 5).max(1);
+        let at = creation_date + Duration::minutes(step * (i as i64 + 1));
+        comments::insert(tx, ticket.id, author, text, at)?;
+        let details = format!("created a comment on ticket {}", ticket.id);
+        logs::insert(
+            tx,
+            author,
+            ActivityType::Create,
+            &details,
+            Some(ticket.id),
+            at,
+        )?;
+    }
+    Ok(())
+}

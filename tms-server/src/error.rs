@@ -1,0 +1,153 @@
+//! `AppError`: every way a request can fail, and the one place that maps each to a status
+//! code and a JSON body. 5xx causes are logged here, once, and never sent to the client.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tms_core::api::{ErrorBody, FieldError, ValidationErrorBody};
+use tms_core::{Denied, ValidationError};
+
+use crate::db::DbError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400: the body is not what the route reads (malformed JSON, wrong content type).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: no, invalid or expired credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404
+    #[error("{0}")]
+    NotFound(String),
+    /// 409
+    #[error("{0}")]
+    Conflict(String),
+    /// 413
+    #[error("request body is larger than the 1 MiB limit")]
+    PayloadTooLarge,
+    /// 422 with per-field details.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// 429 with `Retry-After` seconds.
+    #[error("too many failed attempts; try again in {0} s")]
+    TooManyAttempts(u64),
+    /// 500: a bug or a storage failure. The message is logged, not sent.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// A 422 for one field of the body.
+    pub fn invalid(e: ValidationError) -> Self {
+        Self::invalid_at("body", vec![e])
+    }
+
+    /// A 422 listing several fields, located in `body`, `query` or `path`.
+    pub fn invalid_at(location: &str, errors: Vec<ValidationError>) -> Self {
+        Self::Invalid(
+            errors
+                .into_iter()
+                .map(|e| FieldError {
+                    loc: vec![location.to_string(), e.field.to_string()],
+                    msg: e.msg,
+                    kind: e.kind.to_string(),
+                })
+                .collect(),
+        )
+    }
+
+    /// A 404 for a ticket that does not exist or is not the caller's to see.
+    pub fn ticket_not_found(id: i64) -> Self {
+        Self::NotFound(format!("ticket id {id} doesn't exist"))
+    }
+
+    pub fn denied(denied: Denied, not_found: impl FnOnce() -> AppError) -> Self {
+        match denied {
+            Denied::NotVisible => not_found(),
+            Denied::Forbidden(why) => Self::Forbidden(why.to_string()),
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        if let DbError::Sqlite(rusqlite::Error::SqliteFailure(f, msg)) = &e {
+            if f.code == rusqlite::ErrorCode::ConstraintViolation {
+                return constraint(msg.as_deref().unwrap_or(""));
+            }
+        }
+        Self::Internal(e.to_string())
+    }
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::from(DbError::from(e))
+    }
+}
+
+/// The one place a constraint violation becomes a client error. Uniqueness is checked before
+/// writing, so reaching here means a race lost to a concurrent write: still the client's 409.
+fn constraint(msg: &str) -> AppError {
+    if msg.contains("users.email") {
+        AppError::Conflict("Account already exists".into())
+    } else if msg.contains("users.username") {
+        AppError::Conflict("Username already taken".into())
+    } else if msg.contains("FOREIGN KEY") {
+        AppError::Conflict("a referenced record no longer exists".into())
+    } else {
+        AppError::Internal(format!("constraint violated: {msg}"))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let retry = match &self {
+            Self::TooManyAttempts(secs) => Some(HeaderValue::from(*secs)),
+            _ => None,
+        };
+        let mut response = match self {
+            Self::Invalid(detail) => (status, Json(ValidationErrorBody { detail })).into_response(),
+            Self::Internal(cause) => {
+                tracing::error!(%cause, "request failed");
+                let body = ErrorBody {
+                    detail: "internal server error".into(),
+                };
+                (status, Json(body)).into_response()
+            }
+            other => {
+                let body = ErrorBody {
+                    detail: other.to_string(),
+                };
+                (status, Json(body)).into_response()
+            }
+        };
+        let headers = response.headers_mut();
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(secs) = retry {
+            headers.insert(header::RETRY_AFTER, secs);
+        }
+        response
+    }
+}

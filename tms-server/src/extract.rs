@@ -1,0 +1,190 @@
+//! Extractors that carry cross-cutting work: the authenticated caller, JSON bodies and query
+//! strings whose rejections use the API's error format, and numeric path ids.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+use tms_core::api::User;
+use tms_core::timefmt;
+use tms_core::{Actor, ValidationError};
+
+use crate::auth::token;
+use crate::db::sessions;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// How stale `last_seen_at` may get before a request refreshes it: refreshing on every
+/// request would turn every read into a write.
+const TOUCH_AFTER_SECS: i64 = 60;
+
+/// The caller, from a valid `Authorization: Bearer` session token.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub user: User,
+    pub session_id: i64,
+}
+
+impl AuthUser {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: self.user.id,
+            role: self.user.role,
+        }
+    }
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token =
+            bearer(parts).ok_or_else(|| AppError::Unauthorized("Not authenticated".into()))?;
+        let hash = token::digest(token);
+        let now = timefmt::now();
+        let idle = i64::try_from(state.config.session_idle.as_micros()).unwrap_or(i64::MAX);
+        let found = state
+            .db
+            .read(move |conn| sessions::lookup(conn, &hash, now, idle).map_err(AppError::from))
+            .await?;
+        let s = found.ok_or_else(|| {
+            AppError::Unauthorized(
+                "Could not validate credentials: the session is invalid, expired or ended".into(),
+            )
+        })?;
+        if (now - s.last_seen_at).whole_seconds() >= TOUCH_AFTER_SECS {
+            let db = state.db.clone();
+            let id = s.session_id;
+            tokio::spawn(async move {
+                let _ = db
+                    .write(move |tx| sessions::touch(tx, id, now).map_err(AppError::from))
+                    .await;
+            });
+        }
+        Ok(AuthUser {
+            user: s.user,
+            session_id: s.session_id,
+        })
+    }
+}
+
+/// The caller if a token is sent (and valid), `None` when no `Authorization` header is sent.
+pub struct MaybeAuthUser(pub Option<AuthUser>);
+
+impl FromRequestParts<AppState> for MaybeAuthUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            AuthUser::from_request_parts(parts, state)
+                .await
+                .map(|u| Self(Some(u)))
+        } else {
+            Ok(Self(None))
+        }
+    }
+}
+
+/// A JSON body; malformed JSON is a 400, a well-formed body of the wrong shape a 422, an
+/// oversized one a 413.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Self(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> AppError {
+    match r {
+        JsonRejection::JsonDataError(e) => AppError::Invalid(vec![tms_core::api::FieldError {
+            loc: vec!["body".into()],
+            msg: e.body_text(),
+            kind: "type_error".into(),
+        }]),
+        JsonRejection::JsonSyntaxError(e) => {
+            AppError::BadRequest(format!("malformed JSON body: {}", e.body_text()))
+        }
+        JsonRejection::MissingJsonContentType(_) => {
+            AppError::BadRequest("expected a JSON body with Content-Type: application/json".into())
+        }
+        JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            AppError::PayloadTooLarge
+        }
+        other => AppError::BadRequest(other.body_text()),
+    }
+}
+
+/// The query string as `(key, value)` pairs, keys possibly repeated.
+pub struct QueryPairs(pub Vec<(String, String)>);
+
+impl QueryPairs {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let raw = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str::<Vec<(String, String)>>(raw)
+            .map(Self)
+            .map_err(|e| AppError::BadRequest(format!("malformed query string: {e}")))
+    }
+}
+
+/// A numeric id in the path (`/tickets/{id}`); anything else is a 422.
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        raw.parse::<i64>().map(Id).map_err(|_| {
+            AppError::invalid_at(
+                "path",
+                vec![ValidationError::new(
+                    "id",
+                    "type_error.integer",
+                    "must be an integer",
+                )],
+            )
+        })
+    }
+}
+
+/// The client's IP address, when the server was started with connection info.
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let addr = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(Self(addr))
+    }
+}

@@ -1,0 +1,330 @@
+//! Sessions and the caller's own account: login (form or JSON), signup, logout, `users/me`,
+//! password change.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use tms_core::api::{LoginRequest, PasswordChange, SignupRequest, TokenResponse, User};
+use tms_core::timefmt::{self, Timestamp};
+use tms_core::validate::{Email, Password, Username};
+use tms_core::{ActivityType, Role};
+use utoipa::ToSchema;
+
+use crate::auth::token;
+use crate::db::{logs, sessions, users};
+use crate::error::AppError;
+use crate::extract::{ApiJson, AuthUser, ClientAddr, MaybeAuthUser};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", post(login))
+        .route("/token", post(login))
+        .route("/signup", post(signup))
+        .route("/logout", post(logout))
+        .route("/users/me", get(me))
+        .route("/users/me/password", put(change_password))
+}
+
+/// The OAuth2 password form (`username` holds the email).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginForm {
+    pub username: String,
+    pub password: String,
+    pub grant_type: Option<String>,
+    pub scope: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+const BAD_LOGIN: &str = "Incorrect email or password";
+
+fn parse_login(headers: &HeaderMap, body: &Bytes) -> Result<LoginRequest, AppError> {
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if ctype.starts_with("application/x-www-form-urlencoded") {
+        let form: LoginForm = serde_urlencoded::from_bytes(body)
+            .map_err(|e| AppError::BadRequest(format!("malformed login form: {e}")))?;
+        if form.grant_type.as_deref().is_some_and(|g| g != "password") {
+            return Err(AppError::BadRequest(
+                "grant_type must be \"password\"".into(),
+            ));
+        }
+        Ok(LoginRequest {
+            email: form.username,
+            password: form.password,
+        })
+    } else if ctype.starts_with("application/json") {
+        serde_json::from_slice(body).map_err(|e| {
+            if e.is_data() {
+                AppError::Invalid(vec![tms_core::api::FieldError {
+                    loc: vec!["body".into()],
+                    msg: e.to_string(),
+                    kind: "type_error".into(),
+                }])
+            } else {
+                AppError::BadRequest(format!("malformed JSON body: {e}"))
+            }
+        })
+    } else {
+        Err(AppError::BadRequest(
+            "send the login as application/json or application/x-www-form-urlencoded".into(),
+        ))
+    }
+}
+
+/// Creates a session for `user` and records the login.
+async fn open_session(
+    state: &AppState,
+    user: User,
+    what: &'static str,
+) -> Result<TokenResponse, AppError> {
+    let (token, hash) = token::generate();
+    let now = timefmt::now();
+    let expires_at: Timestamp = now + state.config.session_absolute;
+    let user_id = user.id;
+    state
+        .db
+        .write(move |tx| {
+            sessions::insert(tx, user_id, &hash, now, expires_at)?;
+            logs::insert(tx, user_id, ActivityType::Auth, what, None, now)?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    Ok(TokenResponse {
+        access_token: token,
+        token_type: "bearer".into(),
+        expires_at,
+        user,
+    })
+}
+
+/// Log in with email and password (JSON, or the OAuth2 form with the email in `username`).
+#[utoipa::path(post, path = "/login", tag = "Authentication",
+    request_body(content(
+        (LoginRequest = "application/json"),
+        (LoginForm = "application/x-www-form-urlencoded"))),
+    responses(
+        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
+        (status = 401, description = "Wrong email or password", body = tms_core::api::ErrorBody),
+        (status = 422, description = "Missing fields", body = tms_core::api::ValidationErrorBody),
+        (status = 429, description = "Too many failed attempts", body = tms_core::api::ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<TokenResponse>, AppError> {
+    let req = parse_login(&headers, &body)?;
+    let email = req.email.trim().to_lowercase();
+    if let Some(secs) = state.limiter.check(&email, addr) {
+        return Err(AppError::TooManyAttempts(secs));
+    }
+    let lookup = email.clone();
+    let found = state
+        .db
+        .read(move |c| users::get_by_email_with_hash(c, &lookup).map_err(AppError::from))
+        .await?;
+    let (user, phc) = match found {
+        Some((u, h)) => (Some(u), Some(h)),
+        None => (None, None),
+    };
+    let matches = state.hasher.verify(req.password, phc).await?;
+    match user {
+        Some(user) if matches && user.is_active => {
+            state.limiter.succeed(&email);
+            Ok(Json(open_session(&state, user, "logged in").await?))
+        }
+        other => {
+            state.limiter.fail(&email, addr);
+            if let Some(user) = other {
+                let now = timefmt::now();
+                state
+                    .db
+                    .write(move |tx| {
+                        logs::insert(tx, user.id, ActivityType::Auth, "failed login", None, now)
+                            .map_err(AppError::from)
+                    })
+                    .await?;
+            }
+            Err(AppError::Unauthorized(BAD_LOGIN.into()))
+        }
+    }
+}
+
+/// Create an account and log in as it. Without a SysAdmin token the role must be absent or
+/// Requester; a SysAdmin may create any role.
+#[utoipa::path(post, path = "/signup", tag = "Authentication", request_body = SignupRequest,
+    responses(
+        (status = 201, description = "Account created and logged in", body = TokenResponse),
+        (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
+        (status = 401, description = "An invalid token was sent", body = tms_core::api::ErrorBody),
+        (status = 403, description = "Role not allowed, or signup closed", body = tms_core::api::ErrorBody),
+        (status = 409, description = "Email or username in use", body = tms_core::api::ErrorBody),
+        (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
+        (status = 422, description = "Invalid field", body = tms_core::api::ValidationErrorBody)),
+    security((), ("bearer" = [])))]
+pub async fn signup(
+    State(state): State<AppState>,
+    MaybeAuthUser(caller): MaybeAuthUser,
+    ApiJson(req): ApiJson<SignupRequest>,
+) -> Result<(StatusCode, Json<TokenResponse>), AppError> {
+    let username = Username::parse(&req.username).map_err(AppError::invalid)?;
+    let email = Email::parse(&req.email).map_err(AppError::invalid)?;
+    let password = Password::parse("password", &req.password, username.as_str(), email.as_str())
+        .map_err(AppError::invalid)?;
+    let role = req.role.unwrap_or(Role::Requester);
+    let by_admin = caller.as_ref().is_some_and(|c| c.user.role == Role::Admin);
+    let bootstrap = state.config.bootstrap_admin_signup
+        && state
+            .db
+            .read(|c| users::count(c).map_err(AppError::from))
+            .await?
+            == 0;
+    if !by_admin && !bootstrap {
+        if !state.config.allow_signup {
+            return Err(AppError::Forbidden(
+                "Signup is disabled; ask an administrator for an account".into(),
+            ));
+        }
+        if role != Role::Requester {
+            return Err(AppError::Forbidden(
+                "Only a SysAdmin can create accounts with this role".into(),
+            ));
+        }
+    }
+    let hash = state.hasher.hash(password.into_inner()).await?;
+    let now = timefmt::now();
+    let actor_id = caller.as_ref().map(|c| c.user.id);
+    let user = state
+        .db
+        .write(move |tx| {
+            if bootstrap && users::count(tx)? > 0 && !by_admin && role != Role::Requester {
+                return Err(AppError::Forbidden("Setup is already complete".into()));
+            }
+            check_unique(tx, username.as_str(), email.as_str(), None)?;
+            let user = users::insert(tx, username.as_str(), email.as_str(), role, &hash, now)?;
+            let who = actor_id.unwrap_or(user.id);
+            let details = match actor_id {
+                Some(_) => format!("created user {} ({}, {})", user.id, user.username, role),
+                None => format!("signed up as {} ({})", user.username, role),
+            };
+            logs::insert(tx, who, ActivityType::Create, &details, None, now)?;
+            Ok::<_, AppError>(user)
+        })
+        .await?;
+    let body = open_session(&state, user, "logged in").await?;
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// 409 if another account has this email or username.
+pub(crate) fn check_unique(
+    conn: &rusqlite::Connection,
+    username: &str,
+    email: &str,
+    except: Option<i64>,
+) -> Result<(), AppError> {
+    if users::email_taken(conn, email, except)? {
+        return Err(AppError::Conflict("Account already exists".into()));
+    }
+    if users::username_taken(conn, username, except)? {
+        return Err(AppError::Conflict("Username already taken".into()));
+    }
+    Ok(())
+}
+
+/// End this session.
+#[utoipa::path(post, path = "/logout", tag = "Authentication",
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn logout(
+    State(state): State<AppState>,
+    caller: AuthUser,
+) -> Result<StatusCode, AppError> {
+    let now = timefmt::now();
+    state
+        .db
+        .write(move |tx| {
+            sessions::delete(tx, caller.session_id)?;
+            logs::insert(
+                tx,
+                caller.user.id,
+                ActivityType::Auth,
+                "logged out",
+                None,
+                now,
+            )?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller's account.
+#[utoipa::path(get, path = "/users/me", tag = "Authentication",
+    responses(
+        (status = 200, description = "The caller", body = User),
+        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn me(caller: AuthUser) -> Json<User> {
+    Json(caller.user)
+}
+
+/// Change the caller's password; ends the caller's other sessions.
+#[utoipa::path(put, path = "/users/me/password", tag = "Authentication", request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Password changed"),
+        (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
+        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
+        (status = 403, description = "Current password is wrong", body = tms_core::api::ErrorBody),
+        (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
+        (status = 422, description = "Invalid new password", body = tms_core::api::ValidationErrorBody)),
+    security(("bearer" = [])))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiJson(req): ApiJson<PasswordChange>,
+) -> Result<StatusCode, AppError> {
+    let new = Password::parse(
+        "new_password",
+        &req.new_password,
+        &caller.user.username,
+        &caller.user.email,
+    )
+    .map_err(AppError::invalid)?;
+    let id = caller.user.id;
+    let phc = state
+        .db
+        .read(move |c| users::password_hash(c, id).map_err(AppError::from))
+        .await?;
+    if !state.hasher.verify(req.current_password, phc).await? {
+        return Err(AppError::Forbidden(
+            "The current password is incorrect".into(),
+        ));
+    }
+    let hash = state.hasher.hash(new.into_inner()).await?;
+    let now = timefmt::now();
+    let session = caller.session_id;
+    state
+        .db
+        .write(move |tx| {
+            let changes = users::UserChanges {
+                password_hash: Some(hash),
+                ..Default::default()
+            };
+            users::update(tx, id, &changes, now)?;
+            sessions::delete_for_user(tx, id, Some(session))?;
+            logs::insert(tx, id, ActivityType::Auth, "changed password", None, now)?;
+            Ok::<_, AppError>(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

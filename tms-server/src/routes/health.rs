@@ -1,0 +1,33 @@
+//! `GET /` and `GET /healthz`.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use tms_core::api::Health;
+
+use crate::db::users;
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(health))
+        .route("/healthz", get(health))
+}
+
+/// Liveness and version; says whether first-run setup is pending.
+#[utoipa::path(get, path = "/healthz", tag = "Health",
+    responses((status = 200, description = "The server is up", body = Health)))]
+pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
+    let setup_required = state.config.bootstrap_admin_signup
+        && state
+            .db
+            .read(|c| users::count(c).map_err(AppError::from))
+            .await?
+            == 0;
+    Ok(Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        setup_required,
+    }))
+}

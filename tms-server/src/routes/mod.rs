@@ -1,0 +1,80 @@
+//! The HTTP API: one module per resource, merged here, plus the OpenAPI document.
+
+pub mod auth;
+mod changes;
+pub mod comments;
+pub mod health;
+pub mod logs;
+pub mod tickets;
+pub mod users;
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Every route of the API.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(health::router())
+        .merge(auth::router())
+        .merge(users::router())
+        .merge(tickets::router())
+        .merge(comments::router())
+        .merge(logs::router())
+        .route("/openapi.json", get(openapi))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound("Not Found".into())
+}
+
+async fn method_not_allowed() -> impl axum::response::IntoResponse {
+    (
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        Json(tms_core::api::ErrorBody {
+            detail: "Method Not Allowed".into(),
+        }),
+    )
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "tms", description = "A helpdesk: tickets, comments, users and an activity log."),
+    paths(
+        health::health,
+        auth::login, auth::signup, auth::logout, auth::me, auth::change_password,
+        users::list, users::create, users::read, users::update, users::deactivate,
+        tickets::list, tickets::agent_queue, tickets::read, tickets::create, tickets::update, tickets::delete,
+        comments::create, comments::update, comments::delete,
+        logs::list, logs::list_for_user, logs::clear, logs::clear_for_user,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "Health"), (name = "Authentication"), (name = "Admin"), (name = "Ticket"),
+        (name = "Comments"), (name = "Activity Logs"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI 3.1 document of this API, generated from the handlers.
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

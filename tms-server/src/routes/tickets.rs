@@ -1,0 +1,349 @@
+//! Tickets: list (with filters, sort, search and paging), the agent queue, read, create,
+//! partial update and delete.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use tms_core::api::{
+    NewTicketRequest, Page, Ticket, TicketDetail, TicketListItem, TicketQuery, TicketQueryDoc,
+    TicketUpdate,
+};
+use tms_core::rules::{self, TicketChange, TicketFacts};
+use tms_core::timefmt;
+use tms_core::validate::{Body, TicketTitle};
+use tms_core::{ActivityType, Actor, Priority, Role, Status};
+
+use crate::db::{comments, logs, tickets, users};
+use crate::error::AppError;
+use crate::extract::{ApiJson, AuthUser, Id, QueryPairs};
+use crate::state::AppState;
+
+use super::changes::describe_ticket_changes;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/tickets", get(list).post(create))
+        .route("/api/v1/tickets/agent/{agent_id}", get(agent_queue))
+        .route(
+            "/api/v1/tickets/{id}",
+            get(read).put(update).patch(update).delete(delete),
+        )
+}
+
+/// Records a read in the activity log when the server audits reads.
+async fn audit_read(
+    state: &AppState,
+    actor: Actor,
+    details: String,
+    ticket_id: Option<i64>,
+) -> Result<(), AppError> {
+    if !state.config.audit_reads {
+        return Ok(());
+    }
+    let now = timefmt::now();
+    state
+        .db
+        .write(move |tx| {
+            logs::insert(tx, actor.id, ActivityType::Read, &details, ticket_id, now)
+                .map_err(AppError::from)
+        })
+        .await
+}
+
+async fn page_of(
+    state: &AppState,
+    actor: Actor,
+    q: TicketQuery,
+) -> Result<Page<TicketListItem>, AppError> {
+    let only = (actor.role == Role::Requester).then_some(actor.id);
+    let (page, size) = (q.page, q.size);
+    let (items, total) = state
+        .db
+        .read(move |c| tickets::list(c, &q, only).map_err(AppError::from))
+        .await?;
+    Ok(Page::new(items, total, page, size))
+}
+
+fn parse_query(pairs: &QueryPairs) -> Result<TicketQuery, AppError> {
+    TicketQuery::from_pairs(pairs.iter()).map_err(|e| AppError::invalid_at("query", e))
+}
+
+/// Tickets the caller may see (a Requester: their own), filtered, sorted and paged.
+#[utoipa::path(get, path = "/api/v1/tickets/", tag = "Ticket", params(TicketQueryDoc),
+    responses(
+        (status = 200, description = "A page of tickets", body = Page<TicketListItem>),
+        (status = 400, description = "Malformed query string", body = tms_core::api::ErrorBody),
+        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
+        (status = 422, description = "Invalid parameter", body = tms_core::api::ValidationErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    pairs: QueryPairs,
+) -> Result<Json<Page<TicketListItem>>, AppError> {
+    let q = parse_query(&pairs)?;
+    let page = page_of(&state, caller.actor(), q).await?;
+    audit_read(&state, caller.actor(), "viewing all tickets".into(), None).await?;
+    Ok(Json(page))
+}
+
+/// The tickets assigned to one agent (staff only).
+#[utoipa::path(get, path = "/api/v1/tickets/agent/{agent_id}/", tag = "Ticket",
+    params(("agent_id" = i64, Path, description = "The agent's user id"), TicketQueryDoc),
+    responses(
+        (status = 200, description = "A page of tickets", body = Page<TicketListItem>),
+        (status = 400, description = "Malformed query string", body = tms_core::api::ErrorBody),
+        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
+        (status = 403, description = "Requesters have no queue", body = tms_core::api::ErrorBody),
+        (status = 422, description = "Invalid parameter", body = tms_core::api::ValidationErrorBody)),
+    security(("bearer" = [])))]
+pub async fn agent_queue(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Id(agent_id): Id,
+    pairs: QueryPairs,
+) -> Result<Json<Page<TicketListItem>>, AppError> {
+    rules::check_view_queue(caller.actor())
+        .map_err(|d| AppError::denied(d, || AppError::NotFound("Not Found".into())))?;
+    let mut q = parse_query(&pairs)?;
+    q.assigned_agent_id = Some(agent_id);
+    q.unassigned = false;
+    let page = page_of(&state, caller.actor(), q).await?;
+    audit_read(
+        &state,
+        caller.actor(),
+        "viewing assigned tickets".into(),
+        None,
+    )
+    .await?;
+    Ok(Json(page))
+}
+
+fn detail(conn: &rusqlite::Connection, id: i64) -> Result<Option<TicketDetail>, AppError> {
+    let Some(item) = tickets::get_item(conn, id)? else {
+        return Ok(None);
+    };
+    let comments = comments::for_ticket(conn, id)?;
+    Ok(Some(TicketDetail {
+        ticket: item.ticket,
+        requester: item.requester,
+        assigned_agent: item.assigned_agent,
+        comments,
+    }))
+}
+
+/// One ticket with its people and its thread.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "Ticket",
+    params(("id" = i64, Path, description = "Ticket id")),
+    responses(
+        (status = 200, description = "The ticket", body = TicketDetail),
+        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
+        (status = 404, description = "No such ticket, or not yours to see", body = tms_core::api::ErrorBody),
+        (status = 422, description = "Invalid id", body = tms_core::api::ValidationErrorBody)),
+    security(("bearer" = [])))]
+pub async fn read(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Id(id): Id,
+) -> Result<Json<TicketDetail>, AppError> {
+    let actor = caller.actor();
+    let found = state.db.read(move |c| detail(c, id)).await?;
+    let t = found
+        .filter(|t| rules::can_see_ticket(actor, t.ticket.requester_id))
+        .ok_or_else(|| AppError::ticket_not_found(id))?;
+    audit_read(&state, actor, format!("viewing ticket {id}"), Some(id)).await?;
+    Ok(Json(t))
+}
+
+/// 422 unless `agent` may be assigned tickets.
+fn check_assignee(conn: &rusqlite::Connection, agent: i64) -> Result<(), AppError> {
+    match users::get(conn, agent)? {
+        Some(u) if rules::can_be_assigned(u.role, u.is_active) => Ok(()),
+        _ => Err(AppError::invalid(tms_core::ValidationError::new(
+            "assigned_agent_id",
+            "value_error.assignee",
+            format!("user {agent} is not an active helpdesk agent or admin"),
+        ))),
+    }
+}
+
+/// File a ticket. Staff may file for someone else, pre-assign, or pick the status.
+#[utoipa::path(post, path = "/api/v1/tickets/", tag = "Ticket", request_body = NewTicketRequest,
+    responses(
+        (status = 201, description = "Created", body = Ticket),
+        (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
+        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
+        (status = 403, description = "Not allowed for a Requester", body = tms_core::api::ErrorBody),
+        (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
+        (status = 422, description = "Invalid field", body = tms_core::api::ValidationErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiJson(req): ApiJson<NewTicketRequest>,
+) -> Result<(StatusCode, Json<Ticket>), AppError> {
+    let actor = caller.actor();
+    let title = TicketTitle::parse(&req.title).map_err(AppError::invalid)?;
+    let description = Body::parse("description", &req.description).map_err(AppError::invalid)?;
+    rules::check_create_ticket(actor, req.requester_id, req.status, req.assigned_agent_id)
+        .map_err(|d| AppError::denied(d, || AppError::Forbidden("not allowed".into())))?;
+    let now = timefmt::now();
+    let status = req.status.unwrap_or(Status::Open);
+    let ticket = state
+        .db
+        .write(move |tx| {
+            let requester_id = req.requester_id.unwrap_or(actor.id);
+            if requester_id != actor.id
+                && !users::get(tx, requester_id)?.is_some_and(|u| u.is_active)
+            {
+                return Err(AppError::invalid(tms_core::ValidationError::new(
+                    "requester_id",
+                    "value_error.requester",
+                    format!("user {requester_id} is not an active user"),
+                )));
+            }
+            if let Some(agent) = req.assigned_agent_id {
+                check_assignee(tx, agent)?;
+            }
+            let new = tickets::NewTicket {
+                title: title.as_str(),
+                description: description.as_str(),
+                status,
+                priority: req.priority.unwrap_or(Priority::Medium),
+                requester_id,
+                assigned_agent_id: req.assigned_agent_id,
+                resolution_date: (status == Status::Resolved).then_some(now),
+                creation_date: now,
+            };
+            let t = tickets::insert(tx, &new)?;
+            logs::insert(
+                tx,
+                actor.id,
+                ActivityType::Create,
+                &format!("created ticket {}", t.id),
+                Some(t.id),
+                now,
+            )?;
+            Ok::<_, AppError>(t)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(ticket)))
+}
+
+/// Change some fields of a ticket; omitted fields stay.
+#[utoipa::path(put, path = "/api/v1/tickets/{id}", tag = "Ticket", request_body = TicketUpdate,
+    params(("id" = i64, Path, description = "Ticket id")),
+    responses(
+        (status = 200, description = "The updated ticket", body = TicketDetail),
+        (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
+        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
+        (status = 403, description = "Not allowed for the caller's role", body = tms_core::api::ErrorBody),
+        (status = 404, description = "No such ticket, or not yours to see", body = tms_core::api::ErrorBody),
+        (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
+        (status = 422, description = "Invalid field", body = tms_core::api::ValidationErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Id(id): Id,
+    ApiJson(req): ApiJson<TicketUpdate>,
+) -> Result<Json<TicketDetail>, AppError> {
+    let actor = caller.actor();
+    let title = req
+        .title
+        .as_deref()
+        .map(TicketTitle::parse)
+        .transpose()
+        .map_err(AppError::invalid)?;
+    let description = req
+        .description
+        .as_deref()
+        .map(|d| Body::parse("description", d))
+        .transpose()
+        .map_err(AppError::invalid)?;
+    let now = timefmt::now();
+    let updated = state
+        .db
+        .write(move |tx| {
+            let old = tickets::get(tx, id)?.ok_or_else(|| AppError::ticket_not_found(id))?;
+            let facts = TicketFacts {
+                requester_id: old.requester_id,
+                status: old.status,
+                assigned_agent_id: old.assigned_agent_id,
+                resolution_date: old.resolution_date,
+                creation_date: old.creation_date,
+            };
+            let change = TicketChange {
+                status: req.status,
+                assigned_agent_id: req.assigned_agent_id,
+                resolution_date: req.resolution_date,
+            };
+            rules::check_update_ticket(actor, &facts, &change)
+                .map_err(|d| AppError::denied(d, || AppError::ticket_not_found(id)))?;
+            let assignee = req.assigned_agent_id.unwrap_or(old.assigned_agent_id);
+            if let Some(agent) = assignee.filter(|a| Some(*a) != old.assigned_agent_id) {
+                check_assignee(tx, agent)?;
+            }
+            let resolution =
+                rules::next_resolution_date(&facts, req.status, req.resolution_date, now)
+                    .map_err(AppError::invalid)?;
+            let new = tickets::TicketState {
+                title: title.as_ref().map_or(old.title.as_str(), |t| t.as_str()),
+                description: description
+                    .as_ref()
+                    .map_or(old.description.as_str(), |d| d.as_str()),
+                status: req.status.unwrap_or(old.status),
+                priority: req.priority.unwrap_or(old.priority),
+                resolution_date: resolution,
+                assigned_agent_id: assignee,
+                updated_at: now,
+            };
+            if let Some(details) = describe_ticket_changes(tx, &old, &new)? {
+                tickets::update(tx, id, &new)?;
+                let kind = ActivityType::Update;
+                logs::insert(tx, actor.id, kind, &details, Some(id), now)?;
+            }
+            detail(tx, id)?.ok_or_else(|| AppError::ticket_not_found(id))
+        })
+        .await?;
+    Ok(Json(updated))
+}
+
+/// Delete a ticket and its thread (SysAdmin).
+#[utoipa::path(delete, path = "/api/v1/tickets/{id}", tag = "Ticket",
+    params(("id" = i64, Path, description = "Ticket id")),
+    responses(
+        (status = 200, description = "The deleted ticket", body = Ticket),
+        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
+        (status = 403, description = "Only a SysAdmin deletes tickets", body = tms_core::api::ErrorBody),
+        (status = 404, description = "No such ticket, or not yours to see", body = tms_core::api::ErrorBody),
+        (status = 422, description = "Invalid id", body = tms_core::api::ValidationErrorBody)),
+    security(("bearer" = [])))]
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Id(id): Id,
+) -> Result<Json<Ticket>, AppError> {
+    let actor = caller.actor();
+    let now = timefmt::now();
+    let deleted = state
+        .db
+        .write(move |tx| {
+            let t = tickets::get(tx, id)?.ok_or_else(|| AppError::ticket_not_found(id))?;
+            rules::check_delete_ticket(actor, t.requester_id)
+                .map_err(|d| AppError::denied(d, || AppError::ticket_not_found(id)))?;
+            tickets::delete(tx, id)?;
+            logs::insert(
+                tx,
+                actor.id,
+                ActivityType::Delete,
+                &format!("deleted ticket {id}"),
+                Some(id),
+                now,
+            )?;
+            Ok::<_, AppError>(t)
+        })
+        .await?;
+    Ok(Json(deleted))
+}
