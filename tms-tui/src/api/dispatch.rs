@@ -1,0 +1,52 @@
+//! Runs one [`Request`] of the Elm loop through the client and wraps the answer as a [`Reply`].
+
+use super::{ApiClient, ApiError};
+use crate::app::{Reply, Request};
+use tms_core::api::UserQuery;
+
+/// Performs `request`; the driver sends the result back as an action.
+pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, ApiError> {
+    Ok(match request {
+        Request::Health => Reply::Health(client.health().await?),
+        Request::Login(body) => Reply::Session(Box::new(client.login(body).await?)),
+        Request::Signup(body) => Reply::Session(Box::new(client.signup(body).await?)),
+        Request::Logout => {
+            client.logout().await?;
+            Reply::LoggedOut
+        }
+        Request::Me => Reply::Me(client.me().await?),
+        Request::Tickets { query, .. } => Reply::Tickets(client.list_tickets(query).await?),
+        Request::Ticket(id) => Reply::Ticket(Box::new(client.get_ticket(*id).await?)),
+        Request::CreateTicket(body) => {
+            Reply::TicketSaved(Box::new(client.create_ticket(body).await?))
+        }
+        Request::UpdateTicket(id, body) => {
+            Reply::TicketSaved(Box::new(client.update_ticket(*id, body).await?))
+        }
+        Request::DeleteTicket(id) => {
+            client.delete_ticket(*id).await?;
+            Reply::Done
+        }
+        Request::CreateComment(body) => Reply::CommentSaved(client.create_comment(body).await?),
+        Request::UpdateComment {
+            comment_id, update, ..
+        } => Reply::CommentSaved(client.update_comment(*comment_id, update).await?),
+        Request::DeleteComment { comment_id, .. } => {
+            client.delete_comment(*comment_id).await?;
+            Reply::Done
+        }
+        Request::Users(q) => Reply::Users(client.list_users(q).await?),
+        Request::Staff => Reply::Users(client.list_users(&UserQuery::default()).await?),
+        Request::CreateUser(body) => Reply::UserSaved(client.create_user(body).await?),
+        Request::UpdateUser(id, body) => Reply::UserSaved(client.update_user(*id, body).await?),
+        Request::DeleteUser(id) => {
+            client.delete_user(*id).await?;
+            Reply::Done
+        }
+        Request::Logs(q) => Reply::Logs(client.list_logs(q).await?),
+        Request::ClearLogs => {
+            client.clear_logs().await?;
+            Reply::Done
+        }
+    })
+}

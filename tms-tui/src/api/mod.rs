@@ -1,0 +1,206 @@
+//! The HTTP client: one `async fn` per endpoint of SPEC §4, all errors through
+//! [`error::from_status`]. Every mode (embedded, demo, remote) goes through here.
+
+pub mod dispatch;
+pub mod error;
+
+pub use error::ApiError;
+
+use reqwest::{Method, RequestBuilder, Response};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+use tms_core::api::{
+    Comment, CommentUpdate, LogEntry, LogQuery, LoginRequest, NewCommentRequest, NewTicketRequest,
+    NewUserRequest, Page, PasswordChange, SignupRequest, Ticket, TicketDetail, TicketListItem,
+    TicketQuery, TicketUpdate, TokenResponse, User, UserQuery, UserUpdate,
+};
+
+/// `GET /healthz`; `setup_required` is sent only while the server has no users.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct HealthReply {
+    pub status: String,
+    pub version: String,
+    #[serde(default)]
+    pub setup_required: bool,
+}
+
+/// A cheap-to-clone client bound to one server and, once logged in, one token.
+#[derive(Debug, Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+type Result<T> = std::result::Result<T, ApiError>;
+
+impl ApiClient {
+    /// A client for the server at `base` (e.g. `http://127.0.0.1:8000`).
+    pub fn new(base: &str) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("tms/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        Ok(Self {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            token: None,
+        })
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn set_token(&mut self, token: Option<String>) {
+        self.token = token;
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let rb = self.http.request(method, format!("{}{}", self.base, path));
+        match &self.token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        }
+    }
+
+    async fn send(rb: RequestBuilder) -> Result<Response> {
+        let resp = rb.send().await.map_err(|e| ApiError::from_transport(&e))?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok());
+        let body = resp.text().await.unwrap_or_default();
+        Err(error::from_status(status, retry_after, &body))
+    }
+
+    async fn json<T: DeserializeOwned>(rb: RequestBuilder) -> Result<T> {
+        let resp = Self::send(rb).await?;
+        resp.json::<T>()
+            .await
+            .map_err(|e| ApiError::Decode(e.to_string()))
+    }
+
+    async fn empty(rb: RequestBuilder) -> Result<()> {
+        Self::send(rb).await.map(drop)
+    }
+
+    pub async fn health(&self) -> Result<HealthReply> {
+        Self::json(self.request(Method::GET, "/healthz")).await
+    }
+
+    pub async fn login(&self, body: &LoginRequest) -> Result<TokenResponse> {
+        Self::json(self.request(Method::POST, "/login").json(body)).await
+    }
+
+    pub async fn signup(&self, body: &SignupRequest) -> Result<TokenResponse> {
+        Self::json(self.request(Method::POST, "/signup").json(body)).await
+    }
+
+    pub async fn logout(&self) -> Result<()> {
+        Self::empty(self.request(Method::POST, "/logout")).await
+    }
+
+    pub async fn me(&self) -> Result<User> {
+        Self::json(self.request(Method::GET, "/users/me")).await
+    }
+
+    pub async fn change_password(&self, body: &PasswordChange) -> Result<()> {
+        Self::empty(self.request(Method::PUT, "/users/me/password").json(body)).await
+    }
+
+    pub async fn list_users(&self, q: &UserQuery) -> Result<Vec<User>> {
+        let rb = self
+            .request(Method::GET, "/api/v1/admin/users/")
+            .query(&q.to_pairs());
+        Self::json(rb).await
+    }
+
+    pub async fn get_user(&self, id: i64) -> Result<User> {
+        Self::json(self.request(Method::GET, &format!("/api/v1/admin/users/{id}"))).await
+    }
+
+    pub async fn create_user(&self, body: &NewUserRequest) -> Result<User> {
+        Self::json(
+            self.request(Method::POST, "/api/v1/admin/users/")
+                .json(body),
+        )
+        .await
+    }
+
+    pub async fn update_user(&self, id: i64, body: &UserUpdate) -> Result<User> {
+        let rb = self
+            .request(Method::PUT, &format!("/api/v1/admin/users/{id}"))
+            .json(body);
+        Self::json(rb).await
+    }
+
+    pub async fn delete_user(&self, id: i64) -> Result<()> {
+        Self::empty(self.request(Method::DELETE, &format!("/api/v1/admin/users/{id}"))).await
+    }
+
+    pub async fn list_tickets(&self, q: &TicketQuery) -> Result<Page<TicketListItem>> {
+        let rb = self
+            .request(Method::GET, "/api/v1/tickets/")
+            .query(&q.to_pairs());
+        Self::json(rb).await
+    }
+
+    pub async fn agent_tickets(&self, agent: i64, q: &TicketQuery) -> Result<Page<TicketListItem>> {
+        let path = format!("/api/v1/tickets/agent/{agent}/");
+        Self::json(self.request(Method::GET, &path).query(&q.to_pairs())).await
+    }
+
+    pub async fn get_ticket(&self, id: i64) -> Result<TicketDetail> {
+        Self::json(self.request(Method::GET, &format!("/api/v1/tickets/{id}"))).await
+    }
+
+    pub async fn create_ticket(&self, body: &NewTicketRequest) -> Result<Ticket> {
+        Self::json(self.request(Method::POST, "/api/v1/tickets/").json(body)).await
+    }
+
+    pub async fn update_ticket(&self, id: i64, body: &TicketUpdate) -> Result<Ticket> {
+        let rb = self
+            .request(Method::PATCH, &format!("/api/v1/tickets/{id}"))
+            .json(body);
+        Self::json(rb).await
+    }
+
+    pub async fn delete_ticket(&self, id: i64) -> Result<()> {
+        Self::empty(self.request(Method::DELETE, &format!("/api/v1/tickets/{id}"))).await
+    }
+
+    pub async fn create_comment(&self, body: &NewCommentRequest) -> Result<Comment> {
+        Self::json(self.request(Method::POST, "/api/v1/comments/").json(body)).await
+    }
+
+    pub async fn update_comment(&self, id: i64, body: &CommentUpdate) -> Result<Comment> {
+        let rb = self
+            .request(Method::PUT, &format!("/api/v1/comments/{id}"))
+            .json(body);
+        Self::json(rb).await
+    }
+
+    pub async fn delete_comment(&self, id: i64) -> Result<()> {
+        Self::empty(self.request(Method::DELETE, &format!("/api/v1/comments/{id}"))).await
+    }
+
+    pub async fn list_logs(&self, q: &LogQuery) -> Result<Vec<LogEntry>> {
+        let rb = self
+            .request(Method::GET, "/api/v1/logs/")
+            .query(&q.to_pairs());
+        Self::json(rb).await
+    }
+
+    pub async fn clear_logs(&self) -> Result<()> {
+        Self::empty(self.request(Method::DELETE, "/api/v1/logs/")).await
+    }
+}

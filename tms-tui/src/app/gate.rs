@@ -1,0 +1,84 @@
+//! Which commands the signed-in user may run where, decided by tms-core's permission rules —
+//! the same functions the server enforces — so keys that would be refused are not offered.
+
+use super::State;
+use super::keymap::Cmd;
+use crate::screens::{QueueKind, QueueState, Screen, TicketState};
+use tms_core::Actor;
+use tms_core::api::Ticket;
+use tms_core::rules::{
+    TicketChange, TicketFacts, can_triage, check_admin, check_comment, check_delete_ticket,
+    check_edit_comment, check_update_ticket,
+};
+
+/// The signed-in user's id.
+pub fn me(state: &State) -> Option<i64> {
+    state.user.as_ref().map(|u| u.id)
+}
+
+pub fn actor(state: &State) -> Option<Actor> {
+    state.user.as_ref().map(|u| Actor {
+        id: u.id,
+        role: u.role,
+    })
+}
+
+fn facts(t: &Ticket) -> TicketFacts {
+    TicketFacts {
+        requester_id: t.requester_id,
+        status: t.status,
+        assigned_agent_id: t.assigned_agent_id,
+        resolution_date: t.resolution_date,
+        creation_date: t.creation_date,
+    }
+}
+
+fn may_edit(actor: Actor, t: &Ticket) -> bool {
+    check_update_ticket(actor, &facts(t), &TicketChange::default()).is_ok()
+}
+
+/// Whether `cmd` is offered on `screen` to the signed-in user.
+pub fn allowed(state: &State, screen: &Screen, cmd: Cmd) -> bool {
+    let Some(actor) = actor(state) else {
+        return true;
+    };
+    match screen {
+        Screen::Queue(q) => queue_allows(actor, q, cmd),
+        Screen::Ticket(t) => ticket_allows(actor, t, cmd),
+        Screen::Users(_) | Screen::UserForm(_) | Screen::Log(_) => {
+            check_admin(actor).is_ok() || matches!(cmd, Cmd::Back | Cmd::Open)
+        }
+        _ => true,
+    }
+}
+
+fn queue_allows(actor: Actor, q: &QueueState, cmd: Cmd) -> bool {
+    let ticket = q.selected_item().map(|i| &i.ticket);
+    match cmd {
+        Cmd::Take | Cmd::Assign | Cmd::SetStatus => can_triage(actor.role),
+        Cmd::NextTab | Cmd::PrevTab | Cmd::GoTab(_) => q.kind == QueueKind::Staff,
+        Cmd::SetPriority => ticket.is_none_or(|t| may_edit(actor, t)),
+        Cmd::Comment => ticket.is_none_or(|t| check_comment(actor, t.requester_id).is_ok()),
+        _ => true,
+    }
+}
+
+fn ticket_allows(actor: Actor, t: &TicketState, cmd: Cmd) -> bool {
+    let ticket = t.detail.as_ref().map(|d| &d.ticket);
+    let requester = ticket.map_or(actor.id, |t| t.requester_id);
+    let comment = t.selected_comment();
+    match cmd {
+        Cmd::Take | Cmd::Assign | Cmd::SetStatus => can_triage(actor.role),
+        Cmd::DeleteTicket => check_delete_ticket(actor, requester).is_ok(),
+        Cmd::SetPriority | Cmd::EditTitle => ticket.is_none_or(|t| may_edit(actor, t)),
+        Cmd::Comment => check_comment(actor, requester).is_ok(),
+        Cmd::Edit | Cmd::EditExternal => match comment {
+            Some(c) => check_edit_comment(actor, c.comment.commented_by_id, requester).is_ok(),
+            None => ticket.is_none_or(|t| may_edit(actor, t)),
+        },
+        Cmd::Delete => comment.is_some_and(|c| {
+            check_edit_comment(actor, c.comment.commented_by_id, requester).is_ok()
+        }),
+        _ => true,
+    }
+}

@@ -1,0 +1,103 @@
+//! The messages of the Elm loop: [`Action`]s flow into `update`, [`Effect`]s flow out to the
+//! driver, which runs each [`Request`] in the background and answers with a [`Reply`].
+
+use crate::api::{ApiError, HealthReply};
+use crossterm::event::KeyEvent;
+use tms_core::api::{
+    Comment, CommentUpdate, LogEntry, LogQuery, LoginRequest, NewCommentRequest, NewTicketRequest,
+    NewUserRequest, Page, SignupRequest, Ticket, TicketDetail, TicketListItem, TicketQuery,
+    TicketUpdate, TokenResponse, User, UserQuery, UserUpdate,
+};
+use tms_core::timefmt::Timestamp;
+
+/// Which list a ticket query fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ListSlot {
+    /// The rows of the queue table.
+    Rows,
+    /// Only the total, for the count on tab `n`.
+    Count(usize),
+}
+
+/// One HTTP call to make in the background.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    Health,
+    Login(LoginRequest),
+    Signup(SignupRequest),
+    Logout,
+    Me,
+    Tickets {
+        slot: ListSlot,
+        query: TicketQuery,
+    },
+    Ticket(i64),
+    CreateTicket(NewTicketRequest),
+    UpdateTicket(i64, TicketUpdate),
+    DeleteTicket(i64),
+    CreateComment(NewCommentRequest),
+    UpdateComment {
+        ticket_id: i64,
+        comment_id: i64,
+        update: CommentUpdate,
+    },
+    DeleteComment {
+        ticket_id: i64,
+        comment_id: i64,
+    },
+    Users(UserQuery),
+    /// Every active user, to learn who can be assigned tickets (admins only).
+    Staff,
+    CreateUser(NewUserRequest),
+    UpdateUser(i64, UserUpdate),
+    DeleteUser(i64),
+    Logs(LogQuery),
+    ClearLogs,
+}
+
+/// The useful part of a successful answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    Health(HealthReply),
+    Session(Box<TokenResponse>),
+    LoggedOut,
+    Me(User),
+    Tickets(Page<TicketListItem>),
+    Ticket(Box<TicketDetail>),
+    TicketSaved(Box<Ticket>),
+    Done,
+    CommentSaved(Comment),
+    Users(Vec<User>),
+    UserSaved(User),
+    Logs(Vec<LogEntry>),
+}
+
+/// What the text editor launched by [`Effect::OpenEditor`] gave back.
+pub type EditorResult = Result<String, String>;
+
+/// Everything that can happen to the application.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Key(KeyEvent),
+    Paste(String),
+    /// The clock moved (once a second); also drives reconnecting.
+    Tick(Timestamp),
+    /// A background request finished.
+    Response {
+        request: Request,
+        result: Result<Reply, ApiError>,
+    },
+    /// `$EDITOR` closed.
+    EditorDone(EditorResult),
+}
+
+/// Work for the driver: everything impure.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Request(Request),
+    /// Use (and, outside demo mode, remember) this session token; `None` forgets it.
+    SetToken(Option<String>),
+    /// Suspend the UI and edit `text` in `$EDITOR`.
+    OpenEditor(String),
+    Quit,
+}

@@ -1,0 +1,364 @@
+//! Keys, replies and editor results for the open overlay.
+
+use super::{Compose, ConfirmFor, DraftKey, Overlay, Pick, PickFor, Picker, Prompt, PromptFor};
+use crate::api::ApiError;
+use crate::app::keymap::{self, Cmd};
+use crate::app::{EditorResult, Effect, Reply, Request, State, command};
+use crate::screens::{Screen, move_cursor};
+use crate::theme::text;
+use crate::widgets::TextArea;
+use crossterm::event::KeyEvent;
+use tms_core::api::{CommentUpdate, NewCommentRequest, TicketUpdate, UserUpdate};
+use tms_core::validate::{Body, Password, TicketTitle};
+
+/// The server's limit on a search string (`q`).
+const MAX_QUERY_LEN: usize = 200;
+
+fn req(r: Request) -> Vec<Effect> {
+    vec![Effect::Request(r)]
+}
+
+/// A key while an overlay is open.
+pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(overlay) = state.overlay.take() else {
+        return Vec::new();
+    };
+    let cmd = keymap::lookup(overlay.ctx(), &key);
+    if cmd == Some(Cmd::Quit) {
+        return vec![Effect::Quit];
+    }
+    match overlay {
+        Overlay::Help { mut scroll } => {
+            if cmd != Some(Cmd::Back) {
+                move_cursor(&mut scroll, 200, cmd.unwrap_or(Cmd::Open));
+                state.overlay = Some(Overlay::Help { scroll });
+            }
+            Vec::new()
+        }
+        Overlay::Command(line) => command::on_key(state, line, cmd, key),
+        Overlay::Picker(p) => on_picker(state, p, cmd),
+        Overlay::Confirm(c) => match cmd {
+            Some(Cmd::Yes) => req(match c.action {
+                ConfirmFor::DeleteTicket(id) => Request::DeleteTicket(id),
+                ConfirmFor::DeleteComment {
+                    ticket_id,
+                    comment_id,
+                } => Request::DeleteComment {
+                    ticket_id,
+                    comment_id,
+                },
+                ConfirmFor::DeactivateUser(id) => Request::DeleteUser(id),
+                ConfirmFor::ClearLog => Request::ClearLogs,
+            }),
+            Some(Cmd::No) => Vec::new(),
+            _ => {
+                state.overlay = Some(Overlay::Confirm(c));
+                Vec::new()
+            }
+        },
+        Overlay::Prompt(p) => on_prompt(state, p, cmd, key),
+        Overlay::Compose(c) => on_compose(state, c, cmd, key),
+    }
+}
+
+fn on_picker(state: &mut State, mut p: Picker, cmd: Option<Cmd>) -> Vec<Effect> {
+    match cmd {
+        Some(Cmd::Back) => Vec::new(),
+        Some(Cmd::Submit) => match p.items.get(p.selected) {
+            Some((_, pick)) => apply_pick(state, p.purpose, *pick),
+            None => Vec::new(),
+        },
+        Some(c) => {
+            move_cursor(&mut p.selected, p.items.len(), c);
+            state.overlay = Some(Overlay::Picker(p));
+            Vec::new()
+        }
+        None => {
+            state.overlay = Some(Overlay::Picker(p));
+            Vec::new()
+        }
+    }
+}
+
+fn update_ticket(id: i64, update: TicketUpdate) -> Vec<Effect> {
+    req(Request::UpdateTicket(id, update))
+}
+
+/// Runs `f` on the queue in front and reloads it.
+fn on_queue(state: &mut State, f: impl FnOnce(&mut crate::screens::QueueState)) -> Vec<Effect> {
+    match &mut state.screen {
+        Screen::Queue(q) => {
+            f(q);
+            q.page = 1;
+            q.selected = 0;
+            q.refresh().into_iter().map(Effect::Request).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn on_log(state: &mut State, f: impl FnOnce(&mut crate::screens::LogState)) -> Vec<Effect> {
+    match &mut state.screen {
+        Screen::Log(l) => {
+            f(l);
+            l.refilter().into_iter().map(Effect::Request).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn apply_pick(state: &mut State, purpose: PickFor, pick: Pick) -> Vec<Effect> {
+    match (purpose, pick) {
+        (PickFor::TicketStatus(id), Pick::Status(status @ Some(_))) => update_ticket(
+            id,
+            TicketUpdate {
+                status,
+                ..Default::default()
+            },
+        ),
+        (PickFor::TicketPriority(id), Pick::Priority(priority @ Some(_))) => update_ticket(
+            id,
+            TicketUpdate {
+                priority,
+                ..Default::default()
+            },
+        ),
+        (PickFor::Assign(id), Pick::Agent(agent)) => update_ticket(
+            id,
+            TicketUpdate {
+                assigned_agent_id: Some(agent),
+                ..Default::default()
+            },
+        ),
+        (PickFor::FilterStatus, Pick::Status(s)) => on_queue(state, |q| q.status = s),
+        (PickFor::FilterPriority, Pick::Priority(p)) => on_queue(state, |q| q.priority = p),
+        (PickFor::Sort, Pick::Sort(k)) => on_queue(state, |q| q.sort = k),
+        (PickFor::UserRole(id), Pick::Role(role)) => req(Request::UpdateUser(
+            id,
+            UserUpdate {
+                role: Some(role),
+                ..Default::default()
+            },
+        )),
+        (PickFor::LogType, Pick::Activity(a)) => on_log(state, |l| l.query.activity_type = a),
+        (PickFor::LogUser, Pick::User(u)) => on_log(state, |l| l.query.user_id = u),
+        _ => Vec::new(),
+    }
+}
+
+fn on_prompt(state: &mut State, mut p: Prompt, cmd: Option<Cmd>, key: KeyEvent) -> Vec<Effect> {
+    match cmd {
+        Some(Cmd::Back) => return Vec::new(),
+        Some(Cmd::Submit) if !p.sending => match submit_prompt(state, &mut p) {
+            Ok(fx) if !p.sending => return fx,
+            Ok(fx) => {
+                state.overlay = Some(Overlay::Prompt(p));
+                return fx;
+            }
+            Err(msg) => p.error = Some(msg),
+        },
+        _ => {
+            if p.input.handle(key) {
+                p.error = None;
+            }
+        }
+    }
+    state.overlay = Some(Overlay::Prompt(p));
+    Vec::new()
+}
+
+/// The effects of a prompt's answer; `p.sending` set means "keep it open until the reply".
+fn submit_prompt(state: &mut State, p: &mut Prompt) -> Result<Vec<Effect>, String> {
+    let raw = p.input.text().trim().to_string();
+    match &p.purpose {
+        PromptFor::Search | PromptFor::UserSearch if raw.chars().count() > MAX_QUERY_LEN => {
+            Err(format!("at most {MAX_QUERY_LEN} characters"))
+        }
+        PromptFor::Search => Ok(on_queue(state, |q| {
+            q.search = (!raw.is_empty()).then(|| raw.clone())
+        })),
+        PromptFor::UserSearch => match &mut state.screen {
+            Screen::Users(u) => {
+                u.query.q = (!raw.is_empty()).then(|| raw.clone());
+                Ok(u.refresh().into_iter().map(Effect::Request).collect())
+            }
+            _ => Ok(Vec::new()),
+        },
+        PromptFor::LogTicket => {
+            let id = match raw.trim_start_matches('#') {
+                "" => None,
+                n => Some(
+                    n.parse::<i64>()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or("enter a ticket number")?,
+                ),
+            };
+            Ok(on_log(state, |l| l.query.ticket_id = id))
+        }
+        PromptFor::Title(id) => {
+            let title = TicketTitle::parse(&raw).map_err(|e| e.msg)?;
+            p.sending = true;
+            Ok(update_ticket(
+                *id,
+                TicketUpdate {
+                    title: Some(title.into_inner()),
+                    ..Default::default()
+                },
+            ))
+        }
+        PromptFor::Password {
+            user_id,
+            username,
+            email,
+        } => {
+            let pw =
+                Password::parse("password", p.input.text(), username, email).map_err(|e| e.msg)?;
+            p.sending = true;
+            let update = UserUpdate {
+                password: Some(pw.into_inner()),
+                ..Default::default()
+            };
+            Ok(req(Request::UpdateUser(*user_id, update)))
+        }
+    }
+}
+
+fn on_compose(state: &mut State, mut c: Compose, cmd: Option<Cmd>, key: KeyEvent) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match cmd {
+        Some(Cmd::Back) => {
+            let text = c.area.text();
+            if c.area.is_blank() || text == c.original {
+                state.drafts.remove(&c.key);
+            } else {
+                state.drafts.insert(c.key, text);
+                state.info(text::DRAFT_KEPT);
+            }
+            return Vec::new();
+        }
+        Some(Cmd::ExternalEditor) => fx.push(Effect::OpenEditor(c.area.text())),
+        Some(Cmd::Submit) if !c.sending => match compose_request(&c) {
+            Ok(r) => {
+                c.sending = true;
+                c.error = None;
+                state.drafts.insert(c.key, c.area.text());
+                fx.push(Effect::Request(r));
+            }
+            Err(msg) => c.error = Some(msg),
+        },
+        _ => {
+            if !c.sending && c.area.handle(key) {
+                c.error = None;
+            }
+        }
+    }
+    state.overlay = Some(Overlay::Compose(c));
+    fx
+}
+
+fn compose_request(c: &Compose) -> Result<Request, String> {
+    let field = if matches!(c.key, DraftKey::Description(_)) {
+        "description"
+    } else {
+        "comment"
+    };
+    let body = Body::parse(field, &c.area.text())
+        .map_err(|e| e.msg)?
+        .into_inner();
+    Ok(match c.key {
+        DraftKey::Comment(ticket_id) => Request::CreateComment(NewCommentRequest {
+            ticket_id,
+            description: body,
+        }),
+        DraftKey::EditComment {
+            ticket_id,
+            comment_id,
+        } => Request::UpdateComment {
+            ticket_id,
+            comment_id,
+            update: CommentUpdate {
+                description: Some(body),
+                ticket_id: None,
+            },
+        },
+        DraftKey::Description(id) => Request::UpdateTicket(
+            id,
+            TicketUpdate {
+                description: Some(body),
+                ..Default::default()
+            },
+        ),
+    })
+}
+
+/// The draft a request sends, if it sends one.
+fn draft_of(request: &Request) -> Option<DraftKey> {
+    match request {
+        Request::CreateComment(c) => Some(DraftKey::Comment(c.ticket_id)),
+        Request::UpdateComment {
+            ticket_id,
+            comment_id,
+            ..
+        } => Some(DraftKey::EditComment {
+            ticket_id: *ticket_id,
+            comment_id: *comment_id,
+        }),
+        Request::UpdateTicket(id, u) if u.description.is_some() => Some(DraftKey::Description(*id)),
+        _ => None,
+    }
+}
+
+fn prompt_sent(p: &Prompt, request: &Request) -> bool {
+    match (&p.purpose, request) {
+        (PromptFor::Title(id), Request::UpdateTicket(rid, u)) => id == rid && u.title.is_some(),
+        (PromptFor::Password { user_id, .. }, Request::UpdateUser(id, u)) => {
+            user_id == id && u.password.is_some()
+        }
+        _ => false,
+    }
+}
+
+/// A reply that may belong to the open composer or prompt. A sent text is forgotten only once
+/// the server has it; on failure it stays in the editor (or in the drafts). Returns whether
+/// the error, if any, has been shown.
+pub fn on_sent(state: &mut State, request: &Request, result: &Result<Reply, ApiError>) -> bool {
+    let key = draft_of(request);
+    if result.is_ok() {
+        if let Some(k) = key {
+            state.drafts.remove(&k);
+        }
+    }
+    let error = result.as_ref().err().map(ToString::to_string);
+    match &mut state.overlay {
+        Some(Overlay::Compose(c)) if Some(c.key) == key && c.sending => {
+            c.sending = false;
+            c.error.clone_from(&error);
+        }
+        Some(Overlay::Prompt(p)) if p.sending && prompt_sent(p, request) => {
+            p.sending = false;
+            p.error.clone_from(&error);
+        }
+        _ => return false,
+    }
+    if error.is_none() {
+        state.overlay = None;
+    }
+    true
+}
+
+/// `$EDITOR` closed: its text goes back where it came from.
+pub fn on_editor_done(state: &mut State, result: EditorResult) -> Vec<Effect> {
+    match result {
+        Ok(text) => {
+            let text = text.trim_end_matches('\n');
+            match (&mut state.overlay, &mut state.screen) {
+                (Some(Overlay::Compose(c)), _) => c.area = TextArea::new(text),
+                (None, Screen::NewTicket(n)) => n.set_description(text),
+                _ => {}
+            }
+        }
+        Err(e) => state.error(format!("The editor failed: {e}")),
+    }
+    Vec::new()
+}

@@ -1,0 +1,332 @@
+//! Overlays drawn over a screen: help, the command line, pickers, confirmations, one-line
+//! prompts and the comment/description composer. Each is plain data; `handle` gives the keys
+//! meaning.
+
+mod handle;
+
+pub use handle::{on_editor_done, on_key, on_sent};
+
+use super::State;
+use super::command::CommandLine;
+use super::keymap::Ctx;
+use crate::widgets::{TextArea, TextInput};
+use tms_core::api::{SortField, SortKey, UserSummary};
+use tms_core::{ActivityType, Priority, Role, Status};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help { scroll: usize },
+    Command(CommandLine),
+    Picker(Picker),
+    Confirm(Confirm),
+    Prompt(Prompt),
+    Compose(Compose),
+}
+
+impl Overlay {
+    pub fn ctx(&self) -> Ctx {
+        match self {
+            Overlay::Help { .. } => Ctx::Help,
+            Overlay::Command(_) => Ctx::Command,
+            Overlay::Picker(_) => Ctx::Picker,
+            Overlay::Confirm(_) => Ctx::Confirm,
+            Overlay::Prompt(_) => Ctx::Prompt,
+            Overlay::Compose(_) => Ctx::Compose,
+        }
+    }
+}
+
+/// A value a picker can hand back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    Status(Option<Status>),
+    Priority(Option<Priority>),
+    Agent(Option<i64>),
+    Sort(SortKey),
+    Role(Role),
+    Activity(Option<ActivityType>),
+    User(Option<i64>),
+}
+
+/// What the picked value is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickFor {
+    TicketStatus(i64),
+    TicketPriority(i64),
+    Assign(i64),
+    FilterStatus,
+    FilterPriority,
+    Sort,
+    UserRole(i64),
+    LogType,
+    LogUser,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picker {
+    pub title: String,
+    pub items: Vec<(String, Pick)>,
+    pub selected: usize,
+    pub purpose: PickFor,
+}
+
+impl Picker {
+    fn new(title: &str, items: Vec<(String, Pick)>, current: Pick, purpose: PickFor) -> Overlay {
+        let selected = items.iter().position(|(_, p)| *p == current).unwrap_or(0);
+        Overlay::Picker(Picker {
+            title: title.to_string(),
+            items,
+            selected,
+            purpose,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmFor {
+    DeleteTicket(i64),
+    DeleteComment { ticket_id: i64, comment_id: i64 },
+    DeactivateUser(i64),
+    ClearLog,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub message: String,
+    pub action: ConfirmFor,
+}
+
+impl Confirm {
+    pub fn new(message: String, action: ConfirmFor) -> Self {
+        Self { message, action }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptFor {
+    Search,
+    UserSearch,
+    LogTicket,
+    Title(i64),
+    Password {
+        user_id: i64,
+        username: String,
+        email: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub title: String,
+    pub input: TextInput,
+    pub purpose: PromptFor,
+    pub error: Option<String>,
+    pub sending: bool,
+}
+
+impl Prompt {
+    pub fn new(title: &str, text: &str, purpose: PromptFor) -> Self {
+        Self {
+            title: title.to_string(),
+            input: TextInput::new(text),
+            purpose,
+            error: None,
+            sending: false,
+        }
+    }
+}
+
+/// Which text a composer edits; also the key its draft is kept under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DraftKey {
+    Comment(i64),
+    EditComment { ticket_id: i64, comment_id: i64 },
+    Description(i64),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compose {
+    pub key: DraftKey,
+    pub title: String,
+    pub area: TextArea,
+    /// The text before editing, to tell whether anything would be lost.
+    pub original: String,
+    pub error: Option<String>,
+    pub sending: bool,
+}
+
+/// A composer for `key`, holding its kept draft if there is one, else `original`.
+pub fn compose(state: &State, key: DraftKey, original: &str) -> Overlay {
+    let title = match key {
+        DraftKey::Comment(id) => format!("Comment on ticket {id}"),
+        DraftKey::EditComment { comment_id, .. } => format!("Edit comment {comment_id}"),
+        DraftKey::Description(id) => format!("Description of ticket {id}"),
+    };
+    let text = state.drafts.get(&key).map_or(original, String::as_str);
+    Overlay::Compose(Compose {
+        key,
+        title,
+        area: TextArea::new(text),
+        original: original.to_string(),
+        error: None,
+        sending: false,
+    })
+}
+
+pub fn status_picker(id: i64, current: Status) -> Overlay {
+    let items = Status::ALL
+        .iter()
+        .map(|s| (s.to_string(), Pick::Status(Some(*s))))
+        .collect();
+    Picker::new(
+        &format!("Status of ticket {id}"),
+        items,
+        Pick::Status(Some(current)),
+        PickFor::TicketStatus(id),
+    )
+}
+
+pub fn priority_picker(id: i64, current: Priority) -> Overlay {
+    let items = Priority::ALL
+        .iter()
+        .rev()
+        .map(|p| (p.to_string(), Pick::Priority(Some(*p))))
+        .collect();
+    Picker::new(
+        &format!("Priority of ticket {id}"),
+        items,
+        Pick::Priority(Some(current)),
+        PickFor::TicketPriority(id),
+    )
+}
+
+/// Assignees: nobody, then the signed-in agent, then every other known agent or admin.
+pub fn assign_picker(state: &State, id: i64, current: Option<i64>) -> Overlay {
+    let me = state.user.as_ref().map(|u| u.id);
+    let mut items = vec![("— nobody (unassign)".to_string(), Pick::Agent(None))];
+    let mut staff: Vec<&UserSummary> = state.staff.values().collect();
+    staff.sort_by_key(|u| (Some(u.id) != me, u.username.to_lowercase()));
+    for u in staff {
+        let me_mark = if Some(u.id) == me { " (me)" } else { "" };
+        items.push((
+            format!("{}{me_mark} · {}", u.username, u.role),
+            Pick::Agent(Some(u.id)),
+        ));
+    }
+    Picker::new(
+        &format!("Assign ticket {id} to"),
+        items,
+        Pick::Agent(current),
+        PickFor::Assign(id),
+    )
+}
+
+pub fn status_filter(current: Option<Status>) -> Overlay {
+    let mut items = vec![("Any status (tab default)".to_string(), Pick::Status(None))];
+    items.extend(
+        Status::ALL
+            .iter()
+            .map(|s| (s.to_string(), Pick::Status(Some(*s)))),
+    );
+    Picker::new(
+        "Show status",
+        items,
+        Pick::Status(current),
+        PickFor::FilterStatus,
+    )
+}
+
+pub fn priority_filter(current: Option<Priority>) -> Overlay {
+    let mut items = vec![("Any priority".to_string(), Pick::Priority(None))];
+    items.extend(
+        Priority::ALL
+            .iter()
+            .rev()
+            .map(|p| (p.to_string(), Pick::Priority(Some(*p)))),
+    );
+    Picker::new(
+        "Show priority",
+        items,
+        Pick::Priority(current),
+        PickFor::FilterPriority,
+    )
+}
+
+/// The sort orders offered, with their labels.
+pub const SORTS: [(&str, SortField, bool); 8] = [
+    ("Newest first", SortField::CreationDate, true),
+    ("Oldest first", SortField::CreationDate, false),
+    ("Recently updated", SortField::UpdatedAt, true),
+    ("Least recently updated", SortField::UpdatedAt, false),
+    ("Priority, high first", SortField::Priority, true),
+    ("Priority, low first", SortField::Priority, false),
+    ("Status", SortField::Status, false),
+    ("Number", SortField::Id, false),
+];
+
+pub fn sort_label(key: SortKey) -> String {
+    SORTS
+        .iter()
+        .find(|(_, f, d)| *f == key.field && *d == key.descending)
+        .map_or_else(|| key.to_string(), |(l, _, _)| (*l).to_string())
+}
+
+pub fn sort_picker(current: SortKey) -> Overlay {
+    let items = SORTS
+        .iter()
+        .map(|(l, field, descending)| {
+            (
+                (*l).to_string(),
+                Pick::Sort(SortKey {
+                    field: *field,
+                    descending: *descending,
+                }),
+            )
+        })
+        .collect();
+    Picker::new("Sort by", items, Pick::Sort(current), PickFor::Sort)
+}
+
+pub fn role_picker(user_id: i64, current: Role) -> Overlay {
+    let items = Role::ALL
+        .iter()
+        .map(|r| (r.to_string(), Pick::Role(*r)))
+        .collect();
+    Picker::new(
+        "Role",
+        items,
+        Pick::Role(current),
+        PickFor::UserRole(user_id),
+    )
+}
+
+pub fn activity_picker(current: Option<ActivityType>) -> Overlay {
+    let mut items = vec![("Any type".to_string(), Pick::Activity(None))];
+    items.extend(
+        ActivityType::ALL
+            .iter()
+            .map(|a| (a.to_string(), Pick::Activity(Some(*a)))),
+    );
+    Picker::new(
+        "Show activity type",
+        items,
+        Pick::Activity(current),
+        PickFor::LogType,
+    )
+}
+
+pub fn log_user_picker(users: &[UserSummary], current: Option<i64>) -> Overlay {
+    let mut items = vec![("Anyone".to_string(), Pick::User(None))];
+    items.extend(users.iter().map(|u| {
+        (
+            format!("{} <{}>", u.username, u.email),
+            Pick::User(Some(u.id)),
+        )
+    }));
+    Picker::new(
+        "Show activity of",
+        items,
+        Pick::User(current),
+        PickFor::LogUser,
+    )
+}

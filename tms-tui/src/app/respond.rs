@@ -1,0 +1,165 @@
+//! Replies from the server: session changes, connection state, then the screen and overlay
+//! that were waiting for them.
+
+use super::overlay;
+use super::route::{self, with_screen};
+use super::{Effect, Mode, Offline, Reply, Request, State};
+use crate::api::ApiError;
+use crate::screens::{LoginState, Screen, SetupState};
+use crate::theme::text;
+
+pub fn on_response(
+    state: &mut State,
+    request: Request,
+    result: Result<Reply, ApiError>,
+) -> Vec<Effect> {
+    let mut fx = track_connection(state, &result);
+    if let Err(e) = &result {
+        if e.is_unauthorized() && ends_session(state, &request) {
+            route::to_login(state, Some(text::SESSION_ENDED.into()));
+            state.setup.has_token = false;
+            fx.push(Effect::SetToken(None));
+            return fx;
+        }
+    }
+    match (&request, &result) {
+        (Request::Health, Ok(Reply::Health(h))) => {
+            state.server_version = Some(h.version.clone());
+            if matches!(state.screen, Screen::Boot) && !state.setup.has_token {
+                state.screen = if h.setup_required && state.setup.mode != Mode::Remote {
+                    Screen::Setup(SetupState::default())
+                } else {
+                    let hint = h.setup_required.then(|| {
+                        "This server has no users yet: create the first admin with `tms-server user add`.".to_string()
+                    });
+                    Screen::Login(LoginState::new(hint))
+                };
+            }
+        }
+        (Request::Login(_) | Request::Signup(_), Ok(Reply::Session(t))) => {
+            fx.push(Effect::SetToken(Some(t.access_token.clone())));
+            fx.extend(signed_in(state, t.user.clone()));
+            state.info(format!("Welcome, {}.", t.user.username));
+        }
+        (Request::Me, Ok(Reply::Me(user))) => fx.extend(signed_in(state, user.clone())),
+        (Request::Me, Err(e)) if !e.is_unreachable() => {
+            state.setup.has_token = false;
+            route::to_login(state, Some(e.to_string()));
+        }
+        (Request::Staff, Ok(Reply::Users(users))) => {
+            let summaries: Vec<_> = users
+                .iter()
+                .filter(|u| u.is_active)
+                .map(|u| u.summary())
+                .collect();
+            state.learn_staff(&summaries);
+        }
+        _ => fx.extend(to_screen(state, &request, &result)),
+    }
+    fx
+}
+
+/// A 401 ends the session, except where it means "wrong password".
+fn ends_session(state: &State, request: &Request) -> bool {
+    let asks_credentials = matches!(
+        request,
+        Request::Login(_) | Request::Signup(_) | Request::Logout
+    );
+    !asks_credentials && (state.user.is_some() || matches!(request, Request::Me))
+}
+
+/// Shows or clears the offline banner; coming back reloads the screen in front.
+fn track_connection(state: &mut State, result: &Result<Reply, ApiError>) -> Vec<Effect> {
+    match result {
+        Err(ApiError::Unreachable(why)) => {
+            if state.offline.is_none() {
+                state.offline = Some(Offline {
+                    reason: why.clone(),
+                    since: state.now,
+                    last_try: state.now,
+                });
+            }
+            Vec::new()
+        }
+        _ if state.offline.is_some() => {
+            state.offline = None;
+            state.info("Connection restored.");
+            with_screen(state, |s, st| {
+                s.refresh(st)
+                    .into_iter()
+                    .map(crate::screens::Out::Req)
+                    .collect()
+            })
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn signed_in(state: &mut State, user: tms_core::api::User) -> Vec<Effect> {
+    state.learn_staff(&[user.summary()]);
+    let admin = user.role == tms_core::Role::Admin;
+    state.user = Some(user);
+    let mut fx = route::go_home(state);
+    if admin {
+        fx.push(Effect::Request(Request::Staff));
+    }
+    fx
+}
+
+/// The reply goes to the open overlay and the screen in front; an error nobody showed is
+/// flashed, so no failure goes unnoticed.
+fn to_screen(
+    state: &mut State,
+    request: &Request,
+    result: &Result<Reply, ApiError>,
+) -> Vec<Effect> {
+    learn(state, result);
+    let shown = overlay::on_sent(state, request, result);
+    let before = state.flash.clone();
+    let fx = with_screen(state, |s, st| s.on_response(request, result, st));
+    if let Err(e) = result {
+        let flashed = state.flash != before && state.flash.as_ref().is_some_and(|f| f.error);
+        if !shown && !flashed && !e.is_unreachable() && !inline(request) {
+            state.error(e.to_string());
+        }
+    }
+    fx
+}
+
+/// Requests whose failure the screen shows in place.
+fn inline(request: &Request) -> bool {
+    matches!(
+        request,
+        Request::Login(_)
+            | Request::Signup(_)
+            | Request::Tickets { .. }
+            | Request::Ticket(_)
+            | Request::Users(_)
+            | Request::Logs(_)
+            | Request::CreateTicket(_)
+            | Request::CreateUser(_)
+            | Request::Health
+            | Request::Logout
+    )
+}
+
+fn learn(state: &mut State, result: &Result<Reply, ApiError>) {
+    match result {
+        Ok(Reply::Tickets(page)) => {
+            let people: Vec<_> = page
+                .items
+                .iter()
+                .flat_map(|i| std::iter::once(&i.requester).chain(i.assigned_agent.as_ref()))
+                .cloned()
+                .collect();
+            state.learn_staff(&people);
+        }
+        Ok(Reply::Ticket(d)) => {
+            let mut people = vec![d.requester.clone()];
+            people.extend(d.assigned_agent.clone());
+            people.extend(d.comments.iter().map(|c| c.user.clone()));
+            state.learn_staff(&people);
+        }
+        _ => {}
+    }
+}

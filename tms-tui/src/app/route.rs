@@ -1,0 +1,177 @@
+//! Keys to the right place, and navigation between screens: the back stack, going home,
+//! opening a screen from the command line, leaving a session.
+
+use super::keymap::{self, Cmd};
+use super::overlay::{self, Overlay};
+use super::{Effect, State, gate};
+use crate::screens::{LoginState, Out, QueueKind, QueueState, Screen};
+use crate::theme::text;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn is_ctrl_c(key: &KeyEvent) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && matches!(key.code, KeyCode::Char('c' | 'C'))
+}
+
+pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if is_ctrl_c(&key) {
+        return vec![Effect::Quit];
+    }
+    if state.overlay.is_some() {
+        return overlay::on_key(state, key);
+    }
+    let cmd = keymap::lookup(state.screen.ctx(), &key);
+    match cmd {
+        Some(Cmd::Quit) => return vec![Effect::Quit],
+        Some(Cmd::Help) => {
+            state.overlay = Some(Overlay::Help { scroll: 0 });
+            return Vec::new();
+        }
+        Some(Cmd::CommandLine) => {
+            if state.user.is_some() {
+                state.overlay = Some(Overlay::Command(Default::default()));
+            }
+            return Vec::new();
+        }
+        Some(c) if !gate::allowed(state, &state.screen, c) => {
+            state.error(text::NOT_ALLOWED);
+            return Vec::new();
+        }
+        _ => {}
+    }
+    with_screen(state, |s, st| s.on_key(cmd, key, st))
+}
+
+pub fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
+    match &mut state.overlay {
+        Some(Overlay::Compose(c)) => c.area.insert_str(text),
+        Some(Overlay::Prompt(p)) => p.input.insert_str(text),
+        Some(Overlay::Command(c)) => c.input.insert_str(text),
+        Some(_) => {}
+        None => state.screen.on_paste(text),
+    }
+    Vec::new()
+}
+
+/// Lends the screen in front to `f` (which also reads the rest of the state), then applies
+/// what it asked for.
+pub fn with_screen(
+    state: &mut State,
+    f: impl FnOnce(&mut Screen, &State) -> Vec<Out>,
+) -> Vec<Effect> {
+    let mut screen = std::mem::replace(&mut state.screen, Screen::Boot);
+    let outs = f(&mut screen, state);
+    state.screen = screen;
+    apply(state, outs)
+}
+
+fn refresh_current(state: &mut State) -> Vec<Effect> {
+    let mut screen = std::mem::replace(&mut state.screen, Screen::Boot);
+    let reqs = screen.refresh(state);
+    state.screen = screen;
+    reqs.into_iter().map(Effect::Request).collect()
+}
+
+/// Carries out what a screen returned.
+pub fn apply(state: &mut State, outs: Vec<Out>) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    for out in outs {
+        match out {
+            Out::Req(r) => fx.push(Effect::Request(r)),
+            Out::Fx(e) => fx.push(e),
+            Out::Push(s) => {
+                let old = std::mem::replace(&mut state.screen, s);
+                state.stack.push(old);
+                fx.extend(refresh_current(state));
+            }
+            Out::Replace(s) => {
+                if matches!(state.screen, Screen::NewTicket(_)) {
+                    state.ticket_draft = None;
+                }
+                state.screen = s;
+                fx.extend(refresh_current(state));
+            }
+            Out::Back => fx.extend(back(state)),
+            Out::Show(o) => state.overlay = Some(o),
+            Out::Info(t) => state.info(t),
+            Out::Error(t) => state.error(t),
+        }
+    }
+    fx
+}
+
+/// Leaves the screen in front; at the bottom of the stack that means quitting.
+fn back(state: &mut State) -> Vec<Effect> {
+    let Some(prev) = state.stack.pop() else {
+        return vec![Effect::Quit];
+    };
+    let old = std::mem::replace(&mut state.screen, prev);
+    if let Screen::NewTicket(form) = old {
+        if form.has_content() {
+            state.ticket_draft = Some(form);
+            state.info(text::DRAFT_KEPT);
+        } else {
+            state.ticket_draft = None;
+        }
+    }
+    refresh_current(state)
+}
+
+/// The signed-in user's home: the queue (staff) or their own tickets (requesters).
+pub fn go_home(state: &mut State) -> Vec<Effect> {
+    home_tab(state, 0)
+}
+
+/// Home, on queue tab `tab` (ignored for requesters).
+pub fn home_tab(state: &mut State, tab: usize) -> Vec<Effect> {
+    let Some(user) = &state.user else {
+        return Vec::new();
+    };
+    let kind = if user.role.is_staff() {
+        QueueKind::Staff
+    } else {
+        QueueKind::Requester
+    };
+    let mut q = QueueState::new(kind, user.id);
+    if kind == QueueKind::Staff {
+        q.tab = tab;
+    }
+    if let Screen::NewTicket(form) = &state.screen {
+        if form.has_content() {
+            state.ticket_draft = Some(form.clone());
+        }
+    }
+    state.stack.clear();
+    state.overlay = None;
+    state.screen = Screen::Queue(q);
+    refresh_current(state)
+}
+
+/// Opens `screen` over the current one, or (`top_level`) over the home screen.
+pub fn open_on_top(state: &mut State, screen: Screen, top_level: bool) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    if top_level {
+        fx.extend(go_home(state));
+        fx.clear();
+    }
+    fx.extend(apply(state, vec![Out::Push(screen)]));
+    fx
+}
+
+/// Ends the session here and on the server.
+pub fn logout(state: &mut State) -> Vec<Effect> {
+    let fx = vec![
+        Effect::Request(super::Request::Logout),
+        Effect::SetToken(None),
+    ];
+    to_login(state, Some("Logged out.".into()));
+    fx
+}
+
+/// Back to the login screen with a message; forgets the user and every screen.
+pub fn to_login(state: &mut State, message: Option<String>) {
+    state.user = None;
+    state.stack.clear();
+    state.overlay = None;
+    state.staff.clear();
+    state.screen = Screen::Login(LoginState::new(message));
+}

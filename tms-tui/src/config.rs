@@ -1,0 +1,143 @@
+//! Where tms keeps things: `~/.config/tms/config.toml` (server, theme), the saved session
+//! tokens beside it (mode 0600), and the embedded database under the XDG data directory.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// `config.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigFile {
+    /// A shared server to use instead of the embedded one.
+    pub server: Option<String>,
+    /// `dark` (default), `light` or `plain`.
+    pub theme: Option<String>,
+}
+
+/// The configuration directory: `$TMS_CONFIG_DIR`, else `~/.config/tms`.
+pub fn config_dir() -> Option<PathBuf> {
+    std::env::var_os("TMS_CONFIG_DIR")
+        .map(PathBuf::from)
+        .or_else(|| dirs::config_dir().map(|d| d.join("tms")))
+}
+
+/// The embedded database: `~/.local/share/tms/tms.db`.
+pub fn default_db() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("tms").join("tms.db"))
+}
+
+/// Reads `config.toml`; a missing file is an empty configuration.
+pub fn load(dir: &Path) -> Result<ConfigFile, String> {
+    let path = dir.join("config.toml");
+    match std::fs::read_to_string(&path) {
+        Ok(s) => toml::from_str(&s).map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(ConfigFile::default()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+/// Session tokens by server, in `sessions.toml`, readable by the owner only.
+#[derive(Debug, Clone)]
+pub struct SessionStore {
+    path: PathBuf,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Sessions {
+    #[serde(default)]
+    tokens: BTreeMap<String, String>,
+}
+
+impl SessionStore {
+    pub fn new(dir: &Path) -> Self {
+        Self {
+            path: dir.join("sessions.toml"),
+        }
+    }
+
+    fn read(&self) -> Sessions {
+        std::fs::read_to_string(&self.path)
+            .ok()
+            .and_then(|s| toml::from_str(&s).ok())
+            .unwrap_or_default()
+    }
+
+    /// The token saved for `server`.
+    pub fn get(&self, server: &str) -> Option<String> {
+        self.read().tokens.get(server).cloned()
+    }
+
+    /// Saves (or with `None` forgets) the token for `server`.
+    pub fn set(&self, server: &str, token: Option<&str>) -> io::Result<()> {
+        let mut all = self.read();
+        match token {
+            Some(t) => all.tokens.insert(server.to_string(), t.to_string()),
+            None => all.tokens.remove(server),
+        };
+        let text = toml::to_string(&all).map_err(io::Error::other)?;
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        write_private(&self.path, &text)
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    f.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> io::Result<()> {
+    std::fs::write(path, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip_privately() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SessionStore::new(dir.path());
+        assert_eq!(store.get("http://a"), None);
+        store.set("http://a", Some("tok")).unwrap();
+        store.set("http://b", Some("other")).unwrap();
+        assert_eq!(store.get("http://a").as_deref(), Some("tok"));
+        store.set("http://a", None).unwrap();
+        assert_eq!(store.get("http://a"), None);
+        assert_eq!(store.get("http://b").as_deref(), Some("other"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("sessions.toml"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn config_file_parses() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(load(dir.path()).unwrap(), ConfigFile::default());
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "server = \"http://h:8000\"\ntheme = \"light\"\n",
+        )
+        .unwrap();
+        let c = load(dir.path()).unwrap();
+        assert_eq!(c.server.as_deref(), Some("http://h:8000"));
+    }
+}

@@ -1,0 +1,87 @@
+//! The impure half of the Elm loop: reads the terminal, runs effects as background tasks,
+//! feeds their results back as actions, and draws after every change.
+
+use crate::api::ApiClient;
+use crate::api::dispatch::dispatch;
+use crate::app::{self, Action, Effect, State};
+use crate::config::SessionStore;
+use crate::{editor, terminal, ui};
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::StreamExt;
+use ratatui::DefaultTerminal;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Where the session token is remembered between runs (not in demo mode).
+pub struct TokenSink {
+    pub store: Option<SessionStore>,
+    pub key: String,
+}
+
+impl TokenSink {
+    fn save(&self, token: Option<&str>) {
+        if let Some(store) = &self.store {
+            if let Err(e) = store.set(&self.key, token) {
+                tracing::warn!("could not save the session: {e}");
+            }
+        }
+    }
+}
+
+/// Runs the client until the user quits.
+pub async fn run(
+    mut term: DefaultTerminal,
+    mut client: ApiClient,
+    mut state: State,
+    tokens: TokenSink,
+) -> std::io::Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let first = app::start(&mut state);
+    let mut pending = first;
+    loop {
+        for effect in std::mem::take(&mut pending) {
+            match effect {
+                Effect::Request(request) => {
+                    let c = client.clone();
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        let result = dispatch(&c, &request).await;
+                        let _ = tx.send(Action::Response { request, result });
+                    });
+                }
+                Effect::SetToken(token) => {
+                    tokens.save(token.as_deref());
+                    client.set_token(token);
+                }
+                Effect::OpenEditor(text) => {
+                    drop(events);
+                    terminal::leave();
+                    let result = editor::edit(&text);
+                    term = terminal::enter();
+                    term.clear()?;
+                    events = EventStream::new();
+                    let _ = tx.send(Action::EditorDone(result));
+                }
+                Effect::Quit => return Ok(()),
+            }
+        }
+        if state.quit {
+            return Ok(());
+        }
+        term.draw(|f| ui::view(f, &state))?;
+        let action = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Action::Key(k),
+                Some(Ok(Event::Paste(s))) => Action::Paste(s),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e),
+                None => return Ok(()),
+            },
+            Some(a) = rx.recv() => a,
+            _ = tick.tick() => Action::Tick(tms_core::timefmt::now()),
+        };
+        pending = app::update(&mut state, action);
+    }
+}

@@ -1,0 +1,162 @@
+//! The screens of SPEC §5. Each owns its state, turns commands and replies into [`Out`]s, and
+//! never touches another screen: the app applies what they return.
+
+pub mod log;
+pub mod login;
+pub mod new_ticket;
+pub mod queue;
+pub mod setup;
+pub mod ticket;
+pub mod user_form;
+pub mod users;
+
+pub use log::LogState;
+pub use login::LoginState;
+pub use new_ticket::{NewTicketState, TicketDraft};
+pub use queue::{QueueKind, QueueState};
+pub use setup::SetupState;
+pub use ticket::TicketState;
+pub use user_form::UserFormState;
+pub use users::UsersState;
+
+use crate::api::ApiError;
+use crate::app::keymap::{Cmd, Ctx};
+use crate::app::overlay::Overlay;
+use crate::app::{Effect, Reply, Request, State};
+use crossterm::event::KeyEvent;
+
+/// What a screen asks the app to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Out {
+    Req(Request),
+    Fx(Effect),
+    /// Open a screen on top of this one.
+    Push(Screen),
+    /// Swap this screen for another (e.g. a filed ticket replaces the form).
+    Replace(Screen),
+    Back,
+    Show(Overlay),
+    Info(String),
+    Error(String),
+}
+
+/// The screen in front.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    /// Connecting and checking a saved session.
+    Boot,
+    Login(LoginState),
+    Setup(SetupState),
+    Queue(QueueState),
+    Ticket(TicketState),
+    NewTicket(NewTicketState),
+    Users(UsersState),
+    UserForm(UserFormState),
+    Log(LogState),
+}
+
+impl Screen {
+    pub fn ctx(&self) -> Ctx {
+        match self {
+            Screen::Boot => Ctx::Boot,
+            Screen::Login(_) => Ctx::Login,
+            Screen::Setup(_) => Ctx::Setup,
+            Screen::Queue(_) => Ctx::Queue,
+            Screen::Ticket(_) => Ctx::Ticket,
+            Screen::NewTicket(_) => Ctx::NewTicket,
+            Screen::Users(_) => Ctx::Users,
+            Screen::UserForm(_) => Ctx::UserForm,
+            Screen::Log(_) => Ctx::Log,
+        }
+    }
+
+    /// The requests that (re)load this screen's data.
+    pub fn refresh(&mut self, state: &State) -> Vec<Request> {
+        match self {
+            Screen::Boot => {
+                let mut r = vec![Request::Health];
+                if state.setup.has_token {
+                    r.push(Request::Me);
+                }
+                r
+            }
+            Screen::Queue(q) => q.refresh(),
+            Screen::Ticket(t) => t.refresh(),
+            Screen::Users(u) => u.refresh(),
+            Screen::Log(l) => l.refresh(),
+            Screen::Login(_) | Screen::Setup(_) | Screen::NewTicket(_) | Screen::UserForm(_) => {
+                Vec::new()
+            }
+        }
+    }
+
+    /// A key (with the command the keymap found for it, if any).
+    pub fn on_key(&mut self, cmd: Option<Cmd>, key: KeyEvent, state: &State) -> Vec<Out> {
+        match self {
+            Screen::Boot => match cmd {
+                Some(Cmd::Refresh) => self.refresh(state).into_iter().map(Out::Req).collect(),
+                Some(Cmd::Back) => vec![Out::Back],
+                _ => Vec::new(),
+            },
+            Screen::Login(s) => s.on_key(cmd, key, state),
+            Screen::Setup(s) => s.on_key(cmd, key),
+            Screen::Queue(s) => s.on_key(cmd, state),
+            Screen::Ticket(s) => s.on_key(cmd, state),
+            Screen::NewTicket(s) => s.on_key(cmd, key),
+            Screen::Users(s) => s.on_key(cmd, state),
+            Screen::UserForm(s) => s.on_key(cmd, key),
+            Screen::Log(s) => s.on_key(cmd, state),
+        }
+    }
+
+    /// Pasted text goes to the focused field, if any.
+    pub fn on_paste(&mut self, text: &str) {
+        match self {
+            Screen::Login(s) => s.on_paste(text),
+            Screen::Setup(s) => s.on_paste(text),
+            Screen::NewTicket(s) => s.on_paste(text),
+            Screen::UserForm(s) => s.on_paste(text),
+            _ => {}
+        }
+    }
+
+    /// A reply to a request this screen may be waiting for.
+    pub fn on_response(
+        &mut self,
+        request: &Request,
+        result: &Result<Reply, ApiError>,
+        state: &State,
+    ) -> Vec<Out> {
+        match self {
+            Screen::Boot => Vec::new(),
+            Screen::Login(s) => s.on_response(request, result, state),
+            Screen::Setup(s) => s.on_response(request, result),
+            Screen::Queue(s) => s.on_response(request, result),
+            Screen::Ticket(s) => s.on_response(request, result),
+            Screen::NewTicket(s) => s.on_response(request, result),
+            Screen::Users(s) => s.on_response(request, result),
+            Screen::UserForm(s) => s.on_response(request, result),
+            Screen::Log(s) => s.on_response(request, result),
+        }
+    }
+}
+
+/// Moves a list cursor by a command; returns whether the command was a movement.
+pub fn move_cursor(sel: &mut usize, len: usize, cmd: Cmd) -> bool {
+    let last = len.saturating_sub(1);
+    *sel = match cmd {
+        Cmd::Up => sel.saturating_sub(1),
+        Cmd::Down => (*sel + 1).min(last),
+        Cmd::PageUp => sel.saturating_sub(10),
+        Cmd::PageDown => (*sel + 10).min(last),
+        Cmd::Top => 0,
+        Cmd::Bottom => last,
+        _ => return false,
+    };
+    true
+}
+
+/// The server's reason, for a reply that failed.
+pub fn reason(result: &Result<Reply, ApiError>) -> Option<String> {
+    result.as_ref().err().map(ToString::to_string)
+}

@@ -1,0 +1,266 @@
+//! The ticket queue: tabs with live counts for staff, the requester's own tickets otherwise;
+//! filters, sort, search, paging, and ticket actions straight from the list.
+
+use super::{Out, Screen, TicketState, move_cursor, reason};
+use crate::api::ApiError;
+use crate::app::keymap::Cmd;
+use crate::app::overlay::{self, DraftKey, Overlay, Prompt, PromptFor};
+use crate::app::{ListSlot, Reply, Request, State};
+use crate::screens::NewTicketState;
+use tms_core::api::{Page, SortKey, TicketListItem, TicketQuery, TicketUpdate};
+use tms_core::{Priority, Status};
+
+/// Whose queue this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueKind {
+    /// Agents and admins: four tabs.
+    Staff,
+    /// Requesters: their own tickets.
+    Requester,
+}
+
+pub const TABS: [&str; 4] = ["Unassigned", "Mine", "All open", "All"];
+const UNRESOLVED: [Status; 2] = [Status::Open, Status::InProgress];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueState {
+    pub kind: QueueKind,
+    /// The signed-in user (for "Mine" and "take").
+    pub me: i64,
+    pub tab: usize,
+    pub counts: [Option<u64>; 4],
+    pub status: Option<Status>,
+    pub priority: Option<Priority>,
+    pub sort: SortKey,
+    pub search: Option<String>,
+    pub page: u64,
+    pub rows: Option<Page<TicketListItem>>,
+    pub loading: bool,
+    pub error: Option<String>,
+    pub selected: usize,
+}
+
+impl QueueState {
+    pub fn new(kind: QueueKind, me: i64) -> Self {
+        Self {
+            kind,
+            me,
+            tab: 0,
+            counts: [None; 4],
+            status: None,
+            priority: None,
+            sort: SortKey::default(),
+            search: None,
+            page: 1,
+            rows: None,
+            loading: false,
+            error: None,
+            selected: 0,
+        }
+    }
+
+    /// The query behind tab `tab`, without the user's filters.
+    pub fn tab_query(&self, tab: usize) -> TicketQuery {
+        let mut q = TicketQuery::default();
+        if self.kind == QueueKind::Requester {
+            return q;
+        }
+        match tab {
+            0 => {
+                q.unassigned = true;
+                q.status = UNRESOLVED.to_vec();
+            }
+            1 => {
+                q.assigned_agent_id = Some(self.me);
+                q.status = UNRESOLVED.to_vec();
+            }
+            2 => q.status = UNRESOLVED.to_vec(),
+            _ => {}
+        }
+        q
+    }
+
+    /// The query of the table: the tab, the filters, the sort, the page.
+    pub fn query(&self) -> TicketQuery {
+        let mut q = self.tab_query(self.tab);
+        if let Some(s) = self.status {
+            q.status = vec![s];
+        }
+        q.priority = self.priority.into_iter().collect();
+        q.q.clone_from(&self.search);
+        q.sort = self.sort;
+        q.page = self.page;
+        q
+    }
+
+    pub fn refresh(&mut self) -> Vec<Request> {
+        self.loading = true;
+        let mut reqs = vec![Request::Tickets {
+            slot: ListSlot::Rows,
+            query: self.query(),
+        }];
+        if self.kind == QueueKind::Staff {
+            for tab in 0..TABS.len() {
+                let mut query = self.tab_query(tab);
+                query.size = 1;
+                reqs.push(Request::Tickets {
+                    slot: ListSlot::Count(tab),
+                    query,
+                });
+            }
+        }
+        reqs
+    }
+
+    fn reload(&mut self) -> Vec<Out> {
+        self.refresh().into_iter().map(Out::Req).collect()
+    }
+
+    pub fn items(&self) -> &[TicketListItem] {
+        self.rows.as_ref().map_or(&[], |p| p.items.as_slice())
+    }
+
+    pub fn selected_item(&self) -> Option<&TicketListItem> {
+        self.items().get(self.selected)
+    }
+
+    fn go_tab(&mut self, tab: usize) -> Vec<Out> {
+        if self.kind == QueueKind::Requester || tab == self.tab {
+            return Vec::new();
+        }
+        self.tab = tab;
+        self.page = 1;
+        self.selected = 0;
+        self.rows = None;
+        self.reload()
+    }
+
+    fn turn_page(&mut self, forward: bool) -> Vec<Out> {
+        let pages = self.rows.as_ref().map_or(1, |p| p.pages.max(1));
+        let next = if forward {
+            self.page + 1
+        } else {
+            self.page.saturating_sub(1)
+        };
+        if next < 1 || next > pages {
+            return Vec::new();
+        }
+        self.page = next;
+        self.selected = 0;
+        self.reload()
+    }
+
+    pub fn on_key(&mut self, cmd: Option<Cmd>, state: &State) -> Vec<Out> {
+        let Some(cmd) = cmd else { return Vec::new() };
+        let len = self.items().len();
+        if move_cursor(&mut self.selected, len, cmd) {
+            return Vec::new();
+        }
+        match cmd {
+            Cmd::Back => vec![Out::Back],
+            Cmd::Refresh => self.reload(),
+            Cmd::NextTab => self.go_tab((self.tab + 1) % TABS.len()),
+            Cmd::PrevTab => self.go_tab((self.tab + TABS.len() - 1) % TABS.len()),
+            Cmd::GoTab(n) => self.go_tab(n),
+            Cmd::NextPage => self.turn_page(true),
+            Cmd::PrevPage => self.turn_page(false),
+            Cmd::New => vec![Out::Push(Screen::NewTicket(NewTicketState::from_draft(
+                state,
+            )))],
+            Cmd::Search => vec![Out::Show(Overlay::Prompt(Prompt::new(
+                "Search tickets (title, description, comments)",
+                self.search.as_deref().unwrap_or(""),
+                PromptFor::Search,
+            )))],
+            Cmd::FilterStatus => vec![Out::Show(overlay::status_filter(self.status))],
+            Cmd::FilterPriority => vec![Out::Show(overlay::priority_filter(self.priority))],
+            Cmd::Sort => vec![Out::Show(overlay::sort_picker(self.sort))],
+            Cmd::ClearFilters => {
+                self.status = None;
+                self.priority = None;
+                self.search = None;
+                self.page = 1;
+                self.reload()
+            }
+            _ => self.on_ticket_cmd(cmd, state),
+        }
+    }
+
+    /// Commands that act on the highlighted ticket.
+    fn on_ticket_cmd(&mut self, cmd: Cmd, state: &State) -> Vec<Out> {
+        let Some(item) = self.selected_item() else {
+            return Vec::new();
+        };
+        let t = &item.ticket;
+        match cmd {
+            Cmd::Open => vec![Out::Push(Screen::Ticket(TicketState::new(t.id)))],
+            Cmd::Take if t.assigned_agent_id == Some(self.me) => {
+                vec![Out::Info(format!("Ticket {} is already yours.", t.id))]
+            }
+            Cmd::Take => {
+                let update = TicketUpdate {
+                    assigned_agent_id: Some(Some(self.me)),
+                    ..Default::default()
+                };
+                vec![Out::Req(Request::UpdateTicket(t.id, update))]
+            }
+            Cmd::Assign => vec![Out::Show(overlay::assign_picker(
+                state,
+                t.id,
+                t.assigned_agent_id,
+            ))],
+            Cmd::SetStatus => vec![Out::Show(overlay::status_picker(t.id, t.status))],
+            Cmd::SetPriority => vec![Out::Show(overlay::priority_picker(t.id, t.priority))],
+            Cmd::Comment => vec![Out::Show(overlay::compose(
+                state,
+                DraftKey::Comment(t.id),
+                "",
+            ))],
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn on_response(&mut self, request: &Request, result: &Result<Reply, ApiError>) -> Vec<Out> {
+        match (request, result) {
+            (
+                Request::Tickets {
+                    slot: ListSlot::Rows,
+                    query,
+                },
+                _,
+            ) if *query == self.query() => {
+                self.loading = false;
+                self.error = reason(result);
+                if let Ok(Reply::Tickets(page)) = result {
+                    self.selected = self.selected.min(page.items.len().saturating_sub(1));
+                    self.rows = Some(page.clone());
+                }
+                Vec::new()
+            }
+            (
+                Request::Tickets {
+                    slot: ListSlot::Count(tab),
+                    query,
+                },
+                Ok(Reply::Tickets(page)),
+            ) if *tab < TABS.len()
+                && query.assigned_agent_id == self.tab_query(*tab).assigned_agent_id =>
+            {
+                self.counts[*tab] = Some(page.total);
+                Vec::new()
+            }
+            (Request::UpdateTicket(id, _), Ok(_)) => {
+                let mut out = vec![Out::Info(format!("Ticket {id} updated."))];
+                out.extend(self.reload());
+                out
+            }
+            (Request::CreateComment(c), Ok(_)) => {
+                vec![Out::Info(format!(
+                    "Comment added to ticket {}.",
+                    c.ticket_id
+                ))]
+            }
+            _ => Vec::new(),
+        }
+    }
+}

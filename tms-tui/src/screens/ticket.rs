@@ -1,0 +1,217 @@
+//! One ticket: metadata, description and the comment thread. A cursor walks the description
+//! and the comments; the selected one can be edited, deleted or scrolled.
+
+use super::{Out, move_cursor};
+use crate::api::ApiError;
+use crate::app::gate;
+use crate::app::keymap::Cmd;
+use crate::app::overlay::{self, Confirm, ConfirmFor, DraftKey, Overlay, Prompt, PromptFor};
+use crate::app::{Effect, Reply, Request, State};
+use tms_core::api::{CommentWithUser, TicketDetail, TicketUpdate};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketState {
+    pub id: i64,
+    pub detail: Option<Box<TicketDetail>>,
+    pub loading: bool,
+    pub error: Option<String>,
+    /// 0 is the description, `n` the n-th comment.
+    pub selected: usize,
+    /// Lines scrolled inside the selected item.
+    pub scroll: u16,
+}
+
+impl TicketState {
+    pub fn new(id: i64) -> Self {
+        Self {
+            id,
+            detail: None,
+            loading: false,
+            error: None,
+            selected: 0,
+            scroll: 0,
+        }
+    }
+
+    pub fn refresh(&mut self) -> Vec<Request> {
+        self.loading = true;
+        vec![Request::Ticket(self.id)]
+    }
+
+    /// The comment under the cursor, if the cursor is on a comment.
+    pub fn selected_comment(&self) -> Option<&CommentWithUser> {
+        let d = self.detail.as_ref()?;
+        self.selected.checked_sub(1).and_then(|i| d.comments.get(i))
+    }
+
+    fn items(&self) -> usize {
+        self.detail.as_ref().map_or(1, |d| d.comments.len() + 1)
+    }
+
+    fn edit(&self, state: &State, external: bool) -> Vec<Out> {
+        let Some(d) = &self.detail else {
+            return Vec::new();
+        };
+        let (key, text) = match self.selected_comment() {
+            Some(c) => (
+                DraftKey::EditComment {
+                    ticket_id: self.id,
+                    comment_id: c.comment.id,
+                },
+                c.comment.description.as_str(),
+            ),
+            None => (
+                DraftKey::Description(self.id),
+                d.ticket.description.as_str(),
+            ),
+        };
+        let compose = overlay::compose(state, key, text);
+        let mut out = Vec::new();
+        if external {
+            let current = match &compose {
+                Overlay::Compose(c) => c.area.text(),
+                _ => text.to_string(),
+            };
+            out.push(Out::Fx(Effect::OpenEditor(current)));
+        }
+        out.insert(0, Out::Show(compose));
+        out
+    }
+
+    pub fn on_key(&mut self, cmd: Option<Cmd>, state: &State) -> Vec<Out> {
+        let Some(cmd) = cmd else { return Vec::new() };
+        if cmd == Cmd::PageDown || cmd == Cmd::PageUp {
+            self.scroll = if cmd == Cmd::PageDown {
+                self.scroll.saturating_add(10)
+            } else {
+                self.scroll.saturating_sub(10)
+            };
+            return Vec::new();
+        }
+        let len = self.items();
+        if move_cursor(&mut self.selected, len, cmd) {
+            self.scroll = 0;
+            return Vec::new();
+        }
+        match cmd {
+            Cmd::Back => vec![Out::Back],
+            Cmd::Refresh => self.refresh().into_iter().map(Out::Req).collect(),
+            _ => self.on_ticket_cmd(cmd, state),
+        }
+    }
+
+    fn on_ticket_cmd(&mut self, cmd: Cmd, state: &State) -> Vec<Out> {
+        let Some(d) = &self.detail else {
+            return Vec::new();
+        };
+        let t = &d.ticket;
+        match cmd {
+            Cmd::Comment => vec![Out::Show(overlay::compose(
+                state,
+                DraftKey::Comment(t.id),
+                "",
+            ))],
+            Cmd::Edit => self.edit(state, false),
+            Cmd::EditExternal => self.edit(state, true),
+            Cmd::EditTitle => vec![Out::Show(Overlay::Prompt(Prompt::new(
+                "Title",
+                &t.title,
+                PromptFor::Title(t.id),
+            )))],
+            Cmd::Take
+                if t.assigned_agent_id.is_some() && t.assigned_agent_id == gate::me(state) =>
+            {
+                vec![Out::Info(format!("Ticket {} is already yours.", t.id))]
+            }
+            Cmd::Take => {
+                let me = gate::me(state);
+                let update = TicketUpdate {
+                    assigned_agent_id: Some(me),
+                    ..Default::default()
+                };
+                vec![Out::Req(Request::UpdateTicket(t.id, update))]
+            }
+            Cmd::Assign => vec![Out::Show(overlay::assign_picker(
+                state,
+                t.id,
+                t.assigned_agent_id,
+            ))],
+            Cmd::SetStatus => vec![Out::Show(overlay::status_picker(t.id, t.status))],
+            Cmd::SetPriority => vec![Out::Show(overlay::priority_picker(t.id, t.priority))],
+            Cmd::Delete => match self.selected_comment() {
+                Some(c) => vec![Out::Show(Overlay::Confirm(Confirm::new(
+                    format!("Delete this comment by {}?", c.user.username),
+                    ConfirmFor::DeleteComment {
+                        ticket_id: t.id,
+                        comment_id: c.comment.id,
+                    },
+                )))],
+                None => vec![Out::Info("Select a comment first (j/k).".into())],
+            },
+            Cmd::DeleteTicket => vec![Out::Show(Overlay::Confirm(Confirm::new(
+                format!(
+                    "Delete ticket {} \"{}\" and all its comments?",
+                    t.id, t.title
+                ),
+                ConfirmFor::DeleteTicket(t.id),
+            )))],
+            _ => Vec::new(),
+        }
+    }
+
+    fn concerns_me(&self, request: &Request) -> bool {
+        match request {
+            Request::UpdateTicket(id, _) | Request::Ticket(id) | Request::DeleteTicket(id) => {
+                *id == self.id
+            }
+            Request::CreateComment(c) => c.ticket_id == self.id,
+            Request::UpdateComment { ticket_id, .. } | Request::DeleteComment { ticket_id, .. } => {
+                *ticket_id == self.id
+            }
+            _ => false,
+        }
+    }
+
+    pub fn on_response(&mut self, request: &Request, result: &Result<Reply, ApiError>) -> Vec<Out> {
+        if !self.concerns_me(request) {
+            return Vec::new();
+        }
+        match (request, result) {
+            (Request::Ticket(_), Ok(Reply::Ticket(d))) => {
+                self.loading = false;
+                self.error = None;
+                self.selected = self.selected.min(d.comments.len());
+                self.detail = Some(d.clone());
+                Vec::new()
+            }
+            (Request::Ticket(_), Err(e)) => {
+                self.loading = false;
+                self.error = Some(match e.status() {
+                    Some(404) => {
+                        format!("Ticket {} does not exist or is not yours to see.", self.id)
+                    }
+                    _ => e.to_string(),
+                });
+                Vec::new()
+            }
+            (Request::DeleteTicket(id), Ok(_)) => {
+                vec![Out::Info(format!("Ticket {id} deleted.")), Out::Back]
+            }
+            (Request::CreateComment(_), Ok(_)) => {
+                self.selected = self.items();
+                self.reload_with(format!("Comment added to ticket {}.", self.id))
+            }
+            (Request::DeleteComment { .. }, Ok(_)) => self.reload_with("Comment deleted.".into()),
+            (Request::UpdateTicket(..) | Request::UpdateComment { .. }, Ok(_)) => {
+                self.reload_with(format!("Ticket {} updated.", self.id))
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn reload_with(&mut self, msg: String) -> Vec<Out> {
+        let mut out = vec![Out::Info(msg)];
+        out.extend(self.refresh().into_iter().map(Out::Req));
+        out
+    }
+}

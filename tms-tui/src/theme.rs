@@ -1,0 +1,229 @@
+//! Colours and user-visible wording in one place: a dark theme (default), a light one, and a
+//! monochrome one used when `NO_COLOR` is set.
+
+use ratatui::style::{Color, Modifier, Style};
+use tms_core::{ActivityType, Priority, Role, Status};
+
+/// Which palette to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ThemeName {
+    #[default]
+    Dark,
+    Light,
+    /// No colours at all (`NO_COLOR`): emphasis by bold, underline and reverse only.
+    Plain,
+}
+
+impl std::str::FromStr for ThemeName {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "dark" => Ok(Self::Dark),
+            "light" => Ok(Self::Light),
+            "plain" | "none" | "mono" => Ok(Self::Plain),
+            other => Err(format!("unknown theme {other:?} (dark, light, plain)")),
+        }
+    }
+}
+
+/// Every style the views use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Theme {
+    pub name: ThemeName,
+    pub base: Style,
+    pub header: Style,
+    pub title: Style,
+    pub muted: Style,
+    pub border: Style,
+    pub focus_border: Style,
+    pub selected: Style,
+    pub key: Style,
+    pub tab_active: Style,
+    pub tab: Style,
+    pub error: Style,
+    pub info: Style,
+    pub banner: Style,
+    pub input: Style,
+    accent: [Color; 6],
+}
+
+const fn fg(c: Color) -> Style {
+    Style::new().fg(c)
+}
+
+impl Theme {
+    /// The theme for `name`; `NO_COLOR` in the environment wins over any choice.
+    pub fn pick(name: ThemeName, no_color: bool) -> Self {
+        if no_color {
+            return Self::plain();
+        }
+        match name {
+            ThemeName::Dark => Self::dark(),
+            ThemeName::Light => Self::light(),
+            ThemeName::Plain => Self::plain(),
+        }
+    }
+
+    pub fn dark() -> Self {
+        Self {
+            name: ThemeName::Dark,
+            base: Style::new(),
+            header: Style::new().fg(Color::Black).bg(Color::Cyan),
+            title: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            muted: fg(Color::DarkGray),
+            border: fg(Color::DarkGray),
+            focus_border: fg(Color::Cyan),
+            selected: Style::new()
+                .bg(Color::Rgb(40, 60, 90))
+                .add_modifier(Modifier::BOLD),
+            key: fg(Color::Yellow).add_modifier(Modifier::BOLD),
+            tab_active: Style::new()
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
+            tab: fg(Color::Gray),
+            error: fg(Color::LightRed).add_modifier(Modifier::BOLD),
+            info: fg(Color::LightGreen),
+            banner: Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
+            input: Style::new().fg(Color::White).bg(Color::Rgb(30, 30, 40)),
+            accent: [
+                Color::LightRed,
+                Color::Yellow,
+                Color::Green,
+                Color::Cyan,
+                Color::Magenta,
+                Color::Blue,
+            ],
+        }
+    }
+
+    pub fn light() -> Self {
+        Self {
+            name: ThemeName::Light,
+            base: Style::new(),
+            header: Style::new().fg(Color::White).bg(Color::Blue),
+            title: Style::new().fg(Color::Blue).add_modifier(Modifier::BOLD),
+            muted: fg(Color::Gray),
+            border: fg(Color::Gray),
+            focus_border: fg(Color::Blue),
+            selected: Style::new()
+                .bg(Color::Rgb(200, 220, 250))
+                .add_modifier(Modifier::BOLD),
+            key: fg(Color::Magenta).add_modifier(Modifier::BOLD),
+            tab_active: Style::new()
+                .fg(Color::White)
+                .bg(Color::Blue)
+                .add_modifier(Modifier::BOLD),
+            tab: fg(Color::DarkGray),
+            error: fg(Color::Red).add_modifier(Modifier::BOLD),
+            info: fg(Color::Green),
+            banner: Style::new()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
+            input: Style::new().fg(Color::Black).bg(Color::Rgb(235, 235, 235)),
+            accent: [
+                Color::Red,
+                Color::Rgb(170, 110, 0),
+                Color::Green,
+                Color::Blue,
+                Color::Magenta,
+                Color::Cyan,
+            ],
+        }
+    }
+
+    pub fn plain() -> Self {
+        let bold = Style::new().add_modifier(Modifier::BOLD);
+        Self {
+            name: ThemeName::Plain,
+            base: Style::new(),
+            header: Style::new().add_modifier(Modifier::REVERSED),
+            title: bold,
+            muted: Style::new(),
+            border: Style::new(),
+            focus_border: bold,
+            selected: Style::new().add_modifier(Modifier::REVERSED),
+            key: bold,
+            tab_active: Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            tab: Style::new(),
+            error: bold,
+            info: Style::new(),
+            banner: Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            input: Style::new().add_modifier(Modifier::UNDERLINED),
+            accent: [Color::Reset; 6],
+        }
+    }
+
+    fn colour(&self, i: usize) -> Style {
+        if self.name == ThemeName::Plain {
+            Style::new()
+        } else {
+            fg(self.accent[i])
+        }
+    }
+
+    pub fn priority(&self, p: Priority) -> Style {
+        match p {
+            Priority::High => self.colour(0).add_modifier(Modifier::BOLD),
+            Priority::Medium => self.colour(1),
+            Priority::Low => self.colour(3),
+        }
+    }
+
+    pub fn status(&self, s: Status) -> Style {
+        match s {
+            Status::Open => self.colour(0),
+            Status::InProgress => self.colour(1),
+            Status::Resolved => self.colour(2),
+        }
+    }
+
+    pub fn role(&self, r: Role) -> Style {
+        match r {
+            Role::Admin => self.colour(4).add_modifier(Modifier::BOLD),
+            Role::Agent => self.colour(3),
+            Role::Requester => Style::new(),
+        }
+    }
+
+    pub fn activity(&self, a: ActivityType) -> Style {
+        match a {
+            ActivityType::Create => self.colour(2),
+            ActivityType::Update => self.colour(1),
+            ActivityType::Delete => self.colour(0),
+            ActivityType::Auth => self.colour(4),
+            ActivityType::Read => self.muted,
+        }
+    }
+}
+
+/// Sentences the user reads, kept together so the wording stays consistent.
+pub mod text {
+    pub const APP: &str = "tms";
+    pub const LOADING: &str = "Loading…";
+    pub const SENDING: &str = "Sending…";
+    pub const SESSION_ENDED: &str =
+        "Your session has ended (expired or signed out elsewhere). Please log in again.";
+    pub const WRONG_LOGIN: &str = "Wrong email or password.";
+    pub const OFFLINE: &str = "Server unreachable — retrying";
+    pub const NOT_ALLOWED: &str = "Your role cannot do that here.";
+    pub const DRAFT_KEPT: &str = "Draft kept; open the same editor again to continue.";
+    pub const NO_TICKETS: &str = "No tickets here.";
+    pub const DEMO_PASSWORD: &str = "Hello123.";
+
+    /// The message for a login refused with 429.
+    pub fn locked_out(retry_after: Option<u64>) -> String {
+        match retry_after {
+            Some(s) => format!("Too many failed attempts. Try again in {s} s."),
+            None => "Too many failed attempts. Try again later.".to_string(),
+        }
+    }
+
+    pub fn unreachable(server: &str, why: &str) -> String {
+        format!("Cannot reach the server at {server} ({why}).")
+    }
+}

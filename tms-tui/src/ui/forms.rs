@@ -1,0 +1,191 @@
+//! Forms: the new ticket (title, priority, multi-line description) and the user form, each
+//! field with its problem shown right under it.
+
+use super::login::input_row;
+use crate::app::State;
+use crate::screens::new_ticket::{DESCRIPTION, PRIORITY, TITLE};
+use crate::screens::user_form::{EMAIL, PASSWORD, ROLE, USERNAME};
+use crate::screens::{NewTicketState, UserFormState};
+use crate::theme::{Theme, text};
+use crate::widgets::TextArea;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph};
+
+/// Draws a multi-line editor, scrolled so the cursor is visible, and places the cursor.
+pub fn text_area(f: &mut Frame, area: Rect, ta: &TextArea, focused: bool, t: &Theme) {
+    let (row, col) = ta.cursor();
+    let h = area.height as usize;
+    let w = area.width as usize;
+    let top = row.saturating_sub(h.saturating_sub(1));
+    let left = col.saturating_sub(w.saturating_sub(1));
+    let lines: Vec<Line> = ta
+        .lines()
+        .iter()
+        .skip(top)
+        .take(h)
+        .map(|l| Line::raw(l.replace('\t', " ").chars().skip(left).collect::<String>()))
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines).style(if focused { t.base } else { t.muted }),
+        area,
+    );
+    if focused && area.width > 0 && area.height > 0 {
+        let x = area.x + u16::try_from(col - left).unwrap_or(0).min(area.width - 1);
+        let y = area.y + u16::try_from(row - top).unwrap_or(0).min(area.height - 1);
+        f.set_cursor_position((x, y));
+    }
+}
+
+fn error_row(f: &mut Frame, area: Rect, indent: usize, err: Option<String>, t: &Theme) {
+    if let Some(e) = err {
+        f.render_widget(
+            Paragraph::new(Line::styled(format!("{:indent$}{e}", ""), t.error)),
+            area,
+        );
+    }
+}
+
+fn choice_line<'a>(label: &str, value: &str, focused: bool, style: Style, t: &Theme) -> Line<'a> {
+    let marker = if focused { "› " } else { "  " };
+    let arrows = if focused {
+        ("◀ ", " ▶")
+    } else {
+        ("  ", "  ")
+    };
+    Line::from(vec![
+        Span::styled(
+            format!("{marker}{label:<10}"),
+            if focused { t.title } else { t.muted },
+        ),
+        Span::styled(arrows.0, t.key),
+        Span::styled(value.to_string(), style),
+        Span::styled(arrows.1, t.key),
+    ])
+}
+
+pub fn new_ticket(f: &mut Frame, area: Rect, state: &State, s: &NewTicketState) {
+    let t = &state.theme;
+    let [title, title_err, prio, _, desc, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    input_row(f, title, "Title", 12, &s.title, s.focus == TITLE, t);
+    error_row(f, title_err, 12, s.field_error(TITLE), t);
+    let prio_line = choice_line(
+        "Priority",
+        s.priority.as_str(),
+        s.focus == PRIORITY,
+        t.priority(s.priority),
+        t,
+    );
+    f.render_widget(Paragraph::new(prio_line), prio);
+    let border = if s.focus == DESCRIPTION {
+        t.focus_border
+    } else {
+        t.border
+    };
+    let count = s.description.text().trim().chars().count();
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(border)
+        .title(Span::styled(
+            " Description ",
+            if s.focus == DESCRIPTION {
+                t.title
+            } else {
+                t.muted
+            },
+        ))
+        .title_bottom(Line::styled(
+            format!(" {count}/20000 · ^E opens $EDITOR "),
+            t.muted,
+        ));
+    let inner = block.inner(desc);
+    f.render_widget(block, desc);
+    text_area(f, inner, &s.description, s.focus == DESCRIPTION, t);
+    let (msg, style) = match (&s.error, s.field_error(DESCRIPTION), s.sending) {
+        (_, _, true) => (text::SENDING.to_string(), t.muted),
+        (Some(e), _, _) => (e.clone(), t.error),
+        (None, Some(e), _) => (format!("description {e}"), t.error),
+        (None, None, false) => (
+            "Ctrl-S files the ticket · Tab next field · Esc keeps a draft".into(),
+            t.muted,
+        ),
+    };
+    f.render_widget(Paragraph::new(Line::styled(msg, style)), status);
+}
+
+pub fn user_form(f: &mut Frame, area: Rect, state: &State, s: &UserFormState) {
+    let t = &state.theme;
+    let r = super::centered(area, 72, 14);
+    let title = match &s.editing {
+        Some(u) => format!(" Edit user {} ", u.id),
+        None => " New user ".to_string(),
+    };
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(t.focus_border)
+        .title(Span::styled(title, t.title));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let row = |i: u16| Rect {
+        x: inner.x + 1,
+        y: inner.y + i,
+        width: inner.width.saturating_sub(2),
+        height: 1,
+    };
+    input_row(
+        f,
+        row(0),
+        "Username",
+        12,
+        &s.username,
+        s.focus == USERNAME,
+        t,
+    );
+    error_row(f, row(1), 12, s.errors[USERNAME].clone(), t);
+    input_row(f, row(2), "Email", 12, &s.email, s.focus == EMAIL, t);
+    error_row(f, row(3), 12, s.errors[EMAIL].clone(), t);
+    f.render_widget(
+        Paragraph::new(choice_line(
+            "Role",
+            s.role.as_str(),
+            s.focus == ROLE,
+            t.role(s.role),
+            t,
+        )),
+        row(4),
+    );
+    if s.editing.is_none() {
+        input_row(
+            f,
+            row(6),
+            "Password",
+            12,
+            &s.password,
+            s.focus == PASSWORD,
+            t,
+        );
+        error_row(f, row(7), 12, s.errors[PASSWORD].clone(), t);
+    } else {
+        let hint = "  To set a new password, use P on the user list.";
+        f.render_widget(Paragraph::new(Line::styled(hint, t.muted)), row(6));
+    }
+    let (msg, style) = match (&s.error, s.sending) {
+        (_, true) => (text::SENDING.to_string(), t.muted),
+        (Some(e), false) => (e.clone(), t.error),
+        (None, false) => (
+            "Enter next field · Ctrl-S saves · Esc cancels".into(),
+            t.muted,
+        ),
+    };
+    f.render_widget(Paragraph::new(Line::styled(msg, style)), row(10));
+}

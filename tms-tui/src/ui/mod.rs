@@ -1,0 +1,196 @@
+//! `view(&State)`: draws the header, the offline banner, the screen in front, the status line,
+//! the footer of keys, and any overlay on top.
+
+mod admin;
+mod forms;
+mod login;
+mod overlays;
+mod queue;
+mod ticket;
+
+use crate::app::gate;
+use crate::app::keymap::{self, Ctx};
+use crate::app::{Mode, State};
+use crate::screens::Screen;
+use crate::theme::text;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use tms_core::timefmt::Timestamp;
+
+/// Draws the whole client.
+pub fn view(f: &mut Frame, state: &State) {
+    let area = f.area();
+    let banner = u16::from(state.offline.is_some());
+    let [head, ban, body, status, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(banner),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header(f, head, state);
+    if let Some(off) = &state.offline {
+        let secs = (state.now - off.since).whole_seconds().max(0);
+        let msg = format!(
+            " ⚠ {} ({}) — offline for {secs}s; your typing is kept",
+            text::OFFLINE,
+            off.reason
+        );
+        f.render_widget(Paragraph::new(msg).style(state.theme.banner), ban);
+    }
+    screen(f, body, state);
+    status_line(f, status, state);
+    footer(f, foot, state);
+    overlays::draw(f, body, state);
+}
+
+fn screen(f: &mut Frame, area: Rect, state: &State) {
+    match &state.screen {
+        Screen::Boot => login::boot(f, area, state),
+        Screen::Login(s) => login::login(f, area, state, s),
+        Screen::Setup(s) => login::setup(f, area, state, s),
+        Screen::Queue(s) => queue::draw(f, area, state, s),
+        Screen::Ticket(s) => ticket::draw(f, area, state, s),
+        Screen::NewTicket(s) => forms::new_ticket(f, area, state, s),
+        Screen::Users(s) => admin::users(f, area, state, s),
+        Screen::UserForm(s) => forms::user_form(f, area, state, s),
+        Screen::Log(s) => admin::log(f, area, state, s),
+    }
+}
+
+/// The title of the screen in front.
+fn screen_title(state: &State) -> String {
+    match &state.screen {
+        Screen::Boot => "Connecting".into(),
+        Screen::Login(_) => "Log in".into(),
+        Screen::Setup(_) => "First run".into(),
+        Screen::Queue(q) if q.kind == crate::screens::QueueKind::Requester => "My tickets".into(),
+        Screen::Queue(_) => "Queue".into(),
+        Screen::Ticket(t) => format!("Ticket #{}", t.id),
+        Screen::NewTicket(_) => "New ticket".into(),
+        Screen::Users(_) => "Users".into(),
+        Screen::UserForm(u) => match &u.editing {
+            Some(user) => format!("Edit {}", user.username),
+            None => "New user".into(),
+        },
+        Screen::Log(_) => "Activity log".into(),
+    }
+}
+
+fn header(f: &mut Frame, area: Rect, state: &State) {
+    let t = &state.theme;
+    let who = match &state.user {
+        Some(u) => format!("{} · {}", u.username, u.role),
+        None => "not logged in".into(),
+    };
+    let mode = match state.setup.mode {
+        Mode::Demo => " · DEMO",
+        Mode::Embedded | Mode::Remote => "",
+    };
+    let busy = if state.in_flight > 0 {
+        " ⟳ working… "
+    } else {
+        ""
+    };
+    let left = format!(" {} │ {} │ {who}{mode}", text::APP, screen_title(state));
+    let pad = (area.width as usize).saturating_sub(left.chars().count() + busy.chars().count());
+    let line = Line::from(vec![
+        Span::raw(left),
+        Span::raw(" ".repeat(pad)),
+        Span::raw(busy),
+    ]);
+    f.render_widget(Paragraph::new(line).style(t.header), area);
+}
+
+fn status_line(f: &mut Frame, area: Rect, state: &State) {
+    let t = &state.theme;
+    let line = match &state.flash {
+        Some(fl) => Line::styled(
+            format!(" {}", fl.text),
+            if fl.error { t.error } else { t.info },
+        ),
+        None => Line::styled(format!(" {}", state.setup.server), t.muted),
+    };
+    f.render_widget(Paragraph::new(line), area);
+}
+
+fn footer(f: &mut Frame, area: Rect, state: &State) {
+    let t = &state.theme;
+    let ctx = state.ctx();
+    let mut spans = Vec::new();
+    let mut width = 0usize;
+    for b in keymap::bindings_for(ctx).iter().filter(|b| b.footer) {
+        if !offered(state, ctx, b.cmd) {
+            continue;
+        }
+        let keys = keymap::keys_label(b);
+        let label = short_help(b.help);
+        let len = keys.chars().count() + label.chars().count() + 3;
+        if width + len > area.width as usize {
+            break;
+        }
+        width += len;
+        spans.push(Span::styled(format!(" {keys}"), t.key));
+        spans.push(Span::styled(format!(" {label} "), t.muted));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Whether a key is offered to this user here (overlays offer all of theirs).
+pub fn offered(state: &State, ctx: Ctx, cmd: keymap::Cmd) -> bool {
+    ctx != state.screen.ctx() || gate::allowed(state, &state.screen, cmd)
+}
+
+/// The footer's short form of a help text: up to the first parenthesis.
+fn short_help(help: &str) -> &str {
+    help.split(" (").next().unwrap_or(help)
+}
+
+/// A timestamp as `2026-11-29 06:12 UTC`.
+pub fn fmt_time(t: Timestamp) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+/// `text` cut to `width` characters with an ellipsis.
+pub fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(width.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
+/// A centred rectangle of at most `w`×`h` inside `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// A one-line message in the middle of an area (empty lists, loading, errors).
+pub fn notice(f: &mut Frame, area: Rect, msg: &str, style: Style) {
+    let r = centered(area, area.width, 1);
+    f.render_widget(
+        Paragraph::new(msg)
+            .style(style)
+            .alignment(ratatui::layout::Alignment::Center),
+        r,
+    );
+}

@@ -1,0 +1,215 @@
+//! A multi-line text editor for descriptions and comments: lines of text and a (row, column)
+//! cursor counted in characters.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// A small multi-line editor. Enter breaks the line; the owner decides what submits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextArea {
+    lines: Vec<String>,
+    row: usize,
+    col: usize,
+}
+
+impl Default for TextArea {
+    fn default() -> Self {
+        Self {
+            lines: vec![String::new()],
+            row: 0,
+            col: 0,
+        }
+    }
+}
+
+fn byte_at(s: &str, col: usize) -> usize {
+    s.char_indices().nth(col).map_or(s.len(), |(i, _)| i)
+}
+
+fn char_len(s: &str) -> usize {
+    s.chars().count()
+}
+
+impl TextArea {
+    /// An editor holding `text`, cursor at its end.
+    pub fn new(text: &str) -> Self {
+        let mut lines: Vec<String> = text
+            .replace("\r\n", "\n")
+            .split('\n')
+            .map(str::to_string)
+            .collect();
+        if lines.is_empty() {
+            lines.push(String::new());
+        }
+        let row = lines.len() - 1;
+        let col = char_len(&lines[row]);
+        Self { lines, row, col }
+    }
+
+    pub fn text(&self) -> String {
+        self.lines.join("\n")
+    }
+
+    pub fn lines(&self) -> &[String] {
+        &self.lines
+    }
+
+    /// (row, column) of the cursor.
+    pub fn cursor(&self) -> (usize, usize) {
+        (self.row, self.col)
+    }
+
+    pub fn is_blank(&self) -> bool {
+        self.lines.iter().all(|l| l.trim().is_empty())
+    }
+
+    fn line(&mut self) -> &mut String {
+        &mut self.lines[self.row]
+    }
+
+    pub fn insert(&mut self, c: char) {
+        if c == '\n' {
+            self.newline();
+            return;
+        }
+        if c.is_control() && c != '\t' {
+            return;
+        }
+        let col = self.col;
+        let line = self.line();
+        let at = byte_at(line, col);
+        line.insert(at, c);
+        self.col += 1;
+    }
+
+    pub fn insert_str(&mut self, s: &str) {
+        for c in s.replace("\r\n", "\n").chars() {
+            self.insert(c);
+        }
+    }
+
+    fn newline(&mut self) {
+        let col = self.col;
+        let line = self.line();
+        let at = byte_at(line, col);
+        let rest = line.split_off(at);
+        self.lines.insert(self.row + 1, rest);
+        self.row += 1;
+        self.col = 0;
+    }
+
+    fn backspace(&mut self) {
+        if self.col > 0 {
+            self.col -= 1;
+            let col = self.col;
+            let line = self.line();
+            let at = byte_at(line, col);
+            line.remove(at);
+        } else if self.row > 0 {
+            let cur = self.lines.remove(self.row);
+            self.row -= 1;
+            self.col = char_len(&self.lines[self.row]);
+            self.lines[self.row].push_str(&cur);
+        }
+    }
+
+    fn delete(&mut self) {
+        let col = self.col;
+        if col < char_len(&self.lines[self.row]) {
+            let line = self.line();
+            let at = byte_at(line, col);
+            line.remove(at);
+        } else if self.row + 1 < self.lines.len() {
+            let next = self.lines.remove(self.row + 1);
+            self.line().push_str(&next);
+        }
+    }
+
+    fn move_vert(&mut self, down: bool) {
+        if down && self.row + 1 < self.lines.len() {
+            self.row += 1;
+        } else if !down && self.row > 0 {
+            self.row -= 1;
+        }
+        self.col = self.col.min(char_len(&self.lines[self.row]));
+    }
+
+    fn move_horiz(&mut self, right: bool) {
+        let len = char_len(&self.lines[self.row]);
+        if right {
+            if self.col < len {
+                self.col += 1;
+            } else if self.row + 1 < self.lines.len() {
+                self.row += 1;
+                self.col = 0;
+            }
+        } else if self.col > 0 {
+            self.col -= 1;
+        } else if self.row > 0 {
+            self.row -= 1;
+            self.col = char_len(&self.lines[self.row]);
+        }
+    }
+
+    /// Applies an editing key; returns whether the key was one.
+    pub fn handle(&mut self, key: KeyEvent) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('u') if ctrl => {
+                self.line().clear();
+                self.col = 0;
+            }
+            KeyCode::Char(_) if ctrl || key.modifiers.contains(KeyModifiers::ALT) => return false,
+            KeyCode::Char(c) => self.insert(c),
+            KeyCode::Tab => self.insert('\t'),
+            KeyCode::Enter => self.newline(),
+            KeyCode::Backspace => self.backspace(),
+            KeyCode::Delete => self.delete(),
+            KeyCode::Up => self.move_vert(false),
+            KeyCode::Down => self.move_vert(true),
+            KeyCode::Left => self.move_horiz(false),
+            KeyCode::Right => self.move_horiz(true),
+            KeyCode::Home => self.col = 0,
+            KeyCode::End => self.col = char_len(&self.lines[self.row]),
+            _ => return false,
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn k(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn enter_splits_and_backspace_joins() {
+        let mut t = TextArea::new("hello world");
+        for _ in 0..6 {
+            t.handle(k(KeyCode::Left));
+        }
+        t.handle(k(KeyCode::Enter));
+        assert_eq!(t.text(), "hello\n world");
+        assert_eq!(t.cursor(), (1, 0));
+        t.handle(k(KeyCode::Backspace));
+        assert_eq!(t.text(), "hello world");
+        assert_eq!(t.cursor(), (0, 5));
+    }
+
+    #[test]
+    fn vertical_moves_clamp_the_column() {
+        let mut t = TextArea::new("a long line\nab");
+        t.handle(k(KeyCode::Up));
+        assert_eq!(t.cursor(), (0, 2));
+        t.handle(k(KeyCode::End));
+        t.handle(k(KeyCode::Down));
+        assert_eq!(t.cursor(), (1, 2));
+        t.handle(k(KeyCode::Delete));
+        t.handle(k(KeyCode::Right));
+        assert_eq!(t.cursor(), (1, 2));
+        assert!(!t.is_blank());
+        assert!(TextArea::new(" \n\t").is_blank());
+    }
+}
