@@ -1,7 +1,7 @@
 //! Extractors that carry cross-cutting work: the authenticated caller, JSON bodies and query
 //! strings whose rejections use the API's error format, and numeric path ids.
 
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -103,20 +103,40 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Self(v)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        // Every body of the API is an object; serde would otherwise also read a struct from
+        // an array (`["name"]`), which no client means.
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(req, state)
+            .await
+            .map_err(json_rejection)?;
+        if !value.is_object() {
+            return Err(body_shape_error("the body must be a JSON object".into()));
         }
+        serde_json::from_value(value)
+            .map(Self)
+            .map_err(|e| body_shape_error(e.to_string()))
+    }
+}
+
+fn body_shape_error(msg: String) -> AppError {
+    AppError::Invalid(vec![tms_core::api::FieldError {
+        loc: vec!["body".into()],
+        msg,
+        kind: "type_error".into(),
+    }])
+}
+
+/// A raw body that could not be read: too large (413) or broken off (400).
+pub fn bytes_rejection(r: BytesRejection) -> AppError {
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge
+    } else {
+        AppError::BadRequest(r.body_text())
     }
 }
 
 fn json_rejection(r: JsonRejection) -> AppError {
     match r {
-        JsonRejection::JsonDataError(e) => AppError::Invalid(vec![tms_core::api::FieldError {
-            loc: vec!["body".into()],
-            msg: e.body_text(),
-            kind: "type_error".into(),
-        }]),
+        JsonRejection::JsonDataError(e) => body_shape_error(e.body_text()),
         JsonRejection::JsonSyntaxError(e) => {
             AppError::BadRequest(format!("malformed JSON body: {}", e.body_text()))
         }

@@ -3,6 +3,7 @@
 
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -16,7 +17,7 @@ use utoipa::ToSchema;
 use crate::auth::token;
 use crate::db::{logs, sessions, users};
 use crate::error::AppError;
-use crate::extract::{ApiJson, AuthUser, ClientAddr, MaybeAuthUser};
+use crate::extract::{ApiJson, AuthUser, ClientAddr, MaybeAuthUser, bytes_rejection};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -119,8 +120,9 @@ pub async fn login(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<TokenResponse>, AppError> {
+    let body = body.map_err(bytes_rejection)?;
     let req = parse_login(&headers, &body)?;
     let email = req.email.trim().to_lowercase();
     if let Some(secs) = state.limiter.check(&email, addr) {
