@@ -27,6 +27,7 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 /// Where the server is.
 enum Target {
     Remote(String),
+    #[cfg_attr(not(feature = "embedded"), allow(dead_code))]
     Embedded(PathBuf),
     Demo,
 }

@@ -524,9 +524,11 @@ pub static BINDINGS: &[Binding] = &[
 /// Contexts that take the list navigation keys of [`NAV`].
 const LISTS: [Ctx; 5] = [C::Queue, C::Ticket, C::Users, C::Log, C::Help];
 
-/// Is this binding live in `ctx`? Text contexts never get `Global` rows, except Ctrl-C.
+/// Is this binding live in `ctx`? Text contexts and overlays get no `Global` rows but Ctrl-C.
 fn in_scope(bind: &Binding, ctx: Ctx) -> bool {
-    bind.ctx == ctx || (bind.ctx == C::Global && (!ctx.is_text() || bind.cmd == Cmd::Quit))
+    let overlay = matches!(ctx, C::Help | C::Picker | C::Confirm);
+    bind.ctx == ctx
+        || (bind.ctx == C::Global && (!(ctx.is_text() || overlay) || bind.cmd == Cmd::Quit))
 }
 
 /// The command a key runs in `ctx`, if any.

@@ -169,17 +169,9 @@ impl NewTicketState {
     fn type_key(&mut self, key: KeyEvent) {
         match self.focus {
             TITLE if key.code == crossterm::event::KeyCode::Enter => self.focus = PRIORITY,
-            TITLE => {
-                if self.title.handle(key) {
-                    self.touched[TITLE] = true;
-                }
-            }
-            DESCRIPTION => {
-                if self.description.handle(key) {
-                    self.touched[DESCRIPTION] = true;
-                }
-            }
-            _ if key.code == crossterm::event::KeyCode::Enter => self.focus = DESCRIPTION,
+            TITLE if self.title.handle(key) => self.touched[TITLE] = true,
+            DESCRIPTION if self.description.handle(key) => self.touched[DESCRIPTION] = true,
+            PRIORITY if key.code == crossterm::event::KeyCode::Enter => self.focus = DESCRIPTION,
             _ => {}
         }
     }

@@ -122,8 +122,14 @@ fn footer(f: &mut Frame, area: Rect, state: &State) {
     let t = &state.theme;
     let ctx = state.ctx();
     let mut spans = Vec::new();
-    let mut width = 0usize;
-    for b in keymap::bindings_for(ctx).iter().filter(|b| b.footer) {
+    let rows = keymap::bindings_for(ctx);
+    let help = rows.iter().any(|b| b.cmd == keymap::Cmd::Help);
+    // Room is kept for "? help" so the way to every other key is always on screen.
+    let mut width = if help { 8 } else { 0 };
+    for b in rows
+        .iter()
+        .filter(|b| b.footer && b.cmd != keymap::Cmd::Help)
+    {
         if !offered(state, ctx, b.cmd) {
             continue;
         }
@@ -136,6 +142,10 @@ fn footer(f: &mut Frame, area: Rect, state: &State) {
         width += len;
         spans.push(Span::styled(format!(" {keys}"), t.key));
         spans.push(Span::styled(format!(" {label} "), t.muted));
+    }
+    if help {
+        spans.push(Span::styled(" ?", t.key));
+        spans.push(Span::styled(" help ", t.muted));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }

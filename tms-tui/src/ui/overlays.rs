@@ -14,9 +14,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
-fn frame<'a>(f: &mut Frame, r: Rect, title: String, t: &Theme) -> Rect {
+fn frame(f: &mut Frame, r: Rect, title: String, t: &Theme) -> Rect {
     f.render_widget(Clear, r);
-    let block: Block<'a> = Block::bordered()
+    let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(t.focus_border)
         .title(Span::styled(format!(" {title} "), t.title));
@@ -89,7 +89,17 @@ fn help(f: &mut Frame, area: Rect, state: &State, scroll: usize) {
         })
         .collect();
     let r = centered(area, 70, rows.len() as u16 + 2);
-    let inner = frame(f, r, format!("Keys — {}", super::screen_title(state)), t);
+    let more = if rows.len() + 2 > area.height as usize {
+        " (j/k scroll)"
+    } else {
+        ""
+    };
+    let inner = frame(
+        f,
+        r,
+        format!("Keys — {}{more}", super::screen_title(state)),
+        t,
+    );
     let scroll = scroll.min(rows.len().saturating_sub(inner.height as usize));
     f.render_widget(
         Paragraph::new(rows).scroll((u16::try_from(scroll).unwrap_or(0), 0)),

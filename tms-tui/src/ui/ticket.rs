@@ -97,7 +97,7 @@ fn meta_lines<'a>(state: &State, d: &'a TicketDetail) -> Vec<Line<'a>> {
             Span::styled(" · ", t.muted),
             Span::styled(format!("{} priority", tk.priority), t.priority(tk.priority)),
             Span::styled(" · requester ", t.muted),
-            Span::raw(format!("{} <{}>", d.requester.username, d.requester.email)),
+            Span::raw(d.requester.username.clone()),
             Span::styled(" · assignee ", t.muted),
             Span::raw(assignee),
         ]),

@@ -71,7 +71,7 @@ pub struct Picker {
 }
 
 impl Picker {
-    fn new(title: &str, items: Vec<(String, Pick)>, current: Pick, purpose: PickFor) -> Overlay {
+    fn open(title: &str, items: Vec<(String, Pick)>, current: Pick, purpose: PickFor) -> Overlay {
         let selected = items.iter().position(|(_, p)| *p == current).unwrap_or(0);
         Overlay::Picker(Picker {
             title: title.to_string(),
@@ -178,7 +178,7 @@ pub fn status_picker(id: i64, current: Status) -> Overlay {
         .iter()
         .map(|s| (s.to_string(), Pick::Status(Some(*s))))
         .collect();
-    Picker::new(
+    Picker::open(
         &format!("Status of ticket {id}"),
         items,
         Pick::Status(Some(current)),
@@ -192,7 +192,7 @@ pub fn priority_picker(id: i64, current: Priority) -> Overlay {
         .rev()
         .map(|p| (p.to_string(), Pick::Priority(Some(*p))))
         .collect();
-    Picker::new(
+    Picker::open(
         &format!("Priority of ticket {id}"),
         items,
         Pick::Priority(Some(current)),
@@ -213,7 +213,7 @@ pub fn assign_picker(state: &State, id: i64, current: Option<i64>) -> Overlay {
             Pick::Agent(Some(u.id)),
         ));
     }
-    Picker::new(
+    Picker::open(
         &format!("Assign ticket {id} to"),
         items,
         Pick::Agent(current),
@@ -228,7 +228,7 @@ pub fn status_filter(current: Option<Status>) -> Overlay {
             .iter()
             .map(|s| (s.to_string(), Pick::Status(Some(*s)))),
     );
-    Picker::new(
+    Picker::open(
         "Show status",
         items,
         Pick::Status(current),
@@ -244,7 +244,7 @@ pub fn priority_filter(current: Option<Priority>) -> Overlay {
             .rev()
             .map(|p| (p.to_string(), Pick::Priority(Some(*p)))),
     );
-    Picker::new(
+    Picker::open(
         "Show priority",
         items,
         Pick::Priority(current),
@@ -284,7 +284,7 @@ pub fn sort_picker(current: SortKey) -> Overlay {
             )
         })
         .collect();
-    Picker::new("Sort by", items, Pick::Sort(current), PickFor::Sort)
+    Picker::open("Sort by", items, Pick::Sort(current), PickFor::Sort)
 }
 
 pub fn role_picker(user_id: i64, current: Role) -> Overlay {
@@ -292,7 +292,7 @@ pub fn role_picker(user_id: i64, current: Role) -> Overlay {
         .iter()
         .map(|r| (r.to_string(), Pick::Role(*r)))
         .collect();
-    Picker::new(
+    Picker::open(
         "Role",
         items,
         Pick::Role(current),
@@ -307,7 +307,7 @@ pub fn activity_picker(current: Option<ActivityType>) -> Overlay {
             .iter()
             .map(|a| (a.to_string(), Pick::Activity(Some(*a)))),
     );
-    Picker::new(
+    Picker::open(
         "Show activity type",
         items,
         Pick::Activity(current),
@@ -323,7 +323,7 @@ pub fn log_user_picker(users: &[UserSummary], current: Option<i64>) -> Overlay {
             Pick::User(Some(u.id)),
         )
     }));
-    Picker::new(
+    Picker::open(
         "Show activity of",
         items,
         Pick::User(current),
