@@ -1,0 +1,452 @@
+//! The harness: a real server on `127.0.0.1:0` over a fresh temporary database, one user of
+//! each role (plus a second agent and a second requester), logged in, and a small HTTP client
+//! that returns status, headers and JSON body together.
+
+use reqwest::Method;
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tms_core::Role;
+use tms_server::{AppState, Config};
+
+/// The password of every user the harness creates.
+pub const PW: &str = "correct horse battery";
+/// No `Authorization` header.
+pub const ANON: &str = "";
+
+/// A user the harness created and logged in.
+#[derive(Debug, Clone)]
+pub struct Who {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub token: String,
+}
+
+impl Who {
+    pub fn t(&self) -> &str {
+        &self.token
+    }
+}
+
+/// A reply: status, headers and the body parsed as JSON (`Value::Null` when empty).
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status, printing the body when it differs.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &Value {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        &self.body
+    }
+
+    /// Asserts a `{"detail": "<sentence>"}` body with this status.
+    #[track_caller]
+    pub fn expect_detail(&self, status: u16) -> &str {
+        self.expect(status);
+        assert_json_error(&self.body);
+        self.body["detail"].as_str().unwrap()
+    }
+
+    /// Asserts a 422 `{"detail":[{loc,msg,type}]}` body; returns the `loc`s.
+    #[track_caller]
+    pub fn expect_422(&self) -> Vec<Vec<String>> {
+        self.expect(422);
+        assert_validation_error(&self.body)
+    }
+}
+
+/// `{"detail": "<non-empty sentence>"}` and nothing else.
+#[track_caller]
+pub fn assert_json_error(body: &Value) {
+    let obj = body.as_object().expect("error body is a JSON object");
+    assert_eq!(obj.len(), 1, "error body has only `detail`: {body}");
+    let d = obj["detail"].as_str().expect("detail is a string");
+    assert!(!d.is_empty());
+}
+
+/// `{"detail":[{"loc":[…],"msg":"…","type":"…"}]}`; returns the `loc`s.
+#[track_caller]
+pub fn assert_validation_error(body: &Value) -> Vec<Vec<String>> {
+    let obj = body.as_object().expect("422 body is a JSON object");
+    assert_eq!(obj.len(), 1, "422 body has only `detail`: {body}");
+    let items = obj["detail"].as_array().expect("detail is a list");
+    assert!(!items.is_empty(), "detail lists at least one field");
+    items
+        .iter()
+        .map(|e| {
+            let mut keys: Vec<&str> = e.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+            keys.sort_unstable();
+            assert_eq!(keys, ["loc", "msg", "type"], "field error shape: {e}");
+            assert!(!e["msg"].as_str().unwrap().is_empty());
+            assert!(!e["type"].as_str().unwrap().is_empty());
+            e["loc"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l.as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// The keys of a JSON object, sorted.
+pub fn keys(v: &Value) -> Vec<String> {
+    let mut k: Vec<String> = v
+        .as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"))
+        .keys()
+        .cloned()
+        .collect();
+    k.sort_unstable();
+    k
+}
+
+pub struct Srv {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub state: AppState,
+    pub admin: Who,
+    pub agent: Who,
+    pub agent2: Who,
+    pub alice: Who,
+    pub bob: Who,
+    _stop: tokio::sync::oneshot::Sender<()>,
+    _dir: TempDir,
+}
+
+/// A server with the default test settings.
+pub async fn start() -> Srv {
+    start_with(|_| {}).await
+}
+
+/// A server whose settings `tweak` may change first (argon2 is always cheap).
+pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Srv {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::new(dir.path().join("tms.db"));
+    config.argon2_m_kib = 1024;
+    config.argon2_t = 1;
+    config.readers = 2;
+    tweak(&mut config);
+    let state = tokio::task::spawn_blocking(move || {
+        let state = AppState::open(config).unwrap();
+        for (name, role) in [
+            ("admin", Role::Admin),
+            ("agent", Role::Agent),
+            ("agent2", Role::Agent),
+            ("alice", Role::Requester),
+            ("bob", Role::Requester),
+        ] {
+            tms_server::cli::add_user(&state, name, &format!("{name}@example.com"), PW, role)
+                .unwrap();
+        }
+        state
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = state.clone();
+    tokio::spawn(async move {
+        let _ = tms_server::serve(listener, served, async {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let base = format!("http://{addr}");
+    let mut who = Vec::new();
+    for name in ["admin", "agent", "agent2", "alice", "bob"] {
+        who.push(login_as(&http, &base, name).await);
+    }
+    let mut who = who.into_iter();
+    let mut next = || who.next().unwrap();
+    Srv {
+        base,
+        http,
+        state,
+        admin: next(),
+        agent: next(),
+        agent2: next(),
+        alice: next(),
+        bob: next(),
+        _stop: stop,
+        _dir: dir,
+    }
+}
+
+async fn login_as(http: &reqwest::Client, base: &str, name: &str) -> Who {
+    let email = format!("{name}@example.com");
+    let r = http
+        .post(format!("{base}/login"))
+        .json(&json!({"email": email, "password": PW}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200, "login of {name}");
+    let body: Value = r.json().await.unwrap();
+    Who {
+        id: body["user"]["id"].as_i64().unwrap(),
+        username: name.to_string(),
+        email,
+        token: body["access_token"].as_str().unwrap().to_string(),
+    }
+}
+
+impl Srv {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a prepared request and collects the reply.
+    pub async fn send(&self, rb: reqwest::RequestBuilder) -> Resp {
+        let r = rb.send().await.expect("request reaches the server");
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text)
+                .unwrap_or_else(|_| panic!("reply {status} is not JSON: {text:?}"))
+        };
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub fn request(&self, method: Method, token: &str, path: &str) -> reqwest::RequestBuilder {
+        let rb = self.http.request(method, self.url(path));
+        if token.is_empty() {
+            rb
+        } else {
+            rb.bearer_auth(token)
+        }
+    }
+
+    pub async fn call(&self, method: Method, token: &str, path: &str, body: Option<Value>) -> Resp {
+        let mut rb = self.request(method, token, path);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        self.send(rb).await
+    }
+
+    /// Sends `raw` as the body with the given content type.
+    pub async fn raw(
+        &self,
+        method: Method,
+        token: &str,
+        path: &str,
+        ctype: &str,
+        raw: impl Into<reqwest::Body>,
+    ) -> Resp {
+        let rb = self
+            .request(method, token, path)
+            .header(CONTENT_TYPE, ctype)
+            .body(raw);
+        self.send(rb).await
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Resp {
+        self.call(Method::GET, token, path, None).await
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> Resp {
+        self.call(Method::POST, token, path, Some(body)).await
+    }
+
+    pub async fn put(&self, token: &str, path: &str, body: Value) -> Resp {
+        self.call(Method::PUT, token, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, token: &str, path: &str, body: Value) -> Resp {
+        self.call(Method::PATCH, token, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, token: &str, path: &str) -> Resp {
+        self.call(Method::DELETE, token, path, None).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Resp {
+        self.post(
+            ANON,
+            "/login",
+            json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Logs in again as `who`: a second, independent session.
+    pub async fn relogin(&self, who: &Who) -> Who {
+        let body = self.login(&who.email, PW).await.expect(200).clone();
+        Who {
+            token: body["access_token"].as_str().unwrap().to_string(),
+            ..who.clone()
+        }
+    }
+
+    /// Creates a user of `role` through the admin API and logs them in.
+    pub async fn add_user(&self, name: &str, role: Role) -> Who {
+        let email = format!("{name}@example.com");
+        let r = self
+            .post(
+                self.admin.t(),
+                "/api/v1/admin/users/",
+                json!({"username": name, "email": email, "password": PW, "role": role}),
+            )
+            .await;
+        let id = r.expect(201)["id"].as_i64().unwrap();
+        let login = self.login(&email, PW).await;
+        Who {
+            id,
+            username: name.to_string(),
+            email,
+            token: login.expect(200)["access_token"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        }
+    }
+
+    /// Files a ticket as `token`; returns its id.
+    pub async fn ticket(&self, token: &str, title: &str) -> i64 {
+        self.ticket_with(
+            token,
+            json!({"title": title, "description": format!("about {title}")}),
+        )
+        .await["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// Files a ticket from a full body; returns the created ticket.
+    pub async fn ticket_with(&self, token: &str, body: Value) -> Value {
+        self.post(token, "/api/v1/tickets/", body)
+            .await
+            .expect(201)
+            .clone()
+    }
+
+    /// Comments on a ticket as `token`; returns the comment id.
+    pub async fn comment(&self, token: &str, ticket: i64, text: &str) -> i64 {
+        self.post(
+            token,
+            "/api/v1/comments/",
+            json!({"ticket_id": ticket, "description": text}),
+        )
+        .await
+        .expect(201)["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    pub async fn ticket_detail(&self, id: i64) -> Value {
+        self.get(self.admin.t(), &format!("/api/v1/tickets/{id}"))
+            .await
+            .expect(200)
+            .clone()
+    }
+
+    /// The activity log, newest first, read straight from the database (reading it through
+    /// the API would be a request of its own).
+    pub async fn log(&self) -> Vec<LogRow> {
+        self.state
+            .db
+            .read(|c| {
+                let mut stmt = c.prepare(
+                    "SELECT id, user_id, activity_type, details, ticket_id
+                     FROM activity_log ORDER BY id DESC",
+                )?;
+                let rows = stmt.query_map([], |r| {
+                    Ok(LogRow {
+                        id: r.get(0)?,
+                        user_id: r.get(1)?,
+                        kind: r.get(2)?,
+                        details: r.get(3)?,
+                        ticket_id: r.get(4)?,
+                    })
+                })?;
+                rows.collect::<Result<Vec<_>, _>>()
+                    .map_err(tms_server::error::AppError::from)
+            })
+            .await
+            .unwrap()
+    }
+
+    /// Entries written since the log held `before` entries, oldest first.
+    pub async fn log_since(&self, before: &[LogRow]) -> Vec<LogRow> {
+        let last = before.first().map_or(0, |r| r.id);
+        let mut new: Vec<LogRow> = self
+            .log()
+            .await
+            .into_iter()
+            .filter(|r| r.id > last)
+            .collect();
+        new.reverse();
+        new
+    }
+
+    /// Every stored row of every table, as text: equal snapshots mean nothing changed.
+    pub async fn snapshot(&self) -> String {
+        self.state
+            .db
+            .read(|c| {
+                let mut out = String::new();
+                for table in ["users", "tickets", "comments", "activity_log", "sessions"] {
+                    let mut stmt = c.prepare(&format!("SELECT * FROM {table} ORDER BY rowid"))?;
+                    let n = stmt.column_count();
+                    let mut rows = stmt.query([])?;
+                    while let Some(row) = rows.next()? {
+                        out.push_str(table);
+                        for i in 0..n {
+                            let v: rusqlite::types::Value = row.get(i)?;
+                            out.push_str(&format!(" {v:?}"));
+                        }
+                        out.push('\n');
+                    }
+                }
+                Ok::<_, tms_server::error::AppError>(out)
+            })
+            .await
+            .unwrap()
+    }
+}
+
+/// One activity-log row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub kind: String,
+    pub details: String,
+    pub ticket_id: Option<i64>,
+}
+
+/// The ids of a page's items, in order.
+pub fn ids(page: &Value) -> Vec<i64> {
+    page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a page: {page}"))
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect()
+}

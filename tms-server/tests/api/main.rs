@@ -1,0 +1,13 @@
+//! Integration tests of the HTTP API: each test starts a real server on `127.0.0.1:0` over a
+//! fresh temporary database and talks to it over HTTP. One binary, so the linker runs once.
+
+mod auth;
+mod bad_input;
+mod comments;
+mod general;
+mod helpers;
+mod logs;
+mod permissions;
+mod rules;
+mod tickets;
+mod users;
