@@ -136,12 +136,7 @@ pub fn user_form(f: &mut Frame, area: Rect, state: &State, s: &UserFormState) {
         .title(Span::styled(title, t.title));
     let inner = block.inner(r);
     f.render_widget(block, r);
-    let row = |i: u16| Rect {
-        x: inner.x + 1,
-        y: inner.y + i,
-        width: inner.width.saturating_sub(2),
-        height: 1,
-    };
+    let row = |i: u16| super::login::row(inner, i);
     input_row(
         f,
         row(0),

@@ -61,13 +61,15 @@ pub fn input_row(
     }
 }
 
-fn row(area: Rect, i: u16) -> Rect {
-    Rect {
+/// Row `i` of `area` (indented by one), empty when the area is too small to have it.
+pub fn row(area: Rect, i: u16) -> Rect {
+    let r = Rect {
         x: area.x + 1,
-        y: area.y + i,
+        y: area.y.saturating_add(i),
         width: area.width.saturating_sub(2),
         height: 1,
-    }
+    };
+    r.intersection(area)
 }
 
 fn boxed<'a>(title: &'a str, t: &Theme) -> Block<'a> {
@@ -115,7 +117,8 @@ pub fn login(f: &mut Frame, area: Rect, state: &State, s: &LoginState) {
     let msg_row = Rect {
         height: 2,
         ..row(inner, 5)
-    };
+    }
+    .intersection(inner);
     f.render_widget(
         Paragraph::new(msg)
             .style(style)

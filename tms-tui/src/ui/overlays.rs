@@ -39,7 +39,15 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
                 ..area
             };
             let inner = frame(f, r, "Command".into(), t);
-            input_row(f, Rect { height: 1, ..inner }, ":", 2, &c.input, true, t);
+            input_row(
+                f,
+                Rect { height: 1, ..inner }.intersection(inner),
+                ":",
+                2,
+                &c.input,
+                true,
+                t,
+            );
             for (i, (name, about)) in list.iter().enumerate() {
                 let style = if i == c.selected { t.selected } else { t.base };
                 let line = Line::from(vec![
@@ -51,9 +59,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
                     height: 1,
                     ..inner
                 };
-                if row.y < inner.y + inner.height {
-                    f.render_widget(Paragraph::new(line), row);
-                }
+                f.render_widget(Paragraph::new(line), row.intersection(inner));
             }
         }
         Some(Overlay::Picker(p)) => picker(f, area, p, t),
@@ -133,7 +139,15 @@ fn picker(f: &mut Frame, area: Rect, p: &Picker, t: &Theme) {
 fn prompt(f: &mut Frame, area: Rect, p: &Prompt, t: &Theme) {
     let r = centered(area, 64, 5);
     let inner = frame(f, r, p.title.clone(), t);
-    input_row(f, Rect { height: 1, ..inner }, "", 1, &p.input, true, t);
+    input_row(
+        f,
+        Rect { height: 1, ..inner }.intersection(inner),
+        "",
+        1,
+        &p.input,
+        true,
+        t,
+    );
     let (msg, style) = match (&p.error, p.sending) {
         (_, true) => (text::SENDING.to_string(), t.muted),
         (Some(e), false) => (e.clone(), t.error),
@@ -143,7 +157,8 @@ fn prompt(f: &mut Frame, area: Rect, p: &Prompt, t: &Theme) {
         y: inner.y + 2,
         height: 1,
         ..inner
-    };
+    }
+    .intersection(inner);
     f.render_widget(Paragraph::new(Line::styled(msg, style)), row);
 }
 
@@ -172,6 +187,7 @@ fn compose(f: &mut Frame, area: Rect, c: &Compose, t: &Theme) {
         y: inner.y + inner.height.saturating_sub(1),
         height: 1,
         ..inner
-    };
+    }
+    .intersection(inner);
     f.render_widget(Paragraph::new(Line::styled(msg, style)), row);
 }

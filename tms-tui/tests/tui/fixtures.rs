@@ -1,0 +1,300 @@
+//! Fixed data, a fixed clock and helpers to drive the pure update function.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tms_core::api::{
+    Comment, CommentWithUser, LogEntry, Page, Ticket, TicketDetail, TicketListItem, TokenResponse,
+    User, UserSummary,
+};
+use tms_core::timefmt::{Timestamp, parse};
+use tms_core::{ActivityType, Priority, Role, Status};
+use tms_tui::app::{self, Action, Effect, Mode, Reply, Request, Setup, State};
+use tms_tui::theme::Theme;
+
+pub fn now() -> Timestamp {
+    parse("2026-11-29T12:00:00Z").unwrap()
+}
+
+fn ago(hours: i64) -> Timestamp {
+    now() - time::Duration::hours(hours)
+}
+
+pub fn user(id: i64, name: &str, role: Role) -> User {
+    User {
+        id,
+        username: name.into(),
+        email: format!("{}@example.com", name.to_lowercase()),
+        role,
+        is_active: true,
+        created_at: ago(24 * 30),
+    }
+}
+
+pub fn admin() -> User {
+    user(1, "Admin", Role::Admin)
+}
+pub fn jane() -> User {
+    user(2, "Jane", Role::Requester)
+}
+pub fn john() -> User {
+    user(3, "John", Role::Agent)
+}
+pub fn sophia() -> User {
+    user(4, "Sophia", Role::Agent)
+}
+
+pub fn ticket(
+    id: i64,
+    title: &str,
+    status: Status,
+    priority: Priority,
+    agent: Option<&User>,
+) -> TicketListItem {
+    TicketListItem {
+        ticket: Ticket {
+            id,
+            title: title.into(),
+            description: format!("Description of {title}."),
+            status,
+            priority,
+            creation_date: ago(id * 5),
+            updated_at: ago(id),
+            resolution_date: (status == Status::Resolved).then(|| ago(1)),
+            requester_id: 2,
+            assigned_agent_id: agent.map(|a| a.id),
+        },
+        requester: jane().summary(),
+        assigned_agent: agent.map(User::summary),
+    }
+}
+
+pub fn page(items: Vec<TicketListItem>) -> Page<TicketListItem> {
+    let n = items.len() as u64;
+    Page::new(items, n, 1, 50)
+}
+
+pub fn tickets() -> Vec<TicketListItem> {
+    vec![
+        ticket(1, "Password reset", Status::Open, Priority::Medium, None),
+        ticket(
+            3,
+            "Email sync problem",
+            Status::InProgress,
+            Priority::High,
+            Some(&john()),
+        ),
+        ticket(5, "Printer not working", Status::Open, Priority::Low, None),
+        ticket(
+            7,
+            "VPN drops every hour",
+            Status::Resolved,
+            Priority::High,
+            Some(&sophia()),
+        ),
+    ]
+}
+
+pub fn comment(id: i64, by: &User, text: &str, hours: i64) -> CommentWithUser {
+    CommentWithUser {
+        comment: Comment {
+            id,
+            ticket_id: 3,
+            commented_by_id: by.id,
+            description: text.into(),
+            creation_date: ago(hours),
+            updated_at: ago(hours),
+        },
+        user: by.summary(),
+    }
+}
+
+pub fn detail() -> TicketDetail {
+    let item = ticket(
+        3,
+        "Email sync problem",
+        Status::InProgress,
+        Priority::High,
+        Some(&john()),
+    );
+    TicketDetail {
+        ticket: Ticket {
+            description:
+                "My phone stopped syncing mail this morning.\n\nIt says the password is wrong."
+                    .into(),
+            ..item.ticket
+        },
+        requester: item.requester,
+        assigned_agent: item.assigned_agent,
+        comments: vec![
+            comment(
+                10,
+                &john(),
+                "Could you try removing and re-adding the account?",
+                5,
+            ),
+            comment(11, &jane(), "Done, still failing.", 3),
+        ],
+    }
+}
+
+pub fn log_entries() -> Vec<LogEntry> {
+    let e =
+        |id: i64, who: &User, kind: ActivityType, details: &str, ticket: Option<i64>| LogEntry {
+            id,
+            user_id: who.id,
+            activity_type: kind,
+            details: details.into(),
+            activity_date: ago(60 - id),
+            ticket_id: ticket,
+            user: UserSummary { ..who.summary() },
+        };
+    vec![
+        e(
+            42,
+            &john(),
+            ActivityType::Update,
+            "updated ticket 3: status Open → In Progress",
+            Some(3),
+        ),
+        e(
+            41,
+            &jane(),
+            ActivityType::Create,
+            "created a comment on ticket 3",
+            Some(3),
+        ),
+        e(40, &admin(), ActivityType::Auth, "logged in", None),
+    ]
+}
+
+/// A client that has just connected (login screen after the health check).
+pub fn fresh(mode: Mode) -> State {
+    let setup = Setup {
+        mode,
+        server: "http://tms.test:8000".into(),
+        has_token: false,
+    };
+    let mut s = State::new(setup, Theme::dark(), now());
+    let fx = app::start(&mut s);
+    assert_eq!(fx, vec![Effect::Request(Request::Health)]);
+    let health = tms_tui::api::HealthReply {
+        status: "ok".into(),
+        version: "0.1.0".into(),
+        setup_required: false,
+    };
+    reply(&mut s, Request::Health, Reply::Health(health));
+    s
+}
+
+/// Answers a request as the server would.
+pub fn reply(s: &mut State, request: Request, reply: Reply) -> Vec<Effect> {
+    app::update(
+        s,
+        Action::Response {
+            request,
+            result: Ok(reply),
+        },
+    )
+}
+
+/// Answers every request in `fx` with `answer(request)`, if it gives one.
+pub fn answer_all(
+    s: &mut State,
+    fx: Vec<Effect>,
+    answer: &dyn Fn(&Request) -> Option<Reply>,
+) -> Vec<Effect> {
+    let mut rest = Vec::new();
+    for e in fx {
+        match e {
+            Effect::Request(r) => match answer(&r) {
+                Some(rep) => rest.extend(reply(s, r, rep)),
+                None => rest.push(Effect::Request(r)),
+            },
+            other => rest.push(other),
+        }
+    }
+    rest
+}
+
+/// The server of these tests: lists, tickets, users and log entries from the fixtures.
+pub fn server(r: &Request) -> Option<Reply> {
+    Some(match r {
+        Request::Tickets { query, .. } => {
+            let items: Vec<_> = tickets()
+                .into_iter()
+                .filter(|t| query.status.is_empty() || query.status.contains(&t.ticket.status))
+                .filter(|t| !query.unassigned || t.ticket.assigned_agent_id.is_none())
+                .filter(|t| {
+                    query.assigned_agent_id.is_none()
+                        || t.ticket.assigned_agent_id == query.assigned_agent_id
+                })
+                .collect();
+            Reply::Tickets(page(items))
+        }
+        Request::Ticket(3) => Reply::Ticket(Box::new(detail())),
+        Request::Users(_) | Request::Staff => Reply::Users(vec![admin(), jane(), john(), sophia()]),
+        Request::Logs(_) => Reply::Logs(log_entries()),
+        _ => return None,
+    })
+}
+
+/// A client signed in as `who`, on its home screen with data loaded.
+pub fn signed_in(who: User) -> State {
+    let mut s = fresh(Mode::Embedded);
+    let token = TokenResponse {
+        access_token: "t".into(),
+        token_type: "bearer".into(),
+        expires_at: now(),
+        user: who,
+    };
+    let fx = reply(
+        &mut s,
+        Request::Login(login_body()),
+        Reply::Session(Box::new(token)),
+    );
+    let rest = answer_all(&mut s, fx, &server);
+    assert!(
+        rest.iter().all(|e| matches!(e, Effect::SetToken(_))),
+        "unanswered: {rest:?}"
+    );
+    s.flash = None;
+    s
+}
+
+pub fn login_body() -> tms_core::api::LoginRequest {
+    tms_core::api::LoginRequest {
+        email: "x@example.com".into(),
+        password: "Hello123.".into(),
+    }
+}
+
+pub fn key(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub fn ctrl(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+/// Types `text` one character at a time; returns every effect.
+pub fn typing(s: &mut State, text: &str) -> Vec<Effect> {
+    text.chars()
+        .flat_map(|c| app::update(s, key(KeyCode::Char(c))))
+        .collect()
+}
+
+/// The requests among `fx`.
+pub fn requests(fx: &[Effect]) -> Vec<Request> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Request(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The one request among `fx`.
+pub fn one(fx: &[Effect]) -> Request {
+    let mut r = requests(fx);
+    assert_eq!(r.len(), 1, "expected one request: {fx:?}");
+    r.remove(0)
+}

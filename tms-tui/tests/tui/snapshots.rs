@@ -1,0 +1,201 @@
+//! Every screen drawn at 80×24 on a `TestBackend`, for each role. The clock, the server address
+//! and the data are fixed, so nothing volatile reaches the snapshots.
+
+use crate::fixtures::*;
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use tms_core::api::User;
+use tms_tui::app::{self, Mode, Reply, Request, State};
+use tms_tui::screens::Screen;
+
+/// The screen as text, one line per row.
+pub fn render(state: &State, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| tms_tui::ui::view(f, state)).unwrap();
+    let buf = term.backend().buffer();
+    (0..h)
+        .map(|y| {
+            (0..w)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn snap(name: &str, state: &State) {
+    insta::assert_snapshot!(name, render(state, 80, 24));
+}
+
+fn keys(s: &mut State, codes: &[KeyCode]) {
+    for c in codes {
+        let fx = app::update(s, key(*c));
+        answer_all(s, fx, &server);
+    }
+}
+
+fn chars(s: &mut State, text: &str) {
+    for c in text.chars() {
+        keys(s, &[KeyCode::Char(c)]);
+    }
+}
+
+fn go(s: &mut State, command: &str) {
+    let fx = app::command::run(s, command);
+    answer_all(s, fx, &server);
+}
+
+#[test]
+fn login_screens() {
+    let mut s = fresh(Mode::Remote);
+    snap("login_remote", &s);
+    chars(&mut s, "john.smith@example.com");
+    keys(&mut s, &[KeyCode::Tab]);
+    chars(&mut s, "wrong");
+    let err = tms_tui::api::ApiError::Status {
+        status: 401,
+        detail: "x".into(),
+        retry_after: None,
+    };
+    app::update(
+        &mut s,
+        app::Action::Response {
+            request: Request::Login(login_body()),
+            result: Err(err),
+        },
+    );
+    snap("login_wrong_password", &s);
+    let mut demo = fresh(Mode::Demo);
+    keys(&mut demo, &[KeyCode::Down, KeyCode::Down]);
+    snap("login_demo", &demo);
+}
+
+#[test]
+fn first_run_screen() {
+    let setup = app::Setup {
+        mode: Mode::Embedded,
+        server: "embedded".into(),
+        has_token: false,
+    };
+    let mut s = State::new(setup, tms_tui::theme::Theme::dark(), now());
+    let health = tms_tui::api::HealthReply {
+        status: "ok".into(),
+        version: "1".into(),
+        setup_required: true,
+    };
+    reply(&mut s, Request::Health, Reply::Health(health));
+    chars(&mut s, "x");
+    keys(
+        &mut s,
+        &[
+            KeyCode::Enter,
+            KeyCode::Enter,
+            KeyCode::Enter,
+            KeyCode::Enter,
+        ],
+    );
+    snap("first_run", &s);
+}
+
+fn roles() -> [(&'static str, User); 3] {
+    [("requester", jane()), ("agent", john()), ("admin", admin())]
+}
+
+#[test]
+fn home_screens() {
+    for (role, who) in roles() {
+        let s = signed_in(who);
+        snap(&format!("home_{role}"), &s);
+    }
+}
+
+#[test]
+fn ticket_screens() {
+    for (role, who) in roles() {
+        let mut s = signed_in(who);
+        go(&mut s, "3");
+        keys(&mut s, &[KeyCode::Char('j')]);
+        snap(&format!("ticket_{role}"), &s);
+        keys(&mut s, &[KeyCode::Char('?')]);
+        snap(&format!("ticket_help_{role}"), &s);
+    }
+}
+
+#[test]
+fn new_ticket_screens() {
+    for (role, who) in roles() {
+        let mut s = signed_in(who);
+        keys(&mut s, &[KeyCode::Char('n')]);
+        chars(&mut s, "Monitor flickers");
+        keys(&mut s, &[KeyCode::Tab, KeyCode::Right, KeyCode::Tab]);
+        chars(&mut s, "It flickers");
+        keys(&mut s, &[KeyCode::Enter]);
+        chars(&mut s, "every few seconds.");
+        snap(&format!("new_ticket_{role}"), &s);
+    }
+    let mut s = signed_in(jane());
+    keys(&mut s, &[KeyCode::Char('n')]);
+    app::update(&mut s, ctrl('s'));
+    snap("new_ticket_invalid", &s);
+}
+
+#[test]
+fn queue_overlays() {
+    let mut s = signed_in(john());
+    keys(&mut s, &[KeyCode::Char('a')]);
+    snap("queue_assign_picker", &s);
+    s.overlay = None;
+    keys(&mut s, &[KeyCode::Char('c')]);
+    chars(&mut s, "Looking into it.");
+    snap("queue_compose", &s);
+    s.overlay = None;
+    keys(&mut s, &[KeyCode::Char(':')]);
+    chars(&mut s, "u");
+    snap("command_line", &s);
+    s.overlay = None;
+    keys(&mut s, &[KeyCode::Char('/')]);
+    chars(&mut s, "printer");
+    snap("search_prompt", &s);
+}
+
+#[test]
+fn admin_screens() {
+    let mut s = signed_in(admin());
+    go(&mut s, "users");
+    snap("users_admin", &s);
+    keys(&mut s, &[KeyCode::Char('j'), KeyCode::Char('d')]);
+    snap("users_deactivate_confirm", &s);
+    s.overlay = None;
+    keys(&mut s, &[KeyCode::Char('e')]);
+    snap("user_form_edit", &s);
+    keys(&mut s, &[KeyCode::Esc, KeyCode::Char('n')]);
+    chars(&mut s, "x");
+    app::update(&mut s, ctrl('s'));
+    snap("user_form_new_invalid", &s);
+    go(&mut s, "log");
+    snap("log_admin", &s);
+}
+
+#[test]
+fn offline_banner_and_light_theme() {
+    let mut s = signed_in(john());
+    let err = tms_tui::api::ApiError::Unreachable("connection refused".into());
+    app::update(
+        &mut s,
+        app::Action::Response {
+            request: Request::Health,
+            result: Err(err),
+        },
+    );
+    snap("offline_banner", &s);
+    assert!(matches!(s.screen, Screen::Queue(_)));
+    s.theme = tms_tui::theme::Theme::light();
+    let wide = render(&s, 120, 30);
+    assert!(
+        wide.lines().any(|l| l.chars().count() > 100),
+        "uses the width: {wide}"
+    );
+}
