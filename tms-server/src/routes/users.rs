@@ -144,10 +144,12 @@ struct Changes {
 }
 
 /// Applies `c` to user `id` inside a transaction: uniqueness, the last-admin guard, ending
-/// sessions, unassigning a deactivated agent's open tickets, and the log entry.
+/// sessions, unassigning a deactivated agent's open tickets, and the log entry. `session` is
+/// the caller's: an admin changing their own account keeps the session that did it.
 fn apply(
     tx: &rusqlite::Connection,
     actor: Actor,
+    session: i64,
     id: i64,
     c: Changes,
     now: Timestamp,
@@ -204,7 +206,8 @@ fn apply(
     };
     let user = users::update(tx, id, &changes, now)?.ok_or_else(|| user_not_found(id))?;
     if role != old.role || !active || c.password_hash.is_some() {
-        sessions::delete_for_user(tx, id, None)?;
+        let keep = (id == actor.id && active).then_some(session);
+        sessions::delete_for_user(tx, id, keep)?;
     }
     if !active && old.is_active {
         let released = tickets::unassign_open(tx, id, now)?;
@@ -242,6 +245,7 @@ pub async fn update(
     ApiJson(req): ApiJson<UserUpdate>,
 ) -> Result<Json<User>, AppError> {
     let actor = admin(&caller)?;
+    let session = caller.session_id;
     let username = req
         .username
         .as_deref()
@@ -282,7 +286,7 @@ pub async fn update(
     let now = timefmt::now();
     let user = state
         .db
-        .write(move |tx| apply(tx, actor, id, changes, now))
+        .write(move |tx| apply(tx, actor, session, id, changes, now))
         .await?;
     Ok(Json(user))
 }
@@ -305,6 +309,7 @@ pub async fn deactivate(
     Id(id): Id,
 ) -> Result<Json<User>, AppError> {
     let actor = admin(&caller)?;
+    let session = caller.session_id;
     let changes = Changes {
         username: None,
         email: None,
@@ -315,7 +320,7 @@ pub async fn deactivate(
     let now = timefmt::now();
     let user = state
         .db
-        .write(move |tx| apply(tx, actor, id, changes, now))
+        .write(move |tx| apply(tx, actor, session, id, changes, now))
         .await?;
     Ok(Json(user))
 }
