@@ -394,3 +394,42 @@ async fn expired_sessions_are_401() {
     r.expect_detail(401);
     assert_eq!(r.header("www-authenticate"), Some("Bearer"));
 }
+
+#[tokio::test]
+async fn tokens_and_passwords_are_stored_only_hashed() {
+    let s = start().await;
+    let dump = s.snapshot().await;
+    for who in [&s.admin, &s.agent, &s.alice] {
+        assert!(!dump.contains(&who.token), "a raw token is stored");
+    }
+    assert!(!dump.contains(PW), "a raw password is stored");
+    let hashes: Vec<String> = s
+        .state
+        .db
+        .read(|c| {
+            let mut st = c.prepare("SELECT password_hash FROM users")?;
+            let rows = st.query_map([], |r| r.get(0))?;
+            rows.collect::<Result<Vec<String>, _>>()
+                .map_err(tms_server::error::AppError::from)
+        })
+        .await
+        .unwrap();
+    assert!(hashes.iter().all(|h| h.starts_with("$argon2id$")));
+}
+
+/// "Changing a user's password or role ends that user's *other* sessions": an admin who
+/// resets their own password through the admin route keeps the session that did it.
+#[tokio::test]
+async fn admin_resetting_own_password_keeps_this_session() {
+    let s = start().await;
+    let other = s.relogin(&s.admin).await;
+    s.put(
+        s.admin.t(),
+        &format!("/api/v1/admin/users/{}", s.admin.id),
+        json!({"password": "the admin's new one"}),
+    )
+    .await
+    .expect(200);
+    s.get(other.t(), "/users/me").await.expect_detail(401);
+    s.get(s.admin.t(), "/users/me").await.expect(200);
+}

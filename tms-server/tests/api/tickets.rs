@@ -727,3 +727,53 @@ async fn full_text_search_over_title_description_and_comments() {
         .await;
     assert!(r.status == 200 || r.status == 422, "{}", r.text);
 }
+
+/// Many writers at once: every request succeeds (the database never answers "busy").
+#[tokio::test]
+async fn concurrent_writes_all_succeed() {
+    let s = start().await;
+    let t = s.ticket(s.alice.t(), "busy").await;
+    let mut jobs = Vec::new();
+    for i in 0..40 {
+        let who = [&s.alice, &s.agent, &s.admin][i % 3].token.clone();
+        let http = s.http.clone();
+        let base = s.base.clone();
+        jobs.push(tokio::spawn(async move {
+            let (path, body) = if i % 2 == 0 {
+                (
+                    "/api/v1/tickets/".to_string(),
+                    json!({"title": format!("t{i}"), "description": "d"}),
+                )
+            } else {
+                (
+                    "/api/v1/comments/".to_string(),
+                    json!({"ticket_id": t, "description": format!("c{i}")}),
+                )
+            };
+            http.post(format!("{base}{path}"))
+                .bearer_auth(who)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    for j in jobs {
+        assert_eq!(j.await.unwrap(), 201);
+    }
+    let page = s
+        .get(s.admin.t(), "/api/v1/tickets/")
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(page["total"], 21);
+    assert_eq!(
+        s.ticket_detail(t).await["comments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        20
+    );
+}
