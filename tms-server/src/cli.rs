@@ -37,6 +37,20 @@ pub enum Command {
     User(UserCommand),
     /// Load the demo helpdesk (11 users, password Hello123., 11 tickets) into an empty database.
     SeedDemo(DbArg),
+    /// Fill a database with generated tickets (for benchmarks).
+    Gen {
+        #[command(flatten)]
+        db: DbArg,
+        /// How many tickets to add.
+        #[arg(long, default_value_t = 10_000)]
+        tickets: u64,
+        /// Seed of the random generator (same seed, same data).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Copy the live database to DEST consistently, even while the server writes.
     Backup {
         #[command(flatten)]
@@ -114,6 +128,21 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 "demo helpdesk loaded into {}: 11 users (password {}), 11 tickets",
                 db.db.display(),
                 crate::demo::DEMO_PASSWORD
+            );
+            Ok(())
+        }
+        Command::Gen {
+            db,
+            tickets,
+            seed,
+            quiet,
+        } => {
+            let started = std::time::Instant::now();
+            crate::generate::generate(&db.db, tickets, seed, !quiet).map_err(|e| describe(&e))?;
+            println!(
+                "added {tickets} tickets to {} in {:.1?}",
+                db.db.display(),
+                started.elapsed()
             );
             Ok(())
         }

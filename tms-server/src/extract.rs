@@ -10,6 +10,7 @@ use tms_core::api::User;
 use tms_core::timefmt;
 use tms_core::{Actor, ValidationError};
 
+use crate::auth::cache::Cached;
 use crate::auth::token;
 use crate::db::sessions;
 use crate::error::AppError;
@@ -52,17 +53,36 @@ impl FromRequestParts<AppState> for AuthUser {
             bearer(parts).ok_or_else(|| AppError::Unauthorized("Not authenticated".into()))?;
         let hash = token::digest(token);
         let now = timefmt::now();
-        let idle = i64::try_from(state.config.session_idle.as_micros()).unwrap_or(i64::MAX);
-        let found = state
-            .db
-            .read(move |conn| sessions::lookup(conn, &hash, now, idle).map_err(AppError::from))
-            .await?;
-        let s = found.ok_or_else(|| {
-            AppError::Unauthorized(
-                "Could not validate credentials: the session is invalid, expired or ended".into(),
-            )
-        })?;
-        if (now - s.last_seen_at).whole_seconds() >= TOUCH_AFTER_SECS {
+        let idle =
+            time::Duration::try_from(state.config.session_idle).unwrap_or(time::Duration::MAX);
+        let s = match state.sessions.get(&hash, now, idle) {
+            Some(cached) => cached,
+            None => {
+                let key = hash.clone();
+                let idle_us = i64::try_from(idle.whole_microseconds()).unwrap_or(i64::MAX);
+                let found = state
+                    .db
+                    .read(move |c| sessions::lookup(c, &key, now, idle_us).map_err(AppError::from))
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::Unauthorized(
+                            "Could not validate credentials: the session is invalid, expired or ended"
+                                .into(),
+                        )
+                    })?;
+                let entry = Cached {
+                    session_id: found.session_id,
+                    user: found.user,
+                    expires_at: found.expires_at,
+                    last_seen: now,
+                    stored_last_seen: found.last_seen_at,
+                };
+                state.sessions.insert(hash.clone(), entry.clone());
+                entry
+            }
+        };
+        if (now - s.stored_last_seen).whole_seconds() >= TOUCH_AFTER_SECS {
+            state.sessions.stored(&hash, now);
             let db = state.db.clone();
             let id = s.session_id;
             tokio::spawn(async move {

@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod generate;
 pub mod routes;
 pub mod state;
 

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::cache::SessionCache;
 use crate::auth::limiter::LoginLimiter;
 use crate::auth::password::Hasher;
 use crate::config::Config;
@@ -31,6 +32,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub hasher: Hasher,
     pub limiter: Arc<LoginLimiter>,
+    pub sessions: Arc<SessionCache>,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             config: Arc::new(config),
             hasher,
             limiter: Arc::new(limiter),
+            sessions: Arc::new(SessionCache::default()),
         })
     }
 }

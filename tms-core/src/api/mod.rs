@@ -305,6 +305,9 @@ pub struct Page<T> {
     pub page: u64,
     pub size: u64,
     pub pages: u64,
+    /// Pass as `after` to fetch the next page by keyset (absent on the last page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 impl<T> Page<T> {
@@ -316,6 +319,7 @@ impl<T> Page<T> {
             page,
             size,
             pages,
+            next_cursor: None,
         }
     }
 }
@@ -340,4 +344,6 @@ pub struct TicketQueryDoc {
     pub page: Option<u64>,
     #[param(minimum = 1, maximum = 100)]
     pub size: Option<u64>,
+    /// The `next_cursor` of the previous page (keyset paging; replaces `page`).
+    pub after: Option<String>,
 }

@@ -99,6 +99,9 @@ pub struct TicketQuery {
     pub sort: SortKey,
     pub page: u64,
     pub size: u64,
+    /// Keyset paging: the `next_cursor` of the previous page. Takes the place of `page` and
+    /// costs the same however deep the page.
+    pub after: Option<String>,
 }
 
 impl Default for TicketQuery {
@@ -113,6 +116,7 @@ impl Default for TicketQuery {
             sort: SortKey::default(),
             page: 1,
             size: DEFAULT_PAGE_SIZE,
+            after: None,
         }
     }
 }
@@ -216,6 +220,7 @@ impl TicketQuery {
                 "sort" => q.sort = v.parse()?,
                 "page" => q.page = parse_range("page", v, 1, MAX_PAGE)?,
                 "size" => q.size = parse_range("size", v, 1, MAX_PAGE_SIZE)?,
+                "after" => q.after = parse_cursor(v)?,
                 _ => {}
             }
             Ok(())
@@ -261,8 +266,25 @@ impl TicketQuery {
         if self.size != DEFAULT_PAGE_SIZE {
             out.push(("size", self.size.to_string()));
         }
+        if let Some(c) = &self.after {
+            out.push(("after", c.clone()));
+        }
         out
     }
+}
+
+fn parse_cursor(v: &str) -> Result<Option<String>, ValidationError> {
+    let ok = v.len() <= 100
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    if !ok {
+        return Err(ValidationError::new(
+            "after",
+            "value_error.cursor",
+            "is not a cursor from a previous page",
+        ));
+    }
+    Ok((!v.is_empty()).then(|| v.to_string()))
 }
 
 pub const DEFAULT_LOG_LIMIT: u64 = 100;

@@ -1,10 +1,12 @@
-//! argon2id password hashing, run on the blocking pool and bounded so a burst of logins cannot
-//! exhaust memory (each hash takes `m_kib` KiB) or starve the runtime.
+//! argon2id password hashing on a few dedicated threads (one per core), never on the async
+//! workers. A fixed set of threads bounds memory: each hash takes `m_kib` KiB, and the
+//! allocator keeps such blocks per thread, so an unbounded pool would keep one per thread ever
+//! used. A burst of logins queues instead.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use std::sync::Arc;
-use tokio::sync::Semaphore;
+use std::sync::{Arc, Mutex, mpsc};
+use tokio::sync::oneshot;
 
 use crate::error::AppError;
 
@@ -12,7 +14,7 @@ use crate::error::AppError;
 #[derive(Clone)]
 pub struct Hasher {
     params: Params,
-    permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     /// A hash of a random password: verified against when the email is unknown, so that an
     /// unknown email costs the same time as a wrong password.
     dummy: Arc<String>,
@@ -23,11 +25,20 @@ impl Hasher {
     pub fn new(m_kib: u32, t: u32) -> Result<Self, AppError> {
         let params = Params::new(m_kib, t, 1, None)
             .map_err(|e| AppError::Internal(format!("argon2 parameters: {e}")))?;
-        let concurrency = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let dummy = hash_with(&params, &random_password())?;
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..threads {
+            let queue = Arc::clone(&queue);
+            std::thread::Builder::new()
+                .name(format!("tms-hash-{i}"))
+                .spawn(move || worker(&queue))
+                .map_err(|e| AppError::Internal(format!("hashing thread: {e}")))?;
+        }
         Ok(Self {
             params,
-            permits: Arc::new(Semaphore::new(concurrency)),
+            jobs,
             dummy: Arc::new(dummy),
         })
     }
@@ -56,14 +67,32 @@ impl Hasher {
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
-        let _permit = self
-            .permits
-            .acquire()
+        let (done, result) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = done.send(f());
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| AppError::Internal("hashing threads are gone".into()))?;
+        result
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))
+            .map_err(|_| AppError::Internal("a hashing job failed".into()))
+    }
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+fn worker(queue: &Mutex<mpsc::Receiver<Job>>) {
+    loop {
+        let job = match queue.lock() {
+            Ok(q) => q.recv(),
+            Err(_) => return,
+        };
+        match job {
+            // A panicking hash must not take the thread down with it.
+            Ok(job) => drop(std::panic::catch_unwind(std::panic::AssertUnwindSafe(job))),
+            Err(_) => return,
+        }
     }
 }
 

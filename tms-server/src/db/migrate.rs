@@ -6,7 +6,10 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// Every migration, in order; index + 1 is the schema version it produces.
-pub const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/0001_init.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/0001_init.sql"),
+    include_str!("../../../migrations/0002_ticket_counts.sql"),
+];
 
 /// The schema version this binary writes.
 pub fn latest() -> i64 {
@@ -63,6 +66,7 @@ mod tests {
                 "activity_log",
                 "comments",
                 "sessions",
+                "ticket_counts",
                 "ticket_search",
                 "tickets",
                 "users"

@@ -5,6 +5,7 @@
 //! a small pool of read-only connections on the blocking thread pool; WAL lets them proceed
 //! while a write is in flight. Nothing here ever runs on the async worker threads.
 
+pub mod bulk;
 pub mod comments;
 pub mod logs;
 pub mod migrate;
@@ -101,6 +102,14 @@ fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
     while let Ok(job) = jobs.recv() {
         job(&mut conn);
     }
+}
+
+/// One migrated write connection outside the writer thread, for offline bulk loading (the
+/// data generator) while no server uses the database.
+pub fn open_direct(path: &Path) -> DbResult<Connection> {
+    let mut conn = open_writer(path)?;
+    migrate::apply(&mut conn, path)?;
+    Ok(conn)
 }
 
 impl Db {

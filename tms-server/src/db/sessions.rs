@@ -31,6 +31,7 @@ pub struct SessionUser {
     pub session_id: i64,
     pub user: User,
     pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
 }
 
 /// The session of a token hash if it is unexpired (absolute and idle) and its user active.
@@ -41,7 +42,7 @@ pub fn lookup(
     idle_micros: i64,
 ) -> rusqlite::Result<Option<SessionUser>> {
     conn.prepare_cached(
-        "SELECT s.id, s.last_seen_at, u.id, u.username, u.email, u.role, u.is_active, u.created_at
+        "SELECT s.id, s.last_seen_at, s.expires_at, u.id, u.username, u.email, u.role, u.is_active, u.created_at
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.last_seen_at > ?2 - ?3
            AND u.is_active = 1",
@@ -50,13 +51,14 @@ pub fn lookup(
         Ok(SessionUser {
             session_id: r.get(0)?,
             last_seen_at: ts(r, 1)?,
+            expires_at: ts(r, 2)?,
             user: User {
-                id: r.get(2)?,
-                username: r.get(3)?,
-                email: r.get(4)?,
-                role: wire(r, 5)?,
-                is_active: r.get(6)?,
-                created_at: ts(r, 7)?,
+                id: r.get(3)?,
+                username: r.get(4)?,
+                email: r.get(5)?,
+                role: wire(r, 6)?,
+                is_active: r.get(7)?,
+                created_at: ts(r, 8)?,
             },
         })
     })

@@ -1,7 +1,7 @@
 //! Queries on `tickets` and the full-text index `ticket_search`.
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
-use tms_core::api::{SortField, Ticket, TicketListItem, TicketQuery};
+use tms_core::api::{SortField, SortKey, Ticket, TicketListItem, TicketQuery};
 use tms_core::timefmt::{Timestamp, to_micros};
 use tms_core::{Priority, Status};
 
@@ -181,15 +181,13 @@ pub fn fts_query(input: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
-/// The `WHERE` clause and arguments of a list query. `only_requester` restricts a
-/// Requester to their own tickets; `agent` is the queue route's agent.
-fn filters(
-    q: &TicketQuery,
-    only_requester: Option<i64>,
-    fts: Option<&str>,
-) -> (String, Vec<rusqlite::types::Value>) {
-    let mut sql = String::from(" WHERE 1 = 1");
-    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+type Args = Vec<rusqlite::types::Value>;
+
+/// The `WHERE` conditions (each starting with ` AND`) of a list's filters other than search.
+/// `only_requester` restricts a Requester to their own tickets.
+fn filters(q: &TicketQuery, only_requester: Option<i64>) -> (String, Args) {
+    let mut sql = String::new();
+    let mut args: Args = Vec::new();
     let mut in_list = |sql: &mut String, col: &str, vals: Vec<i64>| {
         let marks = vec!["?"; vals.len()].join(", ");
         sql.push_str(&format!(" AND {col} IN ({marks})"));
@@ -209,11 +207,7 @@ fn filters(
             q.priority.iter().map(|p| priority_rank(*p)).collect(),
         );
     }
-    if let Some(id) = only_requester {
-        sql.push_str(" AND t.requester_id = ?");
-        args.push(id.into());
-    }
-    if let Some(id) = q.requester_id {
+    for id in [only_requester, q.requester_id].into_iter().flatten() {
         sql.push_str(" AND t.requester_id = ?");
         args.push(id.into());
     }
@@ -223,59 +217,225 @@ fn filters(
         sql.push_str(" AND t.assigned_agent_id = ?");
         args.push(id.into());
     }
-    if let Some(m) = fts {
-        sql.push_str(" AND t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?)");
-        args.push(m.to_string().into());
-    }
     (sql, args)
 }
 
-fn order_by(q: &TicketQuery) -> String {
-    let dir = if q.sort.descending { "DESC" } else { "ASC" };
-    match q.sort.field {
-        SortField::Id => format!(" ORDER BY t.id {dir}"),
-        SortField::CreationDate => format!(" ORDER BY t.creation_date {dir}, t.id {dir}"),
-        SortField::UpdatedAt => format!(" ORDER BY t.updated_at {dir}, t.id {dir}"),
-        SortField::Priority => {
-            format!(" ORDER BY t.priority {dir}, t.creation_date {dir}, t.id {dir}")
-        }
-        SortField::Status => format!(" ORDER BY t.status {dir}, t.creation_date {dir}, t.id {dir}"),
+/// The sort columns, in order, for a sort field.
+fn sort_columns(field: SortField) -> &'static [&'static str] {
+    match field {
+        SortField::Id => &["t.id"],
+        SortField::CreationDate => &["t.creation_date", "t.id"],
+        SortField::UpdatedAt => &["t.updated_at", "t.id"],
+        SortField::Priority => &["t.priority", "t.creation_date", "t.id"],
+        SortField::Status => &["t.status", "t.creation_date", "t.id"],
     }
 }
 
-/// One page of tickets and the total matching the filters.
-pub fn list(
+fn cursor_tag(field: SortField) -> &'static str {
+    match field {
+        SortField::Id => "i",
+        SortField::CreationDate => "c",
+        SortField::UpdatedAt => "u",
+        SortField::Priority => "p",
+        SortField::Status => "s",
+    }
+}
+
+fn order_by(sort: SortKey) -> String {
+    let dir = if sort.descending { "DESC" } else { "ASC" };
+    let cols: Vec<String> = sort_columns(sort.field)
+        .iter()
+        .map(|c| format!("{c} {dir}"))
+        .collect();
+    format!(" ORDER BY {}", cols.join(", "))
+}
+
+/// The cursor after `t` in `sort` order: the values of the sort columns, dot-separated.
+fn cursor_of(sort: SortKey, t: &Ticket) -> String {
+    let created = to_micros(t.creation_date);
+    let vals: Vec<i64> = match sort.field {
+        SortField::Id => vec![t.id],
+        SortField::CreationDate => vec![created, t.id],
+        SortField::UpdatedAt => vec![to_micros(t.updated_at), t.id],
+        SortField::Priority => vec![priority_rank(t.priority), created, t.id],
+        SortField::Status => vec![status_rank(t.status), created, t.id],
+    };
+    let dir = if sort.descending { "d" } else { "a" };
+    let vals: Vec<String> = vals.iter().map(i64::to_string).collect();
+    format!("{}{dir}.{}", cursor_tag(sort.field), vals.join("."))
+}
+
+/// The keyset condition for a cursor, or `None` if it was not made for this sort.
+fn after_cursor(sort: SortKey, cursor: &str) -> Option<(String, Args)> {
+    let mut parts = cursor.split('.');
+    let dir = if sort.descending { "d" } else { "a" };
+    if parts.next()? != format!("{}{dir}", cursor_tag(sort.field)) {
+        return None;
+    }
+    let vals: Vec<i64> = parts.map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let cols = sort_columns(sort.field);
+    if vals.len() != cols.len() {
+        return None;
+    }
+    let op = if sort.descending { "<" } else { ">" };
+    let marks = vec!["?"; cols.len()].join(", ");
+    let sql = format!(" AND ({}) {op} ({marks})", cols.join(", "));
+    Some((sql, vals.into_iter().map(Into::into).collect()))
+}
+
+/// The list's total. Without search or requester filters it is a sum over `ticket_counts`.
+fn total(
     conn: &Connection,
     q: &TicketQuery,
     only_requester: Option<i64>,
-) -> rusqlite::Result<(Vec<TicketListItem>, u64)> {
+    fts: Option<&str>,
+) -> rusqlite::Result<u64> {
+    let n: i64 = if let Some(m) = fts {
+        let (where_sql, mut args) = filters(q, only_requester);
+        args.insert(0, m.to_string().into());
+        let sql = if where_sql.is_empty() {
+            "SELECT count(*) FROM ticket_search WHERE ticket_search MATCH ?".to_string()
+        } else {
+            format!(
+                "SELECT count(*) FROM ticket_search s JOIN tickets t ON t.id = s.rowid WHERE ticket_search MATCH ?{where_sql}"
+            )
+        };
+        conn.prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?
+    } else if only_requester.is_none() && q.requester_id.is_none() {
+        let mut sql = String::from("SELECT coalesce(sum(n), 0) FROM ticket_counts WHERE 1 = 1");
+        let mut args: Args = Vec::new();
+        let mut in_list = |col: &str, vals: Vec<i64>| {
+            if !vals.is_empty() {
+                sql.push_str(&format!(
+                    " AND {col} IN ({})",
+                    vec!["?"; vals.len()].join(", ")
+                ));
+                args.extend(vals.into_iter().map(Into::into));
+            }
+        };
+        in_list("status", q.status.iter().map(|s| status_rank(*s)).collect());
+        in_list(
+            "priority",
+            q.priority.iter().map(|p| priority_rank(*p)).collect(),
+        );
+        if q.unassigned {
+            sql.push_str(" AND assigned_agent_id = 0");
+        } else if let Some(id) = q.assigned_agent_id {
+            sql.push_str(" AND assigned_agent_id = ?");
+            args.push(id.into());
+        }
+        conn.prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?
+    } else {
+        let (where_sql, args) = filters(q, only_requester);
+        let sql = format!("SELECT count(*) FROM tickets t WHERE 1 = 1{where_sql}");
+        conn.prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// A page of a list: its rows, the total, and the cursor of the next page.
+pub struct ListPage {
+    pub items: Vec<TicketListItem>,
+    pub total: u64,
+    pub next_cursor: Option<String>,
+}
+
+/// Why a list query cannot run.
+pub enum ListError {
+    Sql(rusqlite::Error),
+    /// The `after` cursor does not belong to this sort.
+    BadCursor,
+}
+
+impl From<rusqlite::Error> for ListError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Sql(e)
+    }
+}
+
+/// One page of tickets. Search results (`q`) are newest first by id unless `sort` is given;
+/// they are walked in the full-text index's own order, so a common term costs no more than a
+/// rare one. Other pages select ids on a covering index first and join the rest for those
+/// rows only; `after` turns the offset into a keyset seek.
+pub fn list(
+    conn: &Connection,
+    q: &TicketQuery,
+    sort: SortKey,
+    only_requester: Option<i64>,
+) -> Result<ListPage, ListError> {
     let fts = match &q.q {
         Some(text) => match fts_query(text) {
             Some(m) => Some(m),
-            None => return Ok((Vec::new(), 0)),
+            None => {
+                return Ok(ListPage {
+                    items: Vec::new(),
+                    total: 0,
+                    next_cursor: None,
+                });
+            }
         },
         None => None,
     };
-    let (where_sql, args) = filters(q, only_requester, fts.as_deref());
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM tickets t{where_sql}"))?
-        .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
-    let offset = (q.page.saturating_sub(1)).saturating_mul(q.size);
-    if offset >= u64::try_from(total).unwrap_or(0) {
-        return Ok((Vec::new(), u64::try_from(total).unwrap_or(0)));
+    let (mut where_sql, mut args) = filters(q, only_requester);
+    let offset = match &q.after {
+        Some(c) => {
+            let (sql, vals) = after_cursor(sort, c).ok_or(ListError::BadCursor)?;
+            where_sql.push_str(&sql);
+            args.extend(vals);
+            0
+        }
+        None => q.page.saturating_sub(1).saturating_mul(q.size),
+    };
+    let total = total(conn, q, only_requester, fts.as_deref())?;
+    if q.after.is_none() && offset >= total {
+        return Ok(ListPage {
+            items: Vec::new(),
+            total,
+            next_cursor: None,
+        });
     }
-    let sql = format!(
-        "SELECT {COLUMNS}, {PEOPLE} FROM tickets t {JOIN_PEOPLE}{where_sql}{} LIMIT ? OFFSET ?",
-        order_by(q)
-    );
-    let mut args = args;
-    args.push(i64::try_from(q.size).unwrap_or(100).into());
-    args.push(i64::try_from(offset).unwrap_or(i64::MAX).into());
+    let limit: rusqlite::types::Value = i64::try_from(q.size).unwrap_or(100).into();
+    let offset: rusqlite::types::Value = i64::try_from(offset).unwrap_or(i64::MAX).into();
+    let order = order_by(sort);
+    let sql = match &fts {
+        Some(m) if sort.field == SortField::Id => {
+            args.insert(0, m.clone().into());
+            let dir = if sort.descending { "DESC" } else { "ASC" };
+            format!(
+                "SELECT {COLUMNS}, {PEOPLE} FROM ticket_search s JOIN tickets t ON t.id = s.rowid {JOIN_PEOPLE}
+                 WHERE ticket_search MATCH ?{where_sql} ORDER BY s.rowid {dir} LIMIT ? OFFSET ?"
+            )
+        }
+        Some(m) => {
+            args.push(m.clone().into());
+            format!(
+                "SELECT {COLUMNS}, {PEOPLE} FROM tickets t {JOIN_PEOPLE} WHERE 1 = 1{where_sql}
+                 AND t.id IN (SELECT rowid FROM ticket_search WHERE ticket_search MATCH ?){order} LIMIT ? OFFSET ?"
+            )
+        }
+        None => format!(
+            "SELECT {COLUMNS}, {PEOPLE} FROM
+               (SELECT t.id AS pid FROM tickets t WHERE 1 = 1{where_sql}{order} LIMIT ? OFFSET ?) p
+             JOIN tickets t ON t.id = p.pid {JOIN_PEOPLE}{order}"
+        ),
+    };
+    args.push(limit);
+    args.push(offset);
     let mut stmt = conn.prepare_cached(&sql)?;
     let items = stmt
         .query_map(rusqlite::params_from_iter(args), item_from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok((items, u64::try_from(total).unwrap_or(0)))
+    let next_cursor = (items.len() as u64 == q.size)
+        .then(|| items.last().map(|i| cursor_of(sort, &i.ticket)))
+        .flatten();
+    Ok(ListPage {
+        items,
+        total,
+        next_cursor,
+    })
 }
 
 #[cfg(test)]
@@ -289,7 +449,10 @@ mod tests {
             Some("\"printer\" \"jam\"")
         );
         assert_eq!(fts_query("vpn*").as_deref(), Some("\"vpn\"*"));
-        assert_eq!(fts_query("a\" OR 1=1 --").as_deref(), Some("\"a\" \"1=1\""));
+        assert_eq!(
+            fts_query("a\" OR 1=1 --").as_deref(),
+            Some("\"a\" \"OR\" \"1=1\"")
+        );
         assert_eq!(
             fts_query("NEAR(x y) AND"),
             Some("\"NEAR(x\" \"y)\" \"AND\"".to_string())

@@ -267,6 +267,7 @@ pub async fn logout(
             Ok::<_, AppError>(())
         })
         .await?;
+    state.sessions.remove_session(caller.session_id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -328,5 +329,6 @@ pub async fn change_password(
             Ok::<_, AppError>(())
         })
         .await?;
+    state.sessions.remove_user(id);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,8 +6,8 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use tms_core::api::{
-    NewTicketRequest, Page, Ticket, TicketDetail, TicketListItem, TicketQuery, TicketQueryDoc,
-    TicketUpdate,
+    NewTicketRequest, Page, SortField, SortKey, Ticket, TicketDetail, TicketListItem, TicketQuery,
+    TicketQueryDoc, TicketUpdate,
 };
 use tms_core::rules::{self, TicketChange, TicketFacts};
 use tms_core::timefmt;
@@ -55,18 +55,43 @@ async fn page_of(
     state: &AppState,
     actor: Actor,
     q: TicketQuery,
+    explicit_sort: bool,
 ) -> Result<Page<TicketListItem>, AppError> {
     let only = (actor.role == Role::Requester).then_some(actor.id);
+    // Search results come newest first by ticket number unless a sort is asked for: the
+    // full-text index yields them in that order, so any term costs the same.
+    let sort = if q.q.is_some() && !explicit_sort {
+        SortKey {
+            field: SortField::Id,
+            descending: true,
+        }
+    } else {
+        q.sort
+    };
     let (page, size) = (q.page, q.size);
-    let (items, total) = state
+    let found = state
         .db
-        .read(move |c| tickets::list(c, &q, only).map_err(AppError::from))
+        .read(move |c| match tickets::list(c, &q, sort, only) {
+            Ok(p) => Ok(p),
+            Err(tickets::ListError::Sql(e)) => Err(AppError::from(e)),
+            Err(tickets::ListError::BadCursor) => Err(AppError::invalid_at(
+                "query",
+                vec![tms_core::ValidationError::new(
+                    "after",
+                    "value_error.cursor",
+                    "is not a cursor of this list's sort order",
+                )],
+            )),
+        })
         .await?;
-    Ok(Page::new(items, total, page, size))
+    let mut out = Page::new(found.items, found.total, page, size);
+    out.next_cursor = found.next_cursor;
+    Ok(out)
 }
 
-fn parse_query(pairs: &QueryPairs) -> Result<TicketQuery, AppError> {
-    TicketQuery::from_pairs(pairs.iter()).map_err(|e| AppError::invalid_at("query", e))
+fn parse_query(pairs: &QueryPairs) -> Result<(TicketQuery, bool), AppError> {
+    let q = TicketQuery::from_pairs(pairs.iter()).map_err(|e| AppError::invalid_at("query", e))?;
+    Ok((q, pairs.iter().any(|(k, _)| k == "sort")))
 }
 
 /// Tickets the caller may see (a Requester: their own), filtered, sorted and paged.
@@ -82,8 +107,8 @@ pub async fn list(
     caller: AuthUser,
     pairs: QueryPairs,
 ) -> Result<Json<Page<TicketListItem>>, AppError> {
-    let q = parse_query(&pairs)?;
-    let page = page_of(&state, caller.actor(), q).await?;
+    let (q, explicit_sort) = parse_query(&pairs)?;
+    let page = page_of(&state, caller.actor(), q, explicit_sort).await?;
     audit_read(&state, caller.actor(), "viewing all tickets".into(), None).await?;
     Ok(Json(page))
 }
@@ -106,10 +131,10 @@ pub async fn agent_queue(
 ) -> Result<Json<Page<TicketListItem>>, AppError> {
     rules::check_view_queue(caller.actor())
         .map_err(|d| AppError::denied(d, || AppError::NotFound("Not Found".into())))?;
-    let mut q = parse_query(&pairs)?;
+    let (mut q, explicit_sort) = parse_query(&pairs)?;
     q.assigned_agent_id = Some(agent_id);
     q.unassigned = false;
-    let page = page_of(&state, caller.actor(), q).await?;
+    let page = page_of(&state, caller.actor(), q, explicit_sort).await?;
     audit_read(
         &state,
         caller.actor(),

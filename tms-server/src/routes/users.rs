@@ -288,6 +288,7 @@ pub async fn update(
         .db
         .write(move |tx| apply(tx, actor, session, id, changes, now))
         .await?;
+    state.sessions.remove_user(id);
     Ok(Json(user))
 }
 
@@ -322,5 +323,6 @@ pub async fn deactivate(
         .db
         .write(move |tx| apply(tx, actor, session, id, changes, now))
         .await?;
+    state.sessions.remove_user(id);
     Ok(Json(user))
 }

@@ -1,0 +1,402 @@
+//! The load benchmark: generates (once, cached) a database of N tickets, starts the real
+//! `tms-server` binary on it, runs bounded loads on loopback at fixed concurrency and prints
+//! req/s, p50 and p99 of every route, each against the health floor of the same run, plus the
+//! server's peak RSS.
+//!
+//!   cargo bench -p tms-server --bench load -- --tickets 1000000 --runs 3
+//!   cargo bench -p tms-server --bench load -- --quick        (CI: 10k tickets, short runs)
+
+mod client;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use clap::Parser;
+use http_body_util::Full;
+use hyper::Request;
+
+use client::{MakeRequest, Stats};
+
+#[derive(Parser, Debug)]
+struct Args {
+    /// Tickets in the generated database.
+    #[arg(long, default_value_t = 100_000)]
+    tickets: u64,
+    /// Seconds per scenario.
+    #[arg(long, default_value_t = 5.0)]
+    duration: f64,
+    /// Concurrent connections for read scenarios.
+    #[arg(long, default_value_t = 16)]
+    concurrency: u64,
+    /// Repeat the whole suite and report medians.
+    #[arg(long, default_value_t = 1)]
+    runs: usize,
+    /// Small and short: 10k tickets, 1 s per scenario (proves the harness works).
+    #[arg(long)]
+    quick: bool,
+    /// Where generated databases are kept between runs.
+    #[arg(long, default_value = concat!(env!("CARGO_TARGET_TMPDIR"), "/bench-data"))]
+    data_dir: PathBuf,
+    /// Ignored (cargo bench passes it).
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+const SERVER: &str = env!("CARGO_BIN_EXE_tms-server");
+const PASSWORD: &str = "Hello123.";
+
+fn ensure_db(dir: &Path, tickets: u64) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("create data dir");
+    let path = dir.join(format!("tms-{tickets}.db"));
+    if path.exists() {
+        return path;
+    }
+    let partial = dir.join(format!("tms-{tickets}.partial.db"));
+    let _ = std::fs::remove_file(&partial);
+    eprintln!(
+        "generating {tickets} tickets into {} (once) ...",
+        path.display()
+    );
+    let status = Command::new(SERVER)
+        .args(["gen", "--tickets", &tickets.to_string(), "--db"])
+        .arg(&partial)
+        .status()
+        .expect("run tms-server gen");
+    assert!(status.success(), "tms-server gen failed");
+    // Fold the WAL in so the cached file stands alone.
+    let conn = rusqlite::Connection::open(&partial).expect("open generated db");
+    conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
+        .expect("checkpoint");
+    drop(conn);
+    std::fs::rename(&partial, &path).expect("rename generated db");
+    path
+}
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(db: &Path) -> Self {
+        let mut child = Command::new(SERVER)
+            .args(["serve", "--bind", "127.0.0.1:0", "--db"])
+            .arg(db)
+            .env("TMS_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start tms-server");
+        let stdout = child.stdout.take().expect("server stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read server banner");
+        let addr = line
+            .trim()
+            .rsplit("http://")
+            .next()
+            .and_then(|a| a.parse().ok())
+            .expect("server address");
+        Self { child, addr }
+    }
+
+    /// Peak and current resident memory in MB, from /proc.
+    fn memory_mb(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+                .map_or(0.0, |kb| kb / 1024.0)
+        };
+        (field("VmHWM:"), field("VmRSS:"))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn get(addr: SocketAddr, path: &str, token: &str) -> Request<Full<Bytes>> {
+    Request::get(path)
+        .header("host", addr.to_string())
+        .header("authorization", format!("Bearer {token}"))
+        .body(Full::new(Bytes::new()))
+        .expect("request")
+}
+
+fn send_json(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: String,
+) -> Request<Full<Bytes>> {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", addr.to_string())
+        .header("content-type", "application/json");
+    if let Some(t) = token {
+        b = b.header("authorization", format!("Bearer {t}"));
+    }
+    b.body(Full::new(Bytes::from(body))).expect("request")
+}
+
+async fn login(addr: SocketAddr, email: &str) -> String {
+    let body = serde_json::json!({"email": email, "password": PASSWORD}).to_string();
+    let (status, bytes) = client::once(addr, send_json(addr, "POST", "/login", None, body))
+        .await
+        .expect("login");
+    assert_eq!(
+        status,
+        200,
+        "login failed: {}",
+        String::from_utf8_lossy(&bytes)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&bytes).expect("token json");
+    v["access_token"].as_str().expect("token").to_string()
+}
+
+/// Facts about the generated data the scenarios need.
+struct Fixture {
+    tickets: u64,
+    with_comments: Vec<i64>,
+    rare_term: String,
+}
+
+fn fixture(db: &Path) -> Fixture {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open db");
+    let tickets: i64 = conn
+        .query_row("SELECT max(id) FROM tickets", [], |r| r.get(0))
+        .expect("count");
+    let mut stmt = conn
+        .prepare("SELECT DISTINCT ticket_id FROM comments WHERE ticket_id % 13 = 0 LIMIT 2000")
+        .expect("prepare");
+    let with_comments = stmt
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .filter_map(Result::ok)
+        .collect();
+    let description: String = conn
+        .query_row(
+            "SELECT description FROM tickets WHERE id = ?1",
+            [tickets / 2],
+            |r| r.get(0),
+        )
+        .expect("a ticket");
+    let rare_term = description
+        .split_whitespace()
+        .find(|w| w.starts_with('E') && w.len() >= 7 && w[1..7].chars().all(|c| c.is_ascii_digit()))
+        .map(|w| w[..7].to_string())
+        .expect("an error code in the description");
+    Fixture {
+        tickets: tickets as u64,
+        with_comments,
+        rare_term,
+    }
+}
+
+type Results = BTreeMap<&'static str, Vec<Stats>>;
+
+async fn suite(args: &Args, server: &Server, fx: &Fixture, results: &mut Results) {
+    let addr = server.addr;
+    let token: Arc<str> = login(addr, "agent1@gen.example.com").await.into();
+    let dur = Duration::from_secs_f64(args.duration);
+    let c = args.concurrency;
+    let n = fx.tickets.max(1);
+    let deep = (n / 50).clamp(1, 10_000);
+    let read_paths: Vec<(&'static str, String)> = vec![
+        ("health", "/healthz".into()),
+        ("list page 1", "/api/v1/tickets/".into()),
+        (
+            "filtered list",
+            "/api/v1/tickets/?status=Open&priority=High".into(),
+        ),
+        ("deep page", format!("/api/v1/tickets/?page={deep}")),
+        (
+            "search rare",
+            format!("/api/v1/tickets/?q={}", fx.rare_term),
+        ),
+        ("search common", "/api/v1/tickets/?q=printer".into()),
+    ];
+    for (name, path) in read_paths {
+        let t = Arc::clone(&token);
+        let make: MakeRequest = Arc::new(move |_| get(addr, &path, &t));
+        results
+            .entry(name)
+            .or_default()
+            .push(client::run(addr, c, dur, make).await);
+    }
+    let ids = Arc::new(fx.with_comments.clone());
+    let t = Arc::clone(&token);
+    let make: MakeRequest = Arc::new(move |i| {
+        let id = ids[(i as usize * 7) % ids.len().max(1)];
+        get(addr, &format!("/api/v1/tickets/{id}"), &t)
+    });
+    results
+        .entry("ticket detail")
+        .or_default()
+        .push(client::run(addr, c, dur, make).await);
+    write_scenarios(addr, &token, dur, n, results).await;
+    login_scenario(addr, dur, results).await;
+}
+
+async fn write_scenarios(
+    addr: SocketAddr,
+    token: &Arc<str>,
+    dur: Duration,
+    n: u64,
+    results: &mut Results,
+) {
+    let t = Arc::clone(token);
+    let make: MakeRequest = Arc::new(move |i| {
+        let body = serde_json::json!({
+            "title": format!("Benchmark ticket {i}"),
+            "description": "The printer on the fourth floor shows an error after the last update. Please advise.",
+            "priority": "Medium"
+        });
+        send_json(addr, "POST", "/api/v1/tickets/", Some(&t), body.to_string())
+    });
+    results
+        .entry("create ticket")
+        .or_default()
+        .push(client::run(addr, 32, dur, make).await);
+    let t = Arc::clone(token);
+    let make: MakeRequest = Arc::new(move |i| {
+        let body = serde_json::json!({"ticket_id": 1 + (i * 7919) % n, "description": "Looking into it now."});
+        send_json(
+            addr,
+            "POST",
+            "/api/v1/comments/",
+            Some(&t),
+            body.to_string(),
+        )
+    });
+    results
+        .entry("add comment")
+        .or_default()
+        .push(client::run(addr, 32, dur, make).await);
+    let t = Arc::clone(token);
+    let make: MakeRequest = Arc::new(move |i| {
+        let status = if (i / 2) % 2 == 0 {
+            "In Progress"
+        } else {
+            "Open"
+        };
+        let id = 1 + (i * 104_729) % n;
+        send_json(
+            addr,
+            "PUT",
+            &format!("/api/v1/tickets/{id}"),
+            Some(&t),
+            serde_json::json!({"status": status}).to_string(),
+        )
+    });
+    results
+        .entry("status update")
+        .or_default()
+        .push(client::run(addr, 32, dur, make).await);
+}
+
+/// 16 concurrent logins, and the health route measured beside them.
+async fn login_scenario(addr: SocketAddr, dur: Duration, results: &mut Results) {
+    let make: MakeRequest = Arc::new(move |i| {
+        let email = format!("agent{}@gen.example.com", 1 + i % 5);
+        let body = serde_json::json!({"email": email, "password": PASSWORD}).to_string();
+        send_json(addr, "POST", "/login", None, body)
+    });
+    let health: MakeRequest = Arc::new(move |_| get(addr, "/healthz", ""));
+    let (logins, beside) = tokio::join!(
+        client::run(addr, 16, dur, make),
+        client::run(addr, 4, dur, health)
+    );
+    results.entry("login").or_default().push(logins);
+    results
+        .entry("health during logins")
+        .or_default()
+        .push(beside);
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn report(results: &Results, args: &Args, tickets: u64, mem: (f64, f64)) {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let row = |s: &[Stats]| {
+        (
+            median(s.iter().map(Stats::rps).collect()),
+            median(s.iter().map(|x| ms(x.percentile(0.5))).collect()),
+            median(s.iter().map(|x| ms(x.percentile(0.99))).collect()),
+            s.iter().map(|x| x.errors).sum::<u64>(),
+        )
+    };
+    let floor = results.get("health").map_or(1.0, |s| row(s).0);
+    println!(
+        "\n{tickets} tickets, {} run(s) of {} s per scenario, read concurrency {}, writes 32, logins 16",
+        args.runs, args.duration, args.concurrency
+    );
+    println!("| scenario | req/s | p50 ms | p99 ms | % of health req/s | errors |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    let order = [
+        "health",
+        "list page 1",
+        "filtered list",
+        "deep page",
+        "ticket detail",
+        "search rare",
+        "search common",
+        "create ticket",
+        "add comment",
+        "status update",
+        "login",
+        "health during logins",
+    ];
+    for name in order {
+        if let Some(s) = results.get(name) {
+            let (rps, p50, p99, errors) = row(s);
+            println!(
+                "| {name} | {rps:.0} | {p50:.2} | {p99:.2} | {:.1}% | {errors} |",
+                100.0 * rps / floor
+            );
+        }
+    }
+    println!(
+        "\nserver peak RSS {:.1} MB (current {:.1} MB)",
+        mem.0, mem.1
+    );
+}
+
+fn main() {
+    let mut args = Args::parse();
+    if args.quick {
+        args.tickets = 10_000;
+        args.duration = 1.0;
+    }
+    let db = ensure_db(&args.data_dir, args.tickets);
+    let fx = fixture(&db);
+    let server = Server::start(&db);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let mut results = Results::new();
+    for run in 0..args.runs {
+        eprintln!("run {}/{} ...", run + 1, args.runs);
+        runtime.block_on(suite(&args, &server, &fx, &mut results));
+    }
+    report(&results, &args, fx.tickets, server.memory_mb());
+}

@@ -1,0 +1,266 @@
+//! `tms-server gen`: fills a database with realistic tickets for benchmarks — titles and
+//! 200–1,000-character descriptions from a vocabulary, comments on a share of them, a spread
+//! of statuses, priorities, requesters, agents and dates over three years.
+//!
+//! Every ticket carries one topic word (each in about 10% of tickets, a "common" search term)
+//! and one error code `E` + six digits (a rare term: a given code is in about N/1,000,000 tickets).
+
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use time::Duration;
+use tms_core::timefmt::{self, Timestamp};
+use tms_core::{Priority, Role, Status};
+
+use crate::auth::password::Hasher;
+use crate::db::{self, bulk, users};
+use crate::error::AppError;
+
+/// Ten topics: each ticket is about one, so each topic word is in ~10% of tickets.
+pub const TOPICS: &[&str] = &[
+    "printer", "vpn", "email", "laptop", "password", "network", "license", "monitor", "database",
+    "phone",
+];
+
+const OBJECTS: &[&str] = &[
+    "driver",
+    "account",
+    "connection",
+    "screen",
+    "keyboard",
+    "update",
+    "certificate",
+    "mailbox",
+    "folder",
+    "calendar",
+    "backup",
+    "server",
+    "client",
+    "profile",
+    "token",
+    "cable",
+    "dock",
+    "headset",
+    "badge",
+    "portal",
+];
+const VERBS: &[&str] = &[
+    "fails",
+    "stopped working",
+    "keeps crashing",
+    "is slow",
+    "shows an error",
+    "needs replacing",
+    "cannot connect",
+    "freezes",
+    "disconnects",
+    "was reset",
+    "is missing",
+    "requires approval",
+];
+const FILLER: &[&str] = &[
+    "since this morning",
+    "after the last update",
+    "when working from home",
+    "on the third floor",
+    "for the whole team",
+    "every few minutes",
+    "during video calls",
+    "before the quarterly deadline",
+    "only on Mondays",
+    "after restarting twice",
+    "with the new badge",
+    "in the meeting rooms",
+];
+const ASKS: &[&str] = &[
+    "Could someone take a look?",
+    "This blocks my work.",
+    "Please advise.",
+    "It worked fine last week.",
+    "I have already tried restarting.",
+    "My manager approved the request.",
+    "Logs are attached to the ticket.",
+    "The error appears intermittently.",
+    "Colleagues see the same problem.",
+    "Is there a workaround?",
+];
+const REPLIES: &[&str] = &[
+    "Thanks, I am looking into it.",
+    "Could you send a screenshot of the error?",
+    "I have reset it on our side; please try again.",
+    "This is a known issue; a fix is scheduled.",
+    "Escalated to the second-line team.",
+    "Works again after the change, thanks!",
+    "Please restart and confirm.",
+    "I booked a visit for tomorrow morning.",
+];
+
+/// How many of each kind of user a database of `tickets` tickets gets.
+fn people(tickets: u64) -> (u64, u64) {
+    let agents = (tickets / 20_000).clamp(5, 200);
+    let requesters = (tickets / 50).clamp(20, 50_000);
+    (agents, requesters)
+}
+
+fn description(rng: &mut StdRng, topic: &str, code: &str) -> String {
+    let target = rng.gen_range(200..=1000);
+    let mut text = format!(
+        "The {topic} {} {} {}. Error code {code}.",
+        OBJECTS.choose(rng).unwrap_or(&"driver"),
+        VERBS.choose(rng).unwrap_or(&"fails"),
+        FILLER.choose(rng).unwrap_or(&"today"),
+    );
+    while text.len() < target {
+        text.push(' ');
+        if rng.gen_bool(0.5) {
+            text.push_str(ASKS.choose(rng).unwrap_or(&"Please advise."));
+        } else {
+            let sentence = format!(
+                "The {} {} {}.",
+                OBJECTS.choose(rng).unwrap_or(&"driver"),
+                VERBS.choose(rng).unwrap_or(&"fails"),
+                FILLER.choose(rng).unwrap_or(&"today")
+            );
+            text.push_str(&sentence);
+        }
+    }
+    text.truncate(text.floor_char_boundary(1000));
+    text
+}
+
+struct Pools {
+    agents: Vec<i64>,
+    requesters: Vec<i64>,
+}
+
+fn ensure_users(conn: &rusqlite::Connection, tickets: u64, hash: &str) -> Result<Pools, AppError> {
+    let (n_agents, n_requesters) = people(tickets);
+    let now = timefmt::now();
+    let tx = conn.unchecked_transaction()?;
+    if users::get_by_email_with_hash(&tx, "admin@example.com")?.is_none() {
+        users::insert(&tx, "admin", "admin@example.com", Role::Admin, hash, now)?;
+    }
+    let make = |prefix: &str, n: u64, role: Role| -> Result<Vec<i64>, AppError> {
+        (1..=n)
+            .map(|i| {
+                let email = format!("{prefix}{i}@gen.example.com");
+                Ok(match users::get_by_email_with_hash(&tx, &email)? {
+                    Some((u, _)) => u.id,
+                    None => {
+                        users::insert(&tx, &format!("{prefix}{i}"), &email, role, hash, now)?.id
+                    }
+                })
+            })
+            .collect()
+    };
+    let agents = make("agent", n_agents, Role::Agent)?;
+    let requesters = make("user", n_requesters, Role::Requester)?;
+    tx.commit()?;
+    Ok(Pools { agents, requesters })
+}
+
+fn ticket(rng: &mut StdRng, pools: &Pools, i: u64, n: u64, now: Timestamp) -> bulk::BulkTicket {
+    let span = Duration::days(3 * 365);
+    // Ticket i of n was filed at a time proportional to i, with some jitter.
+    let frac = (i as f64 + rng.gen_range(0.0..1.0)) / n as f64;
+    let created =
+        now - span + Duration::seconds_f64(span.as_seconds_f64() * frac) - Duration::minutes(1);
+    let age_days = (now - created).whole_days();
+    let status = match (age_days, rng.gen_range(0..100)) {
+        (d, r) if d > 30 && r < 95 => Status::Resolved,
+        (_, r) if r < 40 => Status::Open,
+        (_, r) if r < 70 => Status::InProgress,
+        _ => Status::Resolved,
+    };
+    let priority = match rng.gen_range(0..10) {
+        0..=2 => Priority::Low,
+        3..=7 => Priority::Medium,
+        _ => Priority::High,
+    };
+    let requester = *pools.requesters.choose(rng).unwrap_or(&1);
+    let agent = *pools.agents.choose(rng).unwrap_or(&1);
+    let assigned = match status {
+        Status::Open if rng.gen_bool(0.5) => None,
+        _ => Some(agent),
+    };
+    let topic = TOPICS[(i % TOPICS.len() as u64) as usize];
+    let code = format!("E{:06}", rng.gen_range(0..1_000_000));
+    let title = format!(
+        "{} {} {}",
+        topic[..1].to_uppercase() + &topic[1..],
+        OBJECTS.choose(rng).unwrap_or(&"driver"),
+        VERBS.choose(rng).unwrap_or(&"fails")
+    );
+    let n_comments = if rng.gen_bool(0.3) {
+        rng.gen_range(1..=4)
+    } else {
+        0
+    };
+    let max_gap = (now - created).whole_minutes().clamp(1, 60 * 24 * 3);
+    let mut at = created;
+    let comments: Vec<_> = (0..n_comments)
+        .map(|k| {
+            at += Duration::minutes(rng.gen_range(1..=max_gap) / (n_comments + 1));
+            let (who, text) = if k % 2 == 0 {
+                (
+                    requester,
+                    ASKS.choose(rng).unwrap_or(&"Please advise.").to_string(),
+                )
+            } else {
+                (agent, REPLIES.choose(rng).unwrap_or(&"Thanks.").to_string())
+            };
+            (who, text, at.min(now))
+        })
+        .collect();
+    let updated_at = comments.last().map_or(created, |c| c.2);
+    let resolution_date =
+        (status == Status::Resolved).then(|| (updated_at + Duration::hours(2)).min(now));
+    bulk::BulkTicket {
+        description: description(rng, topic, &code),
+        title,
+        status,
+        priority,
+        requester_id: requester,
+        assigned_agent_id: assigned,
+        creation_date: created,
+        updated_at: resolution_date.unwrap_or(updated_at),
+        resolution_date,
+        comments,
+    }
+}
+
+/// Adds `n` generated tickets (and the users they need) to the database at `path`.
+pub fn generate(path: &Path, n: u64, seed: u64, progress: bool) -> Result<(), AppError> {
+    let mut conn = db::open_direct(path)?;
+    let hash = Hasher::new(19 * 1024, 2)?.hash_blocking(crate::demo::DEMO_PASSWORD)?;
+    let pools = ensure_users(&conn, n, &hash)?;
+    let triggers = bulk::search_triggers(&conn)?;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let bar = if progress {
+        ProgressBar::new(n)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} tickets  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let now = timefmt::now();
+    const BATCH: u64 = 10_000;
+    let mut i = 0;
+    while i < n {
+        let end = (i + BATCH).min(n);
+        let batch: Vec<_> = (i..end)
+            .map(|k| ticket(&mut rng, &pools, k, n, now))
+            .collect();
+        bulk::insert_batch(&mut conn, &triggers, &batch)?;
+        bar.inc(end - i);
+        i = end;
+    }
+    bar.finish();
+    bulk::analyze(&conn)?;
+    Ok(())
+}
