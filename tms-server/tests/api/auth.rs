@@ -433,3 +433,12 @@ async fn admin_resetting_own_password_keeps_this_session() {
     s.get(other.t(), "/users/me").await.expect_detail(401);
     s.get(s.admin.t(), "/users/me").await.expect(200);
 }
+
+#[tokio::test]
+async fn idle_sessions_are_401() {
+    let s = start_with(|c| c.session_idle = std::time::Duration::from_millis(300)).await;
+    let fresh = s.relogin(&s.alice).await;
+    s.get(fresh.t(), "/users/me").await.expect(200);
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    s.get(fresh.t(), "/users/me").await.expect_detail(401);
+}
