@@ -76,6 +76,9 @@ pub enum Reply {
 pub type EditorResult = Result<String, String>;
 
 /// Everything that can happen to the application.
+// One action is handled per event and then dropped, so its size does not matter; boxing the
+// large variant would only add noise to every match.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Key(KeyEvent),

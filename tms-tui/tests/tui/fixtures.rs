@@ -7,7 +7,9 @@ use tms_core::api::{
 };
 use tms_core::timefmt::{Timestamp, parse};
 use tms_core::{ActivityType, Priority, Role, Status};
+use tms_tui::api::ApiError;
 use tms_tui::app::{self, Action, Effect, Mode, Reply, Request, Setup, State};
+use tms_tui::screens::Screen;
 use tms_tui::theme::Theme;
 
 pub fn now() -> Timestamp {
@@ -297,4 +299,34 @@ pub fn one(fx: &[Effect]) -> Request {
     let mut r = requests(fx);
     assert_eq!(r.len(), 1, "expected one request: {fx:?}");
     r.remove(0)
+}
+
+pub fn press(s: &mut State, code: KeyCode) -> Vec<Effect> {
+    app::update(s, key(code))
+}
+
+pub fn ch(s: &mut State, c: char) -> Vec<Effect> {
+    press(s, KeyCode::Char(c))
+}
+
+pub fn fail(s: &mut State, request: Request, status: u16, detail: &str) -> Vec<Effect> {
+    let err = ApiError::Status {
+        status,
+        detail: detail.into(),
+        retry_after: None,
+    };
+    app::update(
+        s,
+        Action::Response {
+            request,
+            result: Err(err),
+        },
+    )
+}
+
+pub fn queue(s: &State) -> &tms_tui::screens::QueueState {
+    match &s.screen {
+        Screen::Queue(q) => q,
+        other => panic!("not on the queue: {other:?}"),
+    }
 }

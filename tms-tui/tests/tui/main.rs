@@ -6,3 +6,5 @@ mod fixtures;
 mod props;
 mod snapshots;
 mod update;
+mod update_admin;
+mod update_ticket;

@@ -1,0 +1,204 @@
+//! Behaviour of the admin screens, the command line and the connection handling.
+
+use crate::fixtures::*;
+use crossterm::event::KeyCode;
+use tms_core::api::UserUpdate;
+use tms_core::{ActivityType, Role};
+use tms_tui::api::ApiError;
+use tms_tui::app::overlay::Overlay;
+use tms_tui::app::{self, Action, Effect, ListSlot, Reply, Request};
+use tms_tui::screens::Screen;
+use tms_tui::theme::text;
+
+// ---- users
+
+#[test]
+fn admin_manages_users() {
+    let mut s = signed_in(admin());
+    let fx = tms_tui::app::command::run(&mut s, "users");
+    answer_all(&mut s, fx, &server);
+    let Screen::Users(u) = &s.screen else {
+        panic!()
+    };
+    assert_eq!(u.users.len(), 4);
+    ch(&mut s, 'j');
+    ch(&mut s, 'd');
+    let fx = ch(&mut s, 'y');
+    assert_eq!(requests(&fx), vec![Request::DeleteUser(2)]);
+    ch(&mut s, 'R');
+    ch(&mut s, 'j');
+    let fx = press(&mut s, KeyCode::Enter);
+    assert_eq!(
+        requests(&fx),
+        vec![Request::UpdateUser(
+            2,
+            UserUpdate {
+                role: Some(Role::Agent),
+                ..Default::default()
+            }
+        )]
+    );
+    ch(&mut s, 'P');
+    typing(&mut s, "short");
+    assert!(press(&mut s, KeyCode::Enter).is_empty());
+    typing(&mut s, "-but-long-now");
+    let fx = press(&mut s, KeyCode::Enter);
+    let pw = UserUpdate {
+        password: Some("short-but-long-now".into()),
+        ..Default::default()
+    };
+    assert_eq!(requests(&fx), vec![Request::UpdateUser(2, pw)]);
+    s.overlay = None;
+    let fx = ch(&mut s, 'i');
+    let Request::Users(q) = one(&fx) else {
+        panic!()
+    };
+    assert!(q.include_inactive);
+}
+
+#[test]
+fn user_form_creates_an_agent() {
+    let mut s = signed_in(admin());
+    let fx = tms_tui::app::command::run(&mut s, "users");
+    answer_all(&mut s, fx, &server);
+    ch(&mut s, 'n');
+    typing(&mut s, "newbie");
+    press(&mut s, KeyCode::Enter);
+    typing(&mut s, "New@Example.com");
+    press(&mut s, KeyCode::Enter);
+    press(&mut s, KeyCode::Right);
+    press(&mut s, KeyCode::Enter);
+    typing(&mut s, "long enough pw");
+    let fx = press(&mut s, KeyCode::Enter);
+    let Request::CreateUser(body) = one(&fx) else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(
+        (body.email.as_str(), body.role),
+        ("new@example.com", Role::Agent)
+    );
+    let fx = reply(&mut s, Request::CreateUser(body), Reply::UserSaved(john()));
+    assert!(matches!(s.screen, Screen::Users(_)), "form closes");
+    assert!(!requests(&fx).is_empty(), "list reloads");
+}
+
+#[test]
+fn agents_cannot_reach_admin_screens() {
+    let mut s = signed_in(john());
+    assert!(tms_tui::app::command::run(&mut s, "users").is_empty());
+    assert_eq!(s.flash.as_ref().unwrap().text, text::NOT_ALLOWED);
+    assert!(
+        tms_tui::app::command::suggestions(&s, "")
+            .iter()
+            .all(|(n, _)| *n != "log")
+    );
+}
+
+// ---- activity log
+
+#[test]
+fn log_filters_pages_and_clears() {
+    let mut s = signed_in(admin());
+    let fx = tms_tui::app::command::run(&mut s, "log");
+    answer_all(&mut s, fx, &server);
+    ch(&mut s, 'y');
+    press(&mut s, KeyCode::End);
+    press(&mut s, KeyCode::Enter);
+    let fx = answer_all(&mut s, Vec::new(), &server);
+    assert!(fx.is_empty());
+    let Screen::Log(l) = &s.screen else { panic!() };
+    assert_eq!(l.query.activity_type, Some(ActivityType::Auth));
+    let Screen::Log(l) = &mut s.screen else {
+        panic!()
+    };
+    l.query.limit = 3;
+    let q = l.query.clone();
+    reply(&mut s, Request::Logs(q), Reply::Logs(log_entries()));
+    let fx = ch(&mut s, ']');
+    let Request::Logs(older) = one(&fx) else {
+        panic!()
+    };
+    assert_eq!(older.before_id, Some(40));
+    let fx = ch(&mut s, '[');
+    let Request::Logs(newer) = one(&fx) else {
+        panic!()
+    };
+    assert_eq!(newer.before_id, None);
+    ch(&mut s, 'C');
+    let fx = ch(&mut s, 'y');
+    assert_eq!(requests(&fx), vec![Request::ClearLogs]);
+}
+
+// ---- command line, help, connection
+
+#[test]
+fn command_line_opens_tickets_and_completes() {
+    let mut s = signed_in(admin());
+    ch(&mut s, ':');
+    typing(&mut s, "42");
+    let fx = press(&mut s, KeyCode::Enter);
+    assert_eq!(requests(&fx), vec![Request::Ticket(42)]);
+    ch(&mut s, ':');
+    typing(&mut s, "us");
+    press(&mut s, KeyCode::Tab);
+    let Some(Overlay::Command(c)) = &s.overlay else {
+        panic!()
+    };
+    assert_eq!(c.input.text(), "users");
+    let fx = press(&mut s, KeyCode::Enter);
+    assert!(matches!(requests(&fx)[..], [Request::Users(_)]));
+    ch(&mut s, ':');
+    typing(&mut s, "quit");
+    assert_eq!(press(&mut s, KeyCode::Enter), vec![Effect::Quit]);
+}
+
+#[test]
+fn help_lists_only_offered_keys() {
+    let mut s = signed_in(jane());
+    ch(&mut s, '?');
+    assert!(matches!(s.overlay, Some(Overlay::Help { .. })));
+    ch(&mut s, '?');
+    assert!(s.overlay.is_none());
+}
+
+#[test]
+fn offline_banner_retries_and_recovers() {
+    let mut s = signed_in(john());
+    let err = ApiError::Unreachable("connection refused".into());
+    let q = queue(&s).query();
+    app::update(
+        &mut s,
+        Action::Response {
+            request: Request::Tickets {
+                slot: ListSlot::Rows,
+                query: q,
+            },
+            result: Err(err),
+        },
+    );
+    assert!(s.offline.is_some());
+    assert!(app::update(&mut s, Action::Tick(now() + time::Duration::seconds(1))).is_empty());
+    let fx = app::update(&mut s, Action::Tick(now() + time::Duration::seconds(4)));
+    assert_eq!(requests(&fx), vec![Request::Health]);
+    let health = tms_tui::api::HealthReply {
+        status: "ok".into(),
+        version: "1".into(),
+        setup_required: false,
+    };
+    let fx = reply(&mut s, Request::Health, Reply::Health(health));
+    assert!(s.offline.is_none());
+    assert!(
+        requests(&fx)
+            .iter()
+            .any(|r| matches!(r, Request::Tickets { .. })),
+        "screen reloads"
+    );
+}
+
+#[test]
+fn ctrl_c_quits_from_anywhere() {
+    let mut s = signed_in(john());
+    ch(&mut s, 'c');
+    assert_eq!(app::update(&mut s, ctrl('c')), vec![Effect::Quit]);
+    assert!(s.quit);
+}

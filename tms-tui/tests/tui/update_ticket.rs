@@ -1,0 +1,173 @@
+//! Behaviour of the ticket and new-ticket screens through the pure update function.
+
+use crate::fixtures::*;
+use crossterm::event::KeyCode;
+use tms_core::Priority;
+use tms_core::api::{CommentUpdate, TicketUpdate};
+use tms_tui::app::overlay::Overlay;
+use tms_tui::app::{self, Effect, Reply, Request, State};
+use tms_tui::screens::Screen;
+use tms_tui::theme::text;
+
+// ---- ticket
+
+fn open_ticket(who: tms_core::api::User) -> State {
+    let mut s = signed_in(who);
+    let fx = tms_tui::app::command::run(&mut s, "3");
+    let rest = answer_all(&mut s, fx, &server);
+    assert!(rest.is_empty());
+    assert!(matches!(&s.screen, Screen::Ticket(t) if t.detail.is_some()));
+    s
+}
+
+#[test]
+fn own_comment_can_be_edited_and_deleted() {
+    let mut s = open_ticket(john());
+    ch(&mut s, 'j');
+    ch(&mut s, 'e');
+    let Some(Overlay::Compose(c)) = &s.overlay else {
+        panic!()
+    };
+    assert_eq!(
+        c.area.text(),
+        "Could you try removing and re-adding the account?"
+    );
+    typing(&mut s, " Thanks.");
+    let fx = app::update(&mut s, ctrl('s'));
+    let update = CommentUpdate {
+        description: Some("Could you try removing and re-adding the account? Thanks.".into()),
+        ticket_id: None,
+    };
+    assert_eq!(
+        requests(&fx),
+        vec![Request::UpdateComment {
+            ticket_id: 3,
+            comment_id: 10,
+            update
+        }]
+    );
+    s.overlay = None;
+    ch(&mut s, 'd');
+    let fx = ch(&mut s, 'y');
+    assert_eq!(
+        requests(&fx),
+        vec![Request::DeleteComment {
+            ticket_id: 3,
+            comment_id: 10
+        }]
+    );
+}
+
+#[test]
+fn others_comments_are_not_editable() {
+    let mut s = open_ticket(john());
+    ch(&mut s, 'G');
+    assert!(ch(&mut s, 'e').is_empty());
+    assert!(s.overlay.is_none());
+    assert!(ch(&mut s, 'd').is_empty());
+    assert!(ch(&mut s, 'D').is_empty(), "agents do not delete tickets");
+    assert!(s.overlay.is_none());
+}
+
+#[test]
+fn admin_deletes_a_ticket_after_confirming() {
+    let mut s = open_ticket(admin());
+    ch(&mut s, 'D');
+    assert!(matches!(s.overlay, Some(Overlay::Confirm(_))));
+    assert!(ch(&mut s, 'n').is_empty());
+    ch(&mut s, 'D');
+    let fx = ch(&mut s, 'y');
+    assert_eq!(requests(&fx), vec![Request::DeleteTicket(3)]);
+    reply(&mut s, Request::DeleteTicket(3), Reply::Done);
+    assert!(matches!(s.screen, Screen::Queue(_)), "back to the list");
+}
+
+#[test]
+fn title_edit_is_validated_inline() {
+    let mut s = open_ticket(jane());
+    ch(&mut s, 'T');
+    app::update(&mut s, ctrl('u'));
+    let fx = press(&mut s, KeyCode::Enter);
+    assert!(fx.is_empty());
+    let Some(Overlay::Prompt(p)) = &s.overlay else {
+        panic!()
+    };
+    assert_eq!(p.error.as_deref(), Some("must not be empty"));
+    typing(&mut s, "Mail broken");
+    let fx = press(&mut s, KeyCode::Enter);
+    let update = TicketUpdate {
+        title: Some("Mail broken".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        requests(&fx),
+        vec![Request::UpdateTicket(3, update.clone())]
+    );
+    fail(&mut s, Request::UpdateTicket(3, update), 403, "Not yours");
+    let Some(Overlay::Prompt(p)) = &s.overlay else {
+        panic!("prompt kept")
+    };
+    assert_eq!(p.error.as_deref(), Some("Not yours"));
+}
+
+#[test]
+fn an_ended_session_returns_to_login() {
+    let mut s = open_ticket(john());
+    let fx = fail(&mut s, Request::Ticket(3), 401, "Session expired");
+    assert!(fx.contains(&Effect::SetToken(None)));
+    assert!(s.user.is_none() && s.stack.is_empty());
+    let Screen::Login(l) = &s.screen else {
+        panic!()
+    };
+    assert_eq!(l.message.as_deref(), Some(text::SESSION_ENDED));
+}
+
+// ---- new ticket
+
+#[test]
+fn new_ticket_validates_then_files_and_opens_it() {
+    let mut s = signed_in(jane());
+    ch(&mut s, 'n');
+    assert!(app::update(&mut s, ctrl('s')).is_empty());
+    let Screen::NewTicket(n) = &s.screen else {
+        panic!()
+    };
+    assert_eq!(n.field_error(0).as_deref(), Some("must not be empty"));
+    typing(&mut s, "Monitor flickers");
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Right);
+    press(&mut s, KeyCode::Tab);
+    typing(&mut s, "It flickers.");
+    press(&mut s, KeyCode::Enter);
+    typing(&mut s, "Since Monday.");
+    let fx = app::update(&mut s, ctrl('s'));
+    let Request::CreateTicket(body) = one(&fx) else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(body.title, "Monitor flickers");
+    assert_eq!(body.priority, Some(Priority::High));
+    assert_eq!(body.description, "It flickers.\nSince Monday.");
+    let created = tickets()[0].ticket.clone();
+    let fx = reply(
+        &mut s,
+        Request::CreateTicket(body),
+        Reply::TicketSaved(Box::new(tms_core::api::Ticket { id: 12, ..created })),
+    );
+    assert_eq!(requests(&fx), vec![Request::Ticket(12)]);
+    assert!(matches!(&s.screen, Screen::Ticket(t) if t.id == 12));
+    assert!(s.ticket_draft.is_none());
+}
+
+#[test]
+fn leaving_a_half_written_ticket_keeps_a_draft() {
+    let mut s = signed_in(jane());
+    ch(&mut s, 'n');
+    typing(&mut s, "Half");
+    press(&mut s, KeyCode::Esc);
+    assert!(matches!(s.screen, Screen::Queue(_)));
+    ch(&mut s, 'n');
+    let Screen::NewTicket(n) = &s.screen else {
+        panic!()
+    };
+    assert_eq!(n.title.text(), "Half");
+}
