@@ -209,7 +209,7 @@ pub mod text {
     pub const SESSION_ENDED: &str =
         "Your session has ended (expired or signed out elsewhere). Please log in again.";
     pub const WRONG_LOGIN: &str = "Wrong email or password.";
-    pub const OFFLINE: &str = "Server unreachable — retrying";
+    pub const OFFLINE: &str = "Server unreachable";
     pub const NOT_ALLOWED: &str = "Your role cannot do that here.";
     pub const DRAFT_KEPT: &str = "Draft kept; open the same editor again to continue.";
     pub const NO_TICKETS: &str = "No tickets here.";

@@ -16,6 +16,18 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if is_ctrl_c(&key) {
         return vec![Effect::Quit];
     }
+    // A terminal reports Esc quickly followed by a key as Alt+key; outside text it was both.
+    let split = key.modifiers == KeyModifiers::ALT && !state.ctx().is_text();
+    if let (KeyCode::Char(c), true) = (key.code, split) {
+        let mut fx = on_key(state, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        if !state.quit && !fx.contains(&Effect::Quit) {
+            fx.extend(on_key(
+                state,
+                KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+            ));
+        }
+        return fx;
+    }
     if state.overlay.is_some() {
         return overlay::on_key(state, key);
     }

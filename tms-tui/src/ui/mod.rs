@@ -36,7 +36,7 @@ pub fn view(f: &mut Frame, state: &State) {
     if let Some(off) = &state.offline {
         let secs = (state.now - off.since).whole_seconds().max(0);
         let msg = format!(
-            " ⚠ {} ({}) — offline for {secs}s; your typing is kept",
+            " ⚠ {} {secs}s ({}) — retrying; nothing you typed is lost",
             text::OFFLINE,
             off.reason
         );
