@@ -36,7 +36,7 @@ pub fn view(f: &mut Frame, state: &State) {
     if let Some(off) = &state.offline {
         let secs = (state.now - off.since).whole_seconds().max(0);
         let msg = format!(
-            " ⚠ {} {secs}s ({}) — retrying; nothing you typed is lost",
+            " ⚠ {} ({}) — retrying ({secs}s); your typing is safe",
             text::OFFLINE,
             off.reason
         );
