@@ -213,6 +213,22 @@ fn fixture(db: &Path) -> Fixture {
 
 type Results = BTreeMap<&'static str, Vec<Stats>>;
 
+/// The keyset cursor that fetches page `page` (the `next_cursor` of the page before it).
+async fn cursor_before_page(addr: SocketAddr, token: &str, page: u64) -> String {
+    if page <= 1 {
+        return String::new();
+    }
+    let (status, bytes) = client::once(
+        addr,
+        get(addr, &format!("/api/v1/tickets/?page={}", page - 1), token),
+    )
+    .await
+    .expect("page before the deep page");
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_slice(&bytes).expect("page json");
+    v["next_cursor"].as_str().unwrap_or_default().to_string()
+}
+
 async fn suite(args: &Args, server: &Server, fx: &Fixture, results: &mut Results) {
     let addr = server.addr;
     let token: Arc<str> = login(addr, "agent1@gen.example.com").await.into();
@@ -227,7 +243,17 @@ async fn suite(args: &Args, server: &Server, fx: &Fixture, results: &mut Results
             "filtered list",
             "/api/v1/tickets/?status=Open&priority=High".into(),
         ),
-        ("deep page", format!("/api/v1/tickets/?page={deep}")),
+        (
+            "deep page (offset)",
+            format!("/api/v1/tickets/?page={deep}"),
+        ),
+        (
+            "deep page (cursor)",
+            format!(
+                "/api/v1/tickets/?after={}",
+                cursor_before_page(addr, &token, deep).await
+            ),
+        ),
         (
             "search rare",
             format!("/api/v1/tickets/?q={}", fx.rare_term),
@@ -252,8 +278,11 @@ async fn suite(args: &Args, server: &Server, fx: &Fixture, results: &mut Results
         .entry("ticket detail")
         .or_default()
         .push(client::run(addr, c, dur, make).await);
+    eprintln!("  ticket detail: server RSS {:.1} MB", server.memory_mb().1);
     write_scenarios(addr, &token, dur, n, results).await;
+    eprintln!("  writes: server RSS {:.1} MB", server.memory_mb().1);
     login_scenario(addr, dur, results).await;
+    eprintln!("  logins: server RSS {:.1} MB", server.memory_mb().1);
 }
 
 async fn write_scenarios(

@@ -2,8 +2,8 @@
 //!
 //! One writer thread owns the only write connection and runs each write as a `BEGIN IMMEDIATE`
 //! transaction, so concurrent writers queue instead of failing with `SQLITE_BUSY`. Reads run on
-//! a small pool of read-only connections on the blocking thread pool; WAL lets them proceed
-//! while a write is in flight. Nothing here ever runs on the async worker threads.
+//! a few reader threads, each with its own read-only connection; WAL lets them proceed while a
+//! write is in flight. Nothing here ever runs on the async worker threads.
 
 pub mod bulk;
 pub mod comments;
@@ -13,11 +13,11 @@ pub mod sessions;
 pub mod tickets;
 pub mod users;
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::oneshot;
 
 /// A storage failure. Client input never causes one: it is refused before reaching SQL, or
 /// mapped to a 4xx by the caller.
@@ -42,13 +42,20 @@ pub enum DbError {
 /// A result from the storage layer.
 pub type DbResult<T> = Result<T, DbError>;
 
-type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+/// A write: runs inside a savepoint of the writer's current transaction and returns what to
+/// do once that transaction has committed (`None`) or failed (`Some(error)`).
+type Job = Box<dyn FnOnce(&Connection) -> Completion + Send>;
+type Completion = Box<dyn FnOnce(Option<DbError>) + Send>;
+
+/// Most writes committed together in one transaction (group commit).
+const MAX_BATCH: usize = 64;
+
+type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
 
 struct Inner {
     path: PathBuf,
     writer: Mutex<mpsc::Sender<Job>>,
-    readers: Mutex<Vec<Connection>>,
-    read_permits: Semaphore,
+    readers: Mutex<mpsc::Sender<ReadJob>>,
 }
 
 /// A handle to the database; cheap to clone.
@@ -98,9 +105,62 @@ fn restrict_permissions(path: &Path) {
     }
 }
 
-fn writer_loop(mut conn: Connection, jobs: mpsc::Receiver<Job>) {
-    while let Ok(job) = jobs.recv() {
-        job(&mut conn);
+/// The writer thread. Writes that queued up while the previous batch committed go into one
+/// transaction, each in its own savepoint (a failed write rolls back only itself); nobody is
+/// answered before the commit, so an acknowledged write is a committed one.
+fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            // Dropping the jobs answers their callers with `DbError::Closed`.
+            tracing::error!(error = %e, writes = batch.len(), "cannot begin a write transaction");
+            continue;
+        }
+        let done: Vec<Completion> = batch.into_iter().map(|job| job(&conn)).collect();
+        let outcome = conn.execute_batch("COMMIT").map_err(DbError::from);
+        if outcome.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for finish in done {
+            finish(outcome.as_ref().err().map(|e| DbError::Task(e.to_string())));
+        }
+    }
+}
+
+/// Runs one write inside a savepoint, undoing only it on failure or panic.
+fn in_savepoint<T, E: From<DbError>>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, E>,
+) -> Result<T, E> {
+    conn.execute_batch("SAVEPOINT w").map_err(DbError::from)?;
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
+        .unwrap_or_else(|_| Err(E::from(DbError::Task("write panicked".into()))));
+    let end = if out.is_ok() {
+        "RELEASE w"
+    } else {
+        "ROLLBACK TO w; RELEASE w"
+    };
+    conn.execute_batch(end).map_err(DbError::from)?;
+    out
+}
+
+/// A reader thread: owns one read-only connection and serves jobs from the shared queue.
+fn reader_loop(conn: Connection, jobs: Arc<Mutex<mpsc::Receiver<ReadJob>>>) {
+    loop {
+        let job = match jobs.lock() {
+            Ok(q) => q.recv(),
+            Err(_) => return,
+        };
+        match job {
+            Ok(job) => job(&conn),
+            Err(_) => return,
+        }
     }
 }
 
@@ -122,10 +182,16 @@ impl Db {
         let mut conn = open_writer(path)?;
         migrate::apply(&mut conn, path)?;
         restrict_permissions(path);
-        let readers = readers.max(1);
-        let pool = (0..readers)
-            .map(|_| open_reader(path))
-            .collect::<DbResult<Vec<_>>>()?;
+        let (read_tx, read_rx) = mpsc::channel::<ReadJob>();
+        let read_rx = Arc::new(Mutex::new(read_rx));
+        for i in 0..readers.max(1) {
+            let reader = open_reader(path)?;
+            let queue = Arc::clone(&read_rx);
+            std::thread::Builder::new()
+                .name(format!("tms-db-reader-{i}"))
+                .spawn(move || reader_loop(reader, queue))
+                .map_err(|e| DbError::Task(e.to_string()))?;
+        }
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("tms-db-writer".into())
@@ -135,8 +201,7 @@ impl Db {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 writer: Mutex::new(tx),
-                readers: Mutex::new(pool),
-                read_permits: Semaphore::new(readers),
+                readers: Mutex::new(read_tx),
             }),
         })
     }
@@ -147,23 +212,20 @@ impl Db {
 
     fn submit<T, E, F>(&self, f: F) -> oneshot::Receiver<Result<T, E>>
     where
-        F: FnOnce(&Transaction) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
         let (done, result) = oneshot::channel();
-        let job: Job = Box::new(move |conn: &mut Connection| {
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let tx = conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)
-                    .map_err(DbError::from)?;
-                let value = f(&tx)?;
-                tx.commit().map_err(DbError::from)?;
-                Ok(value)
-            }));
-            let outcome =
-                outcome.unwrap_or_else(|_| Err(E::from(DbError::Task("write panicked".into()))));
-            let _ = done.send(outcome);
+        let job: Job = Box::new(move |conn: &Connection| {
+            let outcome = in_savepoint(conn, f);
+            Box::new(move |commit_error: Option<DbError>| {
+                let outcome = match commit_error {
+                    Some(e) => Err(E::from(e)),
+                    None => outcome,
+                };
+                let _ = done.send(outcome);
+            })
         });
         let sent = self
             .inner
@@ -177,11 +239,12 @@ impl Db {
         result
     }
 
-    /// Runs `f` inside one write transaction on the writer thread; commits if it returns `Ok`,
-    /// rolls back otherwise. Writes are serialised, never refused as busy.
+    /// Runs `f` on the writer thread as one atomic unit: everything it did is committed if it
+    /// returns `Ok` (before this returns), and undone otherwise. Writes are serialised, never
+    /// refused as busy.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&Transaction) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
@@ -193,7 +256,7 @@ impl Db {
     /// [`Db::write`] for synchronous callers (command-line tools), never from async code.
     pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&Transaction) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
@@ -202,35 +265,32 @@ impl Db {
             .unwrap_or_else(|_| Err(E::from(DbError::Closed)))
     }
 
-    /// Runs `f` on a pooled read-only connection on the blocking thread pool.
+    /// Runs `f` on one of the reader threads' read-only connections. A fixed set of threads
+    /// bounds both concurrency and memory; WAL lets them read while the writer writes.
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        let _permit = self
+        let (done, result) = oneshot::channel();
+        let job: ReadJob = Box::new(move |conn: &Connection| {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
+                .unwrap_or_else(|_| Err(E::from(DbError::Task("read panicked".into()))));
+            let _ = done.send(outcome);
+        });
+        let sent = self
             .inner
-            .read_permits
-            .acquire()
+            .readers
+            .lock()
+            .map(|r| r.send(job).is_ok())
+            .unwrap_or(false);
+        if !sent {
+            return Err(E::from(DbError::Closed));
+        }
+        result
             .await
-            .map_err(|_| E::from(DbError::Closed))?;
-        let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || {
-            let conn = inner
-                .readers
-                .lock()
-                .map_err(|_| E::from(DbError::Closed))?
-                .pop()
-                .ok_or_else(|| E::from(DbError::Closed))?;
-            let out = f(&conn);
-            if let Ok(mut pool) = inner.readers.lock() {
-                pool.push(conn);
-            }
-            out
-        })
-        .await
-        .unwrap_or_else(|e| Err(E::from(DbError::Task(e.to_string()))))
+            .unwrap_or_else(|_| Err(E::from(DbError::Closed)))
     }
 
     /// [`Db::read`] for synchronous callers.
@@ -285,4 +345,72 @@ where
     s.parse::<T>().map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_failed_write_undoes_only_itself_within_a_group_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.db"), 2).unwrap();
+        db.write(|c| {
+            c.execute_batch("CREATE TABLE t (n INTEGER NOT NULL)")
+                .map_err(DbError::from)
+        })
+        .await
+        .unwrap();
+        let writes = (0..200).map(|i| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                db.write(move |c| {
+                    c.execute("INSERT INTO t (n) VALUES (?1)", [i])?;
+                    if i % 3 == 0 {
+                        return Err(DbError::Task("refused".into()));
+                    }
+                    Ok(())
+                })
+                .await
+                .is_ok()
+            })
+        });
+        let mut acknowledged = 0;
+        for w in writes {
+            acknowledged += i64::from(w.await.unwrap());
+        }
+        let stored: i64 = db
+            .read(|c| {
+                c.query_row("SELECT count(*) FROM t WHERE n % 3 <> 0", [], |r| r.get(0))
+                    .map_err(DbError::from)
+            })
+            .await
+            .unwrap();
+        let refused: i64 = db
+            .read(|c| {
+                c.query_row("SELECT count(*) FROM t WHERE n % 3 = 0", [], |r| r.get(0))
+                    .map_err(DbError::from)
+            })
+            .await
+            .unwrap();
+        assert_eq!(acknowledged, 133);
+        assert_eq!(stored, 133);
+        assert_eq!(refused, 0);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_write_is_an_error_and_the_writer_lives_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.db"), 1).unwrap();
+        let r: Result<(), DbError> = db.write(|_| panic!("boom")).await;
+        assert!(matches!(r, Err(DbError::Task(_))));
+        let v: i64 = db
+            .write(|c| {
+                c.query_row("SELECT 41 + 1", [], |r| r.get(0))
+                    .map_err(DbError::from)
+            })
+            .await
+            .unwrap();
+        assert_eq!(v, 42);
+    }
 }

@@ -400,6 +400,8 @@ pub fn list(
     let limit: rusqlite::types::Value = i64::try_from(q.size).unwrap_or(100).into();
     let offset: rusqlite::types::Value = i64::try_from(offset).unwrap_or(i64::MAX).into();
     let order = order_by(sort);
+    // CROSS JOIN keeps the page of ids as the outer loop: with a bound LIMIT the planner may
+    // otherwise walk every ticket and probe the page.
     let sql = match &fts {
         Some(m) if sort.field == SortField::Id => {
             args.insert(0, m.clone().into());
@@ -419,7 +421,7 @@ pub fn list(
         None => format!(
             "SELECT {COLUMNS}, {PEOPLE} FROM
                (SELECT t.id AS pid FROM tickets t WHERE 1 = 1{where_sql}{order} LIMIT ? OFFSET ?) p
-             JOIN tickets t ON t.id = p.pid {JOIN_PEOPLE}{order}"
+             CROSS JOIN tickets t ON t.id = p.pid {JOIN_PEOPLE}{order}"
         ),
     };
     args.push(limit);
