@@ -27,6 +27,38 @@ pub fn router() -> Router<AppState> {
             "/api/v1/admin/users/{id}",
             get(read).put(update).delete(deactivate),
         )
+        .route("/api/v1/agents", get(agents))
+}
+
+/// The people tickets can be assigned to: active Helpdesk Agents and SysAdmins (staff only).
+#[utoipa::path(get, path = "/api/v1/agents/", tag = "Ticket",
+    responses(
+        (status = 200, description = "Assignable users", body = Vec<tms_core::api::UserSummary>),
+        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
+        (status = 403, description = "Staff only", body = tms_core::api::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn agents(
+    State(state): State<AppState>,
+    caller: AuthUser,
+) -> Result<Json<Vec<tms_core::api::UserSummary>>, AppError> {
+    rules::check_view_queue(caller.actor())
+        .map_err(|d| AppError::denied(d, || AppError::NotFound("Not Found".into())))?;
+    let staff = state
+        .db
+        .read(|c| {
+            let mut all = Vec::new();
+            for role in [Role::Agent, Role::Admin] {
+                let q = UserQuery {
+                    q: None,
+                    role: Some(role),
+                    include_inactive: false,
+                };
+                all.extend(users::list(c, &q)?.iter().map(User::summary));
+            }
+            Ok::<_, AppError>(all)
+        })
+        .await?;
+    Ok(Json(staff))
 }
 
 fn admin(caller: &AuthUser) -> Result<Actor, AppError> {

@@ -479,3 +479,28 @@ async fn the_last_active_sysadmin_cannot_be_deactivated_or_demoted() {
         .await
         .expect_detail(409);
 }
+
+#[tokio::test]
+async fn staff_can_list_the_people_tickets_can_be_assigned_to() {
+    let s = start().await;
+    s.delete(s.admin.t(), &format!("/api/v1/admin/users/{}", s.agent2.id))
+        .await
+        .expect(200);
+    let list = s
+        .get(s.agent.t(), "/api/v1/agents/")
+        .await
+        .expect(200)
+        .clone();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["agent", "admin"], "active agents, then admins");
+    assert_eq!(keys(&list[0]), ["email", "id", "role", "username"]);
+    s.get(s.alice.t(), "/api/v1/agents")
+        .await
+        .expect_detail(403);
+    s.get(ANON, "/api/v1/agents").await.expect_detail(401);
+}
