@@ -112,12 +112,12 @@ pub fn check_update_ticket(
             "Requesters cannot change a ticket's assignee",
         ));
     }
-    if let Some(Some(d)) = change.resolution_date {
-        if Some(d) != ticket.resolution_date {
-            return Err(Denied::Forbidden(
-                "Requesters cannot change a ticket's resolution date",
-            ));
-        }
+    if let Some(Some(d)) = change.resolution_date
+        && Some(d) != ticket.resolution_date
+    {
+        return Err(Denied::Forbidden(
+            "Requesters cannot change a ticket's resolution date",
+        ));
     }
     Ok(())
 }

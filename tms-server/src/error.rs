@@ -89,10 +89,10 @@ impl AppError {
 
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
-        if let DbError::Sqlite(rusqlite::Error::SqliteFailure(f, msg)) = &e {
-            if f.code == rusqlite::ErrorCode::ConstraintViolation {
-                return constraint(msg.as_deref().unwrap_or(""));
-            }
+        if let DbError::Sqlite(rusqlite::Error::SqliteFailure(f, msg)) = &e
+            && f.code == rusqlite::ErrorCode::ConstraintViolation
+        {
+            return constraint(msg.as_deref().unwrap_or(""));
         }
         Self::Internal(e.to_string())
     }
