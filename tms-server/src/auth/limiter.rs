@@ -49,59 +49,68 @@ impl LoginLimiter {
         }
     }
 
-    /// `Some(seconds)` if this attempt must be refused now.
-    pub fn check(&self, account: &str, addr: Option<IpAddr>) -> Option<u64> {
+    /// Starts a login attempt: `Err(seconds)` if it must be refused now; otherwise it is
+    /// counted as a failure at once, under the same lock as the check, so that a burst of
+    /// concurrent attempts cannot all pass the check before the first has failed.
+    /// [`LoginLimiter::succeed`] takes it back.
+    pub fn begin(&self, account: &str, addr: Option<IpAddr>) -> Result<Instant, u64> {
         let now = Instant::now();
-        let by_account = self.accounts.lock().ok().and_then(|mut m| {
-            let f = m.get_mut(account)?;
+        // Always accounts, then addresses: one lock order.
+        let (Ok(mut accounts), Ok(mut addresses)) = (self.accounts.lock(), self.addresses.lock())
+        else {
+            return Err(self.window.as_secs().max(1));
+        };
+        let by_account = accounts.get_mut(account).and_then(|f| {
             f.prune(now, self.window);
             f.locked_for(now, self.window, self.max_account)
         });
         let by_address = addr.and_then(|a| {
-            self.addresses.lock().ok().and_then(|mut m| {
-                let f = m.get_mut(&a)?;
-                f.prune(now, self.window);
-                f.locked_for(now, self.window, self.max_address)
-            })
+            let f = addresses.get_mut(&a)?;
+            f.prune(now, self.window);
+            f.locked_for(now, self.window, self.max_address)
         });
-        by_account.max(by_address)
+        if let Some(secs) = by_account.max(by_address) {
+            return Err(secs);
+        }
+        record(&mut accounts, account.to_string(), now, self.window);
+        if let Some(a) = addr {
+            record(&mut addresses, a, now, self.window);
+        }
+        Ok(now)
     }
 
-    /// Records a failed attempt.
-    pub fn fail(&self, account: &str, addr: Option<IpAddr>) {
-        let now = Instant::now();
-        if let Ok(mut m) = self.accounts.lock() {
-            if m.len() > 100_000 {
-                m.retain(|_, f| {
-                    f.times
-                        .last()
-                        .is_some_and(|t| now.duration_since(*t) < self.window)
-                });
-            }
-            let f = m.entry(account.to_string()).or_default();
-            f.prune(now, self.window);
-            f.times.push(now);
-        }
-        if let (Some(a), Ok(mut m)) = (addr, self.addresses.lock()) {
-            if m.len() > 100_000 {
-                m.retain(|_, f| {
-                    f.times
-                        .last()
-                        .is_some_and(|t| now.duration_since(*t) < self.window)
-                });
-            }
-            let f = m.entry(a).or_default();
-            f.prune(now, self.window);
-            f.times.push(now);
-        }
-    }
-
-    /// A successful login clears the account's failures (not the address's).
-    pub fn succeed(&self, account: &str) {
+    /// The attempt begun at `attempt` succeeded: the account's failures are cleared, and the
+    /// address forgets this attempt (but not its earlier failures).
+    pub fn succeed(&self, account: &str, addr: Option<IpAddr>, attempt: Instant) {
         if let Ok(mut m) = self.accounts.lock() {
             m.remove(account);
         }
+        if let (Some(a), Ok(mut m)) = (addr, self.addresses.lock())
+            && let Some(f) = m.get_mut(&a)
+            && let Some(i) = f.times.iter().rposition(|t| *t == attempt)
+        {
+            f.times.remove(i);
+        }
     }
+}
+
+/// Adds a failure at `now` for `key`, first dropping stale keys if the map grew large.
+fn record<K: std::hash::Hash + Eq>(
+    map: &mut HashMap<K, Failures>,
+    key: K,
+    now: Instant,
+    window: Duration,
+) {
+    if map.len() > 100_000 {
+        map.retain(|_, f| {
+            f.times
+                .last()
+                .is_some_and(|t| now.duration_since(*t) < window)
+        });
+    }
+    let f = map.entry(key).or_default();
+    f.prune(now, window);
+    f.times.push(now);
 }
 
 #[cfg(test)]
@@ -113,26 +122,36 @@ mod tests {
         let l = LoginLimiter::new(Duration::from_secs(60), 3, 100);
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
         for _ in 0..3 {
-            assert_eq!(l.check("a@x.io", Some(ip)), None);
-            l.fail("a@x.io", Some(ip));
+            assert!(l.begin("a@x.io", Some(ip)).is_ok());
         }
-        let secs = l.check("a@x.io", Some(ip)).unwrap();
+        let secs = l.begin("a@x.io", Some(ip)).unwrap_err();
         assert!((1..=60).contains(&secs));
-        assert_eq!(l.check("b@x.io", Some(ip)), None);
-        l.succeed("a@x.io");
-        assert_eq!(l.check("a@x.io", Some(ip)), None);
+        let b = l.begin("b@x.io", Some(ip)).unwrap();
+        l.succeed("b@x.io", Some(ip), b);
+        l.succeed("a@x.io", Some(ip), b);
+        assert!(l.begin("a@x.io", Some(ip)).is_ok());
     }
 
     #[test]
     fn locks_an_address_across_accounts() {
         let l = LoginLimiter::new(Duration::from_secs(60), 100, 2);
         let ip: IpAddr = "10.0.0.2".parse().unwrap();
-        l.fail("a@x.io", Some(ip));
-        l.fail("b@x.io", Some(ip));
-        assert!(l.check("c@x.io", Some(ip)).is_some());
-        assert!(
-            l.check("c@x.io", Some("10.0.0.3".parse().unwrap()))
-                .is_none()
-        );
+        l.begin("a@x.io", Some(ip)).unwrap();
+        l.begin("b@x.io", Some(ip)).unwrap();
+        assert!(l.begin("c@x.io", Some(ip)).is_err());
+        assert!(l.begin("c@x.io", Some("10.0.0.3".parse().unwrap())).is_ok());
+    }
+
+    #[test]
+    fn a_success_is_not_counted_against_the_address() {
+        let l = LoginLimiter::new(Duration::from_secs(60), 100, 2);
+        let ip: IpAddr = "10.0.0.4".parse().unwrap();
+        for _ in 0..5 {
+            let attempt = l.begin("a@x.io", Some(ip)).unwrap();
+            l.succeed("a@x.io", Some(ip), attempt);
+        }
+        l.begin("b@x.io", Some(ip)).unwrap();
+        l.begin("c@x.io", Some(ip)).unwrap();
+        assert!(l.begin("a@x.io", Some(ip)).is_err());
     }
 }

@@ -125,9 +125,10 @@ pub async fn login(
     let body = body.map_err(bytes_rejection)?;
     let req = parse_login(&headers, &body)?;
     let email = req.email.trim().to_lowercase();
-    if let Some(secs) = state.limiter.check(&email, addr) {
-        return Err(AppError::TooManyAttempts(secs));
-    }
+    let attempt = state
+        .limiter
+        .begin(&email, addr)
+        .map_err(AppError::TooManyAttempts)?;
     let lookup = email.clone();
     let found = state
         .db
@@ -140,11 +141,11 @@ pub async fn login(
     let matches = state.hasher.verify(req.password, phc).await?;
     match user {
         Some(user) if matches && user.is_active => {
-            state.limiter.succeed(&email);
+            state.limiter.succeed(&email, addr, attempt);
             Ok(Json(open_session(&state, user, "logged in").await?))
         }
         other => {
-            state.limiter.fail(&email, addr);
+            // Already counted as a failure by `begin`.
             if let Some(user) = other {
                 let now = timefmt::now();
                 state
