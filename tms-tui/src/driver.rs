@@ -20,10 +20,10 @@ pub struct TokenSink {
 
 impl TokenSink {
     fn save(&self, token: Option<&str>) {
-        if let Some(store) = &self.store {
-            if let Err(e) = store.set(&self.key, token) {
-                tracing::warn!("could not save the session: {e}");
-            }
+        if let Some(store) = &self.store
+            && let Err(e) = store.set(&self.key, token)
+        {
+            tracing::warn!("could not save the session: {e}");
         }
     }
 }

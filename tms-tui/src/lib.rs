@@ -159,12 +159,10 @@ async fn logout(
         println!("Not logged in.");
         return Ok(());
     }
-    if let Err(e) = client.logout().await {
-        if !e.is_unauthorized() {
-            eprintln!(
-                "tms: the server did not confirm the logout ({e}); forgetting the token anyway"
-            );
-        }
+    if let Err(e) = client.logout().await
+        && !e.is_unauthorized()
+    {
+        eprintln!("tms: the server did not confirm the logout ({e}); forgetting the token anyway");
     }
     if let (Some(s), Some(k)) = (store, key) {
         s.set(k, None)?;

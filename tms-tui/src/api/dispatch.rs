@@ -2,7 +2,6 @@
 
 use super::{ApiClient, ApiError};
 use crate::app::{Reply, Request};
-use tms_core::api::UserQuery;
 
 /// Performs `request`; the driver sends the result back as an action.
 pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, ApiError> {
@@ -36,7 +35,7 @@ pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, Ap
             Reply::Done
         }
         Request::Users(q) => Reply::Users(client.list_users(q).await?),
-        Request::Staff => Reply::Users(client.list_users(&UserQuery::default()).await?),
+        Request::Staff => Reply::Staff(client.agents().await?),
         Request::CreateUser(body) => Reply::UserSaved(client.create_user(body).await?),
         Request::UpdateUser(id, body) => Reply::UserSaved(client.update_user(*id, body).await?),
         Request::DeleteUser(id) => {

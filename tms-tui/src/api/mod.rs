@@ -7,23 +7,14 @@ pub mod error;
 pub use error::ApiError;
 
 use reqwest::{Method, RequestBuilder, Response};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 use tms_core::api::{
-    Comment, CommentUpdate, LogEntry, LogQuery, LoginRequest, NewCommentRequest, NewTicketRequest,
-    NewUserRequest, Page, PasswordChange, SignupRequest, Ticket, TicketDetail, TicketListItem,
-    TicketQuery, TicketUpdate, TokenResponse, User, UserQuery, UserUpdate,
+    Comment, CommentUpdate, Health, LogEntry, LogQuery, LoginRequest, NewCommentRequest,
+    NewTicketRequest, NewUserRequest, Page, PasswordChange, SignupRequest, Ticket, TicketDetail,
+    TicketListItem, TicketQuery, TicketUpdate, TokenResponse, User, UserQuery, UserSummary,
+    UserUpdate,
 };
-
-/// `GET /healthz`; `setup_required` is sent only while the server has no users.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct HealthReply {
-    pub status: String,
-    pub version: String,
-    #[serde(default)]
-    pub setup_required: bool,
-}
 
 /// A cheap-to-clone client bound to one server and, once logged in, one token.
 #[derive(Debug, Clone)]
@@ -93,7 +84,8 @@ impl ApiClient {
         Self::send(rb).await.map(drop)
     }
 
-    pub async fn health(&self) -> Result<HealthReply> {
+    /// `GET /healthz`; `setup_required` is set only while the server has no users.
+    pub async fn health(&self) -> Result<Health> {
         Self::json(self.request(Method::GET, "/healthz")).await
     }
 
@@ -145,6 +137,11 @@ impl ApiClient {
 
     pub async fn delete_user(&self, id: i64) -> Result<()> {
         Self::empty(self.request(Method::DELETE, &format!("/api/v1/admin/users/{id}"))).await
+    }
+
+    /// The people tickets can be assigned to: active agents and admins (staff only).
+    pub async fn agents(&self) -> Result<Vec<UserSummary>> {
+        Self::json(self.request(Method::GET, "/api/v1/agents/")).await
     }
 
     pub async fn list_tickets(&self, q: &TicketQuery) -> Result<Page<TicketListItem>> {

@@ -69,7 +69,7 @@ pub struct State {
     pub flash: Option<Flash>,
     /// Requests sent and not yet answered.
     pub in_flight: usize,
-    /// Users who may be assigned tickets, learnt from every list and ticket seen.
+    /// Who tickets may be assigned to, as the server last listed them (`GET /api/v1/agents/`).
     pub staff: BTreeMap<i64, UserSummary>,
     /// Text typed into an editor that was closed before it was sent.
     pub drafts: HashMap<DraftKey, String>,
@@ -129,13 +129,13 @@ impl State {
         }
     }
 
-    /// Remembers who can be assigned tickets.
-    pub fn learn_staff<'a>(&mut self, users: impl IntoIterator<Item = &'a UserSummary>) {
-        for u in users {
-            if u.role.is_staff() {
-                self.staff.insert(u.id, u.clone());
-            }
-        }
+    /// Replaces who can be assigned tickets with the server's list.
+    pub fn set_staff(&mut self, users: &[UserSummary]) {
+        self.staff = users
+            .iter()
+            .filter(|u| u.role.is_staff())
+            .map(|u| (u.id, u.clone()))
+            .collect();
     }
 }
 

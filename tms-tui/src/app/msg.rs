@@ -1,12 +1,12 @@
 //! The messages of the Elm loop: [`Action`]s flow into `update`, [`Effect`]s flow out to the
 //! driver, which runs each [`Request`] in the background and answers with a [`Reply`].
 
-use crate::api::{ApiError, HealthReply};
+use crate::api::ApiError;
 use crossterm::event::KeyEvent;
 use tms_core::api::{
-    Comment, CommentUpdate, LogEntry, LogQuery, LoginRequest, NewCommentRequest, NewTicketRequest,
-    NewUserRequest, Page, SignupRequest, Ticket, TicketDetail, TicketListItem, TicketQuery,
-    TicketUpdate, TokenResponse, User, UserQuery, UserUpdate,
+    Comment, CommentUpdate, Health, LogEntry, LogQuery, LoginRequest, NewCommentRequest,
+    NewTicketRequest, NewUserRequest, Page, SignupRequest, Ticket, TicketDetail, TicketListItem,
+    TicketQuery, TicketUpdate, TokenResponse, User, UserQuery, UserSummary, UserUpdate,
 };
 use tms_core::timefmt::Timestamp;
 
@@ -46,7 +46,7 @@ pub enum Request {
         comment_id: i64,
     },
     Users(UserQuery),
-    /// Every active user, to learn who can be assigned tickets (admins only).
+    /// Who tickets can be assigned to (agents and admins).
     Staff,
     CreateUser(NewUserRequest),
     UpdateUser(i64, UserUpdate),
@@ -58,7 +58,7 @@ pub enum Request {
 /// The useful part of a successful answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
-    Health(HealthReply),
+    Health(Health),
     Session(Box<TokenResponse>),
     LoggedOut,
     Me(User),
@@ -68,6 +68,8 @@ pub enum Reply {
     Done,
     CommentSaved(Comment),
     Users(Vec<User>),
+    /// The assignable staff.
+    Staff(Vec<UserSummary>),
     UserSaved(User),
     Logs(Vec<LogEntry>),
 }

@@ -14,13 +14,14 @@ pub fn on_response(
     result: Result<Reply, ApiError>,
 ) -> Vec<Effect> {
     let mut fx = track_connection(state, &result);
-    if let Err(e) = &result {
-        if e.is_unauthorized() && ends_session(state, &request) {
-            route::to_login(state, Some(text::SESSION_ENDED.into()));
-            state.setup.has_token = false;
-            fx.push(Effect::SetToken(None));
-            return fx;
-        }
+    if let Err(e) = &result
+        && e.is_unauthorized()
+        && ends_session(state, &request)
+    {
+        route::to_login(state, Some(text::SESSION_ENDED.into()));
+        state.setup.has_token = false;
+        fx.push(Effect::SetToken(None));
+        return fx;
     }
     match (&request, &result) {
         (Request::Health, Ok(Reply::Health(h))) => {
@@ -46,13 +47,15 @@ pub fn on_response(
             state.setup.has_token = false;
             route::to_login(state, Some(e.to_string()));
         }
-        (Request::Staff, Ok(Reply::Users(users))) => {
-            let summaries: Vec<_> = users
-                .iter()
-                .filter(|u| u.is_active)
-                .map(|u| u.summary())
-                .collect();
-            state.learn_staff(&summaries);
+        (Request::Staff, Ok(Reply::Staff(users))) => {
+            state.set_staff(users);
+            overlay::staff_changed(state);
+        }
+        (Request::Staff, Err(e)) => {
+            // Loaded in the background; worth a word only to someone choosing an assignee.
+            if overlay::assigning(state) && !e.is_unreachable() {
+                state.error(format!("Could not list the agents: {e}"));
+            }
         }
         _ => fx.extend(to_screen(state, &request, &result)),
     }
@@ -96,11 +99,10 @@ fn track_connection(state: &mut State, result: &Result<Reply, ApiError>) -> Vec<
 }
 
 fn signed_in(state: &mut State, user: tms_core::api::User) -> Vec<Effect> {
-    state.learn_staff(&[user.summary()]);
-    let admin = user.role == tms_core::Role::Admin;
+    let staff = user.role.is_staff();
     state.user = Some(user);
     let mut fx = route::go_home(state);
-    if admin {
+    if staff {
         fx.push(Effect::Request(Request::Staff));
     }
     fx
@@ -113,7 +115,6 @@ fn to_screen(
     request: &Request,
     result: &Result<Reply, ApiError>,
 ) -> Vec<Effect> {
-    learn(state, result);
     let shown = overlay::on_sent(state, request, result);
     let before = state.flash.clone();
     let fx = with_screen(state, |s, st| s.on_response(request, result, st));
@@ -141,25 +142,4 @@ fn inline(request: &Request) -> bool {
             | Request::Health
             | Request::Logout
     )
-}
-
-fn learn(state: &mut State, result: &Result<Reply, ApiError>) {
-    match result {
-        Ok(Reply::Tickets(page)) => {
-            let people: Vec<_> = page
-                .items
-                .iter()
-                .flat_map(|i| std::iter::once(&i.requester).chain(i.assigned_agent.as_ref()))
-                .cloned()
-                .collect();
-            state.learn_staff(&people);
-        }
-        Ok(Reply::Ticket(d)) => {
-            let mut people = vec![d.requester.clone()];
-            people.extend(d.assigned_agent.clone());
-            people.extend(d.comments.iter().map(|c| c.user.clone()));
-            state.learn_staff(&people);
-        }
-        _ => {}
-    }
 }

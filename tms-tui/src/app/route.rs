@@ -147,10 +147,10 @@ pub fn home_tab(state: &mut State, tab: usize) -> Vec<Effect> {
     if kind == QueueKind::Staff {
         q.tab = tab;
     }
-    if let Screen::NewTicket(form) = &state.screen {
-        if form.has_content() {
-            state.ticket_draft = Some(form.clone());
-        }
+    if let Screen::NewTicket(form) = &state.screen
+        && form.has_content()
+    {
+        state.ticket_draft = Some(form.clone());
     }
     state.stack.clear();
     state.overlay = None;

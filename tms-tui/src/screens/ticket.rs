@@ -131,11 +131,10 @@ impl TicketState {
                 };
                 vec![Out::Req(Request::UpdateTicket(t.id, update))]
             }
-            Cmd::Assign => vec![Out::Show(overlay::assign_picker(
-                state,
-                t.id,
-                t.assigned_agent_id,
-            ))],
+            Cmd::Assign => vec![
+                Out::Show(overlay::assign_picker(state, t.id, t.assigned_agent_id)),
+                Out::Req(Request::Staff),
+            ],
             Cmd::SetStatus => vec![Out::Show(overlay::status_picker(t.id, t.status))],
             Cmd::SetPriority => vec![Out::Show(overlay::priority_picker(t.id, t.priority))],
             Cmd::Delete => match self.selected_comment() {

@@ -168,6 +168,11 @@ pub fn log_entries() -> Vec<LogEntry> {
     ]
 }
 
+/// Who `GET /api/v1/agents/` lists: the active agents and admins.
+pub fn staff() -> Vec<UserSummary> {
+    vec![admin().summary(), john().summary(), sophia().summary()]
+}
+
 /// A client that has just connected (login screen after the health check).
 pub fn fresh(mode: Mode) -> State {
     let setup = Setup {
@@ -178,7 +183,7 @@ pub fn fresh(mode: Mode) -> State {
     let mut s = State::new(setup, Theme::dark(), now());
     let fx = app::start(&mut s);
     assert_eq!(fx, vec![Effect::Request(Request::Health)]);
-    let health = tms_tui::api::HealthReply {
+    let health = tms_core::api::Health {
         status: "ok".into(),
         version: "0.1.0".into(),
         setup_required: false,
@@ -233,7 +238,8 @@ pub fn server(r: &Request) -> Option<Reply> {
             Reply::Tickets(page(items))
         }
         Request::Ticket(3) => Reply::Ticket(Box::new(detail())),
-        Request::Users(_) | Request::Staff => Reply::Users(vec![admin(), jane(), john(), sophia()]),
+        Request::Users(_) => Reply::Users(vec![admin(), jane(), john(), sophia()]),
+        Request::Staff => Reply::Staff(staff()),
         Request::Logs(_) => Reply::Logs(log_entries()),
         _ => return None,
     })

@@ -81,7 +81,7 @@ fn first_run_screen() {
         has_token: false,
     };
     let mut s = State::new(setup, tms_tui::theme::Theme::dark(), now());
-    let health = tms_tui::api::HealthReply {
+    let health = tms_core::api::Health {
         status: "ok".into(),
         version: "1".into(),
         setup_required: true,

@@ -2,7 +2,7 @@
 
 use crate::fixtures::*;
 use crossterm::event::KeyCode;
-use tms_core::api::{NewCommentRequest, TicketUpdate};
+use tms_core::api::{NewCommentRequest, TicketUpdate, TokenResponse};
 use tms_core::{Priority, Role, Status};
 use tms_tui::api::ApiError;
 use tms_tui::app::overlay::Overlay;
@@ -107,7 +107,7 @@ fn first_run_creates_the_admin_after_validation() {
     };
     let mut s = State::new(setup, tms_tui::theme::Theme::dark(), now());
     app::start(&mut s);
-    let health = tms_tui::api::HealthReply {
+    let health = tms_core::api::Health {
         status: "ok".into(),
         version: "1".into(),
         setup_required: true,
@@ -152,7 +152,7 @@ fn remote_server_without_users_explains_itself() {
         has_token: false,
     };
     let mut s = State::new(setup, tms_tui::theme::Theme::dark(), now());
-    let health = tms_tui::api::HealthReply {
+    let health = tms_core::api::Health {
         status: "ok".into(),
         version: "1".into(),
         setup_required: true,
@@ -199,9 +199,10 @@ fn agent_queue_has_tabs_with_counts() {
     assert_eq!(q.counts, [Some(2), Some(1), Some(3), Some(4)]);
     assert_eq!(q.items().len(), 2);
     assert!(!q.loading);
-    assert!(
-        s.staff.contains_key(&3) && s.staff.contains_key(&4),
-        "agents learnt from the lists"
+    assert_eq!(
+        s.staff.keys().copied().collect::<Vec<_>>(),
+        vec![1, 3, 4],
+        "the assignable staff, from the server"
     );
 }
 
@@ -262,14 +263,66 @@ fn status_and_assign_pickers_send_updates() {
         panic!()
     };
     assert_eq!(p.items[1].0, "John (me) · Helpdesk Agent", "me first");
-    ch(&mut s, 'j');
-    ch(&mut s, 'j');
+    assert_eq!(p.items[2].0, "Admin · SysAdmin", "then the others by name");
+    for _ in 0..3 {
+        ch(&mut s, 'j');
+    }
     let fx = press(&mut s, KeyCode::Enter);
     let update = TicketUpdate {
         assigned_agent_id: Some(Some(4)),
         ..Default::default()
     };
     assert_eq!(requests(&fx), vec![Request::UpdateTicket(1, update)]);
+}
+
+#[test]
+fn the_assign_picker_lists_every_agent_the_server_knows() {
+    let mut s = signed_in(john());
+    s.staff.clear();
+    let fx = ch(&mut s, 'a');
+    assert_eq!(requests(&fx), vec![Request::Staff], "the list is refreshed");
+    let Some(Overlay::Picker(p)) = &s.overlay else {
+        panic!()
+    };
+    assert_eq!(p.items.len(), 2, "nobody and me until the list arrives");
+    ch(&mut s, 'j');
+    let alex = user(9, "Alex", Role::Agent).summary();
+    let mut listed = staff();
+    listed.push(alex);
+    reply(&mut s, Request::Staff, Reply::Staff(listed));
+    let Some(Overlay::Picker(p)) = &s.overlay else {
+        panic!()
+    };
+    let names: Vec<&str> = p.items.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "— nobody (unassign)",
+            "John (me) · Helpdesk Agent",
+            "Admin · SysAdmin",
+            "Alex · Helpdesk Agent",
+            "Sophia · Helpdesk Agent"
+        ]
+    );
+    assert_eq!(p.selected, 1, "the highlight stays on the same person");
+}
+
+#[test]
+fn requesters_never_ask_for_the_agents() {
+    let mut s = fresh(Mode::Demo);
+    let token = TokenResponse {
+        access_token: "t".into(),
+        token_type: "bearer".into(),
+        expires_at: now(),
+        user: jane(),
+    };
+    let fx = reply(
+        &mut s,
+        Request::Login(login_body()),
+        Reply::Session(Box::new(token)),
+    );
+    assert!(!requests(&fx).contains(&Request::Staff));
+    assert!(s.staff.is_empty());
 }
 
 #[test]
@@ -350,4 +403,17 @@ fn requesters_are_not_offered_triage() {
     assert!(press(&mut s, KeyCode::Tab).is_empty(), "no tabs");
     ch(&mut s, 'n');
     assert!(matches!(s.screen, Screen::NewTicket(_)));
+}
+
+#[test]
+fn a_search_the_server_would_refuse_is_refused_in_place() {
+    let mut s = signed_in(john());
+    ch(&mut s, '/');
+    typing(&mut s, &"x".repeat(201));
+    let fx = press(&mut s, KeyCode::Enter);
+    assert!(requests(&fx).is_empty());
+    let Some(Overlay::Prompt(p)) = &s.overlay else {
+        panic!("the prompt stays open")
+    };
+    assert_eq!(p.error.as_deref(), Some("must be at most 200 characters"));
 }

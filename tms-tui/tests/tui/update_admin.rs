@@ -180,7 +180,7 @@ fn offline_banner_retries_and_recovers() {
     assert!(app::update(&mut s, Action::Tick(now() + time::Duration::seconds(1))).is_empty());
     let fx = app::update(&mut s, Action::Tick(now() + time::Duration::seconds(4)));
     assert_eq!(requests(&fx), vec![Request::Health]);
-    let health = tms_tui::api::HealthReply {
+    let health = tms_core::api::Health {
         status: "ok".into(),
         version: "1".into(),
         setup_required: false,

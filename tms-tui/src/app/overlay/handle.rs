@@ -8,11 +8,8 @@ use crate::screens::{Screen, move_cursor};
 use crate::theme::text;
 use crate::widgets::TextArea;
 use crossterm::event::KeyEvent;
-use tms_core::api::{CommentUpdate, NewCommentRequest, TicketUpdate, UserUpdate};
+use tms_core::api::{CommentUpdate, NewCommentRequest, TicketQuery, TicketUpdate, UserUpdate};
 use tms_core::validate::{Body, Password, TicketTitle};
-
-/// The server's limit on a search string (`q`).
-const MAX_QUERY_LEN: usize = 200;
 
 fn req(r: Request) -> Vec<Effect> {
     vec![Effect::Request(r)]
@@ -167,19 +164,24 @@ fn on_prompt(state: &mut State, mut p: Prompt, cmd: Option<Cmd>, key: KeyEvent) 
     Vec::new()
 }
 
+/// A search string the server will take, checked by the very rule it applies (length, one line).
+fn search_text(raw: &str) -> Result<Option<String>, String> {
+    TicketQuery::from_pairs([("q", raw)])
+        .map(|q| q.q)
+        .map_err(|errs| errs.first().map_or_else(String::new, |e| e.msg.clone()))
+}
+
 /// The effects of a prompt's answer; `p.sending` set means "keep it open until the reply".
 fn submit_prompt(state: &mut State, p: &mut Prompt) -> Result<Vec<Effect>, String> {
     let raw = p.input.text().trim().to_string();
     match &p.purpose {
-        PromptFor::Search | PromptFor::UserSearch if raw.chars().count() > MAX_QUERY_LEN => {
-            Err(format!("at most {MAX_QUERY_LEN} characters"))
+        PromptFor::Search => {
+            let search = search_text(&raw)?;
+            Ok(on_queue(state, |q| q.search = search))
         }
-        PromptFor::Search => Ok(on_queue(state, |q| {
-            q.search = (!raw.is_empty()).then(|| raw.clone())
-        })),
         PromptFor::UserSearch => match &mut state.screen {
             Screen::Users(u) => {
-                u.query.q = (!raw.is_empty()).then(|| raw.clone());
+                u.query.q = search_text(&raw)?;
                 Ok(u.refresh().into_iter().map(Effect::Request).collect())
             }
             _ => Ok(Vec::new()),
@@ -324,10 +326,10 @@ fn prompt_sent(p: &Prompt, request: &Request) -> bool {
 /// the error, if any, has been shown.
 pub fn on_sent(state: &mut State, request: &Request, result: &Result<Reply, ApiError>) -> bool {
     let key = draft_of(request);
-    if result.is_ok() {
-        if let Some(k) = key {
-            state.drafts.remove(&k);
-        }
+    if result.is_ok()
+        && let Some(k) = key
+    {
+        state.drafts.remove(&k);
     }
     let error = result.as_ref().err().map(ToString::to_string);
     match &mut state.overlay {

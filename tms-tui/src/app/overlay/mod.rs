@@ -200,25 +200,59 @@ pub fn priority_picker(id: i64, current: Priority) -> Overlay {
     )
 }
 
-/// Assignees: nobody, then the signed-in agent, then every other known agent or admin.
+/// Assignees: nobody, then the signed-in agent, then every other agent or admin the server
+/// listed (the list is refreshed each time the picker opens; see [`staff_changed`]).
 pub fn assign_picker(state: &State, id: i64, current: Option<i64>) -> Overlay {
-    let me = state.user.as_ref().map(|u| u.id);
-    let mut items = vec![("— nobody (unassign)".to_string(), Pick::Agent(None))];
-    let mut staff: Vec<&UserSummary> = state.staff.values().collect();
-    staff.sort_by_key(|u| (Some(u.id) != me, u.username.to_lowercase()));
-    for u in staff {
-        let me_mark = if Some(u.id) == me { " (me)" } else { "" };
-        items.push((
-            format!("{}{me_mark} · {}", u.username, u.role),
-            Pick::Agent(Some(u.id)),
-        ));
-    }
     Picker::open(
         &format!("Assign ticket {id} to"),
-        items,
+        assignees(state),
         Pick::Agent(current),
         PickFor::Assign(id),
     )
+}
+
+fn assignees(state: &State) -> Vec<(String, Pick)> {
+    let me = state.user.as_ref().filter(|u| u.role.is_staff());
+    let mut items = vec![("— nobody (unassign)".to_string(), Pick::Agent(None))];
+    if let Some(u) = me {
+        items.push((
+            format!("{} (me) · {}", u.username, u.role),
+            Pick::Agent(Some(u.id)),
+        ));
+    }
+    let mut others: Vec<&UserSummary> = state
+        .staff
+        .values()
+        .filter(|u| Some(u.id) != me.map(|m| m.id))
+        .collect();
+    others.sort_by_key(|u| u.username.to_lowercase());
+    items.extend(others.into_iter().map(|u| {
+        (
+            format!("{} · {}", u.username, u.role),
+            Pick::Agent(Some(u.id)),
+        )
+    }));
+    items
+}
+
+/// Whether an "assign to…" picker is open.
+pub fn assigning(state: &State) -> bool {
+    matches!(&state.overlay, Some(Overlay::Picker(p)) if matches!(p.purpose, PickFor::Assign(_)))
+}
+
+/// The list of agents arrived: an open "assign to…" picker shows it, keeping its highlight.
+pub fn staff_changed(state: &mut State) {
+    let items = assignees(state);
+    if let Some(Overlay::Picker(p)) = &mut state.overlay
+        && matches!(p.purpose, PickFor::Assign(_))
+    {
+        let highlighted = p.items.get(p.selected).map(|(_, pick)| *pick);
+        p.selected = items
+            .iter()
+            .position(|(_, pick)| Some(*pick) == highlighted)
+            .unwrap_or(0);
+        p.items = items;
+    }
 }
 
 pub fn status_filter(current: Option<Status>) -> Overlay {
