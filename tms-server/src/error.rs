@@ -29,6 +29,15 @@ pub enum AppError {
     /// 413
     #[error("request body is larger than the 1 MiB limit")]
     PayloadTooLarge,
+    /// 408: the request did not complete within the server's time limit.
+    #[error("the request took longer than the server's time limit")]
+    Timeout,
+    /// 414
+    #[error("the query string is longer than the 8 KiB limit")]
+    QueryTooLong,
+    /// 431
+    #[error("the request headers are larger than the 16 KiB limit")]
+    HeadersTooLarge,
     /// 422 with per-field details.
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
@@ -80,6 +89,9 @@ impl AppError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Timeout => StatusCode::REQUEST_TIMEOUT,
+            Self::QueryTooLong => StatusCode::URI_TOO_LONG,
+            Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

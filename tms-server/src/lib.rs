@@ -18,14 +18,17 @@ pub mod state;
 use std::future::Future;
 use std::net::SocketAddr;
 
-use axum::extract::{DefaultBodyLimit, Request};
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::{Router, ServiceExt};
 use tower::Layer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use config::Config;
@@ -33,6 +36,30 @@ pub use state::{AppState, StartError};
 
 /// The largest request body accepted (413 beyond).
 pub const BODY_LIMIT: usize = 1024 * 1024;
+/// The longest query string accepted (414 beyond): every filter and a search phrase fit
+/// many times over.
+pub const QUERY_LIMIT: usize = 8 * 1024;
+/// The most header bytes accepted (431 beyond); the bearer token takes under 100.
+pub const HEADER_LIMIT: usize = 16 * 1024;
+
+/// Refuses oversized query strings and headers, and answers 408 to a request (body
+/// included) not done within `timeout` — all as JSON errors, like every other refusal.
+async fn limits(State(timeout): State<Duration>, req: Request, next: Next) -> Response {
+    if req.uri().query().map_or(0, str::len) > QUERY_LIMIT {
+        return error::AppError::QueryTooLong.into_response();
+    }
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if header_bytes > HEADER_LIMIT {
+        return error::AppError::HeadersTooLarge.into_response();
+    }
+    tokio::time::timeout(timeout, next.run(req))
+        .await
+        .unwrap_or_else(|_| error::AppError::Timeout.into_response())
+}
 
 fn security_headers(router: Router) -> Router {
     let set = |name: HeaderName, value: &'static str| {
@@ -71,10 +98,7 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
     let mut router = routes::router()
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            timeout,
-        ))
+        .layer(axum::middleware::from_fn_with_state(timeout, limits))
         .layer(TraceLayer::new_for_http());
     if let Some(cors) = cors {
         router = router.layer(cors);
