@@ -58,6 +58,13 @@ pub enum Command {
         /// Where to write the copy.
         dest: PathBuf,
     },
+    /// Replace the database with a backup. Stop the server first.
+    Restore {
+        #[command(flatten)]
+        db: DbArg,
+        /// The backup to restore.
+        src: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -150,6 +157,11 @@ pub fn run(cli: Cli) -> Result<(), String> {
             let state = AppState::open(Config::new(&db.db)).map_err(|e| e.to_string())?;
             state.db.backup_to(&dest).map_err(|e| e.to_string())?;
             println!("backed up {} to {}", db.db.display(), dest.display());
+            Ok(())
+        }
+        Command::Restore { db, src } => {
+            crate::db::restore(&db.db, &src).map_err(|e| e.to_string())?;
+            println!("restored {} from {}", db.db.display(), src.display());
             Ok(())
         }
     }

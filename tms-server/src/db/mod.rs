@@ -75,6 +75,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 fn open_writer(path: &Path) -> DbResult<Connection> {
+    create_private(path);
     let conn = Connection::open(path)?;
     restrict_permissions(path);
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -90,6 +91,21 @@ fn open_reader(path: &Path) -> DbResult<Connection> {
     configure(&conn)?;
     conn.pragma_update(None, "query_only", "ON")?;
     Ok(conn)
+}
+
+/// Creates `path` empty and owner-only if it does not exist yet, so that a new database is
+/// never readable by others, not even before [`restrict_permissions`] runs. SQLite gives the
+/// `-wal` and `-shm` files the permissions of the database file.
+fn create_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let _ = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path);
+    }
 }
 
 /// The database and its WAL files hold password hashes: owner-only.
@@ -307,6 +323,7 @@ impl Db {
     /// the server writes.
     pub fn backup_to(&self, dest: &Path) -> DbResult<()> {
         let src = open_reader(&self.inner.path)?;
+        create_private(dest);
         let mut dst = Connection::open(dest)?;
         {
             let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
@@ -316,6 +333,31 @@ impl Db {
         restrict_permissions(dest);
         Ok(())
     }
+}
+
+/// Replaces the database at `live` with the backup at `src`, through SQLite rather than by
+/// copying files: a write-ahead log left next to `live` by the stopped server belongs to the
+/// old database, and would be replayed over a copied-in file and corrupt it. The server must
+/// be stopped. A damaged backup is refused before anything is touched. Every session ends.
+pub fn restore(live: &Path, src: &Path) -> DbResult<()> {
+    let source = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let check: String = source.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(DbError::Task(format!(
+            "{} is not a sound database: {check}",
+            src.display()
+        )));
+    }
+    let mut dst = open_writer(live)?;
+    {
+        let backup = rusqlite::backup::Backup::new(&source, &mut dst)?;
+        backup.run_to_completion(1024, std::time::Duration::ZERO, None)?;
+    }
+    // Sessions in the copy may have ended since (logout, password change): none survive.
+    dst.execute_batch("DELETE FROM sessions; PRAGMA wal_checkpoint(TRUNCATE);")?;
+    drop(dst);
+    restrict_permissions(live);
+    Ok(())
 }
 
 /// Reads a row's `INTEGER` microseconds column as a timestamp.
