@@ -20,6 +20,8 @@ pub struct Stats {
     pub errors: u64,
     pub elapsed: Duration,
     pub latencies: Vec<Duration>,
+    /// Non-2xx replies by status (0: connection or protocol failure).
+    pub failures: std::collections::BTreeMap<u16, u64>,
 }
 
 impl Stats {
@@ -42,9 +44,15 @@ async fn connection(
     until: Instant,
     offset: u64,
     stride: u64,
-) -> (u64, u64, Vec<Duration>) {
+) -> (
+    u64,
+    u64,
+    Vec<Duration>,
+    std::collections::BTreeMap<u16, u64>,
+) {
     let mut latencies = Vec::new();
     let mut errors = 0;
+    let mut failures = std::collections::BTreeMap::new();
     let mut n = offset;
     'reconnect: while Instant::now() < until {
         let Ok(stream) = tokio::net::TcpStream::connect(addr).await else {
@@ -59,14 +67,18 @@ async fn connection(
         tokio::spawn(conn);
         while Instant::now() < until {
             let start = Instant::now();
-            let ok = match sender.send_request(make(n)).await {
+            let status = match sender.send_request(make(n)).await {
                 Ok(resp) => {
-                    let good = resp.status().is_success();
+                    let status = resp.status().as_u16();
                     let body = resp.into_body().collect().await;
-                    good && body.is_ok()
+                    if body.is_ok() { status } else { 0 }
                 }
-                Err(_) => false,
+                Err(_) => 0,
             };
+            let ok = (200..300).contains(&status);
+            if !ok {
+                *failures.entry(status).or_insert(0) += 1;
+            }
             n += stride;
             if ok {
                 latencies.push(start.elapsed());
@@ -76,7 +88,7 @@ async fn connection(
             }
         }
     }
-    (latencies.len() as u64, errors, latencies)
+    (latencies.len() as u64, errors, latencies, failures)
 }
 
 /// Runs `make` at `concurrency` for `duration`.
@@ -96,12 +108,16 @@ pub async fn run(
         errors: 0,
         elapsed: Duration::ZERO,
         latencies: Vec::new(),
+        failures: std::collections::BTreeMap::new(),
     };
     for t in tasks {
-        if let Ok((ok, errors, lat)) = t.await {
+        if let Ok((ok, errors, lat, failures)) = t.await {
             stats.requests += ok;
             stats.errors += errors;
             stats.latencies.extend(lat);
+            for (code, n) in failures {
+                *stats.failures.entry(code).or_insert(0) += n;
+            }
         }
     }
     stats.elapsed = started.elapsed();

@@ -9,6 +9,7 @@ use std::path::Path;
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0001_init.sql"),
     include_str!("../../../migrations/0002_ticket_counts.sql"),
+    include_str!("../../../migrations/0003_search_detail_none.sql"),
 ];
 
 /// The schema version this binary writes.

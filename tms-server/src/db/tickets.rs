@@ -163,21 +163,24 @@ pub fn unassign_open(
     ids.collect()
 }
 
-/// Turns what a user typed into a safe FTS5 query: every word becomes a quoted term (so no
-/// FTS5 syntax can be injected), all must match; a trailing `*` keeps a prefix search.
-/// `None` when nothing searchable is left.
+/// Turns what a user typed into a safe FTS5 query: every word is split into its letters-and-
+/// digits runs (as the index's tokenizer does), each becomes a quoted single-token term (so no
+/// FTS5 syntax can be injected and no phrase query is needed), and all must match; a word
+/// ending in `*` keeps a prefix search on its last run. `None` when nothing searchable is left.
 pub fn fts_query(input: &str) -> Option<String> {
-    let terms: Vec<String> = input
-        .split_whitespace()
-        .filter_map(|word| {
-            let prefix = word.ends_with('*');
-            let word = word.trim_end_matches('*').replace('"', "");
-            if !word.chars().any(char::is_alphanumeric) {
-                return None;
-            }
-            Some(format!("\"{word}\"{}", if prefix { "*" } else { "" }))
-        })
-        .collect();
+    let mut terms: Vec<String> = Vec::new();
+    for word in input.split_whitespace() {
+        let prefix = word.ends_with('*');
+        let runs: Vec<&str> = word
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|r| !r.is_empty())
+            .collect();
+        let last = runs.len().saturating_sub(1);
+        for (i, run) in runs.iter().enumerate() {
+            let star = if prefix && i == last { "*" } else { "" };
+            terms.push(format!("\"{run}\"{star}"));
+        }
+    }
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
@@ -453,11 +456,19 @@ mod tests {
         assert_eq!(fts_query("vpn*").as_deref(), Some("\"vpn\"*"));
         assert_eq!(
             fts_query("a\" OR 1=1 --").as_deref(),
-            Some("\"a\" \"OR\" \"1=1\"")
+            Some("\"a\" \"OR\" \"1\" \"1\"")
         );
         assert_eq!(
             fts_query("NEAR(x y) AND"),
-            Some("\"NEAR(x\" \"y)\" \"AND\"".to_string())
+            Some("\"NEAR\" \"x\" \"y\" \"AND\"".to_string())
+        );
+        assert_eq!(
+            fts_query("e-mail E123456").as_deref(),
+            Some("\"e\" \"mail\" \"E123456\"")
+        );
+        assert_eq!(
+            fts_query("Ünïcode_words*").as_deref(),
+            Some("\"Ünïcode\" \"words\"*")
         );
         assert_eq!(fts_query(" -- ** "), None);
     }
