@@ -333,17 +333,22 @@ pub struct TicketQueryDoc {
     pub status: Option<Vec<Status>>,
     /// Repeatable.
     pub priority: Option<Vec<Priority>>,
+    #[param(minimum = 1)]
     pub assigned_agent_id: Option<i64>,
+    #[param(minimum = 1)]
     pub requester_id: Option<i64>,
     pub unassigned: Option<bool>,
-    /// Full-text search over title, description and comments.
+    /// Full-text search over title, description and comments; one line.
+    #[param(max_length = 200)]
     pub q: Option<String>,
-    /// `creation_date`, `updated_at`, `priority`, `status`, `id`; `-` prefix for descending.
+    /// A field, `-` prefixed for descending; default `-creation_date`.
+    #[param(value_type = Option<SortKey>)]
     pub sort: Option<String>,
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1_000_000_000)]
     pub page: Option<u64>,
     #[param(minimum = 1, maximum = 100)]
     pub size: Option<u64>,
     /// The `next_cursor` of the previous page (keyset paging; replaces `page`).
+    #[param(max_length = 100, pattern = "^[A-Za-z0-9.-]*$")]
     pub after: Option<String>,
 }

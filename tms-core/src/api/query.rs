@@ -74,6 +74,21 @@ impl FromStr for SortKey {
     }
 }
 
+impl utoipa::PartialSchema for SortKey {
+    /// Every accepted spelling, so the document names exactly what the parser takes.
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let names = SortField::ALL
+            .iter()
+            .flat_map(|f| ["", "-", "+"].map(|sign| format!("{sign}{}", f.as_str())));
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(names))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for SortKey {}
+
 impl std::fmt::Display for SortKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.descending {
@@ -163,22 +178,23 @@ fn parse_range(field: &'static str, v: &str, min: u64, max: u64) -> Result<u64, 
     }
 }
 
+/// The limits apply to the text as sent, before trimming, as the API document states them.
 fn parse_search(v: &str) -> Result<Option<String>, ValidationError> {
-    let t = v.trim();
-    if t.chars().count() > MAX_QUERY_LEN {
+    if v.chars().count() > MAX_QUERY_LEN {
         return Err(ValidationError::new(
             "q",
             "value_error.too_long",
             format!("must be at most {MAX_QUERY_LEN} characters"),
         ));
     }
-    if t.chars().any(char::is_control) {
+    if v.chars().any(char::is_control) {
         return Err(ValidationError::new(
             "q",
             "value_error.control_character",
             "must be one line",
         ));
     }
+    let t = v.trim();
     Ok((!t.is_empty()).then(|| t.to_string()))
 }
 

@@ -35,10 +35,23 @@ pub fn router() -> Router<AppState> {
 pub struct LoginForm {
     pub username: String,
     pub password: String,
+    // A form field is absent or a string, never null.
+    #[schema(value_type = GrantType, required = false)]
     pub grant_type: Option<String>,
+    #[schema(nullable = false)]
     pub scope: Option<String>,
+    #[schema(nullable = false)]
     pub client_id: Option<String>,
+    #[schema(nullable = false)]
     pub client_secret: Option<String>,
+}
+
+/// The one OAuth2 grant the login form supports (documentation only).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum GrantType {
+    Password,
 }
 
 const BAD_LOGIN: &str = "Incorrect email or password";

@@ -28,13 +28,16 @@ pub fn router() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct LogQueryDoc {
+    #[param(minimum = 1)]
     user_id: Option<i64>,
     activity_type: Option<ActivityType>,
+    #[param(minimum = 1)]
     ticket_id: Option<i64>,
     /// 1–1000, default 100.
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<u64>,
     /// Only entries older than this id (paging back).
+    #[param(minimum = 1)]
     before_id: Option<i64>,
 }
 

@@ -66,6 +66,7 @@ impl Modify for BearerAuth {
         comments::create, comments::update, comments::delete,
         logs::list, logs::list_for_user, logs::clear, logs::clear_for_user,
     ),
+    components(schemas(tms_core::api::SortKey)),
     modifiers(&BearerAuth),
     tags(
         (name = "Health"), (name = "Authentication"), (name = "Admin"), (name = "Ticket"),

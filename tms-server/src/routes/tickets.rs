@@ -257,7 +257,7 @@ pub async fn create(
 }
 
 /// Change some fields of a ticket; omitted fields stay.
-#[utoipa::path(put, path = "/api/v1/tickets/{id}", tag = "Ticket", request_body = TicketUpdate,
+#[utoipa::path(method(put, patch), path = "/api/v1/tickets/{id}", tag = "Ticket", request_body = TicketUpdate,
     params(("id" = i64, Path, description = "Ticket id")),
     responses(
         (status = 200, description = "The updated ticket", body = TicketDetail),

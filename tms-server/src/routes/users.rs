@@ -77,7 +77,8 @@ fn user_not_found(id: i64) -> AppError {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct UserQueryDoc {
-    /// Part of a username or email.
+    /// Part of a username or email; one line.
+    #[param(max_length = 200)]
     q: Option<String>,
     role: Option<Role>,
     include_inactive: Option<bool>,
