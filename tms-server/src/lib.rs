@@ -12,19 +12,19 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod generate;
+mod listen;
 pub mod routes;
 pub mod state;
 
 use std::future::Future;
-use std::net::SocketAddr;
 
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::{Router, ServiceExt};
 use tower::Layer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::normalize_path::{NormalizePath, NormalizePathLayer};
@@ -112,9 +112,6 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service =
-        ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(app(state));
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let header_timeout = state.config.request_timeout;
+    listen::run(listener, app(state), header_timeout, shutdown).await
 }
