@@ -52,6 +52,43 @@ async fn a_stalled_request_gets_a_json_408() {
     assert_eq!(s.snapshot().await, before);
 }
 
+/// A client that sends its headers a trickle at a time (slowloris) is cut off once the
+/// request timeout passes, instead of holding the connection forever.
+#[tokio::test]
+async fn headers_that_never_finish_are_cut_off() {
+    let s = start_with(|c| c.request_timeout = Duration::from_millis(500)).await;
+    let addr = s.base.trim_start_matches("http://");
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let mut got = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(20), async {
+        // Keep trickling, as slowloris does, until the server hangs up.
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if conn.write_all(b"a").await.is_err() {
+                break;
+            }
+            let mut buf = [0u8; 1024];
+            match tokio::time::timeout(Duration::from_millis(1), conn.read(&mut buf)).await {
+                Ok(Ok(0) | Err(_)) => break,
+                Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+                Err(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the connection was still open after 20 s");
+    let reply = String::from_utf8_lossy(&got);
+    assert!(
+        reply.is_empty() || reply.starts_with("HTTP/1.1 408"),
+        "{reply}"
+    );
+    // The server still serves others.
+    s.get(ANON, "/healthz").await.expect(200);
+}
+
 /// Oversized query strings and headers are refused with a JSON 4xx; the server lives on.
 #[tokio::test]
 async fn oversized_queries_and_headers_are_refused() {
