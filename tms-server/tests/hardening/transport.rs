@@ -27,6 +27,7 @@ fn assert_security_headers(what: &str, headers: &reqwest::header::HeaderMap) {
     assert_eq!(h("x-content-type-options"), "nosniff", "{what}");
     assert_eq!(h("referrer-policy"), "no-referrer", "{what}");
     assert_eq!(h("cache-control"), "no-store", "{what}");
+    assert_eq!(h("x-frame-options"), "DENY", "{what}");
 }
 
 /// A request whose body never finishes is answered 408 (JSON, with the security headers)
