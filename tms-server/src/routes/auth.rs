@@ -23,7 +23,7 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", post(login))
-        .route("/token", post(login))
+        .route("/token", post(token))
         .route("/signup", post(signup))
         .route("/logout", post(logout))
         .route("/users/me", get(me))
@@ -127,6 +127,7 @@ async fn open_session(
         (status = 200, description = "Logged in", body = TokenResponse),
         (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
         (status = 401, description = "Wrong email or password", body = tms_core::api::ErrorBody),
+        (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
         (status = 422, description = "Missing fields", body = tms_core::api::ValidationErrorBody),
         (status = 429, description = "Too many failed attempts", body = tms_core::api::ErrorBody)))]
 pub async fn login(
@@ -172,6 +173,27 @@ pub async fn login(
             Err(AppError::Unauthorized(BAD_LOGIN.into()))
         }
     }
+}
+
+/// The OAuth2 token endpoint: the same as `/login`.
+#[utoipa::path(post, path = "/token", tag = "Authentication",
+    request_body(content(
+        (LoginRequest = "application/json"),
+        (LoginForm = "application/x-www-form-urlencoded"))),
+    responses(
+        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
+        (status = 401, description = "Wrong email or password", body = tms_core::api::ErrorBody),
+        (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
+        (status = 422, description = "Missing fields", body = tms_core::api::ValidationErrorBody),
+        (status = 429, description = "Too many failed attempts", body = tms_core::api::ErrorBody)))]
+pub async fn token(
+    state: State<AppState>,
+    addr: ClientAddr,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<TokenResponse>, AppError> {
+    login(state, addr, headers, body).await
 }
 
 /// Create an account and log in as it. Without a SysAdmin token the role must be absent or

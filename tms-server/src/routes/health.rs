@@ -11,7 +11,7 @@ use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(health))
+        .route("/", get(root))
         .route("/healthz", get(health))
 }
 
@@ -30,4 +30,11 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, AppEr
         version: env!("CARGO_PKG_VERSION").into(),
         setup_required,
     }))
+}
+
+/// The same reply at the root, where the seed served it.
+#[utoipa::path(get, path = "/", tag = "Health",
+    responses((status = 200, description = "The server is up", body = Health)))]
+pub async fn root(state: State<AppState>) -> Result<Json<Health>, AppError> {
+    health(state).await
 }

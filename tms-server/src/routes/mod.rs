@@ -59,8 +59,8 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "tms", description = "A helpdesk: tickets, comments, users and an activity log."),
     paths(
-        health::health,
-        auth::login, auth::signup, auth::logout, auth::me, auth::change_password,
+        health::root, health::health,
+        auth::login, auth::token, auth::signup, auth::logout, auth::me, auth::change_password,
         users::list, users::create, users::read, users::update, users::deactivate, users::agents,
         tickets::list, tickets::agent_queue, tickets::read, tickets::create, tickets::update, tickets::delete,
         comments::create, comments::update, comments::delete,
