@@ -31,6 +31,9 @@ pub fn input_row(
     focused: bool,
     t: &Theme,
 ) {
+    if row.is_empty() {
+        return;
+    }
     let label_style = if focused { t.title } else { t.muted };
     let marker = if focused { "› " } else { "  " };
     f.render_widget(
