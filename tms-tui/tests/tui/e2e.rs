@@ -2,113 +2,10 @@
 //! its status and comments; a requester files a ticket; the admin creates a user. Each result
 //! is then checked through the HTTP API. Skipped, with a notice, where tmux is missing.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+use crate::tmux::{Tmux, have_tmux};
 use tms_core::api::{LoginRequest, TicketQuery, UserQuery};
 use tms_core::{Role, Status};
 use tms_tui::api::ApiClient;
-
-/// One tmux session running `tms`, killed on drop.
-struct Tmux {
-    name: String,
-}
-
-impl Tmux {
-    fn start(cmd: &str) -> Self {
-        let name = format!("tms-e2e-{}", std::process::id());
-        let ok = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &name,
-                "-x",
-                "100",
-                "-y",
-                "30",
-                cmd,
-            ])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "tmux new-session failed");
-        Self { name }
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.name])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Waits until the screen shows `text`; fails with the screen after 20 s.
-    fn wait_for(&self, text: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if s.contains(text) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "never saw {text:?}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Named keys (`Enter`, `Down`, `C-s`), one at a time, so Esc never merges with the next.
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            Command::new("tmux")
-                .args(["send-keys", "-t", &self.name, k])
-                .status()
-                .unwrap();
-            std::thread::sleep(Duration::from_millis(120));
-        }
-    }
-
-    fn type_text(&self, text: &str) {
-        Command::new("tmux")
-            .args(["send-keys", "-t", &self.name, "-l", text])
-            .status()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    fn command(&self, cmd: &str) {
-        self.keys(&[":"]);
-        self.type_text(cmd);
-        self.keys(&["Enter"]);
-    }
-
-    /// Logs in as the `downs`-th demo account (admin is 1, John 2, Jane 5).
-    fn login_demo(&self, downs: usize, expect: &str) {
-        self.wait_for("Log in to tms");
-        for _ in 0..downs {
-            self.keys(&["Down"]);
-        }
-        self.keys(&["Enter"]);
-        self.wait_for(expect);
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.name])
-            .status();
-    }
-}
-
-fn have_tmux() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
 
 /// The embedded server's address, read from the login screen.
 fn server_url(screen: &str) -> String {
@@ -121,7 +18,7 @@ fn server_url(screen: &str) -> String {
         .collect()
 }
 
-async fn client_as(base: &str, email: &str) -> ApiClient {
+pub async fn client_as(base: &str, email: &str) -> ApiClient {
     let mut c = ApiClient::new(base).unwrap();
     let login = LoginRequest {
         email: email.into(),
@@ -133,7 +30,7 @@ async fn client_as(base: &str, email: &str) -> ApiClient {
 }
 
 /// The id in the first row of the queue table.
-fn first_ticket_id(screen: &str) -> i64 {
+pub fn first_ticket_id(screen: &str) -> i64 {
     let mut lines = screen.lines().skip_while(|l| !l.starts_with("#    Pri"));
     lines.next();
     let row = lines.next().expect("a ticket row");
@@ -152,7 +49,7 @@ fn agent_requester_and_admin_work_through_the_real_binary() {
         config.path().display(),
         env!("CARGO_BIN_EXE_tms")
     );
-    let tui = Tmux::start(&cmd);
+    let tui = Tmux::start("e2e", &cmd);
     let base = server_url(&tui.wait_for("Log in to tms"));
     let rt = tokio::runtime::Runtime::new().unwrap();
 

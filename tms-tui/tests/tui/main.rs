@@ -1,10 +1,13 @@
 //! The client's tests in one binary: pure update behaviour, snapshots of every screen,
-//! random key sequences, and the real binary end to end.
+//! random input on every screen, and the real binary end to end (also across a server
+//! restart).
 
 mod e2e;
 mod fixtures;
 mod props;
+mod restart;
 mod snapshots;
+mod tmux;
 mod update;
 mod update_admin;
 mod update_ticket;

@@ -1,0 +1,109 @@
+//! The real `tms` binary in a detached tmux session: start it, send keys, read the screen.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// One tmux session running `tms`, killed on drop.
+pub struct Tmux {
+    name: String,
+}
+
+impl Tmux {
+    /// Runs `cmd` in a 100×30 session named after `label` and this process.
+    pub fn start(label: &str, cmd: &str) -> Self {
+        let name = format!("tms-{label}-{}", std::process::id());
+        let ok = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &name,
+                "-x",
+                "100",
+                "-y",
+                "30",
+                cmd,
+            ])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "tmux new-session failed");
+        Self { name }
+    }
+
+    pub fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.name])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen shows `text`; fails with the screen after 30 s (a loaded CI
+    /// machine can be slow to start a debug build).
+    pub fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "never saw {text:?}; screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Named keys (`Enter`, `Down`, `C-s`), one at a time, so Esc never merges with the next.
+    pub fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            Command::new("tmux")
+                .args(["send-keys", "-t", &self.name, k])
+                .status()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(120));
+        }
+    }
+
+    pub fn type_text(&self, text: &str) {
+        Command::new("tmux")
+            .args(["send-keys", "-t", &self.name, "-l", text])
+            .status()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    pub fn command(&self, cmd: &str) {
+        self.keys(&[":"]);
+        self.type_text(cmd);
+        self.keys(&["Enter"]);
+    }
+
+    /// Logs in as the `downs`-th demo account (admin is 1, John 2, Jane 5).
+    pub fn login_demo(&self, downs: usize, expect: &str) {
+        self.wait_for("Log in to tms");
+        for _ in 0..downs {
+            self.keys(&["Down"]);
+        }
+        self.keys(&["Enter"]);
+        self.wait_for(expect);
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.name])
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+pub fn have_tmux() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
