@@ -63,6 +63,23 @@ fn queue_allows(actor: Actor, q: &QueueState, cmd: Cmd) -> bool {
     }
 }
 
+/// Whether `cmd` acts on the ticket on screen, so needs it loaded.
+pub fn acts_on_ticket(cmd: Cmd) -> bool {
+    matches!(
+        cmd,
+        Cmd::Take
+            | Cmd::Assign
+            | Cmd::SetStatus
+            | Cmd::SetPriority
+            | Cmd::Comment
+            | Cmd::Edit
+            | Cmd::EditExternal
+            | Cmd::EditTitle
+            | Cmd::Delete
+            | Cmd::DeleteTicket
+    )
+}
+
 fn ticket_allows(actor: Actor, t: &TicketState, cmd: Cmd) -> bool {
     let ticket = t.detail.as_ref().map(|d| &d.ticket);
     let requester = ticket.map_or(actor.id, |t| t.requester_id);

@@ -24,6 +24,7 @@ use crate::app::keymap::{Cmd, Ctx};
 use crate::app::overlay::Overlay;
 use crate::app::{Effect, Reply, Request, State};
 use crossterm::event::KeyEvent;
+use tms_core::api::TicketUpdate;
 
 /// What a screen asks the app to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -131,8 +132,8 @@ impl Screen {
             Screen::Boot => Vec::new(),
             Screen::Login(s) => s.on_response(request, result, state),
             Screen::Setup(s) => s.on_response(request, result),
-            Screen::Queue(s) => s.on_response(request, result),
-            Screen::Ticket(s) => s.on_response(request, result),
+            Screen::Queue(s) => s.on_response(request, result, state),
+            Screen::Ticket(s) => s.on_response(request, result, state),
             Screen::NewTicket(s) => s.on_response(request, result),
             Screen::Users(s) => s.on_response(request, result),
             Screen::UserForm(s) => s.on_response(request, result),
@@ -154,6 +155,39 @@ pub fn move_cursor(sel: &mut usize, len: usize, cmd: Cmd) -> bool {
         _ => return false,
     };
     true
+}
+
+/// What an accepted ticket change did, in a few words: "Ticket 3 assigned to Sophia."
+pub fn ticket_changed(id: i64, change: &TicketUpdate, state: &State) -> String {
+    let name = |agent: i64| {
+        if state.user.as_ref().is_some_and(|u| u.id == agent) {
+            "you".to_string()
+        } else {
+            state
+                .staff
+                .get(&agent)
+                .map_or_else(|| format!("user {agent}"), |u| u.username.clone())
+        }
+    };
+    if let Some(agent) = change.assigned_agent_id {
+        return match agent {
+            Some(a) => format!("Ticket {id} assigned to {}.", name(a)),
+            None => format!("Ticket {id} unassigned."),
+        };
+    }
+    if let Some(status) = change.status {
+        return format!("Ticket {id} is now {status}.");
+    }
+    if let Some(priority) = change.priority {
+        return format!("Ticket {id} is now {priority} priority.");
+    }
+    if change.title.is_some() {
+        return format!("Ticket {id} renamed.");
+    }
+    if change.description.is_some() {
+        return format!("Description of ticket {id} saved.");
+    }
+    format!("Ticket {id} updated.")
 }
 
 /// The server's reason, for a reply that failed.

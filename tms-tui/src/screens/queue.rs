@@ -172,7 +172,10 @@ impl QueueState {
                 self.search.as_deref().unwrap_or(""),
                 PromptFor::Search,
             )))],
-            Cmd::FilterStatus => vec![Out::Show(overlay::status_filter(self.status))],
+            Cmd::FilterStatus => vec![Out::Show(overlay::status_filter(
+                self.status,
+                self.kind == QueueKind::Staff,
+            ))],
             Cmd::FilterPriority => vec![Out::Show(overlay::priority_filter(self.priority))],
             Cmd::Sort => vec![Out::Show(overlay::sort_picker(self.sort))],
             Cmd::ClearFilters => {
@@ -219,7 +222,12 @@ impl QueueState {
         }
     }
 
-    pub fn on_response(&mut self, request: &Request, result: &Result<Reply, ApiError>) -> Vec<Out> {
+    pub fn on_response(
+        &mut self,
+        request: &Request,
+        result: &Result<Reply, ApiError>,
+        state: &State,
+    ) -> Vec<Out> {
         match (request, result) {
             (
                 Request::Tickets {
@@ -248,8 +256,8 @@ impl QueueState {
                 self.counts[*tab] = Some(page.total);
                 Vec::new()
             }
-            (Request::UpdateTicket(id, _), Ok(_)) => {
-                let mut out = vec![Out::Info(format!("Ticket {id} updated."))];
+            (Request::UpdateTicket(id, change), Ok(_)) => {
+                let mut out = vec![Out::Info(super::ticket_changed(*id, change, state))];
                 out.extend(self.reload());
                 out
             }

@@ -171,7 +171,12 @@ impl TicketState {
         }
     }
 
-    pub fn on_response(&mut self, request: &Request, result: &Result<Reply, ApiError>) -> Vec<Out> {
+    pub fn on_response(
+        &mut self,
+        request: &Request,
+        result: &Result<Reply, ApiError>,
+        state: &State,
+    ) -> Vec<Out> {
         if !self.concerns_me(request) {
             return Vec::new();
         }
@@ -201,9 +206,10 @@ impl TicketState {
                 self.reload_with(format!("Comment added to ticket {}.", self.id))
             }
             (Request::DeleteComment { .. }, Ok(_)) => self.reload_with("Comment deleted.".into()),
-            (Request::UpdateTicket(..) | Request::UpdateComment { .. }, Ok(_)) => {
-                self.reload_with(format!("Ticket {} updated.", self.id))
+            (Request::UpdateTicket(id, change), Ok(_)) => {
+                self.reload_with(super::ticket_changed(*id, change, state))
             }
+            (Request::UpdateComment { .. }, Ok(_)) => self.reload_with("Comment saved.".into()),
             _ => Vec::new(),
         }
     }

@@ -39,6 +39,11 @@ pub fn text_area(f: &mut Frame, area: Rect, ta: &TextArea, focused: bool, t: &Th
     }
 }
 
+/// Where a field's value starts: after the marker, the label and a choice's `◀ `, so typed
+/// values and choices line up.
+const VALUE_COL: u16 = 14;
+const INDENT: usize = VALUE_COL as usize;
+
 fn error_row(f: &mut Frame, area: Rect, indent: usize, err: Option<String>, t: &Theme) {
     if let Some(e) = err {
         f.render_widget(
@@ -77,8 +82,8 @@ pub fn new_ticket(f: &mut Frame, area: Rect, state: &State, s: &NewTicketState) 
         Constraint::Length(1),
     ])
     .areas(area);
-    input_row(f, title, "Title", 12, &s.title, s.focus == TITLE, t);
-    error_row(f, title_err, 12, s.field_error(TITLE), t);
+    input_row(f, title, "Title", VALUE_COL, &s.title, s.focus == TITLE, t);
+    error_row(f, title_err, INDENT, s.field_error(TITLE), t);
     let prio_line = choice_line(
         "Priority",
         s.priority.as_str(),
@@ -141,14 +146,14 @@ pub fn user_form(f: &mut Frame, area: Rect, state: &State, s: &UserFormState) {
         f,
         row(0),
         "Username",
-        12,
+        VALUE_COL,
         &s.username,
         s.focus == USERNAME,
         t,
     );
-    error_row(f, row(1), 12, s.errors[USERNAME].clone(), t);
-    input_row(f, row(2), "Email", 12, &s.email, s.focus == EMAIL, t);
-    error_row(f, row(3), 12, s.errors[EMAIL].clone(), t);
+    error_row(f, row(1), INDENT, s.errors[USERNAME].clone(), t);
+    input_row(f, row(2), "Email", VALUE_COL, &s.email, s.focus == EMAIL, t);
+    error_row(f, row(3), INDENT, s.errors[EMAIL].clone(), t);
     f.render_widget(
         Paragraph::new(choice_line(
             "Role",
@@ -164,12 +169,12 @@ pub fn user_form(f: &mut Frame, area: Rect, state: &State, s: &UserFormState) {
             f,
             row(6),
             "Password",
-            12,
+            VALUE_COL,
             &s.password,
             s.focus == PASSWORD,
             t,
         );
-        error_row(f, row(7), 12, s.errors[PASSWORD].clone(), t);
+        error_row(f, row(7), INDENT, s.errors[PASSWORD].clone(), t);
     } else {
         let hint = "  To set a new password, use P on the user list.";
         f.render_widget(Paragraph::new(Line::styled(hint, t.muted)), row(6));

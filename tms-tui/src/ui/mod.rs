@@ -150,9 +150,14 @@ fn footer(f: &mut Frame, area: Rect, state: &State) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// Whether a key is offered to this user here (overlays offer all of theirs).
+/// Whether a key is offered to this user here (overlays offer all of theirs); a ticket that
+/// could not be loaded offers no ticket actions.
 pub fn offered(state: &State, ctx: Ctx, cmd: keymap::Cmd) -> bool {
-    ctx != state.screen.ctx() || gate::allowed(state, &state.screen, cmd)
+    if ctx != state.screen.ctx() {
+        return true;
+    }
+    let missing = matches!(&state.screen, Screen::Ticket(t) if t.detail.is_none());
+    gate::allowed(state, &state.screen, cmd) && !(missing && gate::acts_on_ticket(cmd))
 }
 
 /// The footer's short form of a help text: up to the first parenthesis.

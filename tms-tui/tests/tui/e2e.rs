@@ -57,7 +57,7 @@ fn agent_requester_and_admin_work_through_the_real_binary() {
     tui.login_demo(2, "Unassigned (");
     let id = first_ticket_id(&tui.wait_for("#    Pri"));
     tui.keys(&["t"]);
-    tui.wait_for(&format!("Ticket {id} updated."));
+    tui.wait_for(&format!("Ticket {id} assigned to you."));
     tui.keys(&["2"]);
     tui.wait_for("Mine (");
     tui.keys(&["Enter"]);

@@ -136,7 +136,7 @@ fn the_client_survives_the_server_being_killed_and_restarted() {
     tui.keys(&["C-s"]);
     tui.wait_for("Comment added");
     tui.keys(&["t"]);
-    tui.wait_for(&format!("Ticket {id} "));
+    tui.wait_for(&format!("Ticket {id} assigned to you."));
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let john = client_as(&base, "john.smith@example.com").await;

@@ -242,7 +242,7 @@ fn take_assigns_the_highlighted_ticket_to_me() {
             .any(|r| matches!(r, Request::Tickets { .. })),
         "list refreshed"
     );
-    assert_eq!(s.flash.as_ref().unwrap().text, "Ticket 1 updated.");
+    assert_eq!(s.flash.as_ref().unwrap().text, "Ticket 1 assigned to you.");
 }
 
 #[test]

@@ -171,3 +171,56 @@ fn leaving_a_half_written_ticket_keeps_a_draft() {
     };
     assert_eq!(n.title.text(), "Half");
 }
+
+#[test]
+fn accepted_changes_are_told_in_words() {
+    let mut s = open_ticket(john());
+    let said = |s: &mut State, change: TicketUpdate| {
+        reply(s, Request::UpdateTicket(3, change), Reply::Done);
+        s.flash.take().map(|f| f.text).unwrap_or_default()
+    };
+    let assign = |a| TicketUpdate {
+        assigned_agent_id: Some(a),
+        ..Default::default()
+    };
+    assert_eq!(
+        said(&mut s, assign(Some(4))),
+        "Ticket 3 assigned to Sophia."
+    );
+    assert_eq!(said(&mut s, assign(Some(3))), "Ticket 3 assigned to you.");
+    assert_eq!(said(&mut s, assign(None)), "Ticket 3 unassigned.");
+    let status = TicketUpdate {
+        status: Some(tms_core::Status::Resolved),
+        ..Default::default()
+    };
+    assert_eq!(said(&mut s, status), "Ticket 3 is now Resolved.");
+    let edit = CommentUpdate {
+        description: Some("x".into()),
+        ticket_id: None,
+    };
+    let request = Request::UpdateComment {
+        ticket_id: 3,
+        comment_id: 10,
+        update: edit,
+    };
+    reply(&mut s, request, Reply::Done);
+    assert_eq!(
+        s.flash.as_ref().map(|f| f.text.as_str()),
+        Some("Comment saved.")
+    );
+}
+
+#[test]
+fn a_ticket_that_cannot_be_shown_offers_no_ticket_keys() {
+    let mut s = signed_in(jane());
+    let fx = tms_tui::app::command::run(&mut s, "42");
+    fail(&mut s, one(&fx), 404, "Not Found");
+    let screen = crate::snapshots::render(&s, 80, 24);
+    let footer = screen.lines().last().unwrap_or_default();
+    assert!(screen.contains("Ticket 42 does not exist"), "{screen}");
+    assert!(
+        !footer.contains("comment") && !footer.contains("edit"),
+        "{footer}"
+    );
+    assert!(footer.contains("back"), "{footer}");
+}

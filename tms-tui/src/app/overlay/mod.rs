@@ -255,8 +255,14 @@ pub fn staff_changed(state: &mut State) {
     }
 }
 
-pub fn status_filter(current: Option<Status>) -> Overlay {
-    let mut items = vec![("Any status (tab default)".to_string(), Pick::Status(None))];
+/// The status filter; `tabs` says "any" means the queue tab's own statuses.
+pub fn status_filter(current: Option<Status>, tabs: bool) -> Overlay {
+    let any = if tabs {
+        "Any status (as the tab shows)"
+    } else {
+        "Any status"
+    };
+    let mut items = vec![(any.to_string(), Pick::Status(None))];
     items.extend(
         Status::ALL
             .iter()
