@@ -228,18 +228,40 @@ pub fn seed(state: &AppState) -> Result<(), AppError> {
         for (name, email, role) in USERS {
             users::insert(tx, name, email, *role, &hash, created)?;
         }
+        let mut history = Vec::new();
         for t in TICKETS {
-            insert_ticket(tx, t, now)?;
+            history.extend(insert_ticket(tx, t, now)?);
+        }
+        // The log is read newest first by id: write it in the order things happened.
+        history.sort_by_key(|e| e.at);
+        for e in history {
+            logs::insert(
+                tx,
+                e.user,
+                ActivityType::Create,
+                &e.details,
+                Some(e.ticket),
+                e.at,
+            )?;
         }
         Ok(())
     })
 }
 
+/// An activity-log entry of the demo's history.
+struct Event {
+    at: Timestamp,
+    user: i64,
+    details: String,
+    ticket: i64,
+}
+
+/// Inserts a ticket and its thread; returns the log entries of what happened.
 fn insert_ticket(
     tx: &rusqlite::Connection,
     t: &DemoTicket,
     now: Timestamp,
-) -> Result<(), AppError> {
+) -> Result<Vec<Event>, AppError> {
     let creation_date = now - Duration::hours(t.created_h);
     let new = tickets::NewTicket {
         title: t.title,
@@ -252,15 +274,12 @@ fn insert_ticket(
         creation_date,
     };
     let ticket = tickets::insert(tx, &new)?;
-    let details = format!("created ticket {}", ticket.id);
-    logs::insert(
-        tx,
-        t.requester,
-        ActivityType::Create,
-        &details,
-        Some(ticket.id),
-        creation_date,
-    )?;
+    let mut events = vec![Event {
+        at: creation_date,
+        user: t.requester,
+        details: format!("created ticket {}", ticket.id),
+        ticket: ticket.id,
+    }];
     let responder = t.agent.unwrap_or(1);
     for (i, text) in t.thread.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
         let author = if i % 2 == 0 { t.requester } else { responder };
@@ -268,15 +287,58 @@ fn insert_ticket(
         let step = (t.created_h * 60 / 5).max(1);
         let at = creation_date + Duration::minutes(step * (i as i64 + 1));
         comments::insert(tx, ticket.id, author, text, at)?;
-        let details = format!("created a comment on ticket {}", ticket.id);
-        logs::insert(
-            tx,
-            author,
-            ActivityType::Create,
-            &details,
-            Some(ticket.id),
+        events.push(Event {
             at,
-        )?;
+            user: author,
+            details: format!("created a comment on ticket {}", ticket.id),
+            ticket: ticket.id,
+        });
     }
-    Ok(())
+    Ok(events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn the_demo_has_the_seed_data_and_a_chronological_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::new(dir.path().join("demo.db"));
+        config.argon2_m_kib = 1024;
+        config.argon2_t = 1;
+        let state = AppState::open(config).unwrap();
+        seed(&state).unwrap();
+        let count = |sql: &str| -> i64 {
+            let sql = sql.to_string();
+            state
+                .db
+                .read_blocking(move |c| c.query_row(&sql, [], |r| r.get(0)).map_err(AppError::from))
+                .unwrap()
+        };
+        assert_eq!(count("SELECT count(*) FROM users"), 11);
+        assert_eq!(
+            count("SELECT count(*) FROM users WHERE role = 'Helpdesk Agent'"),
+            3
+        );
+        assert_eq!(count("SELECT count(*) FROM tickets"), 11);
+        assert_eq!(count("SELECT count(*) FROM comments"), 40);
+        assert_eq!(
+            count("SELECT count(*) FROM tickets WHERE status = 2 AND resolution_date IS NULL"),
+            0
+        );
+        let out_of_order = count(
+            "SELECT count(*) FROM activity_log a JOIN activity_log b ON b.id = a.id + 1
+             WHERE b.activity_date < a.activity_date",
+        );
+        assert_eq!(
+            out_of_order, 0,
+            "newest-first by id must be newest-first by date"
+        );
+        assert!(
+            seed(&state).is_err(),
+            "demo data only goes into an empty database"
+        );
+    }
 }

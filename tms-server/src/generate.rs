@@ -261,6 +261,6 @@ pub fn generate(path: &Path, n: u64, seed: u64, progress: bool) -> Result<(), Ap
         i = end;
     }
     bar.finish();
-    bulk::analyze(&conn)?;
+    bulk::finish(&conn)?;
     Ok(())
 }

@@ -43,6 +43,9 @@ struct Args {
     /// Where generated databases are kept between runs.
     #[arg(long, default_value = concat!(env!("CARGO_TARGET_TMPDIR"), "/bench-data"))]
     data_dir: PathBuf,
+    /// Run only the scenarios whose name contains this (e.g. "search").
+    #[arg(long)]
+    only: Option<String>,
     /// Ignored (cargo bench passes it).
     #[arg(long, hide = true)]
     bench: bool,
@@ -229,14 +232,18 @@ async fn cursor_before_page(addr: SocketAddr, token: &str, page: u64) -> String 
     v["next_cursor"].as_str().unwrap_or_default().to_string()
 }
 
-async fn suite(args: &Args, server: &Server, fx: &Fixture, results: &mut Results) {
-    let addr = server.addr;
-    let token: Arc<str> = login(addr, "agent1@gen.example.com").await.into();
-    let dur = Duration::from_secs_f64(args.duration);
+/// Every scenario but the logins: name, concurrency, and how to make its n-th request.
+async fn scenarios(
+    args: &Args,
+    addr: SocketAddr,
+    token: &Arc<str>,
+    fx: &Fixture,
+) -> Vec<(&'static str, u64, MakeRequest)> {
     let c = args.concurrency;
     let n = fx.tickets.max(1);
     let deep = (n / 50).clamp(1, 10_000);
-    let read_paths: Vec<(&'static str, String)> = vec![
+    let cursor = cursor_before_page(addr, token, deep).await;
+    let reads: Vec<(&'static str, String)> = vec![
         ("health", "/healthz".into()),
         ("list page 1", "/api/v1/tickets/".into()),
         (
@@ -249,10 +256,7 @@ async fn suite(args: &Args, server: &Server, fx: &Fixture, results: &mut Results
         ),
         (
             "deep page (cursor)",
-            format!(
-                "/api/v1/tickets/?after={}",
-                cursor_before_page(addr, &token, deep).await
-            ),
+            format!("/api/v1/tickets/?after={cursor}"),
         ),
         (
             "search rare",
@@ -260,86 +264,78 @@ async fn suite(args: &Args, server: &Server, fx: &Fixture, results: &mut Results
         ),
         ("search common", "/api/v1/tickets/?q=printer".into()),
     ];
-    for (name, path) in read_paths {
-        let t = Arc::clone(&token);
-        let make: MakeRequest = Arc::new(move |_| get(addr, &path, &t));
-        results
-            .entry(name)
-            .or_default()
-            .push(client::run(addr, c, dur, make).await);
+    let mut out: Vec<(&'static str, u64, MakeRequest)> = Vec::new();
+    for (name, path) in reads {
+        let t = Arc::clone(token);
+        out.push((name, c, Arc::new(move |_| get(addr, &path, &t))));
     }
     let ids = Arc::new(fx.with_comments.clone());
-    let t = Arc::clone(&token);
-    let make: MakeRequest = Arc::new(move |i| {
-        let id = ids[(i as usize * 7) % ids.len().max(1)];
-        get(addr, &format!("/api/v1/tickets/{id}"), &t)
-    });
-    results
-        .entry("ticket detail")
-        .or_default()
-        .push(client::run(addr, c, dur, make).await);
-    eprintln!("  ticket detail: server RSS {:.1} MB", server.memory_mb().1);
-    write_scenarios(addr, &token, dur, n, results).await;
-    eprintln!("  writes: server RSS {:.1} MB", server.memory_mb().1);
-    login_scenario(addr, dur, results).await;
-    eprintln!("  logins: server RSS {:.1} MB", server.memory_mb().1);
-}
-
-async fn write_scenarios(
-    addr: SocketAddr,
-    token: &Arc<str>,
-    dur: Duration,
-    n: u64,
-    results: &mut Results,
-) {
     let t = Arc::clone(token);
-    let make: MakeRequest = Arc::new(move |i| {
+    out.push((
+        "ticket detail",
+        c,
+        Arc::new(move |i| {
+            let id = ids[(i as usize * 7) % ids.len().max(1)];
+            get(addr, &format!("/api/v1/tickets/{id}"), &t)
+        }),
+    ));
+    let t = Arc::clone(token);
+    out.push(("create ticket", 32, Arc::new(move |i| {
         let body = serde_json::json!({
             "title": format!("Benchmark ticket {i}"),
             "description": "The printer on the fourth floor shows an error after the last update. Please advise.",
             "priority": "Medium"
         });
         send_json(addr, "POST", "/api/v1/tickets/", Some(&t), body.to_string())
-    });
-    results
-        .entry("create ticket")
-        .or_default()
-        .push(client::run(addr, 32, dur, make).await);
+    })));
     let t = Arc::clone(token);
-    let make: MakeRequest = Arc::new(move |i| {
+    out.push(("add comment", 32, Arc::new(move |i| {
         let body = serde_json::json!({"ticket_id": 1 + (i * 7919) % n, "description": "Looking into it now."});
-        send_json(
-            addr,
-            "POST",
-            "/api/v1/comments/",
-            Some(&t),
-            body.to_string(),
-        )
-    });
-    results
-        .entry("add comment")
-        .or_default()
-        .push(client::run(addr, 32, dur, make).await);
+        send_json(addr, "POST", "/api/v1/comments/", Some(&t), body.to_string())
+    })));
     let t = Arc::clone(token);
-    let make: MakeRequest = Arc::new(move |i| {
-        let status = if (i / 2) % 2 == 0 {
-            "In Progress"
-        } else {
-            "Open"
-        };
-        let id = 1 + (i * 104_729) % n;
-        send_json(
-            addr,
-            "PUT",
-            &format!("/api/v1/tickets/{id}"),
-            Some(&t),
-            serde_json::json!({"status": status}).to_string(),
-        )
-    });
-    results
-        .entry("status update")
-        .or_default()
-        .push(client::run(addr, 32, dur, make).await);
+    out.push((
+        "status update",
+        32,
+        Arc::new(move |i| {
+            let status = if (i / 2) % 2 == 0 {
+                "In Progress"
+            } else {
+                "Open"
+            };
+            let id = 1 + (i * 104_729) % n;
+            let body = serde_json::json!({ "status": status }).to_string();
+            send_json(
+                addr,
+                "PUT",
+                &format!("/api/v1/tickets/{id}"),
+                Some(&t),
+                body,
+            )
+        }),
+    ));
+    out
+}
+
+async fn suite(args: &Args, server: &Server, fx: &Fixture, results: &mut Results) {
+    let addr = server.addr;
+    let token: Arc<str> = login(addr, "agent1@gen.example.com").await.into();
+    let dur = Duration::from_secs_f64(args.duration);
+    let wanted =
+        |name: &str| name == "health" || args.only.as_deref().is_none_or(|f| name.contains(f));
+    for (name, concurrency, make) in scenarios(args, addr, &token, fx).await {
+        if wanted(name) {
+            results
+                .entry(name)
+                .or_default()
+                .push(client::run(addr, concurrency, dur, make).await);
+            eprintln!("  {name}: server RSS {:.1} MB", server.memory_mb().1);
+        }
+    }
+    if wanted("login") {
+        login_scenario(addr, dur, results).await;
+        eprintln!("  logins: server RSS {:.1} MB", server.memory_mb().1);
+    }
 }
 
 /// 16 concurrent logins, and the health route measured beside them.

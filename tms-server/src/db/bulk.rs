@@ -95,7 +95,10 @@ fn insert_rows(tx: &Transaction<'_>, batch: &[BulkTicket]) -> rusqlite::Result<(
     Ok(())
 }
 
-/// Runs `ANALYZE` so the planner knows the new sizes.
-pub fn analyze(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch("ANALYZE; PRAGMA optimize;")
+/// After a bulk load: merges the full-text index into one segment (searches then walk one
+/// doclist per term) and runs `ANALYZE` so the planner knows the new sizes.
+pub fn finish(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "INSERT INTO ticket_search (ticket_search) VALUES ('optimize'); ANALYZE; PRAGMA optimize;",
+    )
 }

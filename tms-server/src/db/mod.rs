@@ -197,6 +197,7 @@ impl Db {
         }
         let mut conn = open_writer(path)?;
         migrate::apply(&mut conn, path)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         restrict_permissions(path);
         let (read_tx, read_rx) = mpsc::channel::<ReadJob>();
         let read_rx = Arc::new(Mutex::new(read_rx));
@@ -213,13 +214,36 @@ impl Db {
             .name("tms-db-writer".into())
             .spawn(move || writer_loop(conn, rx))
             .map_err(|e| DbError::Task(e.to_string()))?;
-        Ok(Self {
+        let db = Self {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 writer: Mutex::new(tx),
                 readers: Mutex::new(read_tx),
             }),
-        })
+        };
+        db.start_checkpointer()?;
+        Ok(db)
+    }
+
+    /// Moves committed pages from the WAL into the database file on a thread of its own, so
+    /// the fsyncs of checkpointing never sit on the write path. The writer keeps SQLite's
+    /// automatic checkpoint only as a backstop for a WAL that grows past ~40 MB.
+    fn start_checkpointer(&self) -> DbResult<()> {
+        let conn = open_writer(&self.inner.path)?;
+        let inner = Arc::downgrade(&self.inner);
+        std::thread::Builder::new()
+            .name("tms-db-checkpoint".into())
+            .spawn(move || {
+                while inner.upgrade().is_some() {
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                    {
+                        tracing::warn!(error = %e, "background checkpoint failed");
+                    }
+                }
+            })
+            .map_err(|e| DbError::Task(e.to_string()))?;
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
