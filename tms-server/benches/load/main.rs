@@ -283,7 +283,9 @@ async fn scenarios(
     out.push(("create ticket", 32, Arc::new(move |i| {
         let body = serde_json::json!({
             "title": format!("Benchmark ticket {i}"),
-            "description": "The printer on the fourth floor shows an error after the last update. Please advise.",
+            // As long as a generated ticket's, so that the first page stays comparable to deep
+            // pages after the write scenarios have filled it with these.
+            "description": "The printer on the fourth floor shows an error after the last update. Please advise. ".repeat(7),
             "priority": "Medium"
         });
         send_json(addr, "POST", "/api/v1/tickets/", Some(&t), body.to_string())

@@ -64,12 +64,14 @@ pub struct Db {
     inner: Arc<Inner>,
 }
 
-fn configure(conn: &Connection) -> rusqlite::Result<()> {
+fn configure(conn: &Connection, cache_kib: u32) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
-    conn.pragma_update(None, "cache_size", -16_000)?;
+    // Page cache per connection, in KiB (negative). The writer's is the larger: it walks
+    // every index a change touches. Resident memory is what bounds these (see BENCHMARKS.md).
+    conn.pragma_update(None, "cache_size", -i64::from(cache_kib))?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(())
 }
@@ -79,7 +81,7 @@ fn open_writer(path: &Path) -> DbResult<Connection> {
     let conn = Connection::open(path)?;
     restrict_permissions(path);
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    configure(&conn)?;
+    configure(&conn, 16 * 1024)?;
     Ok(conn)
 }
 
@@ -88,7 +90,7 @@ fn open_reader(path: &Path) -> DbResult<Connection> {
         | OpenFlags::SQLITE_OPEN_NO_MUTEX
         | OpenFlags::SQLITE_OPEN_URI;
     let conn = Connection::open_with_flags(path, flags)?;
-    configure(&conn)?;
+    configure(&conn, 8 * 1024)?;
     conn.pragma_update(None, "query_only", "ON")?;
     Ok(conn)
 }
