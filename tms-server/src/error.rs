@@ -74,6 +74,7 @@ impl AppError {
         Self::NotFound(format!("ticket id {id} doesn't exist"))
     }
 
+    /// A refusal about a resource: an invisible one answers as `not_found` would.
     pub fn denied(denied: Denied, not_found: impl FnOnce() -> AppError) -> Self {
         match denied {
             Denied::NotVisible => not_found(),
@@ -96,6 +97,14 @@ impl AppError {
             Self::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+}
+
+/// Role gates (admin only, staff only, …) concern no particular resource: `?` turns their
+/// refusal into a 403 (or a plain 404 for `NotVisible`).
+impl From<Denied> for AppError {
+    fn from(denied: Denied) -> Self {
+        Self::denied(denied, || Self::NotFound("Not Found".into()))
     }
 }
 

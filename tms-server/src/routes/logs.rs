@@ -53,8 +53,7 @@ async fn read_log(
     pairs: &QueryPairs,
     user: Option<i64>,
 ) -> Result<Vec<LogEntry>, AppError> {
-    rules::check_admin(caller.actor())
-        .map_err(|d| AppError::denied(d, || AppError::NotFound("Not Found".into())))?;
+    rules::check_admin(caller.actor())?;
     let mut q = LogQuery::from_pairs(pairs.iter()).map_err(|e| AppError::invalid_at("query", e))?;
     if user.is_some() {
         q.user_id = user;
@@ -71,8 +70,7 @@ async fn clear_log(
     user: Option<i64>,
 ) -> Result<Cleared, AppError> {
     let actor = caller.actor();
-    rules::check_admin(actor)
-        .map_err(|d| AppError::denied(d, || AppError::NotFound("Not Found".into())))?;
+    rules::check_admin(actor)?;
     let now = timefmt::now();
     state
         .db

@@ -41,8 +41,7 @@ pub async fn agents(
     State(state): State<AppState>,
     caller: AuthUser,
 ) -> Result<Json<Vec<tms_core::api::UserSummary>>, AppError> {
-    rules::check_view_queue(caller.actor())
-        .map_err(|d| AppError::denied(d, || AppError::NotFound("Not Found".into())))?;
+    rules::check_view_queue(caller.actor())?;
     let staff = state
         .db
         .read(|c| {
@@ -63,8 +62,7 @@ pub async fn agents(
 
 fn admin(caller: &AuthUser) -> Result<Actor, AppError> {
     let actor = caller.actor();
-    rules::check_admin(actor)
-        .map_err(|d| AppError::denied(d, || AppError::NotFound("Not Found".into())))?;
+    rules::check_admin(actor)?;
     Ok(actor)
 }
 
