@@ -28,9 +28,50 @@ pub fn from_micros(us: i64) -> Timestamp {
 
 /// Formats as RFC 3339 in UTC with a `Z`.
 pub fn format(t: Timestamp) -> String {
-    t.to_offset(UtcOffset::UTC)
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| String::from("1970-01-01T00:00:00Z"))
+    let mut out = Vec::with_capacity(RFC3339_MAX_LEN);
+    write_rfc3339(t, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// The longest [`format`] output: `YYYY-MM-DDTHH:MM:SS.fffffffffZ`.
+pub const RFC3339_MAX_LEN: usize = 30;
+
+/// Appends [`format`]'s text to `out` without allocating: seconds, then the fraction with its
+/// trailing zeros dropped (none when whole), then `Z`. Years outside 0–9999, which RFC 3339
+/// cannot write, come out as the Unix epoch.
+pub fn write_rfc3339(t: Timestamp, out: &mut Vec<u8>) {
+    let t = t.to_offset(UtcOffset::UTC);
+    let year = t.year();
+    if !(0..10_000).contains(&year) {
+        out.extend_from_slice(b"1970-01-01T00:00:00Z");
+        return;
+    }
+    let digits = |out: &mut Vec<u8>, n: u32, width: u32| {
+        for i in (0..width).rev() {
+            out.push(b'0' + (n / 10u32.pow(i) % 10) as u8);
+        }
+    };
+    digits(out, year.unsigned_abs(), 4);
+    out.push(b'-');
+    digits(out, u32::from(u8::from(t.month())), 2);
+    out.push(b'-');
+    digits(out, u32::from(t.day()), 2);
+    out.push(b'T');
+    digits(out, u32::from(t.hour()), 2);
+    out.push(b':');
+    digits(out, u32::from(t.minute()), 2);
+    out.push(b':');
+    digits(out, u32::from(t.second()), 2);
+    let (mut frac, mut width) = (t.nanosecond(), 9);
+    if frac != 0 {
+        while frac % 10 == 0 {
+            frac /= 10;
+            width -= 1;
+        }
+        out.push(b'.');
+        digits(out, frac, width);
+    }
+    out.push(b'Z');
 }
 
 /// Parses RFC 3339 (any offset), or an offset-less `YYYY-MM-DDTHH:MM[:SS[.fff]]` taken as UTC
@@ -120,6 +161,31 @@ mod tests {
         assert_eq!(parse("2026-11-29T08:12:01+02:00").unwrap(), b);
         assert!(parse("yesterday").is_none());
         assert_eq!(format(b), "2026-11-29T06:12:01Z");
+    }
+
+    #[test]
+    fn formatting_matches_the_rfc3339_formatter() {
+        // A spread of instants across the representable years, with every fraction length.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..20_000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let secs = (x % 253_402_300_800) as i64; // up to 9999-12-31
+            let nanos = match i % 4 {
+                0 => 0,
+                1 => (x >> 20) as u32 % 1_000_000 * 1_000,
+                2 => (x >> 20) as u32 % 1_000_000_000,
+                _ => (x >> 20) as u32 % 10 * 100_000_000,
+            };
+            let t = OffsetDateTime::from_unix_timestamp(secs)
+                .unwrap()
+                .replace_nanosecond(nanos)
+                .unwrap();
+            assert_eq!(format(t), t.format(&Rfc3339).unwrap(), "{secs}.{nanos:09}");
+        }
+        let before_year_0 = OffsetDateTime::from_unix_timestamp(-62_167_219_201).unwrap();
+        assert_eq!(format(before_year_0), "1970-01-01T00:00:00Z");
     }
 
     #[test]

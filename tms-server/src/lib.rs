@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod generate;
+pub mod json;
 mod listen;
 pub mod routes;
 pub mod state;

@@ -10,6 +10,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0001_init.sql"),
     include_str!("../../../migrations/0002_ticket_counts.sql"),
     include_str!("../../../migrations/0003_search_detail_none.sql"),
+    include_str!("../../../migrations/0004_search_merge.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -7,6 +7,7 @@
 
 pub mod bulk;
 pub mod comments;
+pub mod counts;
 pub mod logs;
 pub mod migrate;
 pub mod sessions;
@@ -15,6 +16,7 @@ pub mod users;
 
 use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
@@ -56,6 +58,7 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<mpsc::Sender<Job>>,
     readers: Mutex<mpsc::Sender<ReadJob>>,
+    counts: Arc<counts::CountCache>,
 }
 
 /// A handle to the database; cheap to clone.
@@ -126,8 +129,40 @@ fn restrict_permissions(path: &Path) {
 /// The writer thread. Writes that queued up while the previous batch committed go into one
 /// transaction, each in its own savepoint (a failed write rolls back only itself); nobody is
 /// answered before the commit, so an acknowledged write is a committed one.
-fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
-    while let Ok(first) = jobs.recv() {
+///
+/// Once a batch that touched tickets or comments has committed (or failed), the remembered
+/// search totals are stale. Such a batch also leaves a small segment in the full-text index;
+/// when no write has been waiting for [`IDLE`], the writer merges segments a step at a time
+/// ([`merge_search_index`]) until there is nothing left to merge.
+fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, counts: Arc<counts::CountCache>) {
+    let touched = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&touched);
+    conn.update_hook(Some(
+        move |_: rusqlite::hooks::Action, _: &str, table: &str, _: i64| {
+            if table == "tickets" || table == "comments" {
+                flag.store(true, Ordering::Relaxed);
+            }
+        },
+    ));
+    let mut index_to_merge = true;
+    loop {
+        // Idle with nothing to merge: sleep until the next write.
+        let next = if index_to_merge {
+            jobs.recv_timeout(IDLE)
+        } else {
+            jobs.recv()
+                .map_err(|_| mpsc::RecvTimeoutError::Disconnected)
+        };
+        let first = match next {
+            Ok(job) => job,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if index_to_merge {
+                    index_to_merge = merge_search_index(&conn);
+                }
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
@@ -145,8 +180,35 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>) {
         if outcome.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
         }
+        if touched.swap(false, Ordering::Relaxed) {
+            counts.invalidate();
+            index_to_merge = true;
+        }
         for finish in done {
             finish(outcome.as_ref().err().map(|e| DbError::Task(e.to_string())));
+        }
+    }
+}
+
+/// How long the writer waits without a write before it does maintenance.
+const IDLE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Pages of the full-text index one maintenance step may rewrite (~1 MB; a few milliseconds).
+const MERGE_PAGES: i64 = 256;
+
+/// One bounded step of merging the full-text index's segments (those sharing a level, as
+/// migration 0004 configures). Returns whether it found work, i.e. whether to step again.
+fn merge_search_index(conn: &Connection) -> bool {
+    let before = conn.total_changes();
+    let merged = conn.execute(
+        "INSERT INTO ticket_search (ticket_search, rank) VALUES ('merge', ?1)",
+        [MERGE_PAGES],
+    );
+    match merged {
+        Ok(_) => conn.total_changes() - before > 1,
+        Err(e) => {
+            tracing::warn!(error = %e, "merging the search index failed");
+            false
         }
     }
 }
@@ -212,15 +274,18 @@ impl Db {
                 .map_err(|e| DbError::Task(e.to_string()))?;
         }
         let (tx, rx) = mpsc::channel::<Job>();
+        let counts = Arc::new(counts::CountCache::default());
+        let writer_counts = Arc::clone(&counts);
         std::thread::Builder::new()
             .name("tms-db-writer".into())
-            .spawn(move || writer_loop(conn, rx))
+            .spawn(move || writer_loop(conn, rx, writer_counts))
             .map_err(|e| DbError::Task(e.to_string()))?;
         let db = Self {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 writer: Mutex::new(tx),
                 readers: Mutex::new(read_tx),
+                counts,
             }),
         };
         db.start_checkpointer()?;
@@ -250,6 +315,11 @@ impl Db {
 
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// The remembered search totals, kept valid by the writer thread.
+    pub fn counts(&self) -> Arc<counts::CountCache> {
+        Arc::clone(&self.inner.counts)
     }
 
     fn submit<T, E, F>(&self, f: F) -> oneshot::Receiver<Result<T, E>>
@@ -464,6 +534,65 @@ mod tests {
         assert_eq!(acknowledged, 133);
         assert_eq!(stored, 133);
         assert_eq!(refused, 0);
+    }
+
+    /// Segments of the full-text index.
+    fn search_segments(c: &Connection) -> Result<i64, DbError> {
+        Ok(c.query_row(
+            "SELECT count(DISTINCT segid) FROM ticket_search_idx",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    #[tokio::test]
+    async fn the_search_index_is_merged_while_no_write_waits() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.db"), 1).unwrap();
+        db.write(|c| {
+            c.execute_batch(
+                "INSERT INTO users (username, email, role, password_hash, created_at, updated_at)
+                 VALUES ('tester', 't@example.com', 'Requester', '$argon2id$x', 0, 0)",
+            )
+            .map_err(DbError::from)
+        })
+        .await
+        .unwrap();
+        // One transaction per ticket, each leaving a segment, faster than the idle pause.
+        for i in 0..40 {
+            db.write(move |c| {
+                let t = tickets::NewTicket {
+                    title: &format!("Ticket {i}"),
+                    description: "the printer jams",
+                    status: tms_core::Status::Open,
+                    priority: tms_core::Priority::Low,
+                    requester_id: 1,
+                    assigned_agent_id: None,
+                    resolution_date: None,
+                    creation_date: tms_core::timefmt::now(),
+                };
+                tickets::insert(c, &t).map(|_| ()).map_err(DbError::from)
+            })
+            .await
+            .unwrap();
+        }
+        let before = db.read(search_segments).await.unwrap();
+        tokio::time::sleep(IDLE * 10).await;
+        let after = db.read(search_segments).await.unwrap();
+        assert!(before >= 4, "{before} segments before");
+        assert!(after <= 2, "{after} segments after the writer was idle");
+        let found: i64 = db
+            .read(|c| {
+                c.query_row(
+                    "SELECT count(*) FROM ticket_search WHERE ticket_search MATCH 'printer'",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(DbError::from)
+            })
+            .await
+            .unwrap();
+        assert_eq!(found, 40);
     }
 
     #[tokio::test]

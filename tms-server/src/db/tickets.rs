@@ -5,6 +5,7 @@ use tms_core::api::{SortField, SortKey, Ticket, TicketListItem, TicketQuery};
 use tms_core::timefmt::{Timestamp, to_micros};
 use tms_core::{Priority, Status};
 
+use super::counts::CountCache;
 use super::users::{summary_at, summary_opt_at};
 use super::{ts, ts_opt};
 
@@ -287,8 +288,10 @@ fn after_cursor(sort: SortKey, cursor: &str) -> Option<(String, Args)> {
 }
 
 /// The list's total. Without search or requester filters it is a sum over `ticket_counts`.
+/// A search's total walks every match, so it is remembered in `counts` until the data changes.
 fn total(
     conn: &Connection,
+    counts: &CountCache,
     q: &TicketQuery,
     only_requester: Option<i64>,
     fts: Option<&str>,
@@ -303,8 +306,17 @@ fn total(
                 "SELECT count(*) FROM ticket_search s JOIN tickets t ON t.id = s.rowid WHERE ticket_search MATCH ?{where_sql}"
             )
         };
-        conn.prepare_cached(&sql)?
-            .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?
+        let key = format!("{sql}\u{0}{args:?}");
+        // Before the count starts its snapshot: see `counts`.
+        let generation = counts.generation();
+        if let Some(n) = counts.get(&key, generation) {
+            return Ok(n);
+        }
+        let n: i64 = conn
+            .prepare_cached(&sql)?
+            .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?;
+        counts.put(key, generation, u64::try_from(n).unwrap_or(0));
+        n
     } else if only_requester.is_none() && q.requester_id.is_none() {
         let mut sql = String::from("SELECT coalesce(sum(n), 0) FROM ticket_counts WHERE 1 = 1");
         let mut args: Args = Vec::new();
@@ -365,6 +377,7 @@ impl From<rusqlite::Error> for ListError {
 /// rows only; `after` turns the offset into a keyset seek.
 pub fn list(
     conn: &Connection,
+    counts: &CountCache,
     q: &TicketQuery,
     sort: SortKey,
     only_requester: Option<i64>,
@@ -392,7 +405,7 @@ pub fn list(
         }
         None => q.page.saturating_sub(1).saturating_mul(q.size),
     };
-    let total = total(conn, q, only_requester, fts.as_deref())?;
+    let total = total(conn, counts, q, only_requester, fts.as_deref())?;
     if q.after.is_none() && offset >= total {
         return Ok(ListPage {
             items: Vec::new(),

@@ -17,6 +17,7 @@ use tms_core::{ActivityType, Actor, Priority, Role, Status};
 use crate::db::{comments, logs, tickets, users};
 use crate::error::AppError;
 use crate::extract::{ApiJson, AuthUser, Id, QueryPairs};
+use crate::json::FastJson;
 use crate::state::AppState;
 
 use super::changes::describe_ticket_changes;
@@ -69,9 +70,10 @@ async fn page_of(
         q.sort
     };
     let (page, size) = (q.page, q.size);
+    let counts = state.db.counts();
     let found = state
         .db
-        .read(move |c| match tickets::list(c, &q, sort, only) {
+        .read(move |c| match tickets::list(c, &counts, &q, sort, only) {
             Ok(p) => Ok(p),
             Err(tickets::ListError::Sql(e)) => Err(AppError::from(e)),
             Err(tickets::ListError::BadCursor) => Err(AppError::invalid_at(
@@ -106,11 +108,11 @@ pub async fn list(
     State(state): State<AppState>,
     caller: AuthUser,
     pairs: QueryPairs,
-) -> Result<Json<Page<TicketListItem>>, AppError> {
+) -> Result<FastJson<Page<TicketListItem>>, AppError> {
     let (q, explicit_sort) = parse_query(&pairs)?;
     let page = page_of(&state, caller.actor(), q, explicit_sort).await?;
     audit_read(&state, caller.actor(), "viewing all tickets".into(), None).await?;
-    Ok(Json(page))
+    Ok(FastJson(page))
 }
 
 /// The tickets assigned to one agent (staff only).
@@ -128,7 +130,7 @@ pub async fn agent_queue(
     caller: AuthUser,
     Id(agent_id): Id,
     pairs: QueryPairs,
-) -> Result<Json<Page<TicketListItem>>, AppError> {
+) -> Result<FastJson<Page<TicketListItem>>, AppError> {
     rules::check_view_queue(caller.actor())?;
     let (mut q, explicit_sort) = parse_query(&pairs)?;
     q.assigned_agent_id = Some(agent_id);
@@ -141,7 +143,7 @@ pub async fn agent_queue(
         None,
     )
     .await?;
-    Ok(Json(page))
+    Ok(FastJson(page))
 }
 
 fn detail(conn: &rusqlite::Connection, id: i64) -> Result<Option<TicketDetail>, AppError> {
@@ -170,14 +172,14 @@ pub async fn read(
     State(state): State<AppState>,
     caller: AuthUser,
     Id(id): Id,
-) -> Result<Json<TicketDetail>, AppError> {
+) -> Result<FastJson<TicketDetail>, AppError> {
     let actor = caller.actor();
     let found = state.db.read(move |c| detail(c, id)).await?;
     let t = found
         .filter(|t| rules::can_see_ticket(actor, t.ticket.requester_id))
         .ok_or_else(|| AppError::ticket_not_found(id))?;
     audit_read(&state, actor, format!("viewing ticket {id}"), Some(id)).await?;
-    Ok(Json(t))
+    Ok(FastJson(t))
 }
 
 /// 422 unless `agent` may be assigned tickets.
@@ -271,7 +273,7 @@ pub async fn update(
     caller: AuthUser,
     Id(id): Id,
     ApiJson(req): ApiJson<TicketUpdate>,
-) -> Result<Json<TicketDetail>, AppError> {
+) -> Result<FastJson<TicketDetail>, AppError> {
     let actor = caller.actor();
     let title = req
         .title
@@ -330,7 +332,7 @@ pub async fn update(
             detail(tx, id)?.ok_or_else(|| AppError::ticket_not_found(id))
         })
         .await?;
-    Ok(Json(updated))
+    Ok(FastJson(updated))
 }
 
 /// Delete a ticket and its thread (SysAdmin).

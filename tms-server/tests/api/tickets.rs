@@ -598,6 +598,70 @@ async fn paging_at_the_edges() {
     );
 }
 
+/// A search's total, asked twice so that the second answer comes from what the server
+/// remembered; both must agree.
+async fn search_total(s: &Srv, token: &str, query: &str) -> u64 {
+    let path = format!("/api/v1/tickets/?q={query}");
+    let first = s.get(token, &path).await.expect(200)["total"].as_u64();
+    let again = s.get(token, &path).await.expect(200)["total"].as_u64();
+    assert_eq!(first, again, "{query}");
+    first.unwrap()
+}
+
+/// Search totals are remembered between requests; every kind of change must still show in the
+/// very next one, for every caller and filter.
+#[tokio::test]
+async fn search_totals_follow_every_change_at_once() {
+    let s = start().await;
+    let (admin, alice, agent) = (s.admin.t(), s.alice.t(), s.agent.t());
+    assert_eq!(search_total(&s, admin, "zebra").await, 0);
+    let t1 = s.ticket(admin, "Zebra crossing printer").await;
+    assert_eq!(search_total(&s, admin, "zebra").await, 1);
+    let t2 = s
+        .ticket_with(
+            alice,
+            json!({"title": "Mouse", "description": "a zebra pattern"}),
+        )
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(search_total(&s, admin, "zebra").await, 2);
+    assert_eq!(search_total(&s, alice, "zebra").await, 1);
+    assert_eq!(search_total(&s, admin, "zebra&status=Open").await, 2);
+    s.put(
+        agent,
+        &format!("/api/v1/tickets/{t2}"),
+        json!({"status": "In Progress"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(search_total(&s, admin, "zebra&status=Open").await, 1);
+    let t3 = s.ticket(admin, "Keyboard").await;
+    let c = s.comment(agent, t3, "zebra stripes on the keys").await;
+    assert_eq!(search_total(&s, admin, "zebra").await, 3);
+    s.put(
+        agent,
+        &format!("/api/v1/comments/{c}"),
+        json!({"description": "stripes"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(search_total(&s, admin, "zebra").await, 2);
+    s.patch(
+        admin,
+        &format!("/api/v1/tickets/{t1}"),
+        json!({"title": "Crossing", "description": "a crossing"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(search_total(&s, admin, "zebra").await, 1);
+    s.delete(admin, &format!("/api/v1/tickets/{t2}"))
+        .await
+        .expect(200);
+    assert_eq!(search_total(&s, admin, "zebra").await, 0);
+    assert_eq!(search_total(&s, alice, "zebra").await, 0);
+}
+
 #[tokio::test]
 async fn full_text_search_over_title_description_and_comments() {
     let s = start().await;
