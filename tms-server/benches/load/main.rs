@@ -46,6 +46,10 @@ struct Args {
     /// Run only the scenarios whose name contains this (e.g. "search").
     #[arg(long)]
     only: Option<String>,
+    /// Also measure this other `tms-server` binary (e.g. a build of an earlier commit) on its
+    /// own copy of the data, alternating runs with this build's, and report both.
+    #[arg(long)]
+    compare_with: Option<PathBuf>,
     /// Ignored (cargo bench passes it).
     #[arg(long, hide = true)]
     bench: bool,
@@ -81,14 +85,27 @@ fn ensure_db(dir: &Path, tickets: u64) -> PathBuf {
     path
 }
 
+/// A fresh copy of the generated database for this invocation, so that every invocation starts
+/// from the same data: the write scenarios add tickets and comments to the copy only.
+fn working_copy(generated: &Path, name: &str) -> PathBuf {
+    let work = generated.with_extension(format!("{name}.db"));
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = work.clone().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+    std::fs::copy(generated, &work).expect("copy the generated database");
+    work
+}
+
 struct Server {
     child: Child,
     addr: SocketAddr,
 }
 
 impl Server {
-    fn start(db: &Path) -> Self {
-        let mut child = Command::new(SERVER)
+    fn start(bin: &Path, db: &Path) -> Self {
+        let mut child = Command::new(bin)
             .args(["serve", "--bind", "127.0.0.1:0", "--db"])
             .arg(db)
             .env("TMS_LOG", "warn")
@@ -284,8 +301,9 @@ async fn scenarios(
         let body = serde_json::json!({
             "title": format!("Benchmark ticket {i}"),
             // As long as a generated ticket's, so that the first page stays comparable to deep
-            // pages after the write scenarios have filled it with these.
-            "description": "The printer on the fourth floor shows an error after the last update. Please advise. ".repeat(7),
+            // pages after the write scenarios have filled it with these; and free of the ten
+            // topic words, so that the common search term stays in 10% of tickets.
+            "description": "The device on the fourth floor shows an error after the last update. Please advise. ".repeat(7),
             "priority": "Medium"
         });
         send_json(addr, "POST", "/api/v1/tickets/", Some(&t), body.to_string())
@@ -364,7 +382,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
-fn report(results: &Results, args: &Args, tickets: u64, mem: (f64, f64)) {
+fn report(label: &str, results: &Results, args: &Args, tickets: u64, mem: (f64, f64)) {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let row = |s: &[Stats]| {
         (
@@ -376,7 +394,7 @@ fn report(results: &Results, args: &Args, tickets: u64, mem: (f64, f64)) {
     };
     let floor = results.get("health").map_or(1.0, |s| row(s).0);
     println!(
-        "\n{tickets} tickets, {} run(s) of {} s per scenario, read concurrency {}, writes 32, logins 16",
+        "\n{label}: {tickets} tickets, {} run(s) of {} s per scenario, read concurrency {}, writes 32, logins 16",
         args.runs, args.duration, args.concurrency
     );
     println!("| scenario | req/s | p50 ms | p99 ms | % of health req/s | errors |");
@@ -411,20 +429,74 @@ fn report(results: &Results, args: &Args, tickets: u64, mem: (f64, f64)) {
     );
 }
 
+/// One server under test: its binary, its copy of the data, and what was measured.
+struct Subject {
+    label: String,
+    server: Server,
+    fixture: Fixture,
+    results: Results,
+}
+
 fn main() {
     let mut args = Args::parse();
     if args.quick {
         args.tickets = 10_000;
         args.duration = 1.0;
     }
-    let db = ensure_db(&args.data_dir, args.tickets);
-    let fx = fixture(&db);
-    let server = Server::start(&db);
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let mut results = Results::new();
-    for run in 0..args.runs {
-        eprintln!("run {}/{} ...", run + 1, args.runs);
-        runtime.block_on(suite(&args, &server, &fx, &mut results));
+    let generated = ensure_db(&args.data_dir, args.tickets);
+    let mut builds = vec![("this build".to_string(), PathBuf::from(SERVER))];
+    if let Some(other) = &args.compare_with {
+        builds.push((format!("compared ({})", other.display()), other.clone()));
     }
-    report(&results, &args, fx.tickets, server.memory_mb());
+    let mut subjects: Vec<Subject> = builds
+        .into_iter()
+        .enumerate()
+        .map(|(i, (label, bin))| {
+            let db = working_copy(&generated, &format!("run{i}"));
+            Subject {
+                label,
+                fixture: fixture(&db),
+                server: Server::start(&bin, &db),
+                results: Results::new(),
+            }
+        })
+        .collect();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    // Runs alternate between the builds, so that a noisy minute on this shared machine falls
+    // on both alike.
+    for run in 0..args.runs {
+        for s in &mut subjects {
+            eprintln!("run {}/{} of {} ...", run + 1, args.runs, s.label);
+            runtime.block_on(suite(&args, &s.server, &s.fixture, &mut s.results));
+        }
+    }
+    for s in &subjects {
+        report(
+            &s.label,
+            &s.results,
+            &args,
+            s.fixture.tickets,
+            s.server.memory_mb(),
+        );
+    }
+    if let [this, other] = subjects.as_slice() {
+        compare(&this.results, &other.results);
+    }
+}
+
+/// Each scenario's median req/s and p50 of this build against the compared one.
+fn compare(this: &Results, other: &Results) {
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!("\n| scenario | req/s, this / compared | p50, compared / this |");
+    println!("|---|---:|---:|");
+    for (name, a) in this {
+        let Some(b) = other.get(name) else { continue };
+        let rps = |s: &[Stats]| median(s.iter().map(Stats::rps).collect());
+        let p50 = |s: &[Stats]| median(s.iter().map(|x| ms(x.percentile(0.5))).collect());
+        println!(
+            "| {name} | {:.2}× | {:.2}× |",
+            rps(a) / rps(b).max(f64::MIN_POSITIVE),
+            p50(b) / p50(a).max(f64::MIN_POSITIVE)
+        );
+    }
 }
