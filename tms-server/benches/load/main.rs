@@ -43,13 +43,18 @@ struct Args {
     /// Where generated databases are kept between runs.
     #[arg(long, default_value = concat!(env!("CARGO_TARGET_TMPDIR"), "/bench-data"))]
     data_dir: PathBuf,
-    /// Run only the scenarios whose name contains this (e.g. "search").
+    /// Run only the scenarios whose name contains this, or one of these comma-separated parts
+    /// (e.g. "search" or "detail,login").
     #[arg(long)]
     only: Option<String>,
     /// Also measure this other `tms-server` binary (e.g. a build of an earlier commit) on its
     /// own copy of the data, alternating runs with this build's, and report both.
     #[arg(long)]
     compare_with: Option<PathBuf>,
+    /// Run on the copy the previous invocation left behind, writes and all, instead of a
+    /// fresh copy of the generated data.
+    #[arg(long)]
+    reuse: bool,
     /// Ignored (cargo bench passes it).
     #[arg(long, hide = true)]
     bench: bool,
@@ -341,15 +346,23 @@ async fn suite(args: &Args, server: &Server, fx: &Fixture, results: &mut Results
     let addr = server.addr;
     let token: Arc<str> = login(addr, "agent1@gen.example.com").await.into();
     let dur = Duration::from_secs_f64(args.duration);
-    let wanted =
-        |name: &str| name == "health" || args.only.as_deref().is_none_or(|f| name.contains(f));
+    let wanted = |name: &str| {
+        name == "health"
+            || args
+                .only
+                .as_deref()
+                .is_none_or(|f| f.split(',').any(|f| name.contains(f)))
+    };
     for (name, concurrency, make) in scenarios(args, addr, &token, fx).await {
         if wanted(name) {
-            results
-                .entry(name)
-                .or_default()
-                .push(client::run(addr, concurrency, dur, make).await);
-            eprintln!("  {name}: server RSS {:.1} MB", server.memory_mb().1);
+            let stats = client::run(addr, concurrency, dur, make).await;
+            eprintln!(
+                "  {name}: {:.0} req/s, p50 {:.2} ms; server RSS {:.1} MB",
+                stats.rps(),
+                stats.percentile(0.5).as_secs_f64() * 1000.0,
+                server.memory_mb().1
+            );
+            results.entry(name).or_default().push(stats);
         }
     }
     if wanted("login") {
@@ -361,7 +374,9 @@ async fn suite(args: &Args, server: &Server, fx: &Fixture, results: &mut Results
 /// 16 concurrent logins, and the health route measured beside them.
 async fn login_scenario(addr: SocketAddr, dur: Duration, results: &mut Results) {
     let make: MakeRequest = Arc::new(move |i| {
-        let email = format!("agent{}@gen.example.com", 1 + i % 5);
+        // Sixteen people logging in at once, not five people logging in three times at once:
+        // attempts in flight count against an account until they succeed (see the limiter).
+        let email = format!("user{}@gen.example.com", 1 + i % 16);
         let body = serde_json::json!({"email": email, "password": PASSWORD}).to_string();
         send_json(addr, "POST", "/login", None, body)
     });
@@ -423,18 +438,42 @@ fn report(label: &str, results: &Results, args: &Args, tickets: u64, mem: (f64, 
             );
         }
     }
+    for (name, runs) in results {
+        let mut by_status: BTreeMap<u16, u64> = BTreeMap::new();
+        for (status, n) in runs.iter().flat_map(|s| &s.failures) {
+            *by_status.entry(*status).or_default() += n;
+        }
+        if !by_status.is_empty() {
+            let list: Vec<String> = by_status
+                .iter()
+                .map(|(status, n)| {
+                    format!(
+                        "{n} × {}",
+                        if *status == 0 {
+                            "no reply".to_string()
+                        } else {
+                            status.to_string()
+                        }
+                    )
+                })
+                .collect();
+            println!("failed {name} requests: {}", list.join(", "));
+        }
+    }
     println!(
         "\nserver peak RSS {:.1} MB (current {:.1} MB)",
         mem.0, mem.1
     );
 }
 
-/// One server under test: its binary, its copy of the data, and what was measured.
+/// One build under test, and what was measured of it.
 struct Subject {
     label: String,
-    server: Server,
-    fixture: Fixture,
+    bin: PathBuf,
+    fixture: Option<Fixture>,
     results: Results,
+    /// Peak and last resident memory of its servers, in MB.
+    memory: (f64, f64),
 }
 
 fn main() {
@@ -444,40 +483,46 @@ fn main() {
         args.duration = 1.0;
     }
     let generated = ensure_db(&args.data_dir, args.tickets);
-    let mut builds = vec![("this build".to_string(), PathBuf::from(SERVER))];
+    let mut subjects = vec![Subject {
+        label: "this build".into(),
+        bin: PathBuf::from(SERVER),
+        fixture: None,
+        results: Results::new(),
+        memory: (0.0, 0.0),
+    }];
     if let Some(other) = &args.compare_with {
-        builds.push((format!("compared ({})", other.display()), other.clone()));
+        subjects.push(Subject {
+            label: format!("compared ({})", other.display()),
+            bin: other.clone(),
+            fixture: None,
+            results: Results::new(),
+            memory: (0.0, 0.0),
+        });
     }
-    let mut subjects: Vec<Subject> = builds
-        .into_iter()
-        .enumerate()
-        .map(|(i, (label, bin))| {
-            let db = working_copy(&generated, &format!("run{i}"));
-            Subject {
-                label,
-                fixture: fixture(&db),
-                server: Server::start(&bin, &db),
-                results: Results::new(),
-            }
-        })
-        .collect();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    // Runs alternate between the builds, so that a noisy minute on this shared machine falls
-    // on both alike.
+    // Every run starts a server on a fresh copy of the generated data, so that the runs are
+    // repetitions of one measurement (the write scenarios of one run do not become the data of
+    // the next). Runs alternate between builds, so that a noisy minute on this shared machine
+    // falls on both alike.
     for run in 0..args.runs {
-        for s in &mut subjects {
+        for (i, s) in subjects.iter_mut().enumerate() {
             eprintln!("run {}/{} of {} ...", run + 1, args.runs, s.label);
-            runtime.block_on(suite(&args, &s.server, &s.fixture, &mut s.results));
+            let name = format!("run{i}");
+            let db = if args.reuse {
+                generated.with_extension(format!("{name}.db"))
+            } else {
+                working_copy(&generated, &name)
+            };
+            let fx = s.fixture.get_or_insert_with(|| fixture(&db));
+            let server = Server::start(&s.bin, &db);
+            runtime.block_on(suite(&args, &server, fx, &mut s.results));
+            let (peak, now) = server.memory_mb();
+            s.memory = (s.memory.0.max(peak), now);
         }
     }
     for s in &subjects {
-        report(
-            &s.label,
-            &s.results,
-            &args,
-            s.fixture.tickets,
-            s.server.memory_mb(),
-        );
+        let tickets = s.fixture.as_ref().map_or(0, |f| f.tickets);
+        report(&s.label, &s.results, &args, tickets, s.memory);
     }
     if let [this, other] = subjects.as_slice() {
         compare(&this.results, &other.results);
