@@ -55,6 +55,10 @@ struct Args {
     /// fresh copy of the generated data.
     #[arg(long)]
     reuse: bool,
+    /// One server and one copy of the data for all runs, so that later runs read what earlier
+    /// runs wrote, in the process that wrote it.
+    #[arg(long)]
+    one_server: bool,
     /// Ignored (cargo bench passes it).
     #[arg(long, hide = true)]
     bench: bool,
@@ -474,6 +478,8 @@ struct Subject {
     results: Results,
     /// Peak and last resident memory of its servers, in MB.
     memory: (f64, f64),
+    /// The server kept between runs with `--one-server`.
+    server: Option<Server>,
 }
 
 fn main() {
@@ -489,6 +495,7 @@ fn main() {
         fixture: None,
         results: Results::new(),
         memory: (0.0, 0.0),
+        server: None,
     }];
     if let Some(other) = &args.compare_with {
         subjects.push(Subject {
@@ -497,6 +504,7 @@ fn main() {
             fixture: None,
             results: Results::new(),
             memory: (0.0, 0.0),
+            server: None,
         });
     }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -508,16 +516,22 @@ fn main() {
         for (i, s) in subjects.iter_mut().enumerate() {
             eprintln!("run {}/{} of {} ...", run + 1, args.runs, s.label);
             let name = format!("run{i}");
-            let db = if args.reuse {
+            let db = if args.reuse || (args.one_server && run > 0) {
                 generated.with_extension(format!("{name}.db"))
             } else {
                 working_copy(&generated, &name)
             };
             let fx = s.fixture.get_or_insert_with(|| fixture(&db));
-            let server = Server::start(&s.bin, &db);
+            let server = match s.server.take() {
+                Some(running) => running,
+                None => Server::start(&s.bin, &db),
+            };
             runtime.block_on(suite(&args, &server, fx, &mut s.results));
             let (peak, now) = server.memory_mb();
             s.memory = (s.memory.0.max(peak), now);
+            if args.one_server {
+                s.server = Some(server);
+            }
         }
     }
     for s in &subjects {

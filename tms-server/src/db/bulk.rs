@@ -96,9 +96,9 @@ fn insert_rows(tx: &Transaction<'_>, batch: &[BulkTicket]) -> rusqlite::Result<(
 }
 
 /// After a bulk load: merges the full-text index into one segment (searches then walk one
-/// doclist per term) and runs `ANALYZE` so the planner knows the new sizes.
+/// doclist per term) and runs `ANALYZE` so the planner knows the new sizes (keeping the
+/// per-index statistics, not the value samples: see `migrate::forget_value_samples`).
 pub fn finish(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(
-        "INSERT INTO ticket_search (ticket_search) VALUES ('optimize'); ANALYZE; PRAGMA optimize;",
-    )
+    conn.execute_batch("INSERT INTO ticket_search (ticket_search) VALUES ('optimize'); ANALYZE;")?;
+    super::migrate::forget_value_samples(conn).map(|_| ())
 }

@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0002_ticket_counts.sql"),
     include_str!("../../../migrations/0003_search_detail_none.sql"),
     include_str!("../../../migrations/0004_search_merge.sql"),
+    include_str!("../../../migrations/0005_search_queue.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -67,6 +68,7 @@ mod tests {
             [
                 "activity_log",
                 "comments",
+                "search_pending",
                 "sessions",
                 "ticket_counts",
                 "ticket_search",
@@ -90,4 +92,21 @@ mod tests {
                 .contains("newer than this tms-server supports")
         );
     }
+}
+
+/// Deletes the value samples `ANALYZE` keeps (`sqlite_stat4`) when there are any, keeping the
+/// per-index statistics (`sqlite_stat1`). With samples, SQLite recompiles a statement whenever
+/// a value bound to a constrained column changes, so every list, search and thread query was
+/// parsed and planned again on every request; their plans do not depend on the values.
+/// Returns whether anything was deleted: connections opened before then still hold the samples.
+pub fn forget_value_samples(conn: &Connection) -> rusqlite::Result<bool> {
+    let has_table: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat4'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_table {
+        return Ok(false);
+    }
+    Ok(conn.execute("DELETE FROM sqlite_stat4", [])? > 0)
 }

@@ -176,7 +176,9 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, counts: Arc<counts::
             continue;
         }
         let done: Vec<Completion> = batch.into_iter().map(|job| job(&conn)).collect();
-        let outcome = conn.execute_batch("COMMIT").map_err(DbError::from);
+        let outcome = index_pending(&conn)
+            .and_then(|()| conn.execute_batch("COMMIT"))
+            .map_err(DbError::from);
         if outcome.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
         }
@@ -188,6 +190,27 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, counts: Arc<counts::
             finish(outcome.as_ref().err().map(|e| DbError::Task(e.to_string())));
         }
     }
+}
+
+/// Indexes the tickets the search triggers noted (migration 0005) and clears the note: once per
+/// batch, after its writes and before its commit, outside any write's savepoint.
+fn index_pending(conn: &Connection) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM ticket_search
+         WHERE rowid IN (SELECT ticket_id FROM search_pending WHERE is_new = 0)",
+    )?
+    .execute([])?;
+    conn.prepare_cached(
+        "INSERT INTO ticket_search (rowid, title, description, comments)
+         SELECT t.id, t.title, t.description,
+                coalesce((SELECT group_concat(c.description, char(10))
+                          FROM comments c WHERE c.ticket_id = t.id), '')
+         FROM search_pending p JOIN tickets t ON t.id = p.ticket_id",
+    )?
+    .execute([])?;
+    conn.prepare_cached("DELETE FROM search_pending")?
+        .execute([])?;
+    Ok(())
 }
 
 /// How long the writer waits without a write before it does maintenance.
@@ -261,6 +284,17 @@ impl Db {
         }
         let mut conn = open_writer(path)?;
         migrate::apply(&mut conn, path)?;
+        if migrate::forget_value_samples(&conn)? {
+            // This connection loaded the samples with the schema; a new one will not.
+            conn = open_writer(path)?;
+        }
+        // Writes made without the writer thread (command-line tools) left their tickets noted.
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let indexed = index_pending(&conn).and_then(|()| conn.execute_batch("COMMIT"));
+        if let Err(e) = indexed {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e.into());
+        }
         conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         restrict_permissions(path);
         let (read_tx, read_rx) = mpsc::channel::<ReadJob>();
@@ -593,6 +627,68 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(found, 40);
+    }
+
+    #[tokio::test]
+    async fn opening_keeps_index_statistics_but_not_value_samples() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let conn = open_direct(&path).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (username, email, role, password_hash, created_at, updated_at)
+             VALUES ('tester', 't@example.com', 'Requester', '$argon2id$x', 0, 0);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
+             INSERT INTO tickets (title, description, status, priority, creation_date,
+                                  updated_at, requester_id)
+             SELECT 'Ticket ' || i, 'text', i % 3, i % 3, i, i, 1 FROM n
+             WHERE i % 3 <> 2;
+             ANALYZE;",
+        )
+        .unwrap();
+        let count = |c: &Connection, table: &str| -> i64 {
+            c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .unwrap()
+        };
+        assert!(count(&conn, "sqlite_stat4") > 0, "ANALYZE took samples");
+        drop(conn);
+        let db = Db::open(&path, 1).unwrap();
+        let (samples, stats) = db
+            .read(move |c| Ok::<_, DbError>((count(c, "sqlite_stat4"), count(c, "sqlite_stat1"))))
+            .await
+            .unwrap();
+        assert_eq!(samples, 0);
+        assert!(stats > 0, "per-index statistics are kept");
+    }
+
+    #[tokio::test]
+    async fn tickets_written_without_the_writer_are_indexed_when_it_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let conn = open_direct(&path).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (username, email, role, password_hash, created_at, updated_at)
+             VALUES ('tester', 't@example.com', 'Requester', '$argon2id$x', 0, 0);
+             INSERT INTO tickets (title, description, status, priority, creation_date,
+                                  updated_at, requester_id)
+             VALUES ('Scanner', 'the scanner is offline', 0, 0, 1, 1, 1);",
+        )
+        .unwrap();
+        drop(conn);
+        let db = Db::open(&path, 1).unwrap();
+        let (found, pending) = db
+            .read(|c| {
+                let found: i64 = c.query_row(
+                    "SELECT count(*) FROM ticket_search WHERE ticket_search MATCH 'scanner'",
+                    [],
+                    |r| r.get(0),
+                )?;
+                let pending: i64 =
+                    c.query_row("SELECT count(*) FROM search_pending", [], |r| r.get(0))?;
+                Ok::<_, DbError>((found, pending))
+            })
+            .await
+            .unwrap();
+        assert_eq!((found, pending), (1, 0));
     }
 
     #[tokio::test]
