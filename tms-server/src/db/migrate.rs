@@ -41,6 +41,23 @@ pub fn apply(conn: &mut Connection, path: &Path) -> DbResult<()> {
     Ok(())
 }
 
+/// Deletes the value samples `ANALYZE` keeps (`sqlite_stat4`) when there are any, keeping the
+/// per-index statistics (`sqlite_stat1`). With samples, SQLite recompiles a statement whenever
+/// a value bound to a constrained column changes, so every list, search and thread query was
+/// parsed and planned again on every request; their plans do not depend on the values.
+/// Returns whether anything was deleted: connections opened before then still hold the samples.
+pub fn forget_value_samples(conn: &Connection) -> rusqlite::Result<bool> {
+    let has_table: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat4'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_table {
+        return Ok(false);
+    }
+    Ok(conn.execute("DELETE FROM sqlite_stat4", [])? > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,21 +109,4 @@ mod tests {
                 .contains("newer than this tms-server supports")
         );
     }
-}
-
-/// Deletes the value samples `ANALYZE` keeps (`sqlite_stat4`) when there are any, keeping the
-/// per-index statistics (`sqlite_stat1`). With samples, SQLite recompiles a statement whenever
-/// a value bound to a constrained column changes, so every list, search and thread query was
-/// parsed and planned again on every request; their plans do not depend on the values.
-/// Returns whether anything was deleted: connections opened before then still hold the samples.
-pub fn forget_value_samples(conn: &Connection) -> rusqlite::Result<bool> {
-    let has_table: bool = conn.query_row(
-        "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat4'",
-        [],
-        |r| r.get(0),
-    )?;
-    if !has_table {
-        return Ok(false);
-    }
-    Ok(conn.execute("DELETE FROM sqlite_stat4", [])? > 0)
 }

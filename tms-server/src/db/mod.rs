@@ -195,17 +195,21 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, counts: Arc<counts::
 /// Indexes the tickets the search triggers noted (migration 0005) and clears the note: once per
 /// batch, after its writes and before its commit, outside any write's savepoint.
 fn index_pending(conn: &Connection) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "DELETE FROM ticket_search
-         WHERE rowid IN (SELECT ticket_id FROM search_pending WHERE is_new = 0)",
-    )?
-    .execute([])?;
+    // One by one: with `rowid IN (subquery)` the full-text table is scanned whole.
+    let changed: Vec<i64> = conn
+        .prepare_cached("SELECT ticket_id FROM search_pending WHERE is_new = 0")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut unindex = conn.prepare_cached("DELETE FROM ticket_search WHERE rowid = ?1")?;
+    for id in changed {
+        unindex.execute([id])?;
+    }
     conn.prepare_cached(
         "INSERT INTO ticket_search (rowid, title, description, comments)
          SELECT t.id, t.title, t.description,
                 coalesce((SELECT group_concat(c.description, char(10))
                           FROM comments c WHERE c.ticket_id = t.id), '')
-         FROM search_pending p JOIN tickets t ON t.id = p.ticket_id",
+         FROM search_pending p CROSS JOIN tickets t ON t.id = p.ticket_id",
     )?
     .execute([])?;
     conn.prepare_cached("DELETE FROM search_pending")?
