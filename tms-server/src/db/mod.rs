@@ -135,13 +135,16 @@ fn restrict_permissions(path: &Path) {
 /// when no write has been waiting for [`IDLE`], the writer merges segments a step at a time
 /// ([`merge_search_index`]) until there is nothing left to merge.
 fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, counts: Arc<counts::CountCache>) {
+    // What the batch's writes touched, as the update hook saw them (it fires for rows that
+    // triggers change too): tickets or comments, and tickets noted for the search index.
     let touched = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&touched);
+    let queued = Arc::new(AtomicBool::new(false));
+    let (touched_flag, queued_flag) = (Arc::clone(&touched), Arc::clone(&queued));
     conn.update_hook(Some(
-        move |_: rusqlite::hooks::Action, _: &str, table: &str, _: i64| {
-            if table == "tickets" || table == "comments" {
-                flag.store(true, Ordering::Relaxed);
-            }
+        move |_: rusqlite::hooks::Action, _: &str, table: &str, _: i64| match table {
+            "tickets" | "comments" => touched_flag.store(true, Ordering::Relaxed),
+            "search_pending" => queued_flag.store(true, Ordering::Relaxed),
+            _ => {}
         },
     ));
     let mut index_to_merge = true;
@@ -156,9 +159,7 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, counts: Arc<counts::
         let first = match next {
             Ok(job) => job,
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                if index_to_merge {
-                    index_to_merge = merge_search_index(&conn);
-                }
+                index_to_merge = merge_search_index(&conn);
                 continue;
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
@@ -176,7 +177,13 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, counts: Arc<counts::
             continue;
         }
         let done: Vec<Completion> = batch.into_iter().map(|job| job(&conn)).collect();
-        let outcome = index_pending(&conn)
+        // Sessions, logins and log entries queue nothing: no index work for their batches.
+        let indexed = if queued.swap(false, Ordering::Relaxed) {
+            index_pending(&conn)
+        } else {
+            Ok(())
+        };
+        let outcome = indexed
             .and_then(|()| conn.execute_batch("COMMIT"))
             .map_err(DbError::from);
         if outcome.is_err() {
@@ -574,6 +581,11 @@ mod tests {
         assert_eq!(refused, 0);
     }
 
+    /// The one user the storage tests file tickets as.
+    const TESTER: &str =
+        "INSERT INTO users (username, email, role, password_hash, created_at, updated_at)
+         VALUES ('tester', 't@example.com', 'Requester', '$argon2id$x', 0, 0)";
+
     /// Segments of the full-text index.
     fn search_segments(c: &Connection) -> Result<i64, DbError> {
         Ok(c.query_row(
@@ -587,15 +599,9 @@ mod tests {
     async fn the_search_index_is_merged_while_no_write_waits() {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("t.db"), 1).unwrap();
-        db.write(|c| {
-            c.execute_batch(
-                "INSERT INTO users (username, email, role, password_hash, created_at, updated_at)
-                 VALUES ('tester', 't@example.com', 'Requester', '$argon2id$x', 0, 0)",
-            )
-            .map_err(DbError::from)
-        })
-        .await
-        .unwrap();
+        db.write(|c| c.execute_batch(TESTER).map_err(DbError::from))
+            .await
+            .unwrap();
         // One transaction per ticket, each leaving a segment, faster than the idle pause.
         for i in 0..40 {
             db.write(move |c| {
@@ -638,10 +644,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
         let conn = open_direct(&path).unwrap();
+        conn.execute_batch(TESTER).unwrap();
         conn.execute_batch(
-            "INSERT INTO users (username, email, role, password_hash, created_at, updated_at)
-             VALUES ('tester', 't@example.com', 'Requester', '$argon2id$x', 0, 0);
-             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
              INSERT INTO tickets (title, description, status, priority, creation_date,
                                   updated_at, requester_id)
              SELECT 'Ticket ' || i, 'text', i % 3, i % 3, i, i, 1 FROM n
@@ -669,10 +674,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
         let conn = open_direct(&path).unwrap();
+        conn.execute_batch(TESTER).unwrap();
         conn.execute_batch(
-            "INSERT INTO users (username, email, role, password_hash, created_at, updated_at)
-             VALUES ('tester', 't@example.com', 'Requester', '$argon2id$x', 0, 0);
-             INSERT INTO tickets (title, description, status, priority, creation_date,
+            "INSERT INTO tickets (title, description, status, priority, creation_date,
                                   updated_at, requester_id)
              VALUES ('Scanner', 'the scanner is offline', 0, 0, 1, 1, 1);",
         )
