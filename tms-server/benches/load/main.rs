@@ -482,6 +482,19 @@ struct Subject {
     server: Option<Server>,
 }
 
+impl Subject {
+    fn new(label: String, bin: PathBuf) -> Self {
+        Self {
+            label,
+            bin,
+            fixture: None,
+            results: Results::new(),
+            memory: (0.0, 0.0),
+            server: None,
+        }
+    }
+}
+
 fn main() {
     let mut args = Args::parse();
     if args.quick {
@@ -489,23 +502,10 @@ fn main() {
         args.duration = 1.0;
     }
     let generated = ensure_db(&args.data_dir, args.tickets);
-    let mut subjects = vec![Subject {
-        label: "this build".into(),
-        bin: PathBuf::from(SERVER),
-        fixture: None,
-        results: Results::new(),
-        memory: (0.0, 0.0),
-        server: None,
-    }];
+    let mut subjects = vec![Subject::new("this build".into(), PathBuf::from(SERVER))];
     if let Some(other) = &args.compare_with {
-        subjects.push(Subject {
-            label: format!("compared ({})", other.display()),
-            bin: other.clone(),
-            fixture: None,
-            results: Results::new(),
-            memory: (0.0, 0.0),
-            server: None,
-        });
+        let label = format!("compared ({})", other.display());
+        subjects.push(Subject::new(label, other.clone()));
     }
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     // Every run starts a server on a fresh copy of the generated data, so that the runs are

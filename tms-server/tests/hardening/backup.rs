@@ -127,30 +127,14 @@ async fn a_backup_under_writes_is_sound_complete_and_restores() {
         .unwrap();
     assert_eq!(old.status(), 401, "a restore ends every session");
     let (_, token) = login(&http, &server.base, "alice", PW).await;
-    let page: Value = http
-        .get(server.url("/api/v1/tickets/?size=1"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = get_json(&http, server.url("/api/v1/tickets/?size=1"), &token).await;
     assert_eq!(
         page["total"],
         backed_up.len(),
         "exactly the backed-up tickets"
     );
     for (id, title) in backed_up.iter().step_by(5) {
-        let t: Value = http
-            .get(server.url(&format!("/api/v1/tickets/{id}")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let t: Value = get_json(&http, server.url(&format!("/api/v1/tickets/{id}")), &token).await;
         assert_eq!(t["title"], title.as_str());
     }
     drop(server);

@@ -215,30 +215,19 @@ async fn acknowledged_writes_survive_sigkill_and_restart() {
     let server = Server::start(&db, &[], &[]);
     let (_, token) = login(&http, &server.base, "agent", PW).await;
     let acks = acks.lock().unwrap().clone_all();
-    let page: Value = http
-        .get(server.url("/api/v1/tickets/?size=1"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = get_json(&http, server.url("/api/v1/tickets/?size=1"), &token).await;
     assert!(page["total"].as_i64().unwrap() >= acks.tickets.len() as i64);
     let mut by_ticket = std::collections::HashMap::<i64, Vec<&AckComment>>::new();
     for c in &acks.comments {
         by_ticket.entry(c.ticket).or_default().push(c);
     }
     for t in acks.tickets.iter().step_by(7) {
-        let detail: Value = http
-            .get(server.url(&format!("/api/v1/tickets/{}", t.id)))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let detail: Value = get_json(
+            &http,
+            server.url(&format!("/api/v1/tickets/{}", t.id)),
+            &token,
+        )
+        .await;
         assert_eq!(detail["title"], t.title.as_str());
         assert_eq!(detail["description"], t.description.as_str());
         let served: Vec<i64> = detail["comments"]

@@ -178,6 +178,18 @@ pub async fn login(
     )
 }
 
+/// `GET url` as the holder of `token`, parsed as JSON.
+pub async fn get_json(http: &reqwest::Client, url: String, token: &str) -> Value {
+    http.get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Opens a database file directly (after the server is gone, or a backup).
 pub fn open(db: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(db).expect("open the database file")
