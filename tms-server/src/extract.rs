@@ -57,29 +57,7 @@ impl FromRequestParts<AppState> for AuthUser {
             time::Duration::try_from(state.config.session_idle).unwrap_or(time::Duration::MAX);
         let s = match state.sessions.get(&hash, now, idle) {
             Some(cached) => cached,
-            None => {
-                let key = hash.clone();
-                let idle_us = i64::try_from(idle.whole_microseconds()).unwrap_or(i64::MAX);
-                let found = state
-                    .db
-                    .read(move |c| sessions::lookup(c, &key, now, idle_us).map_err(AppError::from))
-                    .await?
-                    .ok_or_else(|| {
-                        AppError::Unauthorized(
-                            "Could not validate credentials: the session is invalid, expired or ended"
-                                .into(),
-                        )
-                    })?;
-                let entry = Cached {
-                    session_id: found.session_id,
-                    user: found.user,
-                    expires_at: found.expires_at,
-                    last_seen: now,
-                    stored_last_seen: found.last_seen_at,
-                };
-                state.sessions.insert(hash.clone(), entry.clone());
-                entry
-            }
+            None => lookup_session(state, &hash, now, idle).await?,
         };
         if (now - s.stored_last_seen).whole_seconds() >= TOUCH_AFTER_SECS {
             state.sessions.stored(&hash, now);
@@ -95,6 +73,48 @@ impl FromRequestParts<AppState> for AuthUser {
             user: s.user,
             session_id: s.session_id,
         })
+    }
+}
+
+/// Reads the session of `hash` from the database and caches it. A read that an eviction
+/// overtook is done again, and the second read (which began after that eviction's commit) is
+/// served as it is: see `auth::cache`.
+async fn lookup_session(
+    state: &AppState,
+    hash: &[u8],
+    now: timefmt::Timestamp,
+    idle: time::Duration,
+) -> Result<Cached, AppError> {
+    let idle_us = i64::try_from(idle.whole_microseconds()).unwrap_or(i64::MAX);
+    let mut tries = 0;
+    loop {
+        let seen = state.sessions.epoch();
+        let key = hash.to_vec();
+        let found = state
+            .db
+            .read(move |c| sessions::lookup(c, &key, now, idle_us).map_err(AppError::from))
+            .await?
+            .ok_or_else(|| {
+                AppError::Unauthorized(
+                    "Could not validate credentials: the session is invalid, expired or ended"
+                        .into(),
+                )
+            })?;
+        let entry = Cached {
+            session_id: found.session_id,
+            user: found.user,
+            expires_at: found.expires_at,
+            last_seen: now,
+            stored_last_seen: found.last_seen_at,
+        };
+        tries += 1;
+        if state
+            .sessions
+            .insert_if_current(hash.to_vec(), entry.clone(), seen)
+            || tries == 2
+        {
+            return Ok(entry);
+        }
     }
 }
 

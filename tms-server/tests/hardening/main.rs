@@ -14,4 +14,5 @@ mod concurrency;
 mod crash;
 mod files;
 mod process;
+mod sessions;
 mod transport;
