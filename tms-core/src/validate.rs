@@ -36,9 +36,28 @@ fn bad_control(s: &str, allow_newlines: bool) -> bool {
         .any(|c| c.is_control() && !(allow_newlines && (c == '\n' || c == '\t')))
 }
 
+/// Characters that draw nothing: zero-width spaces and joiners, the word joiner, the byte-order
+/// mark, the soft hyphen, invisible operators, variation selectors, tags and Hangul fillers. A
+/// text made only of these (and whitespace) looks empty, so it counts as empty.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}'
+        | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+        | '\u{E0000}'..='\u{E007F}' | '\u{E0100}'..='\u{E01EF}')
+}
+
+/// Bidirectional embeddings and overrides (LRE, RLE, PDF, LRO, RLO): they reorder the text
+/// that follows them, so a title can display as something other than what it says. Marks
+/// and isolates, which mixed-direction text needs, are allowed.
+fn is_bidi_override(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}')
+}
+
 fn check_len(field: &'static str, s: &str, min: usize, max: usize) -> Result<(), ValidationError> {
     let n = s.chars().count();
-    if n < min {
+    let visible = n > 0 && s.chars().any(|c| !c.is_whitespace() && !is_invisible(c));
+    if n < min || (min > 0 && !visible) {
         let msg = if min == 1 {
             "must not be empty".to_string()
         } else {
@@ -102,6 +121,13 @@ impl TicketTitle {
                 "must be one line without control characters",
             ));
         }
+        if t.chars().any(is_bidi_override) {
+            return Err(ValidationError::new(
+                "title",
+                "value_error.bidi_override",
+                "must not contain bidirectional override characters (U+202A–U+202E)",
+            ));
+        }
         Ok(Self(t.to_string()))
     }
 }
@@ -145,7 +171,9 @@ impl Username {
 }
 
 impl Email {
-    /// A syntactically valid address, trimmed and lower-cased.
+    /// A syntactically valid address, trimmed and lower-cased, in ASCII: internationalised
+    /// domains are written in their `xn--` form. Non-ASCII addresses are refused, so that no
+    /// account can sign up under a lookalike (mixed-script) of another's address.
     pub fn parse(raw: &str) -> Result<Self, ValidationError> {
         let t = raw.trim().to_lowercase();
         let invalid =
@@ -161,7 +189,7 @@ impl Email {
             && !local.contains("..")
             && local
                 .chars()
-                .all(|c| c.is_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
         let labels: Vec<&str> = domain.split('.').collect();
         let domain_ok = labels.len() >= 2
             && labels.iter().all(|l| {
@@ -169,7 +197,7 @@ impl Email {
                     && l.len() <= 63
                     && !l.starts_with('-')
                     && !l.ends_with('-')
-                    && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             });
         if local_ok && domain_ok {
             Ok(Self(t))
@@ -189,6 +217,13 @@ impl Password {
         email: &str,
     ) -> Result<Self, ValidationError> {
         check_len(field, raw, PASSWORD_MIN, PASSWORD_MAX)?;
+        if raw.chars().any(char::is_control) {
+            return Err(ValidationError::new(
+                field,
+                "value_error.control_character",
+                "must not contain control characters",
+            ));
+        }
         let lower = raw.to_lowercase();
         if lower == username.to_lowercase() || lower == email.to_lowercase() {
             return Err(ValidationError::new(
@@ -212,6 +247,14 @@ mod tests {
     #[case("", None)]
     #[case("two\nlines", None)]
     #[case("bell\u{7}", None)]
+    #[case("\u{200B}\u{200D}\u{FEFF}", None)]
+    #[case(" \u{2060} \u{00AD} ", None)]
+    #[case("invoice \u{202E}fdp.exe", None)]
+    #[case(
+        "Hebrew \u{2067}שלום\u{2069} ok",
+        Some("Hebrew \u{2067}שלום\u{2069} ok")
+    )]
+    #[case("zero\u{200D}width inside", Some("zero\u{200D}width inside"))]
     fn titles(#[case] raw: &str, #[case] want: Option<&str>) {
         assert_eq!(
             TicketTitle::parse(raw)
@@ -260,6 +303,9 @@ mod tests {
     #[case("a@@b.com", None)]
     #[case("a b@c.com", None)]
     #[case(".a@b.com", None)]
+    #[case("admin@ex\u{0430}mple.com", None)]
+    #[case("p\u{0430}ypal@example.com", None)]
+    #[case("user@xn--bcher-kva.example", Some("user@xn--bcher-kva.example"))]
     fn emails(#[case] raw: &str, #[case] want: Option<&str>) {
         assert_eq!(Email::parse(raw).ok().as_ref().map(Email::as_str), want);
     }
@@ -271,5 +317,15 @@ mod tests {
         assert!(Password::parse("password", "jane@x.io", "jane", "jane@x.io").is_err());
         assert!(Password::parse("password", "JaneDoe99", "janedoe99", "j@x.io").is_err());
         assert!(Password::parse("password", &"p".repeat(129), "jane", "j@x.io").is_err());
+        assert!(Password::parse("password", &"\0".repeat(8), "jane", "j@x.io").is_err());
+        assert!(Password::parse("password", "tab\there ok", "jane", "j@x.io").is_err());
+        assert!(Password::parse("password", "correct horse ünïcode", "jane", "j@x.io").is_ok());
+    }
+
+    #[test]
+    fn invisible_only_text_is_empty() {
+        let e = Body::parse("description", "\u{200B}\n\u{200B}").unwrap_err();
+        assert_eq!(e.kind, "value_error.too_short");
+        assert!(Body::parse("description", "a\u{200B}").is_ok());
     }
 }

@@ -89,6 +89,25 @@ pub struct ServeArgs {
     /// Password of that first SysAdmin (use the environment variable, not the flag).
     #[arg(long, env = "TMS_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
+    /// A reverse proxy (address or CIDR range, repeatable or comma-separated) whose
+    /// X-Forwarded-For header names the real client; from anyone else the header is ignored.
+    #[arg(long, env = "TMS_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
+    pub trusted_proxy: Vec<ipnet::IpNet>,
+    /// Open connections at most [default: from the open-file limit, raised to its maximum].
+    #[arg(long, env = "TMS_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Open connections at most from one client address (IPv6: one /64); trusted proxies
+    /// are exempt.
+    #[arg(long, env = "TMS_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 128)]
+    pub max_connections_per_address: usize,
+}
+
+/// An address (one host) or a CIDR range.
+fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{s:?} is neither an IP address nor a CIDR range like 10.0.0.0/8"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -205,10 +224,15 @@ pub fn add_user(
 }
 
 fn serve(args: ServeArgs) -> Result<(), String> {
+    // Before anything touches the database (migrations included).
+    let lock = crate::db::lock::lock(&args.db.db).map_err(|e| e.to_string())?;
     let mut config = Config::new(&args.db.db);
     config.audit_reads = args.audit_reads;
     config.allow_signup = !args.disable_signup;
     config.cors_origins = args.cors_origin;
+    config.trusted_proxies = args.trusted_proxy;
+    config.max_connections = args.max_connections.unwrap_or(0);
+    config.max_connections_per_address = args.max_connections_per_address;
     let state = AppState::open(config).map_err(|e| e.to_string())?;
     if let (Some(email), Some(password)) = (args.admin_email, args.admin_password) {
         let empty = state
@@ -236,7 +260,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         tracing::info!(%addr, db = %args.db.db.display(), "tms-server listening");
         println!("tms-server listening on http://{addr}");
-        crate::serve(listener, state, shutdown_signal())
+        crate::serve_locked(listener, state, lock, shutdown_signal())
             .await
             .map_err(|e| e.to_string())
     })

@@ -44,6 +44,9 @@ pub enum AppError {
     /// 429 with `Retry-After` seconds.
     #[error("too many failed attempts; try again in {0} s")]
     TooManyAttempts(u64),
+    /// 429 with `Retry-After` seconds: a bounded queue (password hashing, searches) is full.
+    #[error("the server is busy; try again in {0} s")]
+    Busy(u64),
     /// 500: a bug or a storage failure. The message is logged, not sent.
     #[error("{0}")]
     Internal(String),
@@ -94,7 +97,7 @@ impl AppError {
             Self::QueryTooLong => StatusCode::URI_TOO_LONG,
             Self::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyAttempts(_) | Self::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -143,7 +146,7 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         let retry = match &self {
-            Self::TooManyAttempts(secs) => Some(HeaderValue::from(*secs)),
+            Self::TooManyAttempts(secs) | Self::Busy(secs) => Some(HeaderValue::from(*secs)),
             _ => None,
         };
         let mut response = match self {

@@ -234,17 +234,109 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     }
 }
 
-/// The client's IP address, when the server was started with connection info.
+/// The client's IP address: the peer's, or — when the peer is a trusted reverse proxy
+/// (`--trusted-proxy`) — the rightmost address of `X-Forwarded-For` that is not itself a
+/// trusted proxy. From any other peer `X-Forwarded-For` is ignored, so a client cannot pick
+/// the address it is slowed under. `None` when the server runs without connection info.
 pub struct ClientAddr(pub Option<std::net::IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl ClientAddr {
+    pub fn resolve(
+        peer: std::net::IpAddr,
+        headers: &axum::http::HeaderMap,
+        trusted: &[ipnet::IpNet],
+    ) -> std::net::IpAddr {
+        let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+        if !is_trusted(&peer) {
+            return peer;
+        }
+        let hops: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        let mut client = peer;
+        for hop in hops.iter().rev() {
+            let Some(ip) = parse_hop(hop) else {
+                // Not written by a proxy we trust: the last trusted hop is all we know.
+                return client;
+            };
+            client = ip;
+            if !is_trusted(&ip) {
+                break;
+            }
+        }
+        client
+    }
+}
+
+/// An address as proxies write it in `X-Forwarded-For`: bare, or IPv6 in brackets, possibly
+/// with a port.
+fn parse_hop(hop: &str) -> Option<std::net::IpAddr> {
+    if let Ok(ip) = hop.parse() {
+        return Some(ip);
+    }
+    hop.parse::<std::net::SocketAddr>().ok().map(|a| a.ip())
+}
+
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let addr = parts
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip());
-        Ok(Self(addr))
+        Ok(Self(peer.map(|p| {
+            Self::resolve(p, &parts.headers, &state.config.trusted_proxies)
+        })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_for_counts_only_from_trusted_proxies() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let headers = |v: &str| {
+            let mut h = axum::http::HeaderMap::new();
+            h.insert("x-forwarded-for", v.parse().unwrap());
+            h
+        };
+        let h = headers("6.6.6.6, 203.0.113.7, 10.1.1.1");
+        // From the proxy: the rightmost address not a proxy.
+        assert_eq!(
+            ClientAddr::resolve(ip("10.0.0.5"), &h, &trusted),
+            ip("203.0.113.7")
+        );
+        // From anyone else: the header is the client's own claim, ignored.
+        assert_eq!(
+            ClientAddr::resolve(ip("198.51.100.1"), &h, &trusted),
+            ip("198.51.100.1")
+        );
+        assert_eq!(ClientAddr::resolve(ip("10.0.0.5"), &h, &[]), ip("10.0.0.5"));
+        let h = headers("[2001:db8::1]:4711");
+        assert_eq!(
+            ClientAddr::resolve(ip("10.0.0.5"), &h, &trusted),
+            ip("2001:db8::1")
+        );
+        let h = headers("garbage, 10.2.2.2");
+        assert_eq!(
+            ClientAddr::resolve(ip("10.0.0.5"), &h, &trusted),
+            ip("10.2.2.2")
+        );
+        let none = axum::http::HeaderMap::new();
+        assert_eq!(
+            ClientAddr::resolve(ip("10.0.0.5"), &none, &trusted),
+            ip("10.0.0.5")
+        );
     }
 }

@@ -15,6 +15,7 @@ pub mod generate;
 pub mod json;
 mod listen;
 pub mod routes;
+pub mod search_gate;
 pub mod state;
 
 use std::future::Future;
@@ -62,6 +63,12 @@ async fn limits(State(timeout): State<Duration>, req: Request, next: Next) -> Re
         .unwrap_or_else(|_| error::AppError::Timeout.into_response())
 }
 
+/// The tracing span of a request: method and path only. The query string is left out: it
+/// can carry secrets (a token sent as `?access_token=`, search text).
+fn request_span(req: &Request) -> tracing::Span {
+    tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+}
+
 fn security_headers(router: Router) -> Router {
     let set = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
@@ -71,12 +78,18 @@ fn security_headers(router: Router) -> Router {
         .layer(set(header::REFERRER_POLICY, "no-referrer"))
         .layer(set(header::X_FRAME_OPTIONS, "DENY"))
         .layer(set(header::CACHE_CONTROL, "no-store"))
+        // The API serves JSON only: nothing in a reply may load, run or frame anything.
+        .layer(set(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
 }
 
 fn cors(origins: &[String]) -> Option<CorsLayer> {
     if origins.is_empty() {
         return None;
     }
+    // Checked and normalised by `AppState::open`.
     let allowed: Vec<HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
     Some(
         CorsLayer::new()
@@ -100,19 +113,35 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(timeout, limits))
-        .layer(TraceLayer::new_for_http());
+        .layer(TraceLayer::new_for_http().make_span_with(request_span));
     if let Some(cors) = cors {
         router = router.layer(cors);
     }
     NormalizePathLayer::trim_trailing_slash().layer(security_headers(router))
 }
 
-/// Serves `app(state)` on `listener` until `shutdown` completes.
+/// Serves `app(state)` on `listener` until `shutdown` completes, holding the database's
+/// serving lock (see `db::lock`) meanwhile.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let lock = db::lock::lock(state.db.path()).map_err(std::io::Error::other)?;
+    serve_locked(listener, state, lock, shutdown).await
+}
+
+/// [`serve`] for a caller that took the serving lock itself, before opening the database.
+pub async fn serve_locked(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    lock: db::lock::ServeLock,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let header_timeout = state.config.request_timeout;
-    listen::run(listener, app(state), header_timeout, shutdown).await
+    let limits = listen::ConnLimits::from_config(&state.config);
+    tracing::debug!(?limits, "connection limits");
+    let served = listen::run(listener, app(state), header_timeout, limits, shutdown).await;
+    drop(lock);
+    served
 }

@@ -1,10 +1,11 @@
-//! The state every handler shares: the database, the settings, the password hasher and the
-//! failed-login limiter.
+//! The state every handler shares: the database, the settings, the password hasher, the
+//! attempt limiter, the session cache, the device-token key and the search gate.
 
 use std::sync::Arc;
 
 use crate::auth::cache::SessionCache;
-use crate::auth::limiter::LoginLimiter;
+use crate::auth::device::DeviceKeys;
+use crate::auth::limiter::Limiter;
 use crate::auth::password::Hasher;
 use crate::config::Config;
 use crate::db::{Db, DbError};
@@ -31,27 +32,38 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub hasher: Hasher,
-    pub limiter: Arc<LoginLimiter>,
+    pub limiter: Arc<Limiter>,
     pub sessions: Arc<SessionCache>,
+    pub devices: Arc<DeviceKeys>,
+    pub searches: Arc<crate::search_gate::SearchGate>,
 }
 
 impl AppState {
     /// Opens and migrates the database and prepares the hasher. Blocking: call before serving
     /// or from a blocking context.
-    pub fn open(config: Config) -> Result<Self, StartError> {
-        let db = Db::open(&config.db_path, config.readers)?;
+    pub fn open(mut config: Config) -> Result<Self, StartError> {
+        config.cors_origins = config
+            .cors_origins
+            .iter()
+            .filter(|o| !o.trim().is_empty())
+            .map(|o| crate::config::parse_origin(o))
+            .collect::<Result<_, _>>()
+            .map_err(StartError::Setup)?;
+        let db = Db::open_with_deadline(&config.db_path, config.readers, config.request_timeout)?;
         let hasher = Hasher::new(config.argon2_m_kib, config.argon2_t)?;
-        let limiter = LoginLimiter::new(
-            config.login_window,
-            config.login_max_per_account,
-            config.login_max_per_address,
-        );
+        let device_key = db.write_blocking(|c| {
+            crate::db::keys::get_or_create(c, "device_key", 32).map_err(DbError::from)
+        })?;
         Ok(Self {
             db,
+            searches: Arc::new(crate::search_gate::SearchGate::new(
+                config.max_searches_per_user,
+            )),
+            limiter: Arc::new(Limiter::new(config.login_window)),
             config: Arc::new(config),
             hasher,
-            limiter: Arc::new(limiter),
             sessions: Arc::new(SessionCache::default()),
+            devices: Arc::new(DeviceKeys::new(device_key)),
         })
     }
 }

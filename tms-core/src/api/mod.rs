@@ -7,7 +7,10 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 mod query;
-pub use query::{LogQuery, SortField, SortKey, TicketQuery, UserQuery};
+pub use query::{
+    LogQuery, MAX_SEARCH_TERMS, SearchTerm, SortField, SortKey, TicketQuery, UserQuery,
+    search_terms,
+};
 
 /// `GET /` and `GET /healthz`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -101,6 +101,32 @@ impl std::fmt::Display for SortKey {
 pub const DEFAULT_PAGE_SIZE: u64 = 50;
 pub const MAX_PAGE_SIZE: u64 = 100;
 pub const MAX_QUERY_LEN: usize = 200;
+/// Most words a ticket search may hold: each one is a lookup in the full-text index, and a
+/// search must stay cheap enough to answer within its time budget.
+pub const MAX_SEARCH_TERMS: usize = 8;
+
+/// One word of a ticket search: a run of letters and digits (what the full-text index splits
+/// text into). A word of two or more characters matches every word it begins (`pass` finds
+/// "password"), as people expect of a search box; a single character matches only itself, as
+/// a prefix that short would match most of the index. A trailing `*` is accepted and changes
+/// nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchTerm<'a> {
+    pub text: &'a str,
+    pub prefix: bool,
+}
+
+/// The words of a search, in order; empty when nothing searchable is left.
+pub fn search_terms(input: &str) -> Vec<SearchTerm<'_>> {
+    input
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|run| !run.is_empty())
+        .map(|text| SearchTerm {
+            text,
+            prefix: text.chars().nth(1).is_some(),
+        })
+        .collect()
+}
 
 /// The filters, sort and page of a ticket list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,6 +221,14 @@ fn parse_search(v: &str) -> Result<Option<String>, ValidationError> {
         ));
     }
     let t = v.trim();
+    let words = search_terms(t).len();
+    if words > MAX_SEARCH_TERMS {
+        return Err(ValidationError::new(
+            "q",
+            "value_error.too_many_words",
+            format!("must have at most {MAX_SEARCH_TERMS} words (it has {words})"),
+        ));
+    }
     Ok((!t.is_empty()).then(|| t.to_string()))
 }
 
@@ -454,6 +488,31 @@ mod tests {
             fields,
             ["status", "size", "page", "sort", "assigned_agent_id"]
         );
+    }
+
+    #[test]
+    fn searches_are_words_matched_as_prefixes_and_bounded() {
+        let words: Vec<_> = search_terms("pass* e-mail x Ünï")
+            .iter()
+            .map(|t| (t.text, t.prefix))
+            .collect();
+        assert_eq!(
+            words,
+            [
+                ("pass", true),
+                ("e", false),
+                ("mail", true),
+                ("x", false),
+                ("Ünï", true)
+            ]
+        );
+        assert!(search_terms(" -- ** ").is_empty());
+        let nine = "a1 b2 c3 d4 e5 f6 g7 h8 i9";
+        let err = TicketQuery::from_pairs([("q", nine)]).unwrap_err();
+        assert_eq!(err[0].field, "q");
+        assert!(TicketQuery::from_pairs([("q", "a1 b2 c3 d4 e5 f6 g7 h8")]).is_ok());
+        // Punctuation splits words too: this is nine.
+        assert!(TicketQuery::from_pairs([("q", "a-b-c-d-e-f-g-h-i")]).is_err());
     }
 
     #[test]

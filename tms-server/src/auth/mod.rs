@@ -1,6 +1,7 @@
-//! Authentication: password hashing, session tokens and failed-login slowing.
+//! Authentication: password hashing, session tokens, device tokens and attempt slowing.
 
 pub mod cache;
+pub mod device;
 pub mod limiter;
 pub mod password;
 pub mod token;

@@ -1,21 +1,88 @@
 //! argon2id password hashing on a few dedicated threads (one per core), never on the async
 //! workers. A fixed set of threads bounds memory: each hash takes `m_kib` KiB, and the
 //! allocator keeps such blocks per thread, so an unbounded pool would keep one per thread ever
-//! used. A burst of logins queues instead.
+//! used.
+//!
+//! Jobs wait in one bounded queue per [`Purpose`], and the threads take from the queues in
+//! turn: a flood of signups or password changes fills only its own queue (further ones get
+//! 429 at once) and delays a login by at most one hash of each other kind. A job whose
+//! requester has gone away (the client hung up, the request timed out) is dropped unrun.
 
 use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::cell::RefCell;
-use std::sync::{Arc, Mutex, mpsc};
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex};
 use tokio::sync::oneshot;
 
 use crate::error::AppError;
+
+/// What a hash is for; each purpose queues separately.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Verifying a password at login.
+    Login,
+    /// Hashing the password of a public signup.
+    Signup,
+    /// Password changes and resets, accounts created by a SysAdmin.
+    Account,
+}
+
+impl Purpose {
+    const ALL: [Purpose; 3] = [Purpose::Login, Purpose::Signup, Purpose::Account];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Jobs that may wait at once. Logins are already slowed per account and per address;
+    /// signups and password changes are rarer, and slowed per address and per account too.
+    fn capacity(self) -> usize {
+        match self {
+            Purpose::Login => 64,
+            Purpose::Signup | Purpose::Account => 8,
+        }
+    }
+}
+
+/// Seconds a client is told to wait when a queue is full: a queue drains in about that long.
+const BUSY_RETRY_SECS: u64 = 1;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+#[derive(Default)]
+struct Queues {
+    waiting: [VecDeque<Job>; 3],
+    /// The purpose served next, so that each gets its turn.
+    next: usize,
+    closed: bool,
+}
+
+#[derive(Default)]
+struct Shared {
+    queues: Mutex<Queues>,
+    ready: Condvar,
+}
+
+/// Owns the threads: when the last [`Hasher`] goes, they stop.
+struct Pool {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        if let Ok(mut q) = self.shared.queues.lock() {
+            q.closed = true;
+        }
+        self.shared.ready.notify_all();
+    }
+}
 
 /// Hashes and verifies passwords at a fixed cost.
 #[derive(Clone)]
 pub struct Hasher {
     params: Params,
-    jobs: mpsc::Sender<Job>,
+    pool: Arc<Pool>,
     /// A hash of a random password: verified against when the email is unknown, so that an
     /// unknown email costs the same time as a wrong password.
     dummy: Arc<String>,
@@ -28,34 +95,41 @@ impl Hasher {
             .map_err(|e| AppError::Internal(format!("argon2 parameters: {e}")))?;
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let dummy = hash_with(&params, &random_password())?;
-        let (jobs, queue) = mpsc::channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
+        let shared = Arc::new(Shared::default());
         for i in 0..threads {
-            let queue = Arc::clone(&queue);
+            let shared = Arc::clone(&shared);
             std::thread::Builder::new()
                 .name(format!("tms-hash-{i}"))
-                .spawn(move || worker(&queue))
+                .spawn(move || worker(&shared))
                 .map_err(|e| AppError::Internal(format!("hashing thread: {e}")))?;
         }
         Ok(Self {
             params,
-            jobs,
+            pool: Arc::new(Pool { shared }),
             dummy: Arc::new(dummy),
         })
     }
 
     /// The PHC string of `password`.
-    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+    pub async fn hash(&self, purpose: Purpose, password: String) -> Result<String, AppError> {
         let params = self.params.clone();
-        self.run(move || hash_with(&params, &password)).await?
+        self.run(purpose, move || hash_with(&params, &password))
+            .await?
     }
 
     /// Whether `password` matches `phc`; with `None` (unknown account) verifies against the
     /// dummy hash and returns false, taking the same time.
-    pub async fn verify(&self, password: String, phc: Option<String>) -> Result<bool, AppError> {
+    pub async fn verify(
+        &self,
+        purpose: Purpose,
+        password: String,
+        phc: Option<String>,
+    ) -> Result<bool, AppError> {
         let known = phc.is_some();
         let phc = phc.unwrap_or_else(|| self.dummy.as_str().to_string());
-        let ok = self.run(move || verify_with(&password, &phc)).await?;
+        let ok = self
+            .run(purpose, move || verify_with(&password, &phc))
+            .await?;
         Ok(known && ok)
     }
 
@@ -66,34 +140,59 @@ impl Hasher {
 
     async fn run<T: Send + 'static>(
         &self,
+        purpose: Purpose,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
         let (done, result) = oneshot::channel();
         let job: Job = Box::new(move || {
-            let _ = done.send(f());
+            // Nobody waits for the answer any more: spend no hash on it.
+            if !done.is_closed() {
+                let _ = done.send(f());
+            }
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| AppError::Internal("hashing threads are gone".into()))?;
+        {
+            let shared = &self.pool.shared;
+            let mut q = shared
+                .queues
+                .lock()
+                .map_err(|_| AppError::Internal("hashing queue poisoned".into()))?;
+            let waiting = &mut q.waiting[purpose.index()];
+            if waiting.len() >= purpose.capacity() {
+                return Err(AppError::Busy(BUSY_RETRY_SECS));
+            }
+            waiting.push_back(job);
+            drop(q);
+            shared.ready.notify_one();
+        }
         result
             .await
             .map_err(|_| AppError::Internal("a hashing job failed".into()))
     }
 }
 
-type Job = Box<dyn FnOnce() + Send>;
-
-fn worker(queue: &Mutex<mpsc::Receiver<Job>>) {
+/// Takes the next job, each purpose in turn; `None` once the pool is dropped.
+fn next_job(shared: &Shared) -> Option<Job> {
+    let mut q = shared.queues.lock().ok()?;
     loop {
-        let job = match queue.lock() {
-            Ok(q) => q.recv(),
-            Err(_) => return,
-        };
-        match job {
-            // A panicking hash must not take the thread down with it.
-            Ok(job) => drop(std::panic::catch_unwind(std::panic::AssertUnwindSafe(job))),
-            Err(_) => return,
+        if q.closed {
+            return None;
         }
+        let start = q.next;
+        for step in 0..Purpose::ALL.len() {
+            let i = (start + step) % Purpose::ALL.len();
+            if let Some(job) = q.waiting[i].pop_front() {
+                q.next = (i + 1) % Purpose::ALL.len();
+                return Some(job);
+            }
+        }
+        q = shared.ready.wait(q).ok()?;
+    }
+}
+
+fn worker(shared: &Shared) {
+    while let Some(job) = next_job(shared) {
+        // A panicking hash must not take the thread down with it.
+        drop(std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)));
     }
 }
 
@@ -190,15 +289,90 @@ mod tests {
     #[tokio::test]
     async fn hashes_verify_and_unknown_accounts_never_match() {
         let h = Hasher::new(1024, 1).unwrap();
-        let phc = h.hash("correct horse".into()).await.unwrap();
+        let login = Purpose::Login;
+        let phc = h
+            .hash(Purpose::Signup, "correct horse".into())
+            .await
+            .unwrap();
         assert!(phc.starts_with("$argon2id$v=19$m=1024,t=1,p=1$"));
         assert!(
-            h.verify("correct horse".into(), Some(phc.clone()))
+            h.verify(login, "correct horse".into(), Some(phc.clone()))
                 .await
                 .unwrap()
         );
-        assert!(!h.verify("wrong horse".into(), Some(phc)).await.unwrap());
-        assert!(!h.verify("anything".into(), None).await.unwrap());
+        assert!(
+            !h.verify(login, "wrong horse".into(), Some(phc))
+                .await
+                .unwrap()
+        );
+        assert!(!h.verify(login, "anything".into(), None).await.unwrap());
+    }
+
+    /// A full queue refuses at once; other purposes still get through; jobs whose requester
+    /// left are never run.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_purpose_has_a_bounded_queue_and_abandoned_jobs_are_dropped() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let h = Hasher::new(8 * 1024, 3).unwrap();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+        // Requests that queue a signup hash and are then dropped, as hyper drops the handler
+        // of a client that hung up.
+        let mut pending = Vec::new();
+        let mut busy = 0;
+        for _ in 0..Purpose::Signup.capacity() + threads + 4 {
+            let mut job = Box::pin(h.clone().run_counted(Purpose::Signup, Arc::clone(&ran)));
+            match poll_once(job.as_mut()).await {
+                Some(Err(AppError::Busy(secs))) => {
+                    assert!(secs >= 1);
+                    busy += 1;
+                }
+                Some(other) => panic!("a hash finished at once: {other:?}"),
+                None => pending.push(job),
+            }
+        }
+        assert!(busy > 0, "the signup queue never filled");
+        // A login is not refused by the full signup queue.
+        let ok = h.verify(Purpose::Login, "x".into(), None).await.unwrap();
+        assert!(!ok);
+        let accepted = pending.len();
+        drop(pending);
+        // A new signup waits behind the abandoned ones, which are skipped, not hashed.
+        h.hash(Purpose::Signup, "correct horse".into())
+            .await
+            .unwrap();
+        let ran = ran.load(Ordering::SeqCst);
+        assert!(
+            ran < accepted,
+            "{ran} of {accepted} abandoned jobs were hashed"
+        );
+    }
+
+    impl Hasher {
+        async fn run_counted(
+            self,
+            purpose: Purpose,
+            ran: Arc<std::sync::atomic::AtomicUsize>,
+        ) -> Result<(), AppError> {
+            let params = self.params.clone();
+            self.run(purpose, move || {
+                ran.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                hash_with(&params, "abandoned")
+            })
+            .await?
+            .map(|_| ())
+        }
+    }
+
+    /// Polls `f` once: its output if it finished.
+    async fn poll_once<F: std::future::Future + Unpin>(mut f: F) -> Option<F::Output> {
+        std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(match std::pin::Pin::new(&mut f).poll(cx) {
+                std::task::Poll::Ready(v) => Some(v),
+                std::task::Poll::Pending => None,
+            })
+        })
+        .await
     }
 
     #[test]

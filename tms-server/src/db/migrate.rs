@@ -12,6 +12,9 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0003_search_detail_none.sql"),
     include_str!("../../../migrations/0004_search_merge.sql"),
     include_str!("../../../migrations/0005_search_queue.sql"),
+    include_str!("../../../migrations/0006_server_keys.sql"),
+    include_str!("../../../migrations/0007_search_prefixes.sql"),
+    include_str!("../../../migrations/0008_ticket_history.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -86,8 +89,10 @@ mod tests {
                 "activity_log",
                 "comments",
                 "search_pending",
+                "server_keys",
                 "sessions",
                 "ticket_counts",
+                "ticket_history",
                 "ticket_search",
                 "tickets",
                 "users"

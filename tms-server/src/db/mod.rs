@@ -8,6 +8,9 @@
 pub mod bulk;
 pub mod comments;
 pub mod counts;
+pub mod history;
+pub mod keys;
+pub mod lock;
 pub mod logs;
 pub mod migrate;
 pub mod sessions;
@@ -19,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// A storage failure. Client input never causes one: it is refused before reaching SQL, or
@@ -37,6 +41,11 @@ pub enum DbError {
     },
     #[error("the database is shutting down")]
     Closed,
+    #[error(
+        "the database at {} is in use by a running tms-server; stop it first",
+        .0.display()
+    )]
+    InUse(PathBuf),
     #[error("a database task failed: {0}")]
     Task(String),
 }
@@ -58,7 +67,20 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<mpsc::Sender<Job>>,
     readers: Mutex<mpsc::Sender<ReadJob>>,
+    /// Full-text searches run on threads of their own, so that costly searches queue behind
+    /// each other and never in front of other reads.
+    searchers: Mutex<mpsc::Sender<ReadJob>>,
+    /// No read statement runs past this long after it was asked for (the request deadline).
+    read_deadline: Duration,
     counts: Arc<counts::CountCache>,
+}
+
+/// How many SQLite virtual-machine steps pass between two checks of a read's deadline.
+const PROGRESS_STEPS: std::os::raw::c_int = 1000;
+
+/// Whether a statement was stopped at its deadline by the progress handler.
+pub fn is_interrupted(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OperationInterrupted)
 }
 
 /// A handle to the database; cheap to clone.
@@ -110,6 +132,22 @@ fn create_private(path: &Path) {
             .create_new(true)
             .mode(0o600)
             .open(path);
+    }
+}
+
+/// Creates `path` empty and owner-only; refuses if anything is there already.
+fn create_new_private(path: &Path) -> DbResult<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(DbError::Task(format!(
+            "{} already exists; a backup never overwrites a file: choose a new name",
+            path.display()
+        ))),
+        Err(e) => Err(DbError::Task(format!("{}: {e}", path.display()))),
     }
 }
 
@@ -286,12 +324,51 @@ pub fn open_direct(path: &Path) -> DbResult<Connection> {
     Ok(conn)
 }
 
+/// Spawns `n` reader threads serving one queue.
+fn spawn_readers(path: &Path, n: usize, name: &str) -> DbResult<mpsc::Sender<ReadJob>> {
+    let (read_tx, read_rx) = mpsc::channel::<ReadJob>();
+    let read_rx = Arc::new(Mutex::new(read_rx));
+    for i in 0..n.max(1) {
+        let reader = open_reader(path)?;
+        let queue = Arc::clone(&read_rx);
+        std::thread::Builder::new()
+            .name(format!("{name}-{i}"))
+            .spawn(move || reader_loop(reader, queue))
+            .map_err(|e| DbError::Task(e.to_string()))?;
+    }
+    Ok(read_tx)
+}
+
+/// Creates the directory of a new database owner-only: it will hold the database's
+/// write-ahead log and shared-memory files, and backups are often written beside it.
+pub(crate) fn create_dir_private(dir: &Path) -> DbResult<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .map_err(|e| DbError::Task(format!("{}: {e}", dir.display())))
+}
+
 impl Db {
-    /// Opens (creating if needed) and migrates the database at `path`.
+    /// Opens (creating if needed) and migrates the database at `path`, with reads stopped 30
+    /// seconds after they were asked for.
     pub fn open(path: &Path, readers: usize) -> DbResult<Self> {
+        Self::open_with_deadline(path, readers, Duration::from_secs(30))
+    }
+
+    /// [`Db::open`] with reads stopped `read_deadline` after they were asked for.
+    pub fn open_with_deadline(
+        path: &Path,
+        readers: usize,
+        read_deadline: Duration,
+    ) -> DbResult<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| DbError::Task(format!("{}: {e}", dir.display())))?;
+            create_dir_private(dir)?;
         }
         let mut conn = open_writer(path)?;
         migrate::apply(&mut conn, path)?;
@@ -308,16 +385,8 @@ impl Db {
         }
         conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         restrict_permissions(path);
-        let (read_tx, read_rx) = mpsc::channel::<ReadJob>();
-        let read_rx = Arc::new(Mutex::new(read_rx));
-        for i in 0..readers.max(1) {
-            let reader = open_reader(path)?;
-            let queue = Arc::clone(&read_rx);
-            std::thread::Builder::new()
-                .name(format!("tms-db-reader-{i}"))
-                .spawn(move || reader_loop(reader, queue))
-                .map_err(|e| DbError::Task(e.to_string()))?;
-        }
+        let read_tx = spawn_readers(path, readers, "tms-db-reader")?;
+        let search_tx = spawn_readers(path, readers.div_ceil(2), "tms-db-search")?;
         let (tx, rx) = mpsc::channel::<Job>();
         let counts = Arc::new(counts::CountCache::default());
         let writer_counts = Arc::clone(&counts);
@@ -330,6 +399,8 @@ impl Db {
                 path: path.to_path_buf(),
                 writer: Mutex::new(tx),
                 readers: Mutex::new(read_tx),
+                searchers: Mutex::new(search_tx),
+                read_deadline,
                 counts,
             }),
         };
@@ -423,8 +494,40 @@ impl Db {
     }
 
     /// Runs `f` on one of the reader threads' read-only connections. A fixed set of threads
-    /// bounds both concurrency and memory; WAL lets them read while the writer writes.
+    /// bounds both concurrency and memory; WAL lets them read while the writer writes. A
+    /// statement still running at the read deadline is interrupted.
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let deadline = Instant::now() + self.inner.read_deadline;
+        self.read_on(&self.inner.readers, f, move |_| deadline)
+            .await
+    }
+
+    /// Runs a full-text search `f` on the search threads; a statement still running `budget`
+    /// after the search started (or at the read deadline) is interrupted.
+    pub async fn search<T, E, F>(&self, budget: Duration, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let deadline = Instant::now() + self.inner.read_deadline;
+        self.read_on(&self.inner.searchers, f, move |started| {
+            (started + budget).min(deadline)
+        })
+        .await
+    }
+
+    async fn read_on<T, E, F>(
+        &self,
+        queue: &Mutex<mpsc::Sender<ReadJob>>,
+        f: F,
+        deadline: impl FnOnce(Instant) -> Instant + Send + 'static,
+    ) -> Result<T, E>
     where
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
@@ -432,16 +535,18 @@ impl Db {
     {
         let (done, result) = oneshot::channel();
         let job: ReadJob = Box::new(move |conn: &Connection| {
+            // The request went away (client gone, timed out) while this waited: skip it.
+            if done.is_closed() {
+                return;
+            }
+            let deadline = deadline(Instant::now());
+            conn.progress_handler(PROGRESS_STEPS, Some(move || Instant::now() >= deadline));
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
                 .unwrap_or_else(|_| Err(E::from(DbError::Task("read panicked".into()))));
+            conn.progress_handler(0, None::<fn() -> bool>);
             let _ = done.send(outcome);
         });
-        let sent = self
-            .inner
-            .readers
-            .lock()
-            .map(|r| r.send(job).is_ok())
-            .unwrap_or(false);
+        let sent = queue.lock().map(|r| r.send(job).is_ok()).unwrap_or(false);
         if !sent {
             return Err(E::from(DbError::Closed));
         }
@@ -462,9 +567,11 @@ impl Db {
 
     /// A consistent copy of the live database at `dest` (SQLite online backup), safe while
     /// the server writes.
+    /// `dest` must not exist: a backup never overwrites a file (which could belong to someone
+    /// else, who could then read the copy), and is created owner-only.
     pub fn backup_to(&self, dest: &Path) -> DbResult<()> {
         let src = open_reader(&self.inner.path)?;
-        create_private(dest);
+        create_new_private(dest)?;
         let mut dst = Connection::open(dest)?;
         {
             let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
@@ -481,6 +588,8 @@ impl Db {
 /// old database, and would be replayed over a copied-in file and corrupt it. The server must
 /// be stopped. A damaged backup is refused before anything is touched. Every session ends.
 pub fn restore(live: &Path, src: &Path) -> DbResult<()> {
+    // Held until the restore is done: no server can start on the database meanwhile.
+    let _serving = lock::lock(live)?;
     let source = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let check: String = source.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     if check != "ok" {
@@ -697,6 +806,41 @@ mod tests {
             .await
             .unwrap();
         assert_eq!((found, pending), (1, 0));
+    }
+
+    /// A query that would never end: counting an endless recursive sequence.
+    fn endless(c: &Connection) -> DbResult<i64> {
+        Ok(c.query_row(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn interrupted(e: &DbError) -> bool {
+        matches!(e, DbError::Sqlite(e) if is_interrupted(e))
+    }
+
+    #[tokio::test]
+    async fn statements_are_interrupted_at_their_deadline_and_the_reader_lives_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open_with_deadline(&dir.path().join("t.db"), 1, Duration::from_millis(200))
+            .unwrap();
+        let started = Instant::now();
+        let err = db.read(endless).await.unwrap_err();
+        assert!(interrupted(&err), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let err = db
+            .search(Duration::from_millis(20), endless)
+            .await
+            .unwrap_err();
+        assert!(interrupted(&err), "{err}");
+        // The same connections serve the next reads normally.
+        let v: i64 = db
+            .read(|c| Ok::<_, DbError>(c.query_row("SELECT 41 + 1", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(v, 42);
     }
 
     #[tokio::test]

@@ -164,24 +164,16 @@ pub fn unassign_open(
     ids.collect()
 }
 
-/// Turns what a user typed into a safe FTS5 query: every word is split into its letters-and-
-/// digits runs (as the index's tokenizer does), each becomes a quoted single-token term (so no
-/// FTS5 syntax can be injected and no phrase query is needed), and all must match; a word
-/// ending in `*` keeps a prefix search on its last run. `None` when nothing searchable is left.
+/// Turns what a user typed into a safe FTS5 query: its words (`tms_core::api::search_terms`:
+/// letters-and-digits runs, as the index's tokenizer splits text) each become a quoted
+/// single-token term, so no FTS5 syntax can be injected and no phrase query is needed; words of
+/// two or more characters are prefix terms; all must match. `None` when nothing searchable is
+/// left.
 pub fn fts_query(input: &str) -> Option<String> {
-    let mut terms: Vec<String> = Vec::new();
-    for word in input.split_whitespace() {
-        let prefix = word.ends_with('*');
-        let runs: Vec<&str> = word
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|r| !r.is_empty())
-            .collect();
-        let last = runs.len().saturating_sub(1);
-        for (i, run) in runs.iter().enumerate() {
-            let star = if prefix && i == last { "*" } else { "" };
-            terms.push(format!("\"{run}\"{star}"));
-        }
-    }
+    let terms: Vec<String> = tms_core::api::search_terms(input)
+        .iter()
+        .map(|t| format!("\"{}\"{}", t.text, if t.prefix { "*" } else { "" }))
+        .collect();
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
@@ -486,27 +478,27 @@ mod tests {
     use super::fts_query;
 
     #[test]
-    fn fts_queries_are_quoted_terms() {
+    fn fts_queries_are_quoted_prefix_terms() {
         assert_eq!(
             fts_query("printer jam").as_deref(),
-            Some("\"printer\" \"jam\"")
+            Some("\"printer\"* \"jam\"*")
         );
         assert_eq!(fts_query("vpn*").as_deref(), Some("\"vpn\"*"));
         assert_eq!(
             fts_query("a\" OR 1=1 --").as_deref(),
-            Some("\"a\" \"OR\" \"1\" \"1\"")
+            Some("\"a\" \"OR\"* \"1\" \"1\"")
         );
         assert_eq!(
             fts_query("NEAR(x y) AND"),
-            Some("\"NEAR\" \"x\" \"y\" \"AND\"".to_string())
+            Some("\"NEAR\"* \"x\" \"y\" \"AND\"*".to_string())
         );
         assert_eq!(
             fts_query("e-mail E123456").as_deref(),
-            Some("\"e\" \"mail\" \"E123456\"")
+            Some("\"e\" \"mail\"* \"E123456\"*")
         );
         assert_eq!(
             fts_query("Ünïcode_words*").as_deref(),
-            Some("\"Ünïcode\" \"words\"*")
+            Some("\"Ünïcode\"* \"words\"*")
         );
         assert_eq!(fts_query(" -- ** "), None);
     }

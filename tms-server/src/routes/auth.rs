@@ -14,6 +14,9 @@ use tms_core::validate::{Email, Password, Username};
 use tms_core::{ActivityType, Role};
 use utoipa::ToSchema;
 
+use crate::auth::device::DeviceKeys;
+use crate::auth::limiter::Key;
+use crate::auth::password::Purpose;
 use crate::auth::token;
 use crate::db::{logs, sessions, users};
 use crate::error::AppError;
@@ -118,30 +121,71 @@ async fn open_session(
     })
 }
 
+/// The longest email address there can be (RFC 5321's path limit less the angle brackets).
+/// Longer ones are refused before they reach the limiter, whose keys they would become.
+const MAX_EMAIL_LEN: usize = 254;
+
+/// The keys a login attempt counts under. A client presenting a genuine device token for this
+/// account is slowed per device only: failures from elsewhere (an attacker guessing, others
+/// behind the same address) cannot lock it out. Any other client is slowed per account and
+/// per address.
+fn login_limits(
+    state: &AppState,
+    email: &str,
+    device: Option<&str>,
+    addr: Option<std::net::IpAddr>,
+) -> Vec<(Key, u32)> {
+    let per_account = state.config.login_max_per_account;
+    if let Some(nonce) = device {
+        return vec![(Key::Device(nonce.to_string()), per_account)];
+    }
+    let mut limits = vec![(Key::Account(email.to_string()), per_account)];
+    if let Some(a) = addr {
+        limits.push((
+            Key::Address(Key::network(a)),
+            state.config.login_max_per_address,
+        ));
+    }
+    limits
+}
+
 /// Log in with email and password (JSON, or the OAuth2 form with the email in `username`).
+/// A successful login sets the `tms_device` cookie; sending it back with later logins keeps
+/// this client from being slowed by other clients' failures (see `SECURITY.md`).
 #[utoipa::path(post, path = "/login", tag = "Authentication",
+    params(("tms_device" = Option<String>, Cookie,
+        description = "The device token a previous successful login set")),
     request_body(content(
         (LoginRequest = "application/json"),
         (LoginForm = "application/x-www-form-urlencoded"))),
     responses(
-        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 200, description = "Logged in", body = TokenResponse,
+            headers(("Set-Cookie" = String, description = "`tms_device`: this client's device token for the account"))),
         (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
         (status = 401, description = "Wrong email or password", body = tms_core::api::ErrorBody),
         (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Missing fields", body = tms_core::api::ValidationErrorBody),
-        (status = 429, description = "Too many failed attempts", body = tms_core::api::ErrorBody)))]
+        (status = 422, description = "Missing fields, or an email longer than an address can be", body = tms_core::api::ValidationErrorBody),
+        (status = 429, description = "Too many failed attempts, or too many logins waiting", body = tms_core::api::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<TokenResponse>, AppError> {
+) -> Result<([(header::HeaderName, String); 1], Json<TokenResponse>), AppError> {
     let body = body.map_err(bytes_rejection)?;
     let req = parse_login(&headers, &body)?;
     let email = req.email.trim().to_lowercase();
+    if email.len() > MAX_EMAIL_LEN {
+        return Err(AppError::invalid(tms_core::ValidationError::new(
+            "email",
+            "value_error.too_long",
+            format!("must be at most {MAX_EMAIL_LEN} characters"),
+        )));
+    }
+    let device = DeviceKeys::from_headers(&headers).and_then(|t| state.devices.verify(t, &email));
     let attempt = state
         .limiter
-        .begin(&email, addr)
+        .begin(&login_limits(&state, &email, device.as_deref(), addr))
         .map_err(AppError::TooManyAttempts)?;
     let lookup = email.clone();
     let found = state
@@ -152,11 +196,22 @@ pub async fn login(
         Some((u, h)) => (Some(u), Some(h)),
         None => (None, None),
     };
-    let matches = state.hasher.verify(req.password, phc).await?;
+    let matches = state
+        .hasher
+        .verify(Purpose::Login, req.password, phc)
+        .await?;
     match user {
         Some(user) if matches && user.is_active => {
-            state.limiter.succeed(&email, addr, attempt);
-            Ok(Json(open_session(&state, user, "logged in").await?))
+            // A success clears the failures it was counted with. Not the account's after a
+            // login with a device token: that would hand whoever is guessing new tries.
+            let forget = match device {
+                Some(nonce) => Key::Device(nonce),
+                None => Key::Account(email.clone()),
+            };
+            state.limiter.succeed(&attempt, &[forget]);
+            let cookie = DeviceKeys::cookie(&state.devices.issue(&email));
+            let body = open_session(&state, user, "logged in").await?;
+            Ok(([(header::SET_COOKIE, cookie)], Json(body)))
         }
         other => {
             // Already counted as a failure by `begin`.
@@ -177,22 +232,25 @@ pub async fn login(
 
 /// The OAuth2 token endpoint: the same as `/login`.
 #[utoipa::path(post, path = "/token", tag = "Authentication",
+    params(("tms_device" = Option<String>, Cookie,
+        description = "The device token a previous successful login set")),
     request_body(content(
         (LoginRequest = "application/json"),
         (LoginForm = "application/x-www-form-urlencoded"))),
     responses(
-        (status = 200, description = "Logged in", body = TokenResponse),
+        (status = 200, description = "Logged in", body = TokenResponse,
+            headers(("Set-Cookie" = String, description = "`tms_device`: this client's device token for the account"))),
         (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
         (status = 401, description = "Wrong email or password", body = tms_core::api::ErrorBody),
         (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Missing fields", body = tms_core::api::ValidationErrorBody),
-        (status = 429, description = "Too many failed attempts", body = tms_core::api::ErrorBody)))]
+        (status = 422, description = "Missing fields, or an email longer than an address can be", body = tms_core::api::ValidationErrorBody),
+        (status = 429, description = "Too many failed attempts, or too many logins waiting", body = tms_core::api::ErrorBody)))]
 pub async fn token(
     state: State<AppState>,
     addr: ClientAddr,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<TokenResponse>, AppError> {
+) -> Result<([(header::HeaderName, String); 1], Json<TokenResponse>), AppError> {
     login(state, addr, headers, body).await
 }
 
@@ -206,10 +264,12 @@ pub async fn token(
         (status = 403, description = "Role not allowed, or signup closed", body = tms_core::api::ErrorBody),
         (status = 409, description = "Email or username in use", body = tms_core::api::ErrorBody),
         (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid field", body = tms_core::api::ValidationErrorBody)),
+        (status = 422, description = "Invalid field", body = tms_core::api::ValidationErrorBody),
+        (status = 429, description = "Too many signups from this address, or too many waiting", body = tms_core::api::ErrorBody)),
     security((), ("bearer" = [])))]
 pub async fn signup(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
     MaybeAuthUser(caller): MaybeAuthUser,
     ApiJson(req): ApiJson<SignupRequest>,
 ) -> Result<(StatusCode, Json<TokenResponse>), AppError> {
@@ -236,8 +296,28 @@ pub async fn signup(
                 "Only a SysAdmin can create accounts with this role".into(),
             ));
         }
+        // Every public signup counts, accepted or not: a 409 tells whether an email has an
+        // account, so this also slows enumeration.
+        if let Some(a) = addr {
+            let limit = state.config.signup_max_per_address;
+            state
+                .limiter
+                .begin(&[(Key::Signup(Key::network(a)), limit)])
+                .map_err(AppError::TooManyAttempts)?;
+        }
     }
-    let hash = state.hasher.hash(password.into_inner()).await?;
+    // Before the hash: a taken email or name costs no hashing.
+    let (u, e) = (username.clone(), email.clone());
+    state
+        .db
+        .read(move |c| check_unique(c, u.as_str(), e.as_str(), None))
+        .await?;
+    let purpose = if by_admin {
+        Purpose::Account
+    } else {
+        Purpose::Signup
+    };
+    let hash = state.hasher.hash(purpose, password.into_inner()).await?;
     let now = timefmt::now();
     let actor_id = caller.as_ref().map(|c| c.user.id);
     let user = state
@@ -325,7 +405,8 @@ pub async fn me(caller: AuthUser) -> Json<User> {
         (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
         (status = 403, description = "Current password is wrong", body = tms_core::api::ErrorBody),
         (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid new password", body = tms_core::api::ValidationErrorBody)),
+        (status = 422, description = "Invalid new password", body = tms_core::api::ValidationErrorBody),
+        (status = 429, description = "Too many wrong current passwords, or too many waiting", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn change_password(
     State(state): State<AppState>,
@@ -340,16 +421,37 @@ pub async fn change_password(
     )
     .map_err(AppError::invalid)?;
     let id = caller.user.id;
+    // Slowed like a login: a stolen session must not become a fast password oracle.
+    let attempt = state
+        .limiter
+        .begin(&[(Key::Password(id), state.config.login_max_per_account)])
+        .map_err(AppError::TooManyAttempts)?;
     let phc = state
         .db
         .read(move |c| users::password_hash(c, id).map_err(AppError::from))
         .await?;
-    if !state.hasher.verify(req.current_password, phc).await? {
+    if !state
+        .hasher
+        .verify(Purpose::Account, req.current_password, phc)
+        .await?
+    {
+        let now = timefmt::now();
+        state
+            .db
+            .write(move |tx| {
+                let what = "failed password change: wrong current password";
+                logs::insert(tx, id, ActivityType::Auth, what, None, now).map_err(AppError::from)
+            })
+            .await?;
         return Err(AppError::Forbidden(
             "The current password is incorrect".into(),
         ));
     }
-    let hash = state.hasher.hash(new.into_inner()).await?;
+    state.limiter.succeed(&attempt, &[Key::Password(id)]);
+    let hash = state
+        .hasher
+        .hash(Purpose::Account, new.into_inner())
+        .await?;
     let now = timefmt::now();
     let session = caller.session_id;
     state

@@ -14,6 +14,7 @@ use tms_core::timefmt;
 use tms_core::validate::{Body, TicketTitle};
 use tms_core::{ActivityType, Actor, Priority, Role, Status};
 
+use crate::db::history::{self, Field};
 use crate::db::{comments, logs, tickets, users};
 use crate::error::AppError;
 use crate::extract::{ApiJson, AuthUser, Id, QueryPairs};
@@ -52,6 +53,9 @@ async fn audit_read(
         .await
 }
 
+/// How long a search's statements may run before the search is refused as too costly.
+const SEARCH_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
+
 async fn page_of(
     state: &AppState,
     actor: Actor,
@@ -59,6 +63,7 @@ async fn page_of(
     explicit_sort: bool,
 ) -> Result<Page<TicketListItem>, AppError> {
     let only = (actor.role == Role::Requester).then_some(actor.id);
+    let searching = q.q.is_some();
     // Search results come newest first by ticket number unless a sort is asked for: the
     // full-text index yields them in that order, so any term costs the same.
     let sort = if q.q.is_some() && !explicit_sort {
@@ -71,21 +76,42 @@ async fn page_of(
     };
     let (page, size) = (q.page, q.size);
     let counts = state.db.counts();
-    let found = state
-        .db
-        .read(move |c| match tickets::list(c, &counts, &q, sort, only) {
-            Ok(p) => Ok(p),
-            Err(tickets::ListError::Sql(e)) => Err(AppError::from(e)),
-            Err(tickets::ListError::BadCursor) => Err(AppError::invalid_at(
+    let list = move |c: &rusqlite::Connection| match tickets::list(c, &counts, &q, sort, only) {
+        Ok(p) => Ok(p),
+        Err(tickets::ListError::Sql(e)) if crate::db::is_interrupted(&e) => {
+            Err(AppError::invalid_at(
                 "query",
                 vec![tms_core::ValidationError::new(
-                    "after",
-                    "value_error.cursor",
-                    "is not a cursor of this list's sort order",
+                    "q",
+                    "value_error.search_too_costly",
+                    format!(
+                        "this search took longer than {} s to answer; use longer or fewer common words, or add a filter",
+                        SEARCH_BUDGET.as_secs()
+                    ),
                 )],
-            )),
-        })
-        .await?;
+            ))
+        }
+        Err(tickets::ListError::Sql(e)) => Err(AppError::from(e)),
+        Err(tickets::ListError::BadCursor) => Err(AppError::invalid_at(
+            "query",
+            vec![tms_core::ValidationError::new(
+                "after",
+                "value_error.cursor",
+                "is not a cursor of this list's sort order",
+            )],
+        )),
+    };
+    let found = if searching {
+        // A search can cost far more than a list: a few at a time per user, on the search
+        // threads, within a budget.
+        let _permit = state
+            .searches
+            .try_start(actor.id)
+            .ok_or(AppError::Busy(1))?;
+        state.db.search(SEARCH_BUDGET, list).await?
+    } else {
+        state.db.read(list).await?
+    };
     let mut out = Page::new(found.items, found.total, page, size);
     out.next_cursor = found.next_cursor;
     Ok(out)
@@ -102,7 +128,8 @@ fn parse_query(pairs: &QueryPairs) -> Result<(TicketQuery, bool), AppError> {
         (status = 200, description = "A page of tickets", body = Page<TicketListItem>),
         (status = 400, description = "Malformed query string", body = tms_core::api::ErrorBody),
         (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid parameter", body = tms_core::api::ValidationErrorBody)),
+        (status = 422, description = "Invalid parameter, or a search too costly to answer", body = tms_core::api::ValidationErrorBody),
+        (status = 429, description = "Too many searches of this user at once", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -123,7 +150,8 @@ pub async fn list(
         (status = 400, description = "Malformed query string", body = tms_core::api::ErrorBody),
         (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
         (status = 403, description = "Requesters have no queue", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid parameter", body = tms_core::api::ValidationErrorBody)),
+        (status = 422, description = "Invalid parameter, or a search too costly to answer", body = tms_core::api::ValidationErrorBody),
+        (status = 429, description = "Too many searches of this user at once", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn agent_queue(
     State(state): State<AppState>,
@@ -256,6 +284,62 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(ticket)))
 }
 
+/// The fields of an update request, parsed.
+struct Sent<'a> {
+    title: &'a mut Option<TicketTitle>,
+    description: &'a mut Option<Body>,
+    req: &'a mut TicketUpdate,
+}
+
+/// A full-object PUT — the web client's form sends back every field it read — that sends a
+/// field's value from before another user's latest change of that field is resending what it
+/// read, not changing it back: that field keeps the other user's value, so two forms filled
+/// from the same read cannot silently undo each other's changes. (Clients that send only what
+/// they change are not second-guessed.) See `migrations/0008_ticket_history.sql`.
+fn keep_later_changes(
+    conn: &rusqlite::Connection,
+    old: &Ticket,
+    actor: i64,
+    sent: Sent<'_>,
+) -> Result<(), AppError> {
+    let stale = |field: Field, value: Option<String>| -> Result<bool, AppError> {
+        if value == history::value_of(old, field) {
+            return Ok(false);
+        }
+        let last = history::last_change(conn, old.id, field)?;
+        Ok(last.is_some_and(|c| c.actor_id != actor && c.old_value == value))
+    };
+    if let Some(t) = sent.title.as_ref()
+        && stale(Field::Title, Some(t.as_str().to_string()))?
+    {
+        *sent.title = None;
+    }
+    if let Some(d) = sent.description.as_ref()
+        && stale(Field::Description, Some(d.as_str().to_string()))?
+    {
+        *sent.description = None;
+    }
+    let req = sent.req;
+    if let Some(s) = req.status
+        && stale(Field::Status, Some(s.to_string()))?
+    {
+        // The resolution date goes with the status it was read with.
+        req.status = None;
+        req.resolution_date = None;
+    }
+    if let Some(p) = req.priority
+        && stale(Field::Priority, Some(p.to_string()))?
+    {
+        req.priority = None;
+    }
+    if let Some(a) = req.assigned_agent_id
+        && stale(Field::Assignee, a.map(|id| id.to_string()))?
+    {
+        req.assigned_agent_id = None;
+    }
+    Ok(())
+}
+
 /// Change some fields of a ticket; omitted fields stay.
 #[utoipa::path(method(put, patch), path = "/api/v1/tickets/{id}", tag = "Ticket", request_body = TicketUpdate,
     params(("id" = i64, Path, description = "Ticket id")),
@@ -288,10 +372,23 @@ pub async fn update(
         .transpose()
         .map_err(AppError::invalid)?;
     let now = timefmt::now();
+    let full_object = req.title.is_some()
+        && req.description.is_some()
+        && req.status.is_some()
+        && req.priority.is_some();
+    let (mut title, mut description, mut req) = (title, description, req);
     let updated = state
         .db
         .write(move |tx| {
             let old = tickets::get(tx, id)?.ok_or_else(|| AppError::ticket_not_found(id))?;
+            if full_object {
+                let sent = Sent {
+                    title: &mut title,
+                    description: &mut description,
+                    req: &mut req,
+                };
+                keep_later_changes(tx, &old, actor.id, sent)?;
+            }
             let facts = TicketFacts {
                 requester_id: old.requester_id,
                 status: old.status,
@@ -326,6 +423,7 @@ pub async fn update(
             };
             if let Some(details) = describe_ticket_changes(tx, &old, &new)? {
                 tickets::update(tx, id, &new)?;
+                history::record(tx, &old, &new, actor.id, now)?;
                 let kind = ActivityType::Update;
                 logs::insert(tx, actor.id, kind, &details, Some(id), now)?;
             }

@@ -13,6 +13,7 @@ use tms_core::validate::{Email, Password, Username};
 use tms_core::{ActivityType, Actor, Role};
 use utoipa::IntoParams;
 
+use crate::auth::password::Purpose;
 use crate::db::{logs, sessions, tickets, users};
 use crate::error::AppError;
 use crate::extract::{ApiJson, AuthUser, Id, QueryPairs};
@@ -127,7 +128,10 @@ pub async fn create(
     let email = Email::parse(&req.email).map_err(AppError::invalid)?;
     let password = Password::parse("password", &req.password, username.as_str(), email.as_str())
         .map_err(AppError::invalid)?;
-    let hash = state.hasher.hash(password.into_inner()).await?;
+    let hash = state
+        .hasher
+        .hash(Purpose::Account, password.into_inner())
+        .await?;
     let now = timefmt::now();
     let user = state
         .db
@@ -303,7 +307,7 @@ pub async fn update(
                 .as_ref()
                 .map_or(target.email.clone(), |e| e.to_string());
             let p = Password::parse("password", &p, &name, &mail).map_err(AppError::invalid)?;
-            Some(state.hasher.hash(p.into_inner()).await?)
+            Some(state.hasher.hash(Purpose::Account, p.into_inner()).await?)
         }
         None => None,
     };

@@ -217,7 +217,7 @@ async fn password_change_ends_other_sessions_and_keeps_this_one() {
 async fn password_change_refusals_change_nothing() {
     let s = start().await;
     let other = s.relogin(&s.alice).await;
-    let before = s.snapshot().await;
+    let log_before = s.log().await;
     s.put(
         s.alice.t(),
         "/users/me/password",
@@ -225,6 +225,15 @@ async fn password_change_refusals_change_nothing() {
     )
     .await
     .expect_detail(403);
+    // A wrong current password changes nothing but is logged, like a failed login.
+    let logged = s.log_since(&log_before).await;
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert_eq!(
+        (logged[0].kind.as_str(), logged[0].user_id),
+        ("Auth", s.alice.id)
+    );
+    assert!(logged[0].details.starts_with("failed password change"));
+    let before = s.snapshot().await;
     for bad in ["short", "alice@example.com", "ALICE", &"x".repeat(129)] {
         let locs = s
             .put(
@@ -245,6 +254,32 @@ async fn password_change_refusals_change_nothing() {
     .expect_422();
     assert_eq!(s.snapshot().await, before);
     s.get(other.t(), "/users/me").await.expect(200);
+    s.login("alice@example.com", PW).await.expect(200);
+}
+
+/// A stolen session must not be a fast password oracle: wrong current passwords are slowed
+/// like logins, and the right one is refused too until the window passes.
+#[tokio::test]
+async fn wrong_current_passwords_are_slowed_with_429() {
+    let s = start_with(|c| c.login_max_per_account = 3).await;
+    let change =
+        |current: &str| json!({"current_password": current, "new_password": "a brand new secret"});
+    for i in 0..3 {
+        s.put(
+            s.alice.t(),
+            "/users/me/password",
+            change(&format!("guess {i}")),
+        )
+        .await
+        .expect_detail(403);
+    }
+    let r = s.put(s.alice.t(), "/users/me/password", change(PW)).await;
+    r.expect_detail(429);
+    assert!(r.header("retry-after").is_some());
+    // Only this user is slowed.
+    s.put(s.bob.t(), "/users/me/password", change(PW))
+        .await
+        .expect(204);
     s.login("alice@example.com", PW).await.expect(200);
 }
 

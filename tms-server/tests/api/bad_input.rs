@@ -10,6 +10,9 @@ fn bad_texts() -> Vec<Value> {
     vec![
         json!(""),
         json!("   "),
+        // Looks empty: zero-width characters only.
+        json!("\u{200B}\u{200D}\u{FEFF}"),
+        json!(" \u{2060}\n\u{00AD} "),
         json!("x".repeat(20_001)),
         json!("x".repeat(100_000)),
         json!("nul\u{0}byte"),
@@ -77,7 +80,7 @@ fn variants(base: Value, field: &str, values: Vec<Value>) -> Vec<Value> {
 async fn ticket_create_refuses_bad_fields() {
     let s = start().await;
     let base = json!({"title": "ok", "description": "ok"});
-    let mut bodies = Vec::new();
+    let mut bodies = vec![json!({"title": "invoice \u{202E}fdp.exe", "description": "ok"})];
     let mut titles = bad_texts();
     titles.push(json!("x".repeat(201)));
     titles.push(json!("x".repeat(10_001)));

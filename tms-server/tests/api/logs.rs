@@ -267,7 +267,7 @@ async fn refused_requests_write_nothing() {
             Method::PUT,
             s.alice.t(),
             "/users/me/password".into(),
-            Some(json!({"current_password": "nope nope", "new_password": "whatever123"})),
+            Some(json!({"current_password": PW, "new_password": "short"})),
         ),
         (
             Method::POST,

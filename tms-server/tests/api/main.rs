@@ -4,8 +4,10 @@
 mod auth;
 mod bad_input;
 mod comments;
+mod edits;
 mod general;
 mod helpers;
+mod lockout;
 mod logs;
 mod permissions;
 mod rules;

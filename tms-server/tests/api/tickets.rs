@@ -712,6 +712,11 @@ async fn full_text_search_over_title_description_and_comments() {
     assert_eq!(search("printer").await, [by_title, by_desc, by_comment]);
     assert_eq!(search("Printer noises").await, [by_desc]);
     assert_eq!(search("print*").await, [by_title, by_desc, by_comment]);
+    // Every word of two or more characters matches as a prefix, as in a search box.
+    assert_eq!(search("print").await, [by_title, by_desc, by_comment]);
+    assert_eq!(search("pr noi").await, [by_desc]);
+    assert_eq!(search("smok").await, [by_title]);
+    assert_eq!(search("printers").await, Vec::<i64>::new());
     assert_eq!(search("relay").await, [by_comment]);
     assert_eq!(search("nothing-like-this").await, Vec::<i64>::new());
     // Requesters search only their own.

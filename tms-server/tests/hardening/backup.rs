@@ -64,19 +64,30 @@ async fn a_backup_under_writes_is_sound_complete_and_restores() {
         .collect();
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before_backup = acked.lock().unwrap().clone();
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_tms-server"))
-        .args(["backup", "--db"])
-        .arg(&live)
-        .arg(&copy)
-        .output()
-        .await
-        .unwrap();
+    let out = tms_server(&["backup", "--db"], &live, &copy).await;
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     let after_backup = acked.lock().unwrap().len();
+    // A backup never writes into an existing file (it could belong to someone else, who could
+    // then read the copy), and a restore refuses while a server serves the database.
+    let again = tms_server(&["backup", "--db"], &live, &copy).await;
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let busy = tms_server(&["restore", "--db"], &live, &copy).await;
+    assert!(!busy.status.success(), "restore ran under a live server");
+    let said = String::from_utf8_lossy(&busy.stderr);
+    assert!(said.contains("in use by a running tms-server"), "{said}");
+    // Nor can a second server serve it.
+    let second = std::process::Command::new(env!("CARGO_BIN_EXE_tms-server"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--db"])
+        .arg(&live)
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    assert!(String::from_utf8_lossy(&second.stderr).contains("in use by a running tms-server"));
     tokio::time::sleep(Duration::from_millis(300)).await;
     stop.store(true, Ordering::Relaxed);
     for w in writers {
@@ -139,6 +150,21 @@ async fn a_backup_under_writes_is_sound_complete_and_restores() {
     }
     drop(server);
     assert_integrity(&open(&live));
+}
+
+/// Runs `tms-server ARGS… DB FILE` to completion.
+async fn tms_server(
+    args: &[&str],
+    db: &std::path::Path,
+    file: &std::path::Path,
+) -> std::process::Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_tms-server"))
+        .args(args)
+        .arg(db)
+        .arg(file)
+        .output()
+        .await
+        .unwrap()
 }
 
 /// The documented restore: `tms-server restore --db LIVE COPY` with the server stopped. It

@@ -63,7 +63,9 @@ async fn writer(
             None => (
                 "/api/v1/tickets/",
                 json!({"title": format!("crash {tag}-{n}"),
-                       "description": format!("body {tag}-{n} {}", "x".repeat(n % 700))}),
+                       // Never ending in a space: the server trims text, and the stored
+                       // description is compared with what was sent.
+                       "description": format!("body {tag}-{n} {}.", "x".repeat(n % 700))}),
             ),
         };
         let sent = http

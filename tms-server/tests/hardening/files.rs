@@ -44,9 +44,15 @@ async fn the_database_is_owner_only_and_the_admin_password_is_not_printed() {
         ],
     );
     login(&client(), &server.base, "root", password).await;
-    for suffix in ["", "-wal", "-shm"] {
+    for suffix in ["", "-wal", "-shm", "-lock"] {
         assert_owner_only(&with_suffix(&db, suffix));
     }
+    // The directory it created for the database is the owner's alone too.
+    let dir_mode = std::fs::metadata(db.parent().unwrap())
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(dir_mode & 0o777, 0o700, "{dir_mode:o}");
     let out = server.output();
     assert!(out.contains("created the first SysAdmin"), "{out}");
     assert!(!out.contains(password), "{out}");

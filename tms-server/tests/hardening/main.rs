@@ -13,6 +13,7 @@ mod backup;
 mod concurrency;
 mod crash;
 mod files;
+mod flood;
 mod process;
 mod sessions;
 mod transport;

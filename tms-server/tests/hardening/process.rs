@@ -56,6 +56,23 @@ impl Server {
         cmd.args(["serve", "--bind", "127.0.0.1:0", "--db"])
             .arg(db)
             .args(args);
+        Self::spawn(cmd, env)
+    }
+
+    /// `tms-server serve` on `db` in a process whose open-file limit (soft and hard) is
+    /// `nofile`.
+    pub fn start_limited(db: &Path, nofile: u32) -> Server {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg(format!(
+                "ulimit -n {nofile} && exec \"$0\" serve --bind 127.0.0.1:0 --db \"$1\""
+            ))
+            .arg(env!("CARGO_BIN_EXE_tms-server"))
+            .arg(db);
+        Self::spawn(cmd, &[])
+    }
+
+    fn spawn(mut cmd: Command, env: &[(&str, &str)]) -> Server {
         for (k, _) in std::env::vars() {
             if k.starts_with("TMS_") {
                 cmd.env_remove(k);

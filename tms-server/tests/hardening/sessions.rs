@@ -18,7 +18,11 @@ const HAMMERS: usize = 16;
 /// Sends `GET /users/me` with `token`, not yet used and so not cached, from [`HAMMERS`]
 /// tasks at once: each is a first use that reads the session from the database and caches it.
 /// Each task sends a few in a row, so that first uses keep coming while the revocation runs.
-fn first_uses(s: &Srv, token: &str, go: &Arc<tokio::sync::Barrier>) -> Vec<tokio::task::JoinHandle<()>> {
+fn first_uses(
+    s: &Srv,
+    token: &str,
+    go: &Arc<tokio::sync::Barrier>,
+) -> Vec<tokio::task::JoinHandle<()>> {
     (0..HAMMERS)
         .map(|_| {
             let (http, url, token) = (s.http.clone(), s.url("/users/me"), token.to_string());
@@ -120,7 +124,9 @@ async fn a_password_change_ends_other_sessions_whatever_is_in_flight() {
         let keeper = session(s.login(&s.bob.email, &password).await.expect(200).clone());
         let mut others = Vec::new();
         for _ in 0..8 {
-            others.push(session(s.login(&s.bob.email, &password).await.expect(200).clone()));
+            others.push(session(
+                s.login(&s.bob.email, &password).await.expect(200).clone(),
+            ));
         }
         let tasks: Vec<_> = others
             .iter()
@@ -144,7 +150,10 @@ async fn a_password_change_ends_other_sessions_whatever_is_in_flight() {
         }
         for token in &others {
             let r = s.get(token, "/users/me").await;
-            assert_eq!(r.status, 401, "after a password change, another session still answered");
+            assert_eq!(
+                r.status, 401,
+                "after a password change, another session still answered"
+            );
         }
         let me: Value = s.get(&keeper, "/users/me").await.expect(200).clone();
         assert_eq!(me["id"], s.bob.id);

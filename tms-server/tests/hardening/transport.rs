@@ -28,6 +28,11 @@ fn assert_security_headers(what: &str, headers: &reqwest::header::HeaderMap) {
     assert_eq!(h("referrer-policy"), "no-referrer", "{what}");
     assert_eq!(h("cache-control"), "no-store", "{what}");
     assert_eq!(h("x-frame-options"), "DENY", "{what}");
+    assert_eq!(
+        h("content-security-policy"),
+        "default-src 'none'; frame-ancestors 'none'",
+        "{what}"
+    );
 }
 
 /// A request whose body never finishes is answered 408 (JSON, with the security headers)
@@ -175,7 +180,10 @@ async fn cors_is_off_by_default_and_an_allow_list_when_configured() {
     }
 
     let good = "https://helpdesk.example.com";
-    let on = start_with(|c| c.cors_origins = vec![good.to_string()]).await;
+    // Configured as people write it, with a trailing slash and capitals: browsers send
+    // neither, and it must still match.
+    let on =
+        start_with(|c| c.cors_origins = vec!["https://Helpdesk.example.com/".to_string()]).await;
     let r = preflight(&on, good).await.unwrap();
     assert!(r.status().is_success(), "{}", r.status());
     assert_eq!(allow(&r).as_deref(), Some(good));
@@ -204,6 +212,32 @@ async fn cors_is_off_by_default_and_an_allow_list_when_configured() {
             "{origin}"
         );
         assert_eq!(allow(&simple(&on, origin).await.unwrap()), None, "{origin}");
+    }
+}
+
+/// `--cors-origin` values that are not origins, or that would allow every origin, stop the
+/// server at start with a clear message, before it says it listens.
+#[test]
+fn bad_cors_origins_are_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    for (bad, says) in [
+        ("*", "would let any web page call the API"),
+        ("helpdesk.example.com", "is not an origin"),
+        ("https://helpdesk.example.com/app", "is not an origin"),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_tms-server"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--db"])
+            .arg(dir.path().join("tms.db"))
+            .args(["--cors-origin", bad])
+            .env_remove("TMS_CORS_ORIGINS")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{bad}: {stdout}");
+        assert!(!stdout.contains("listening"), "{bad}: {stdout}");
+        assert!(stderr.contains(says), "{bad}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{bad}: {stderr}");
     }
 }
 
