@@ -2,7 +2,7 @@
 //! The server enforces them; the client calls the same functions to offer only allowed keys.
 
 use crate::domain::{Role, Status};
-use crate::timefmt::Timestamp;
+use crate::timefmt::{Timestamp, whole_seconds};
 use crate::validate::ValidationError;
 
 /// Who is acting.
@@ -113,7 +113,7 @@ pub fn check_update_ticket(
         ));
     }
     if let Some(Some(d)) = change.resolution_date
-        && Some(d) != ticket.resolution_date
+        && !is_echo(ticket.resolution_date, d)
     {
         return Err(Denied::Forbidden(
             "Requesters cannot change a ticket's resolution date",
@@ -183,6 +183,13 @@ pub fn can_be_assigned(role: Role, is_active: bool) -> bool {
 /// `creation_date` and `now`. Staying Resolved keeps the date unless a new one is given.
 /// Leaving Resolved clears it. A date equal to the stored one is always a no-op; any other
 /// date for a ticket that ends up not Resolved is refused.
+/// Whether `sent` is the stored resolution date sent back. Replies carry whole seconds, so a
+/// client returning the date it read (the web client sends every field) sends the stored one
+/// to the second.
+fn is_echo(stored: Option<Timestamp>, sent: Timestamp) -> bool {
+    stored.is_some_and(|r| whole_seconds(r) == whole_seconds(sent))
+}
+
 pub fn next_resolution_date(
     ticket: &TicketFacts,
     new_status: Option<Status>,
@@ -191,9 +198,10 @@ pub fn next_resolution_date(
 ) -> Result<Option<Timestamp>, ValidationError> {
     let status = new_status.unwrap_or(ticket.status);
     let sent = sent.flatten();
+    let echoed = |d: Timestamp| is_echo(ticket.resolution_date, d);
     if status != Status::Resolved {
         return match sent {
-            Some(d) if Some(d) != ticket.resolution_date => Err(ValidationError::new(
+            Some(d) if !echoed(d) => Err(ValidationError::new(
                 "resolution_date",
                 "value_error.resolution_date",
                 "a resolution date can only be set on a Resolved ticket",
@@ -202,8 +210,8 @@ pub fn next_resolution_date(
         };
     }
     match sent {
-        Some(d) if Some(d) == ticket.resolution_date => Ok(Some(d)),
-        Some(d) if d < ticket.creation_date || d > now => Err(ValidationError::new(
+        Some(d) if echoed(d) => Ok(ticket.resolution_date),
+        Some(d) if d < whole_seconds(ticket.creation_date) || d > now => Err(ValidationError::new(
             "resolution_date",
             "value_error.resolution_date",
             "must lie between the ticket's creation date and now",

@@ -1,6 +1,8 @@
-//! Timestamps: UTC, RFC 3339 with `Z` on the wire, microsecond precision everywhere so a value
-//! read back from storage compares equal to the one written. Requests may also carry an
-//! offset-less ISO 8601 time, which is taken as UTC.
+//! Timestamps: UTC always. Stored with microsecond precision. On the wire (API v1) in the form
+//! of the application tms re-creates, whose web client puts them into `datetime-local` inputs:
+//! UTC without an offset, in whole seconds (`2026-11-29T06:12:01`) — see `docs/API.md`. Requests
+//! may carry that form, RFC 3339 with any offset or `Z`, and fractions; an offset-less time is
+//! taken as UTC. Anything that needs order finer than a second uses ids, not timestamps.
 
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
@@ -26,24 +28,28 @@ pub fn from_micros(us: i64) -> Timestamp {
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-/// Formats as RFC 3339 in UTC with a `Z`.
+/// Formats in the wire form: UTC, no offset, whole seconds (`2026-11-29T06:12:01`).
 pub fn format(t: Timestamp) -> String {
-    let mut out = Vec::with_capacity(RFC3339_MAX_LEN);
-    write_rfc3339(t, &mut out);
+    let mut out = Vec::with_capacity(WIRE_LEN);
+    write_wire(t, &mut out);
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// The longest [`format`] output: `YYYY-MM-DDTHH:MM:SS.fffffffffZ`.
-pub const RFC3339_MAX_LEN: usize = 30;
+/// The length of [`format`]'s output: `YYYY-MM-DDTHH:MM:SS`.
+pub const WIRE_LEN: usize = 19;
 
-/// Appends [`format`]'s text to `out` without allocating: seconds, then the fraction with its
-/// trailing zeros dropped (none when whole), then `Z`. Years outside 0–9999, which RFC 3339
-/// cannot write, come out as the Unix epoch.
-pub fn write_rfc3339(t: Timestamp, out: &mut Vec<u8>) {
+/// `t` without its fraction of a second: the instant its wire form names.
+pub fn whole_seconds(t: Timestamp) -> Timestamp {
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
+/// Appends [`format`]'s text to `out` without allocating; the fraction of a second is dropped.
+/// Years outside 0–9999, which the form cannot write, come out as the Unix epoch.
+pub fn write_wire(t: Timestamp, out: &mut Vec<u8>) {
     let t = t.to_offset(UtcOffset::UTC);
     let year = t.year();
     if !(0..10_000).contains(&year) {
-        out.extend_from_slice(b"1970-01-01T00:00:00Z");
+        out.extend_from_slice(b"1970-01-01T00:00:00");
         return;
     }
     let digits = |out: &mut Vec<u8>, n: u32, width: u32| {
@@ -62,16 +68,6 @@ pub fn write_rfc3339(t: Timestamp, out: &mut Vec<u8>) {
     digits(out, u32::from(t.minute()), 2);
     out.push(b':');
     digits(out, u32::from(t.second()), 2);
-    let (mut frac, mut width) = (t.nanosecond(), 9);
-    if frac != 0 {
-        while frac % 10 == 0 {
-            frac /= 10;
-            width -= 1;
-        }
-        out.push(b'.');
-        digits(out, frac, width);
-    }
-    out.push(b'Z');
 }
 
 /// Parses RFC 3339 (any offset), or an offset-less `YYYY-MM-DDTHH:MM[:SS[.fff]]` taken as UTC
@@ -160,11 +156,19 @@ mod tests {
         );
         assert_eq!(parse("2026-11-29T08:12:01+02:00").unwrap(), b);
         assert!(parse("yesterday").is_none());
-        assert_eq!(format(b), "2026-11-29T06:12:01Z");
+        assert_eq!(format(b), "2026-11-29T06:12:01");
+        let fraction = parse("2026-11-29T06:12:01.999999Z").unwrap();
+        assert_eq!(
+            format(fraction),
+            "2026-11-29T06:12:01",
+            "truncated, never rounded up"
+        );
+        assert_eq!(whole_seconds(fraction), b);
     }
 
     #[test]
-    fn formatting_matches_the_rfc3339_formatter() {
+    fn formatting_matches_the_time_crate() {
+        let wire = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
         // A spread of instants across the representable years, with every fraction length.
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         for i in 0..20_000u32 {
@@ -182,17 +186,17 @@ mod tests {
                 .unwrap()
                 .replace_nanosecond(nanos)
                 .unwrap();
-            assert_eq!(format(t), t.format(&Rfc3339).unwrap(), "{secs}.{nanos:09}");
+            assert_eq!(format(t), t.format(&wire).unwrap(), "{secs}.{nanos:09}");
         }
         let before_year_0 = OffsetDateTime::from_unix_timestamp(-62_167_219_201).unwrap();
-        assert_eq!(format(before_year_0), "1970-01-01T00:00:00Z");
+        assert_eq!(format(before_year_0), "1970-01-01T00:00:00");
     }
 
     #[test]
     fn micros_round_trip() {
         let t = now();
         assert_eq!(from_micros(to_micros(t)), t);
-        assert_eq!(parse(&format(t)).unwrap(), t);
+        assert_eq!(parse(&format(t)).unwrap(), whole_seconds(t));
     }
 
     #[test]

@@ -100,7 +100,9 @@ const REPLIES: &[&str] = &[
 
 /// How many of each kind of user a database of `tickets` tickets gets.
 fn people(tickets: u64) -> (u64, u64) {
-    let agents = (tickets / 20_000).clamp(5, 200);
+    // At least sixteen, so that the load benchmark can search as sixteen agents at once (one
+    // user runs at most two searches at a time).
+    let agents = (tickets / 20_000).clamp(16, 200);
     let requesters = (tickets / 50).clamp(20, 50_000);
     (agents, requesters)
 }

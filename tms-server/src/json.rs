@@ -114,7 +114,7 @@ fn write_int<I: itoa::Integer>(out: &mut Vec<u8>, n: I) {
 
 fn write_time(out: &mut Vec<u8>, t: Timestamp) {
     out.push(b'"');
-    timefmt::write_rfc3339(t, out);
+    timefmt::write_wire(t, out);
     out.push(b'"');
 }
 

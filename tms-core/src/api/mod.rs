@@ -6,6 +6,7 @@ use crate::timefmt::{Timestamp, serde_ts};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+pub mod lax;
 mod query;
 pub use query::{
     LogQuery, MAX_SEARCH_TERMS, SearchTerm, SortField, SortKey, TicketQuery, UserQuery,
@@ -61,7 +62,7 @@ pub struct User {
     pub role: Role,
     pub is_active: bool,
     #[serde(with = "serde_ts")]
-    #[schema(value_type = String, format = DateTime)]
+    #[schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01")]
     pub created_at: Timestamp,
 }
 
@@ -79,6 +80,7 @@ impl User {
 /// `POST /login` with a JSON body (the OAuth2 form is also accepted).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LoginRequest {
+    #[schema(max_length = 254)]
     pub email: String,
     pub password: String,
 }
@@ -90,7 +92,7 @@ pub struct TokenResponse {
     /// Always `bearer`.
     pub token_type: String,
     #[serde(with = "serde_ts")]
-    #[schema(value_type = String, format = DateTime)]
+    #[schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01")]
     pub expires_at: Timestamp,
     pub user: User,
 }
@@ -98,8 +100,11 @@ pub struct TokenResponse {
 /// `POST /signup`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SignupRequest {
+    #[schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_.-]+$")]
     pub username: String,
+    #[schema(min_length = 3, max_length = 254)]
     pub email: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
@@ -109,14 +114,18 @@ pub struct SignupRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PasswordChange {
     pub current_password: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
 /// `POST /api/v1/admin/users/`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct NewUserRequest {
+    #[schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_.-]+$")]
     pub username: String,
+    #[schema(min_length = 3, max_length = 254)]
     pub email: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     pub role: Role,
 }
@@ -125,8 +134,10 @@ pub struct NewUserRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UserUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_.-]+$")]
     pub username: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 3, max_length = 254)]
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
@@ -134,6 +145,7 @@ pub struct UserUpdate {
     pub is_active: Option<bool>,
     /// A new password for the user (an admin reset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 8, max_length = 128)]
     pub password: Option<String>,
 }
 
@@ -146,13 +158,13 @@ pub struct Ticket {
     pub status: Status,
     pub priority: Priority,
     #[serde(with = "serde_ts")]
-    #[schema(value_type = String, format = DateTime)]
+    #[schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01")]
     pub creation_date: Timestamp,
     #[serde(with = "serde_ts")]
-    #[schema(value_type = String, format = DateTime)]
+    #[schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01")]
     pub updated_at: Timestamp,
     #[serde(with = "serde_ts::option")]
-    #[schema(value_type = Option<String>, format = DateTime)]
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01")]
     pub resolution_date: Option<Timestamp>,
     pub requester_id: i64,
     pub assigned_agent_id: Option<i64>,
@@ -181,7 +193,9 @@ pub struct TicketDetail {
 /// than themselves, or `assigned_agent_id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct NewTicketRequest {
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
+    #[schema(min_length = 1, max_length = 20000)]
     pub description: String,
     /// Default `Medium`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -189,19 +203,20 @@ pub struct NewTicketRequest {
     /// Default `Open`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lax::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(schema_with = lax::nullable_int_schema)]
     pub requester_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lax::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(schema_with = lax::nullable_int_schema)]
     pub assigned_agent_id: Option<i64>,
-}
-
-/// Tells "absent" (outer `None`) from "null" (`Some(None)`) in a partial update.
-fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: Deserialize<'de>,
-    D: Deserializer<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
 }
 
 fn double_option_ts<'de, D: Deserializer<'de>>(
@@ -223,8 +238,10 @@ fn serialize_double_option_ts<S: serde::Serializer>(
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TicketUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 20000)]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
@@ -240,10 +257,10 @@ pub struct TicketUpdate {
     pub resolution_date: Option<Option<Timestamp>>,
     #[serde(
         default,
-        deserialize_with = "double_option",
+        deserialize_with = "lax::double_option",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<i64>)]
+    #[schema(schema_with = lax::nullable_int_schema)]
     pub assigned_agent_id: Option<Option<i64>>,
 }
 
@@ -255,10 +272,10 @@ pub struct Comment {
     pub commented_by_id: i64,
     pub description: String,
     #[serde(with = "serde_ts")]
-    #[schema(value_type = String, format = DateTime)]
+    #[schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01")]
     pub creation_date: Timestamp,
     #[serde(with = "serde_ts")]
-    #[schema(value_type = String, format = DateTime)]
+    #[schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01")]
     pub updated_at: Timestamp,
 }
 
@@ -273,7 +290,10 @@ pub struct CommentWithUser {
 /// `POST /api/v1/comments/`. The author is always the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct NewCommentRequest {
+    #[serde(deserialize_with = "lax::int")]
+    #[schema(schema_with = lax::int_schema)]
     pub ticket_id: i64,
+    #[schema(min_length = 1, max_length = 20000)]
     pub description: String,
 }
 
@@ -281,8 +301,14 @@ pub struct NewCommentRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CommentUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(min_length = 1, max_length = 20000)]
     pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lax::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(schema_with = lax::nullable_int_schema)]
     pub ticket_id: Option<i64>,
 }
 
@@ -294,7 +320,7 @@ pub struct LogEntry {
     pub activity_type: ActivityType,
     pub details: String,
     #[serde(with = "serde_ts")]
-    #[schema(value_type = String, format = DateTime)]
+    #[schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01")]
     pub activity_date: Timestamp,
     pub ticket_id: Option<i64>,
     pub user: UserSummary,

@@ -69,7 +69,8 @@ const PASSWORD: &str = "Hello123.";
 
 fn ensure_db(dir: &Path, tickets: u64) -> PathBuf {
     std::fs::create_dir_all(dir).expect("create data dir");
-    let path = dir.join(format!("tms-{tickets}.db"));
+    // v2: sixteen agents at least (the benchmark searches as sixteen agents).
+    let path = dir.join(format!("tms-v2-{tickets}.db"));
     if path.exists() {
         return path;
     }
@@ -263,6 +264,7 @@ async fn scenarios(
     args: &Args,
     addr: SocketAddr,
     token: &Arc<str>,
+    agents: &Arc<Vec<String>>,
     fx: &Fixture,
 ) -> Vec<(&'static str, u64, MakeRequest)> {
     let c = args.concurrency;
@@ -292,8 +294,13 @@ async fn scenarios(
     ];
     let mut out: Vec<(&'static str, u64, MakeRequest)> = Vec::new();
     for (name, path) in reads {
-        let t = Arc::clone(token);
-        out.push((name, c, Arc::new(move |_| get(addr, &path, &t))));
+        // As sixteen agents, each searching at most twice at once (the server's per-user cap).
+        let agents = Arc::clone(agents);
+        out.push((
+            name,
+            c,
+            Arc::new(move |i| get(addr, &path, &agents[i as usize % agents.len()])),
+        ));
     }
     let ids = Arc::new(fx.with_comments.clone());
     let t = Arc::clone(token);
@@ -349,6 +356,11 @@ async fn scenarios(
 async fn suite(args: &Args, server: &Server, fx: &Fixture, results: &mut Results) {
     let addr = server.addr;
     let token: Arc<str> = login(addr, "agent1@gen.example.com").await.into();
+    let mut agents = vec![token.to_string()];
+    for i in 2..=16 {
+        agents.push(login(addr, &format!("agent{i}@gen.example.com")).await);
+    }
+    let agents = Arc::new(agents);
     let dur = Duration::from_secs_f64(args.duration);
     let wanted = |name: &str| {
         name == "health"
@@ -357,7 +369,7 @@ async fn suite(args: &Args, server: &Server, fx: &Fixture, results: &mut Results
                 .as_deref()
                 .is_none_or(|f| f.split(',').any(|f| name.contains(f)))
     };
-    for (name, concurrency, make) in scenarios(args, addr, &token, fx).await {
+    for (name, concurrency, make) in scenarios(args, addr, &token, &agents, fx).await {
         if wanted(name) {
             let stats = client::run(addr, concurrency, dur, make).await;
             eprintln!(

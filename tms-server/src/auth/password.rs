@@ -12,6 +12,7 @@ use argon2::password_hash::{Output, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use tokio::sync::oneshot;
 
@@ -48,7 +49,22 @@ impl Purpose {
 /// Seconds a client is told to wait when a queue is full: a queue drains in about that long.
 const BUSY_RETRY_SECS: u64 = 1;
 
-type Job = Box<dyn FnOnce() + Send>;
+/// A queued hash, and whether its requester has gone away (then it is dropped unrun, and
+/// does not count against the queue's bound).
+struct Job {
+    run: Box<dyn FnOnce() + Send>,
+    gone: Arc<AtomicBool>,
+}
+
+/// Held by the waiting request: dropping it (the client hung up, the request timed out)
+/// marks the job gone.
+struct Waiting(Arc<AtomicBool>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
 
 #[derive(Default)]
 struct Queues {
@@ -144,12 +160,14 @@ impl Hasher {
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
         let (done, result) = oneshot::channel();
-        let job: Job = Box::new(move || {
-            // Nobody waits for the answer any more: spend no hash on it.
-            if !done.is_closed() {
+        let gone = Arc::new(AtomicBool::new(false));
+        let _waiting = Waiting(Arc::clone(&gone));
+        let job = Job {
+            run: Box::new(move || {
                 let _ = done.send(f());
-            }
-        });
+            }),
+            gone,
+        };
         {
             let shared = &self.pool.shared;
             let mut q = shared
@@ -157,6 +175,9 @@ impl Hasher {
                 .lock()
                 .map_err(|_| AppError::Internal("hashing queue poisoned".into()))?;
             let waiting = &mut q.waiting[purpose.index()];
+            if waiting.len() >= purpose.capacity() {
+                waiting.retain(|j| !j.gone.load(Ordering::Relaxed));
+            }
             if waiting.len() >= purpose.capacity() {
                 return Err(AppError::Busy(BUSY_RETRY_SECS));
             }
@@ -191,8 +212,14 @@ fn next_job(shared: &Shared) -> Option<Job> {
 
 fn worker(shared: &Shared) {
     while let Some(job) = next_job(shared) {
+        // Nobody waits for the answer any more: spend no hash on it.
+        if job.gone.load(Ordering::Relaxed) {
+            continue;
+        }
         // A panicking hash must not take the thread down with it.
-        drop(std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)));
+        drop(std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+            job.run,
+        )));
     }
 }
 

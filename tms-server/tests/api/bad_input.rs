@@ -34,7 +34,12 @@ fn bad_ids() -> Vec<Value> {
         json!(i64::MIN),
         json!(1e300),
         json!(18446744073709551616u128.to_string().parse::<f64>().unwrap()),
-        json!("1"),
+        // Integer-valued strings are integers ("1" is accepted, as the seed's framework did);
+        // anything else in a string is not.
+        json!("1x"),
+        json!("-1"),
+        json!(" 1"),
+        json!("99999999999999999999"),
         json!(1.5),
         json!(true),
         json!([1]),

@@ -70,6 +70,21 @@ impl Resp {
     }
 }
 
+/// Asserts the wire form of a timestamp in a reply: UTC without an offset, whole seconds
+/// (`2026-11-29T06:12:01`), as the web client's `datetime-local` inputs need.
+#[track_caller]
+pub fn assert_wire_time(v: &Value) {
+    let s = v.as_str().unwrap_or_else(|| panic!("not a timestamp: {v}"));
+    let shape = s.len() == 19
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            10 => b == b'T',
+            13 | 16 => b == b':',
+            _ => b.is_ascii_digit(),
+        });
+    assert!(shape, "not UTC in whole seconds without an offset: {s}");
+}
+
 /// `{"detail": "<non-empty sentence>"}` and nothing else.
 #[track_caller]
 pub fn assert_json_error(body: &Value) {
@@ -403,6 +418,37 @@ impl Srv {
             .collect();
         new.reverse();
         new
+    }
+
+    /// Moves ticket `id`'s creation (and last update) `by` into the past, so that dates after
+    /// its creation can differ from it by whole seconds, as replies show them.
+    pub async fn backdate_ticket(&self, id: i64, by: time::Duration) {
+        let us = i64::try_from(by.whole_microseconds()).unwrap();
+        self.state
+            .db
+            .write(move |c| {
+                c.execute(
+                    "UPDATE tickets SET creation_date = creation_date - ?2,
+                                        updated_at = updated_at - ?2 WHERE id = ?1",
+                    [id, us],
+                )?;
+                Ok::<_, tms_server::db::DbError>(())
+            })
+            .await
+            .unwrap();
+    }
+
+    /// A stored timestamp column of one row, in microseconds: replies carry whole seconds, so
+    /// "changed at all" is checked here.
+    pub async fn stored_micros(&self, table: &'static str, column: &'static str, id: i64) -> i64 {
+        self.state
+            .db
+            .read(move |c| {
+                let sql = format!("SELECT {column} FROM {table} WHERE id = ?1");
+                Ok::<i64, tms_server::db::DbError>(c.query_row(&sql, [id], |r| r.get(0))?)
+            })
+            .await
+            .unwrap()
     }
 
     /// Every stored row of every table, as text: equal snapshots mean nothing changed.

@@ -319,7 +319,7 @@ async fn log_api_shape_order_filters_and_paging() {
         );
         assert_eq!(keys(&e["user"]), ["email", "id", "role", "username"]);
         assert_eq!(e["user"]["id"], e["user_id"]);
-        assert!(e["activity_date"].as_str().unwrap().ends_with('Z'));
+        assert_wire_time(&e["activity_date"]);
     }
     assert_eq!(
         all[0]["details"],

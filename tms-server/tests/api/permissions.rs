@@ -81,6 +81,11 @@ async fn fixture(s: &Srv, caller: &Who, staff: bool) -> Fx {
     };
     let others_on_mine_c = s.comment(s.agent2.t(), own_t, "agent2 on caller's").await;
     let others_on_theirs_c = s.comment(s.bob.t(), other_t, "bob on bob's").await;
+    // Created a minute ago: a resolution date can then be moved back by whole seconds, as
+    // replies show them.
+    for t in [own_t, other_t] {
+        s.backdate_ticket(t, time::Duration::minutes(1)).await;
+    }
     Fx {
         caller: caller.clone(),
         own_t,
@@ -166,7 +171,8 @@ async fn perform(s: &Srv, fx: &Fx, act: Act, tag: &str) -> Resp {
                 .await
         }
         Act::ChangeResolutionDate(t) => {
-            // Move the (already stamped) date back to the creation time.
+            // Move the (already stamped) date back to the creation time (a minute earlier: see
+            // `fixture`).
             let r = s.ticket_detail(fx.ticket(t)).await;
             s.patch(
                 tok,

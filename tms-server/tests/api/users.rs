@@ -235,7 +235,7 @@ async fn admin_creates_reads_and_lists_users() {
     assert_eq!(u["email"], "zed@example.com", "stored lower-case");
     assert_eq!(u["role"], "Helpdesk Agent");
     assert_eq!(u["is_active"], true);
-    assert!(u["created_at"].as_str().unwrap().ends_with('Z'));
+    assert_wire_time(&u["created_at"]);
     let id = u["id"].as_i64().unwrap();
     let read = s
         .get(admin, &format!("/api/v1/admin/users/{id}"))

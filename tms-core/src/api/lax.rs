@@ -1,0 +1,149 @@
+//! Integer body fields that also accept an integer-valued string (`"12"`), as the framework of
+//! the application tms re-creates did: its web client sends ids taken from the URL as strings.
+//! Exactly `[0-9]{1,18}` is accepted as a string (what the API document states), so a string
+//! never means anything a number could not.
+
+use serde::de::{self, Deserializer, Visitor};
+
+/// The pattern of the string form, as the API document states it.
+pub const INT_STRING_PATTERN: &str = "^[0-9]{1,18}$";
+
+struct LaxInt;
+
+impl Visitor<'_> for LaxInt {
+    type Value = i64;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an integer, or a string of up to 18 digits")
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+        Ok(v)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+        i64::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
+        let digits = !v.is_empty() && v.len() <= 18 && v.bytes().all(|b| b.is_ascii_digit());
+        match v.parse::<i64>() {
+            Ok(n) if digits => Ok(n),
+            _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+        }
+    }
+}
+
+/// `#[serde(deserialize_with = "lax::int")]` for an `i64`.
+pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    d.deserialize_any(LaxInt)
+}
+
+struct LaxOption;
+
+impl<'de> Visitor<'de> for LaxOption {
+    type Value = Option<i64>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("null, an integer, or a string of up to 18 digits")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        int(d).map(Some)
+    }
+}
+
+/// For an `Option<i64>` (null or absent is `None`); use with `#[serde(default)]`.
+pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    d.deserialize_option(LaxOption)
+}
+
+/// For an `Option<Option<i64>>` that tells absent (outer `None`, with `#[serde(default)]`)
+/// from null (`Some(None)`).
+pub fn double_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    option(d).map(Some)
+}
+
+/// The OpenAPI schema of such a field: an integer, or a string of digits.
+pub fn int_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+    use utoipa::openapi::{KnownFormat, schema::Schema};
+    let number = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)));
+    let text = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(INT_STRING_PATTERN));
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(number)
+            .item(text)
+            .description(Some("An integer; a string of its digits is accepted too."))
+            .build(),
+    )
+}
+
+/// [`int_schema`], or null.
+pub fn nullable_int_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    let mut builder = OneOfBuilder::new().description(Some(
+        "An integer (a string of its digits is accepted too), or null.",
+    ));
+    if let Schema::OneOf(one_of) = int_schema() {
+        for item in one_of.items {
+            builder = builder.item(item);
+        }
+    }
+    Schema::OneOf(
+        builder
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .build(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(Debug, serde::Deserialize, PartialEq)]
+    struct Body {
+        #[serde(deserialize_with = "super::int")]
+        id: i64,
+        #[serde(default, deserialize_with = "super::option")]
+        other: Option<i64>,
+        #[serde(default, deserialize_with = "super::double_option")]
+        agent: Option<Option<i64>>,
+    }
+
+    fn parse(json: &str) -> Result<Body, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    #[test]
+    fn integers_and_integer_strings() {
+        let b = parse(r#"{"id": "12", "other": "7", "agent": "3"}"#).unwrap();
+        assert_eq!((b.id, b.other, b.agent), (12, Some(7), Some(Some(3))));
+        let b = parse(r#"{"id": 12, "agent": null}"#).unwrap();
+        assert_eq!((b.id, b.other, b.agent), (12, None, Some(None)));
+        assert_eq!(parse(r#"{"id": 1}"#).unwrap().agent, None);
+        for bad in [
+            r#"{"id": "1.5"}"#,
+            r#"{"id": " 12"}"#,
+            r#"{"id": "-1"}"#,
+            r#"{"id": ""}"#,
+            r#"{"id": "1234567890123456789"}"#,
+            r#"{"id": 1.5}"#,
+            r#"{"id": true}"#,
+            r#"{"id": 18446744073709551615}"#,
+            r#"{"id": 1, "other": "x"}"#,
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+}
