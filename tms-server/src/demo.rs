@@ -1,5 +1,6 @@
-//! The demo helpdesk: the seed application's users, tickets and comments (SPEC §7), with
-//! dates relative to now. Every account's password is `Hello123.`.
+//! The demo helpdesk: the users, tickets and comments of the application tms re-creates
+//! (docs/API.md, "Demo data"), with dates relative to now. Every account's password is
+//! `Hello123.`.
 
 use time::Duration;
 use tms_core::timefmt::{self, Timestamp};

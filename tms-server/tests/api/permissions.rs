@@ -1,5 +1,5 @@
-//! SPEC §3's permission matrix, row by row, for all three roles, on the caller's own and on
-//! someone else's resources. A refused request changes nothing.
+//! The permission matrix (docs/API.md, "Who may do what"), row by row, for all three roles,
+//! on the caller's own and on someone else's resources. A refused request changes nothing.
 
 use reqwest::Method;
 use rstest::rstest;
