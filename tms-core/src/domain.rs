@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
-use utoipa::ToSchema;
 
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $wire:literal),+ $(,)? }) => {
@@ -15,6 +14,7 @@ macro_rules! wire_enum {
 
         // Written by hand: the derive does not see the `serde(rename)` this macro generates,
         // and would document the variant names instead of the wire strings.
+        #[cfg(feature = "openapi")]
         impl utoipa::PartialSchema for $name {
             fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
                 utoipa::openapi::schema::ObjectBuilder::new()
@@ -24,7 +24,8 @@ macro_rules! wire_enum {
             }
         }
 
-        impl ToSchema for $name {}
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
 
         impl $name {
             /// Every value, in declaration order.
@@ -83,9 +84,19 @@ wire_enum!(
 );
 
 impl Role {
+    /// The roles that work tickets (and may be assigned one).
+    pub const STAFF: &'static [Role] = &[Role::Agent, Role::Admin];
+
     /// Agents and admins work tickets; only they may be assigned one.
     pub fn is_staff(self) -> bool {
-        matches!(self, Role::Agent | Role::Admin)
+        Self::STAFF.contains(&self)
+    }
+}
+
+impl Status {
+    /// The statuses of a ticket still to be worked on.
+    pub fn is_unresolved(self) -> bool {
+        self != Status::Resolved
     }
 }
 

@@ -57,6 +57,50 @@ pub fn check_see_ticket(actor: Actor, requester_id: i64) -> Result<(), Denied> {
     }
 }
 
+/// The requester a ticket list is limited to: a Requester sees only their own tickets, staff
+/// see every ticket.
+pub fn list_scope(actor: Actor) -> Option<i64> {
+    (!actor.role.is_staff()).then_some(actor.id)
+}
+
+/// The resolution date of a ticket filed with `status`: one filed Resolved was resolved when
+/// it was filed.
+pub fn resolution_on_create(status: Status, now: Timestamp) -> Option<Timestamp> {
+    (status == Status::Resolved).then_some(now)
+}
+
+/// Who may create an account of `role` by signing up. A SysAdmin may create any role; so may
+/// the first user of a server that allows first-run setup (`first_run`). Anyone else may sign
+/// up only as a Requester, and only while public signup is open.
+pub fn check_signup(
+    caller: Option<Role>,
+    role: Role,
+    signup_open: bool,
+    first_run: bool,
+) -> Result<(), Denied> {
+    if caller == Some(Role::Admin) || first_run {
+        return Ok(());
+    }
+    if !signup_open {
+        return Err(Denied::Forbidden(
+            "Signup is disabled; ask an administrator for an account",
+        ));
+    }
+    if role != Role::Requester {
+        return Err(Denied::Forbidden(
+            "Only a SysAdmin can create accounts with this role",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether changing a user from `(role, active)` `before` to `after` would leave no active
+/// SysAdmin, `active_admins` being how many there are now. Such a change is refused.
+pub fn removes_last_admin(before: (Role, bool), after: (Role, bool), active_admins: u64) -> bool {
+    let is_admin = |(role, active): (Role, bool)| role == Role::Admin && active;
+    is_admin(before) && !is_admin(after) && active_admins <= 1
+}
+
 /// Anyone may file a ticket for themselves, Open and unassigned; only staff may file on behalf
 /// of someone else, pre-assign, or choose another status.
 pub fn check_create_ticket(
@@ -177,12 +221,6 @@ pub fn can_be_assigned(role: Role, is_active: bool) -> bool {
     is_active && role.is_staff()
 }
 
-/// The resolution date after an update, or a 422 reason.
-///
-/// Moving to Resolved stamps `now` unless a date is given, which must lie between
-/// `creation_date` and `now`. Staying Resolved keeps the date unless a new one is given.
-/// Leaving Resolved clears it. A date equal to the stored one is always a no-op; any other
-/// date for a ticket that ends up not Resolved is refused.
 /// Whether `sent` is the stored resolution date sent back. Replies carry whole seconds, so a
 /// client returning the date it read (the web client sends every field) sends the stored one
 /// to the second.
@@ -190,6 +228,12 @@ fn is_echo(stored: Option<Timestamp>, sent: Timestamp) -> bool {
     stored.is_some_and(|r| whole_seconds(r) == whole_seconds(sent))
 }
 
+/// The resolution date after an update, or a 422 reason.
+///
+/// Moving to Resolved stamps `now` unless a date is given, which must lie between
+/// `creation_date` and `now` (to the second). Staying Resolved keeps the date unless a new one
+/// is given. Leaving Resolved clears it. The stored date sent back is always a no-op; any other
+/// date for a ticket that ends up not Resolved is refused.
 pub fn next_resolution_date(
     ticket: &TicketFacts,
     new_status: Option<Status>,
@@ -229,6 +273,37 @@ mod tests {
     use super::*;
     use crate::timefmt::parse;
     use rstest::rstest;
+
+    #[test]
+    fn scope_signup_and_last_admin() {
+        assert_eq!(list_scope(REQ), Some(REQ.id));
+        assert_eq!(
+            list_scope(Actor {
+                id: 9,
+                role: Role::Agent
+            }),
+            None
+        );
+        let now = parse("2026-01-01T00:00:00Z").unwrap();
+        assert_eq!(resolution_on_create(Status::Resolved, now), Some(now));
+        assert_eq!(resolution_on_create(Status::Open, now), None);
+        assert!(check_signup(None, Role::Requester, true, false).is_ok());
+        assert!(check_signup(None, Role::Requester, false, false).is_err());
+        assert!(check_signup(None, Role::Admin, true, false).is_err());
+        assert!(check_signup(Some(Role::Agent), Role::Agent, true, false).is_err());
+        assert!(check_signup(Some(Role::Admin), Role::Admin, false, false).is_ok());
+        assert!(check_signup(None, Role::Admin, false, true).is_ok());
+        let admin = (Role::Admin, true);
+        assert!(removes_last_admin(admin, (Role::Agent, true), 1));
+        assert!(removes_last_admin(admin, (Role::Admin, false), 1));
+        assert!(!removes_last_admin(admin, (Role::Agent, true), 2));
+        assert!(!removes_last_admin(admin, admin, 1));
+        assert!(!removes_last_admin(
+            (Role::Admin, false),
+            (Role::Agent, false),
+            1
+        ));
+    }
 
     const REQ: Actor = Actor {
         id: 2,

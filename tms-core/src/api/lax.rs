@@ -73,6 +73,7 @@ pub fn double_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i6
 }
 
 /// The OpenAPI schema of such a field: an integer, or a string of digits.
+#[cfg(feature = "openapi")]
 pub fn int_schema() -> utoipa::openapi::schema::Schema {
     use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
     use utoipa::openapi::{KnownFormat, schema::Schema};
@@ -92,6 +93,7 @@ pub fn int_schema() -> utoipa::openapi::schema::Schema {
 }
 
 /// [`int_schema`], or null.
+#[cfg(feature = "openapi")]
 pub fn nullable_int_schema() -> utoipa::openapi::schema::Schema {
     use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
     let mut builder = OneOfBuilder::new().description(Some(

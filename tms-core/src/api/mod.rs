@@ -4,7 +4,6 @@
 use crate::domain::{ActivityType, Priority, Role, Status};
 use crate::timefmt::{Timestamp, serde_ts};
 use serde::{Deserialize, Deserializer, Serialize};
-use utoipa::{IntoParams, ToSchema};
 
 pub mod lax;
 mod query;
@@ -14,7 +13,8 @@ pub use query::{
 };
 
 /// `GET /` and `GET /healthz`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: String,
     pub version: String,
@@ -24,13 +24,15 @@ pub struct Health {
 }
 
 /// Every error that is not a field validation failure.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub detail: String,
 }
 
 /// One invalid field, FastAPI-style.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub loc: Vec<String>,
     pub msg: String,
@@ -39,13 +41,15 @@ pub struct FieldError {
 }
 
 /// `422` body: `{"detail":[{loc,msg,type}]}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ValidationErrorBody {
     pub detail: Vec<FieldError>,
 }
 
 /// A user as shown beside tickets, comments and log entries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserSummary {
     pub id: i64,
     pub username: String,
@@ -54,7 +58,8 @@ pub struct UserSummary {
 }
 
 /// A user account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: i64,
     pub username: String,
@@ -62,7 +67,7 @@ pub struct User {
     pub role: Role,
     pub is_active: bool,
     #[serde(with = "serde_ts")]
-    #[schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01"))]
     pub created_at: Timestamp,
 }
 
@@ -78,66 +83,81 @@ impl User {
 }
 
 /// `POST /login` with a JSON body (the OAuth2 form is also accepted).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
-    #[schema(max_length = 254)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
     pub email: String,
     pub password: String,
 }
 
 /// The reply to a successful login or signup.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenResponse {
     pub access_token: String,
     /// Always `bearer`.
     pub token_type: String,
     #[serde(with = "serde_ts")]
-    #[schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01"))]
     pub expires_at: Timestamp,
     pub user: User,
 }
 
 /// `POST /signup`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignupRequest {
-    #[schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_.-]+$")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_.-]+$")
+    )]
     pub username: String,
-    #[schema(min_length = 3, max_length = 254)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 254))]
     pub email: String,
-    #[schema(min_length = 8, max_length = 128)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     pub password: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
 }
 
 /// `PUT /users/me/password`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordChange {
     pub current_password: String,
-    #[schema(min_length = 8, max_length = 128)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     pub new_password: String,
 }
 
 /// `POST /api/v1/admin/users/`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewUserRequest {
-    #[schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_.-]+$")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_.-]+$")
+    )]
     pub username: String,
-    #[schema(min_length = 3, max_length = 254)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 254))]
     pub email: String,
-    #[schema(min_length = 8, max_length = 128)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     pub password: String,
     pub role: Role,
 }
 
 /// `PUT /api/v1/admin/users/{id}`: every field optional; omitted fields stay.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_.-]+$")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 3, max_length = 32, pattern = "^[A-Za-z0-9_.-]+$")
+    )]
     pub username: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(min_length = 3, max_length = 254)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 3, max_length = 254))]
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
@@ -145,12 +165,13 @@ pub struct UserUpdate {
     pub is_active: Option<bool>,
     /// A new password for the user (an admin reset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(min_length = 8, max_length = 128)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
     pub password: Option<String>,
 }
 
 /// A ticket as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ticket {
     pub id: i64,
     pub title: String,
@@ -158,20 +179,21 @@ pub struct Ticket {
     pub status: Status,
     pub priority: Priority,
     #[serde(with = "serde_ts")]
-    #[schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01"))]
     pub creation_date: Timestamp,
     #[serde(with = "serde_ts")]
-    #[schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01"))]
     pub updated_at: Timestamp,
     #[serde(with = "serde_ts::option")]
-    #[schema(value_type = Option<String>, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01"))]
     pub resolution_date: Option<Timestamp>,
     pub requester_id: i64,
     pub assigned_agent_id: Option<i64>,
 }
 
 /// A ticket in a list: the ticket plus who asked and who works it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketListItem {
     #[serde(flatten)]
     pub ticket: Ticket,
@@ -180,7 +202,8 @@ pub struct TicketListItem {
 }
 
 /// `GET /api/v1/tickets/{id}`: the ticket with its thread, oldest comment first.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketDetail {
     #[serde(flatten)]
     pub ticket: Ticket,
@@ -191,11 +214,12 @@ pub struct TicketDetail {
 
 /// `POST /api/v1/tickets/`. Only staff may set `status` other than Open, `requester_id` other
 /// than themselves, or `assigned_agent_id`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewTicketRequest {
-    #[schema(min_length = 1, max_length = 200)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: String,
-    #[schema(min_length = 1, max_length = 20000)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 20000))]
     pub description: String,
     /// Default `Medium`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -208,14 +232,14 @@ pub struct NewTicketRequest {
         deserialize_with = "lax::option",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(schema_with = lax::nullable_int_schema)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = lax::nullable_int_schema))]
     pub requester_id: Option<i64>,
     #[serde(
         default,
         deserialize_with = "lax::option",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(schema_with = lax::nullable_int_schema)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = lax::nullable_int_schema))]
     pub assigned_agent_id: Option<i64>,
 }
 
@@ -235,13 +259,14 @@ fn serialize_double_option_ts<S: serde::Serializer>(
 /// `PUT`/`PATCH /api/v1/tickets/{id}`: a partial update. An omitted (or null) title,
 /// description, status or priority stays; `assigned_agent_id: null` unassigns;
 /// `resolution_date: null` means "not given".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(min_length = 1, max_length = 200)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub title: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(min_length = 1, max_length = 20000)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 20000))]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
@@ -253,34 +278,36 @@ pub struct TicketUpdate {
         serialize_with = "serialize_double_option_ts",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(value_type = Option<String>, format = DateTime)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub resolution_date: Option<Option<Timestamp>>,
     #[serde(
         default,
         deserialize_with = "lax::double_option",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(schema_with = lax::nullable_int_schema)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = lax::nullable_int_schema))]
     pub assigned_agent_id: Option<Option<i64>>,
 }
 
 /// A comment as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Comment {
     pub id: i64,
     pub ticket_id: i64,
     pub commented_by_id: i64,
     pub description: String,
     #[serde(with = "serde_ts")]
-    #[schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01"))]
     pub creation_date: Timestamp,
     #[serde(with = "serde_ts")]
-    #[schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01"))]
     pub updated_at: Timestamp,
 }
 
 /// A comment in a ticket's thread, with its author.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommentWithUser {
     #[serde(flatten)]
     pub comment: Comment,
@@ -288,46 +315,50 @@ pub struct CommentWithUser {
 }
 
 /// `POST /api/v1/comments/`. The author is always the caller.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewCommentRequest {
     #[serde(deserialize_with = "lax::int")]
-    #[schema(schema_with = lax::int_schema)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = lax::int_schema))]
     pub ticket_id: i64,
-    #[schema(min_length = 1, max_length = 20000)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 20000))]
     pub description: String,
 }
 
 /// `PUT /api/v1/comments/{id}`. `ticket_id` may be echoed but never moves the comment.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommentUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(min_length = 1, max_length = 20000)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 20000))]
     pub description: Option<String>,
     #[serde(
         default,
         deserialize_with = "lax::option",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schema(schema_with = lax::nullable_int_schema)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = lax::nullable_int_schema))]
     pub ticket_id: Option<i64>,
 }
 
 /// An activity-log entry with its user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogEntry {
     pub id: i64,
     pub user_id: i64,
     pub activity_type: ActivityType,
     pub details: String,
     #[serde(with = "serde_ts")]
-    #[schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01"))]
     pub activity_date: Timestamp,
     pub ticket_id: Option<i64>,
     pub user: UserSummary,
 }
 
 /// A page of a list, in the seed's shape.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: u64,
@@ -351,33 +382,4 @@ impl<T> Page<T> {
             next_cursor: None,
         }
     }
-}
-
-/// Query parameters of `GET /api/v1/tickets/` as documented in OpenAPI; parsing is done by
-/// [`TicketQuery::from_pairs`] because `status` and `priority` repeat.
-#[derive(Debug, Clone, Deserialize, ToSchema, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TicketQueryDoc {
-    /// Repeatable.
-    pub status: Option<Vec<Status>>,
-    /// Repeatable.
-    pub priority: Option<Vec<Priority>>,
-    #[param(minimum = 1)]
-    pub assigned_agent_id: Option<i64>,
-    #[param(minimum = 1)]
-    pub requester_id: Option<i64>,
-    pub unassigned: Option<bool>,
-    /// Full-text search over title, description and comments; one line.
-    #[param(max_length = 200)]
-    pub q: Option<String>,
-    /// A field, `-` prefixed for descending; default `-creation_date`.
-    #[param(value_type = Option<SortKey>)]
-    pub sort: Option<String>,
-    #[param(minimum = 1, maximum = 1_000_000_000)]
-    pub page: Option<u64>,
-    #[param(minimum = 1, maximum = 100)]
-    pub size: Option<u64>,
-    /// The `next_cursor` of the previous page (keyset paging; replaces `page`).
-    #[param(max_length = 100, pattern = "^[A-Za-z0-9.-]*$")]
-    pub after: Option<String>,
 }

@@ -74,6 +74,7 @@ impl FromStr for SortKey {
     }
 }
 
+#[cfg(feature = "openapi")]
 impl utoipa::PartialSchema for SortKey {
     /// Every accepted spelling, so the document names exactly what the parser takes.
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
@@ -87,6 +88,7 @@ impl utoipa::PartialSchema for SortKey {
     }
 }
 
+#[cfg(feature = "openapi")]
 impl utoipa::ToSchema for SortKey {}
 
 impl std::fmt::Display for SortKey {

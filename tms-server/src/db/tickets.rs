@@ -156,10 +156,16 @@ pub fn unassign_open(
     agent_id: i64,
     now: Timestamp,
 ) -> rusqlite::Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached(
+    let unresolved: Vec<String> = Status::ALL
+        .iter()
+        .filter(|s| s.is_unresolved())
+        .map(|s| status_rank(*s).to_string())
+        .collect();
+    let mut stmt = conn.prepare_cached(&format!(
         "UPDATE tickets SET assigned_agent_id = NULL, updated_at = ?2
-         WHERE assigned_agent_id = ?1 AND status <> 2 RETURNING id",
-    )?;
+         WHERE assigned_agent_id = ?1 AND status IN ({}) RETURNING id",
+        unresolved.join(", ")
+    ))?;
     let ids = stmt.query_map(params![agent_id, to_micros(now)], |r| r.get(0))?;
     ids.collect()
 }

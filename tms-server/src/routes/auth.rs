@@ -11,7 +11,7 @@ use serde::Deserialize;
 use tms_core::api::{LoginRequest, PasswordChange, SignupRequest, TokenResponse, User};
 use tms_core::timefmt::{self, Timestamp};
 use tms_core::validate::{Email, Password, Username};
-use tms_core::{ActivityType, Role};
+use tms_core::{ActivityType, Role, rules};
 use utoipa::ToSchema;
 
 use crate::auth::device::DeviceKeys;
@@ -161,9 +161,7 @@ fn login_limits(
     responses(
         (status = 200, description = "Logged in", body = TokenResponse,
             headers(("Set-Cookie" = String, description = "`tms_device`: this client's device token for the account"))),
-        (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
         (status = 401, description = "Wrong email or password", body = tms_core::api::ErrorBody),
-        (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
         (status = 422, description = "Missing fields, or an email longer than an address can be", body = tms_core::api::ValidationErrorBody),
         (status = 429, description = "Too many failed attempts, or too many logins waiting", body = tms_core::api::ErrorBody)))]
 pub async fn login(
@@ -240,9 +238,7 @@ pub async fn login(
     responses(
         (status = 200, description = "Logged in", body = TokenResponse,
             headers(("Set-Cookie" = String, description = "`tms_device`: this client's device token for the account"))),
-        (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
         (status = 401, description = "Wrong email or password", body = tms_core::api::ErrorBody),
-        (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
         (status = 422, description = "Missing fields, or an email longer than an address can be", body = tms_core::api::ValidationErrorBody),
         (status = 429, description = "Too many failed attempts, or too many logins waiting", body = tms_core::api::ErrorBody)))]
 pub async fn token(
@@ -259,12 +255,9 @@ pub async fn token(
 #[utoipa::path(post, path = "/signup", tag = "Authentication", request_body = SignupRequest,
     responses(
         (status = 201, description = "Account created and logged in", body = TokenResponse),
-        (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
         (status = 401, description = "An invalid token was sent", body = tms_core::api::ErrorBody),
         (status = 403, description = "Role not allowed, or signup closed", body = tms_core::api::ErrorBody),
         (status = 409, description = "Email or username in use", body = tms_core::api::ErrorBody),
-        (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid field", body = tms_core::api::ValidationErrorBody),
         (status = 429, description = "Too many signups from this address, or too many waiting", body = tms_core::api::ErrorBody)),
     security((), ("bearer" = [])))]
 pub async fn signup(
@@ -278,24 +271,16 @@ pub async fn signup(
     let password = Password::parse("password", &req.password, username.as_str(), email.as_str())
         .map_err(AppError::invalid)?;
     let role = req.role.unwrap_or(Role::Requester);
-    let by_admin = caller.as_ref().is_some_and(|c| c.user.role == Role::Admin);
+    let caller_role = caller.as_ref().map(|c| c.user.role);
+    let by_admin = caller_role == Some(Role::Admin);
     let bootstrap = state.config.bootstrap_admin_signup
         && state
             .db
             .read(|c| users::count(c).map_err(AppError::from))
             .await?
             == 0;
+    rules::check_signup(caller_role, role, state.config.allow_signup, bootstrap)?;
     if !by_admin && !bootstrap {
-        if !state.config.allow_signup {
-            return Err(AppError::Forbidden(
-                "Signup is disabled; ask an administrator for an account".into(),
-            ));
-        }
-        if role != Role::Requester {
-            return Err(AppError::Forbidden(
-                "Only a SysAdmin can create accounts with this role".into(),
-            ));
-        }
         // Every public signup counts, accepted or not: a 409 tells whether an email has an
         // account, so this also slows enumeration.
         if let Some(a) = addr {
@@ -360,8 +345,7 @@ pub(crate) fn check_unique(
 /// End this session.
 #[utoipa::path(post, path = "/logout", tag = "Authentication",
     responses(
-        (status = 204, description = "Logged out"),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody)),
+        (status = 204, description = "Logged out")),
     security(("bearer" = [])))]
 pub async fn logout(
     State(state): State<AppState>,
@@ -390,8 +374,7 @@ pub async fn logout(
 /// The caller's account.
 #[utoipa::path(get, path = "/users/me", tag = "Authentication",
     responses(
-        (status = 200, description = "The caller", body = User),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody)),
+        (status = 200, description = "The caller", body = User)),
     security(("bearer" = [])))]
 pub async fn me(caller: AuthUser) -> Json<User> {
     Json(caller.user)
@@ -401,10 +384,7 @@ pub async fn me(caller: AuthUser) -> Json<User> {
 #[utoipa::path(put, path = "/users/me/password", tag = "Authentication", request_body = PasswordChange,
     responses(
         (status = 204, description = "Password changed"),
-        (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
         (status = 403, description = "Current password is wrong", body = tms_core::api::ErrorBody),
-        (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
         (status = 422, description = "Invalid new password", body = tms_core::api::ValidationErrorBody),
         (status = 429, description = "Too many wrong current passwords, or too many waiting", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]

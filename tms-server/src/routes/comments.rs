@@ -29,11 +29,7 @@ fn comment_not_found(id: i64) -> AppError {
 #[utoipa::path(post, path = "/api/v1/comments/", tag = "Comments", request_body = NewCommentRequest,
     responses(
         (status = 201, description = "Created", body = Comment),
-        (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
-        (status = 404, description = "No such ticket, or not yours to see", body = tms_core::api::ErrorBody),
-        (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid field", body = tms_core::api::ValidationErrorBody)),
+        (status = 404, description = "No such ticket, or not yours to see", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
@@ -73,12 +69,8 @@ pub async fn create(
     params(("id" = i64, Path, description = "Comment id")),
     responses(
         (status = 200, description = "The updated comment", body = Comment),
-        (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
         (status = 403, description = "Not your comment", body = tms_core::api::ErrorBody),
-        (status = 404, description = "No such comment, or not yours to see", body = tms_core::api::ErrorBody),
-        (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid field", body = tms_core::api::ValidationErrorBody)),
+        (status = 404, description = "No such comment, or not yours to see", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn update(
     State(state): State<AppState>,
@@ -133,10 +125,8 @@ pub async fn update(
     params(("id" = i64, Path, description = "Comment id")),
     responses(
         (status = 200, description = "The deleted comment", body = Comment),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
         (status = 403, description = "Not your comment", body = tms_core::api::ErrorBody),
-        (status = 404, description = "No such comment, or not yours to see", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid id", body = tms_core::api::ValidationErrorBody)),
+        (status = 404, description = "No such comment, or not yours to see", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn delete(
     State(state): State<AppState>,

@@ -90,10 +90,7 @@ async fn clear_log(
 #[utoipa::path(get, path = "/api/v1/logs/", tag = "Activity Logs", params(LogQueryDoc),
     responses(
         (status = 200, description = "Entries", body = Vec<LogEntry>),
-        (status = 400, description = "Malformed query string", body = tms_core::api::ErrorBody),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
-        (status = 403, description = "SysAdmin only", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid parameter", body = tms_core::api::ValidationErrorBody)),
+        (status = 403, description = "SysAdmin only", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -108,10 +105,7 @@ pub async fn list(
     params(("user_id" = i64, Path, description = "User id"), LogQueryDoc),
     responses(
         (status = 200, description = "Entries", body = Vec<LogEntry>),
-        (status = 400, description = "Malformed query string", body = tms_core::api::ErrorBody),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
-        (status = 403, description = "SysAdmin only", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid parameter", body = tms_core::api::ValidationErrorBody)),
+        (status = 403, description = "SysAdmin only", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list_for_user(
     State(state): State<AppState>,
@@ -128,7 +122,6 @@ pub async fn list_for_user(
 #[utoipa::path(delete, path = "/api/v1/logs/", tag = "Activity Logs",
     responses(
         (status = 200, description = "Cleared", body = Cleared),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
         (status = 403, description = "SysAdmin only", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn clear(
@@ -143,9 +136,7 @@ pub async fn clear(
     params(("user_id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "Cleared", body = Cleared),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
-        (status = 403, description = "SysAdmin only", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid id", body = tms_core::api::ValidationErrorBody)),
+        (status = 403, description = "SysAdmin only", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn clear_for_user(
     State(state): State<AppState>,

@@ -5,6 +5,7 @@ mod changes;
 pub mod comments;
 pub mod health;
 pub mod logs;
+mod openapi;
 pub mod tickets;
 pub mod users;
 
@@ -12,6 +13,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+
+use self::openapi::SharedResponses;
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -55,55 +58,6 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Replies any route can give, whatever its handler does: a request the HTTP layer could not
-/// take (e.g. bytes in the path that are not UTF-8), one not done within the time limit, a
-/// query string or headers over their limits. Added to every operation that does not already
-/// document them.
-struct TransportResponses;
-
-impl Modify for TransportResponses {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-        let error = |description: &str| {
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("ErrorBody")))
-                        .build(),
-                )
-                .build()
-        };
-        let common = [
-            ("400", "Malformed request"),
-            (
-                "408",
-                "The request took longer than the server's time limit",
-            ),
-            ("414", "Query string over 8 KiB"),
-            ("431", "Request headers over 16 KiB"),
-        ];
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for op in operations.into_iter().flatten() {
-                for (code, description) in common {
-                    op.responses
-                        .responses
-                        .entry(code.to_string())
-                        .or_insert_with(|| error(description).into());
-                }
-            }
-        }
-    }
-}
-
 #[derive(OpenApi)]
 #[openapi(
     info(title = "tms", description = "A helpdesk: tickets, comments, users and an activity log."),
@@ -116,7 +70,7 @@ impl Modify for TransportResponses {
         logs::list, logs::list_for_user, logs::clear, logs::clear_for_user,
     ),
     components(schemas(tms_core::api::SortKey)),
-    modifiers(&BearerAuth, &TransportResponses),
+    modifiers(&BearerAuth, &SharedResponses),
     tags(
         (name = "Health"), (name = "Authentication"), (name = "Admin"), (name = "Ticket"),
         (name = "Comments"), (name = "Activity Logs"),

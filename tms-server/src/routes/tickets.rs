@@ -7,12 +7,12 @@ use axum::routing::get;
 use axum::{Json, Router};
 use tms_core::api::{
     NewTicketRequest, Page, SortField, SortKey, Ticket, TicketDetail, TicketListItem, TicketQuery,
-    TicketQueryDoc, TicketUpdate,
+    TicketUpdate,
 };
 use tms_core::rules::{self, TicketChange, TicketFacts};
 use tms_core::timefmt;
 use tms_core::validate::{Body, TicketTitle};
-use tms_core::{ActivityType, Actor, Priority, Role, Status};
+use tms_core::{ActivityType, Actor, Priority, Status};
 
 use crate::db::history::{self, Field};
 use crate::db::{comments, logs, tickets, users};
@@ -31,6 +31,37 @@ pub fn router() -> Router<AppState> {
             "/api/v1/tickets/{id}",
             get(read).put(update).patch(update).delete(delete),
         )
+}
+
+/// Query parameters of `GET /api/v1/tickets/` as documented in OpenAPI; parsing is done by
+/// `TicketQuery::from_pairs` because `status` and `priority` repeat.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct TicketQueryDoc {
+    /// Repeatable.
+    pub status: Option<Vec<Status>>,
+    /// Repeatable.
+    pub priority: Option<Vec<Priority>>,
+    #[param(minimum = 1)]
+    pub assigned_agent_id: Option<i64>,
+    #[param(minimum = 1)]
+    pub requester_id: Option<i64>,
+    pub unassigned: Option<bool>,
+    /// Full-text search over title, description and comments: at most 8 words, each of two or
+    /// more characters matched as a prefix; one line.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// A field, `-` prefixed for descending; default `-creation_date`.
+    #[param(value_type = Option<SortKey>)]
+    pub sort: Option<String>,
+    #[param(minimum = 1, maximum = 1_000_000_000)]
+    pub page: Option<u64>,
+    #[param(minimum = 1, maximum = 100)]
+    pub size: Option<u64>,
+    /// The `next_cursor` of the previous page (keyset paging; replaces `page`).
+    #[param(max_length = 100, pattern = "^[A-Za-z0-9.-]*$")]
+    pub after: Option<String>,
 }
 
 /// Records a read in the activity log when the server audits reads.
@@ -62,7 +93,7 @@ async fn page_of(
     q: TicketQuery,
     explicit_sort: bool,
 ) -> Result<Page<TicketListItem>, AppError> {
-    let only = (actor.role == Role::Requester).then_some(actor.id);
+    let only = rules::list_scope(actor);
     let searching = q.q.is_some();
     // Search results come newest first by ticket number unless a sort is asked for: the
     // full-text index yields them in that order, so any term costs the same.
@@ -126,8 +157,6 @@ fn parse_query(pairs: &QueryPairs) -> Result<(TicketQuery, bool), AppError> {
 #[utoipa::path(get, path = "/api/v1/tickets/", tag = "Ticket", params(TicketQueryDoc),
     responses(
         (status = 200, description = "A page of tickets", body = Page<TicketListItem>),
-        (status = 400, description = "Malformed query string", body = tms_core::api::ErrorBody),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
         (status = 422, description = "Invalid parameter, or a search too costly to answer", body = tms_core::api::ValidationErrorBody),
         (status = 429, description = "Too many searches of this user at once", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
@@ -147,8 +176,6 @@ pub async fn list(
     params(("agent_id" = i64, Path, description = "The agent's user id"), TicketQueryDoc),
     responses(
         (status = 200, description = "A page of tickets", body = Page<TicketListItem>),
-        (status = 400, description = "Malformed query string", body = tms_core::api::ErrorBody),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
         (status = 403, description = "Requesters have no queue", body = tms_core::api::ErrorBody),
         (status = 422, description = "Invalid parameter, or a search too costly to answer", body = tms_core::api::ValidationErrorBody),
         (status = 429, description = "Too many searches of this user at once", body = tms_core::api::ErrorBody)),
@@ -192,9 +219,7 @@ fn detail(conn: &rusqlite::Connection, id: i64) -> Result<Option<TicketDetail>, 
     params(("id" = i64, Path, description = "Ticket id")),
     responses(
         (status = 200, description = "The ticket", body = TicketDetail),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
-        (status = 404, description = "No such ticket, or not yours to see", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid id", body = tms_core::api::ValidationErrorBody)),
+        (status = 404, description = "No such ticket, or not yours to see", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn read(
     State(state): State<AppState>,
@@ -226,11 +251,7 @@ fn check_assignee(conn: &rusqlite::Connection, agent: i64) -> Result<(), AppErro
 #[utoipa::path(post, path = "/api/v1/tickets/", tag = "Ticket", request_body = NewTicketRequest,
     responses(
         (status = 201, description = "Created", body = Ticket),
-        (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
-        (status = 403, description = "Not allowed for a Requester", body = tms_core::api::ErrorBody),
-        (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid field", body = tms_core::api::ValidationErrorBody)),
+        (status = 403, description = "Not allowed for a Requester", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
@@ -266,7 +287,7 @@ pub async fn create(
                 priority: req.priority.unwrap_or(Priority::Medium),
                 requester_id,
                 assigned_agent_id: req.assigned_agent_id,
-                resolution_date: (status == Status::Resolved).then_some(now),
+                resolution_date: rules::resolution_on_create(status, now),
                 creation_date: now,
             };
             let t = tickets::insert(tx, &new)?;
@@ -291,8 +312,8 @@ struct Sent<'a> {
     req: &'a mut TicketUpdate,
 }
 
-/// A full-object PUT — the web client's form sends back every field it read — that sends a
-/// field's value from before another user's latest change of that field is resending what it
+/// A full-object PUT (all of title, description, status and priority) — the web client's form
+/// sends back every field it read — that sends a field's value from before another user's latest change of that field is resending what it
 /// read, not changing it back: that field keeps the other user's value, so two forms filled
 /// from the same read cannot silently undo each other's changes. (Clients that send only what
 /// they change are not second-guessed.) See `migrations/0008_ticket_history.sql`.
@@ -345,15 +366,12 @@ fn keep_later_changes(
     params(("id" = i64, Path, description = "Ticket id")),
     responses(
         (status = 200, description = "The updated ticket", body = TicketDetail),
-        (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
         (status = 403, description = "Not allowed for the caller's role", body = tms_core::api::ErrorBody),
-        (status = 404, description = "No such ticket, or not yours to see", body = tms_core::api::ErrorBody),
-        (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid field", body = tms_core::api::ValidationErrorBody)),
+        (status = 404, description = "No such ticket, or not yours to see", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn update(
     State(state): State<AppState>,
+    method: axum::http::Method,
     caller: AuthUser,
     Id(id): Id,
     ApiJson(req): ApiJson<TicketUpdate>,
@@ -372,7 +390,8 @@ pub async fn update(
         .transpose()
         .map_err(AppError::invalid)?;
     let now = timefmt::now();
-    let full_object = req.title.is_some()
+    let full_object = method == axum::http::Method::PUT
+        && req.title.is_some()
         && req.description.is_some()
         && req.status.is_some()
         && req.priority.is_some();
@@ -438,10 +457,8 @@ pub async fn update(
     params(("id" = i64, Path, description = "Ticket id")),
     responses(
         (status = 200, description = "The deleted ticket", body = Ticket),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
         (status = 403, description = "Only a SysAdmin deletes tickets", body = tms_core::api::ErrorBody),
-        (status = 404, description = "No such ticket, or not yours to see", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid id", body = tms_core::api::ValidationErrorBody)),
+        (status = 404, description = "No such ticket, or not yours to see", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn delete(
     State(state): State<AppState>,

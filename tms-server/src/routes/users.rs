@@ -35,7 +35,6 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(get, path = "/api/v1/agents/", tag = "Ticket",
     responses(
         (status = 200, description = "Assignable users", body = Vec<tms_core::api::UserSummary>),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
         (status = 403, description = "Staff only", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn agents(
@@ -47,7 +46,7 @@ pub async fn agents(
         .db
         .read(|c| {
             let mut all = Vec::new();
-            for role in [Role::Agent, Role::Admin] {
+            for &role in Role::STAFF {
                 let q = UserQuery {
                     q: None,
                     role: Some(role),
@@ -87,10 +86,7 @@ pub struct UserQueryDoc {
 #[utoipa::path(get, path = "/api/v1/admin/users/", tag = "Admin", params(UserQueryDoc),
     responses(
         (status = 200, description = "Users", body = Vec<User>),
-        (status = 400, description = "Malformed query string", body = tms_core::api::ErrorBody),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
-        (status = 403, description = "SysAdmin only", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid parameter", body = tms_core::api::ValidationErrorBody)),
+        (status = 403, description = "SysAdmin only", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -111,12 +107,8 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/v1/admin/users/", tag = "Admin", request_body = NewUserRequest,
     responses(
         (status = 201, description = "Created", body = User),
-        (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
         (status = 403, description = "SysAdmin only", body = tms_core::api::ErrorBody),
-        (status = 409, description = "Email or username in use", body = tms_core::api::ErrorBody),
-        (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid field", body = tms_core::api::ValidationErrorBody)),
+        (status = 409, description = "Email or username in use", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
@@ -151,10 +143,8 @@ pub async fn create(
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "The user", body = User),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
         (status = 403, description = "SysAdmin only", body = tms_core::api::ErrorBody),
-        (status = 404, description = "No such user", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid id", body = tms_core::api::ValidationErrorBody)),
+        (status = 404, description = "No such user", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn read(
     State(state): State<AppState>,
@@ -203,8 +193,8 @@ fn apply(
     check_unique(tx, &username, &email, Some(id))?;
     let role = c.role.unwrap_or(old.role);
     let active = c.is_active.unwrap_or(old.is_active);
-    let loses_admin = old.role == Role::Admin && old.is_active && (role != Role::Admin || !active);
-    if loses_admin && users::count_active_admins(tx)? <= 1 {
+    let admins = u64::try_from(users::count_active_admins(tx)?).unwrap_or(0);
+    if rules::removes_last_admin((old.role, old.is_active), (role, active), admins) {
         return Err(AppError::Conflict(
             "The last active SysAdmin cannot be deactivated or demoted".into(),
         ));
@@ -265,13 +255,9 @@ fn apply(
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "The updated user", body = User),
-        (status = 400, description = "Malformed body", body = tms_core::api::ErrorBody),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
         (status = 403, description = "SysAdmin only", body = tms_core::api::ErrorBody),
         (status = 404, description = "No such user", body = tms_core::api::ErrorBody),
-        (status = 409, description = "Email or username in use, or last SysAdmin", body = tms_core::api::ErrorBody),
-        (status = 413, description = "Body too large", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid field", body = tms_core::api::ValidationErrorBody)),
+        (status = 409, description = "Email or username in use, or last SysAdmin", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn update(
     State(state): State<AppState>,
@@ -333,11 +319,9 @@ pub async fn update(
     params(("id" = i64, Path, description = "User id")),
     responses(
         (status = 200, description = "The deactivated user", body = User),
-        (status = 401, description = "Not logged in", body = tms_core::api::ErrorBody),
         (status = 403, description = "SysAdmin only", body = tms_core::api::ErrorBody),
         (status = 404, description = "No such user", body = tms_core::api::ErrorBody),
-        (status = 409, description = "The last active SysAdmin", body = tms_core::api::ErrorBody),
-        (status = 422, description = "Invalid id", body = tms_core::api::ValidationErrorBody)),
+        (status = 409, description = "The last active SysAdmin", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn deactivate(
     State(state): State<AppState>,

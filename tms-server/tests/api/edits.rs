@@ -41,6 +41,15 @@ async fn a_stale_full_object_put_keeps_a_colleagues_change() {
         .expect(200)
         .clone();
     assert_eq!(r["status"], "Resolved");
+    // A PATCH is never second-guessed, even when it sends every field.
+    let mut full: Value = s.get(s.agent2.t(), &path).await.expect(200).clone();
+    full["status"] = json!("Open");
+    full["resolution_date"] = json!(null);
+    let r = s.patch(s.agent2.t(), &path, full).await.expect(200).clone();
+    assert_eq!(r["status"], "Open");
+    s.patch(s.agent2.t(), &path, json!({"status": "Resolved"}))
+        .await
+        .expect(200);
     // A deliberate change to a third value in a full object is applied too.
     let mut third: Value = s.get(s.admin.t(), &path).await.expect(200).clone();
     third["status"] = json!("In Progress");
