@@ -86,6 +86,15 @@ pub fn password_hash(conn: &Connection, id: i64) -> rusqlite::Result<Option<Stri
 }
 
 pub fn list(conn: &Connection, q: &UserQuery) -> rusqlite::Result<Vec<User>> {
+    list_at_most(conn, q, None)
+}
+
+/// [`list`], the first `limit` by id.
+pub fn list_at_most(
+    conn: &Connection,
+    q: &UserQuery,
+    limit: Option<u64>,
+) -> rusqlite::Result<Vec<User>> {
     let mut sql = format!("SELECT {COLUMNS} FROM users WHERE 1 = 1");
     let mut args: Vec<rusqlite::types::Value> = Vec::new();
     if !q.include_inactive {
@@ -102,6 +111,10 @@ pub fn list(conn: &Connection, q: &UserQuery) -> rusqlite::Result<Vec<User>> {
         args.push(needle.into());
     }
     sql.push_str(" ORDER BY id");
+    if let Some(n) = limit {
+        sql.push_str(" LIMIT ?");
+        args.push(i64::try_from(n).unwrap_or(i64::MAX).into());
+    }
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args), from_row)?;
     rows.collect()

@@ -65,6 +65,7 @@ impl Modify for BearerAuth {
         health::root, health::health,
         auth::login, auth::token, auth::signup, auth::logout, auth::me, auth::change_password,
         users::list, users::create, users::read, users::update, users::deactivate, users::agents,
+        users::directory,
         tickets::list, tickets::agent_queue, tickets::read, tickets::create, tickets::update, tickets::delete,
         comments::create, comments::update, comments::delete,
         logs::list, logs::list_for_user, logs::clear, logs::clear_for_user,

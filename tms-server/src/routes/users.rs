@@ -29,6 +29,74 @@ pub fn router() -> Router<AppState> {
             get(read).put(update).delete(deactivate),
         )
         .route("/api/v1/agents", get(agents))
+        .route("/api/v1/users", get(directory))
+}
+
+/// Most people one directory search returns.
+const DIRECTORY_MAX: u64 = 50;
+
+/// Query parameters of the staff directory (documentation only; parsed by `UserQuery`).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct DirectoryQueryDoc {
+    /// Part of a username or email; one line.
+    #[param(max_length = 200)]
+    q: Option<String>,
+    role: Option<Role>,
+    /// At most this many (1–50, default 20).
+    #[param(minimum = 1, maximum = 50)]
+    limit: Option<u64>,
+}
+
+/// Active users as summaries, for staff looking someone up — e.g. the requester of a ticket
+/// they file on someone's behalf (staff only; SysAdmins manage accounts under
+/// `/api/v1/admin/users/`).
+#[utoipa::path(get, path = "/api/v1/users/", tag = "Ticket", params(DirectoryQueryDoc),
+    responses(
+        (status = 200, description = "Matching active users, by id", body = Vec<tms_core::api::UserSummary>),
+        (status = 403, description = "Staff only", body = tms_core::api::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn directory(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    pairs: QueryPairs,
+) -> Result<Json<Vec<tms_core::api::UserSummary>>, AppError> {
+    rules::check_view_queue(caller.actor())?;
+    let q = UserQuery::from_pairs(pairs.iter().filter(|(k, _)| *k != "limit"))
+        .map_err(|e| AppError::invalid_at("query", e))?;
+    if q.include_inactive {
+        return Err(AppError::invalid_at(
+            "query",
+            vec![tms_core::ValidationError::new(
+                "include_inactive",
+                "value_error.not_allowed",
+                "the directory lists active users only",
+            )],
+        ));
+    }
+    let limit = match pairs.iter().find(|(k, _)| *k == "limit") {
+        None => 20,
+        Some((_, v)) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (1..=DIRECTORY_MAX).contains(n))
+            .ok_or_else(|| {
+                AppError::invalid_at(
+                    "query",
+                    vec![tms_core::ValidationError::new(
+                        "limit",
+                        "value_error.number",
+                        format!("must be an integer from 1 to {DIRECTORY_MAX}"),
+                    )],
+                )
+            })?,
+    };
+    let found = state
+        .db
+        .read(move |c| users::list_at_most(c, &q, Some(limit)).map_err(AppError::from))
+        .await?;
+    Ok(Json(found.iter().map(User::summary).collect()))
 }
 
 /// The people tickets can be assigned to: active Helpdesk Agents and SysAdmins (staff only).
