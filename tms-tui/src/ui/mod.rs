@@ -2,6 +2,7 @@
 //! the footer of keys, and any overlay on top.
 
 mod admin;
+pub mod columns;
 mod forms;
 mod login;
 mod overlays;
@@ -177,12 +178,25 @@ pub fn fmt_time(t: Timestamp) -> String {
     )
 }
 
-/// `text` cut to `width` characters with an ellipsis.
+/// `text` cut to `width` terminal columns with an ellipsis.
 pub fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
+    use unicode_width::UnicodeWidthChar;
+    if crate::widgets::width(text) <= width {
         return text.to_string();
     }
-    let mut s: String = text.chars().take(width.saturating_sub(1)).collect();
+    if width == 0 {
+        return String::new();
+    }
+    let mut s = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        used += w;
+        s.push(c);
+    }
     s.push('…');
     s
 }

@@ -7,6 +7,7 @@ mod fixtures;
 mod props;
 mod restart;
 mod snapshots;
+mod tables;
 mod tmux;
 mod update;
 mod update_admin;
