@@ -139,13 +139,20 @@ async fn run_async(cli: Cli) -> Result<(), Error> {
         has_token: saved.is_some(),
     };
     let state = State::new(setup, Theme::pick(name, no_color), tms_core::timefmt::now());
+    let drafts = driver::DraftSink {
+        store: dir
+            .as_deref()
+            .map(config::DraftStore::new)
+            .filter(|_| conn.session_key.is_some()),
+        server: conn.session_key.clone().unwrap_or_default(),
+    };
     let tokens = driver::TokenSink {
         store: store.filter(|_| conn.session_key.is_some()),
         key: conn.session_key.clone().unwrap_or_default(),
     };
     let term = terminal::enter();
     let _guard = terminal::Guard;
-    driver::run(term, client, state, tokens).await?;
+    driver::run(term, client, state, (tokens, drafts)).await?;
     Ok(())
 }
 

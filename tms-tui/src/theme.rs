@@ -223,6 +223,16 @@ pub mod text {
         }
     }
 
+    /// The question before leaving with `n` unsent texts.
+    pub fn quit_with_drafts(n: usize) -> String {
+        let what = if n == 1 {
+            "1 unsent text".to_string()
+        } else {
+            format!("{n} unsent texts")
+        };
+        format!("You have {what}; it is kept as a draft for next time. Quit anyway?")
+    }
+
     pub fn unreachable(server: &str, why: &str) -> String {
         format!("Cannot reach the server at {server} ({why}).")
     }

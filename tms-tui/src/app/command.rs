@@ -130,7 +130,7 @@ pub fn run(state: &mut State, text: &str) -> Vec<Effect> {
         return Vec::new();
     }
     match *name {
-        "quit" => vec![Effect::Quit],
+        "quit" => route::request_quit(state),
         "logout" => route::logout(state),
         "mine" => route::home_tab(state, 1),
         "unassigned" => route::home_tab(state, 0),

@@ -1,6 +1,7 @@
 //! The application state and the pure `update` function at the heart of the Elm loop.
 
 pub mod command;
+pub mod drafts;
 pub mod gate;
 pub mod keymap;
 pub mod msg;
@@ -75,6 +76,8 @@ pub struct State {
     pub drafts: HashMap<DraftKey, String>,
     /// A new ticket left half-written.
     pub ticket_draft: Option<TicketDraft>,
+    /// The drafts as last stored; `None` until the signed-in user's drafts were read back.
+    pub persisted: Option<drafts::SavedDrafts>,
     pub server_version: Option<String>,
     pub quit: bool,
 }
@@ -100,6 +103,7 @@ impl State {
             staff: BTreeMap::new(),
             drafts: HashMap::new(),
             ticket_draft: None,
+            persisted: None,
             server_version: None,
             quit: false,
         }
@@ -159,8 +163,17 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             respond::on_response(state, request, result)
         }
         Action::EditorDone(result) => overlay::on_editor_done(state, result),
+        Action::DraftsLoaded { user_id, drafts } => {
+            drafts::restore(state, user_id, drafts);
+            Vec::new()
+        }
     };
-    count(state, fx)
+    let mut fx = count(state, fx);
+    if let Some(save) = drafts::persist(state) {
+        // Stored before anything else, so a quit in the same batch keeps them.
+        fx.insert(0, save);
+    }
+    fx
 }
 
 fn count(state: &mut State, fx: Vec<Effect>) -> Vec<Effect> {

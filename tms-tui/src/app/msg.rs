@@ -1,6 +1,7 @@
 //! The messages of the Elm loop: [`Action`]s flow into `update`, [`Effect`]s flow out to the
 //! driver, which runs each [`Request`] in the background and answers with a [`Reply`].
 
+use super::drafts::SavedDrafts;
 use crate::api::ApiError;
 use crossterm::event::KeyEvent;
 use tms_core::api::{
@@ -94,6 +95,11 @@ pub enum Action {
     },
     /// `$EDITOR` closed.
     EditorDone(EditorResult),
+    /// The drafts kept from an earlier run of this user.
+    DraftsLoaded {
+        user_id: i64,
+        drafts: SavedDrafts,
+    },
 }
 
 /// Work for the driver: everything impure.
@@ -104,5 +110,14 @@ pub enum Effect {
     SetToken(Option<String>),
     /// Suspend the UI and edit `text` in `$EDITOR`.
     OpenEditor(String),
+    /// Read this user's kept drafts (answered with [`Action::DraftsLoaded`]).
+    LoadDrafts {
+        user_id: i64,
+    },
+    /// Keep these drafts for this user (an empty set removes them).
+    SaveDrafts {
+        user_id: i64,
+        drafts: SavedDrafts,
+    },
     Quit,
 }

@@ -100,8 +100,10 @@ fn track_connection(state: &mut State, result: &Result<Reply, ApiError>) -> Vec<
 
 fn signed_in(state: &mut State, user: tms_core::api::User) -> Vec<Effect> {
     let staff = user.role.is_staff();
+    let user_id = user.id;
     state.user = Some(user);
-    let mut fx = route::go_home(state);
+    let mut fx = vec![Effect::LoadDrafts { user_id }];
+    fx.extend(route::go_home(state));
     if staff {
         fx.push(Effect::Request(Request::Staff));
     }

@@ -157,6 +157,12 @@ impl QueueState {
             return Vec::new();
         }
         match cmd {
+            Cmd::Back if self.search.is_some() => {
+                self.search = None;
+                self.page = 1;
+                self.selected = 0;
+                self.reload()
+            }
             Cmd::Back => vec![Out::Back],
             Cmd::Refresh => self.reload(),
             Cmd::NextTab => self.go_tab((self.tab + 1) % TABS.len()),

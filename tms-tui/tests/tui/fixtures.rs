@@ -8,6 +8,7 @@ use tms_core::api::{
 use tms_core::timefmt::{Timestamp, parse};
 use tms_core::{ActivityType, Priority, Role, Status};
 use tms_tui::api::ApiError;
+use tms_tui::app::drafts::SavedDrafts;
 use tms_tui::app::{self, Action, Effect, Mode, Reply, Request, Setup, State};
 use tms_tui::screens::Screen;
 use tms_tui::theme::Theme;
@@ -260,6 +261,7 @@ pub fn signed_in(who: User) -> State {
         Reply::Session(Box::new(token)),
     );
     let rest = answer_all(&mut s, fx, &server);
+    let rest = load_drafts(&mut s, rest, Default::default());
     assert!(
         rest.iter().all(|e| matches!(e, Effect::SetToken(_))),
         "unanswered: {rest:?}"
@@ -335,4 +337,22 @@ pub fn queue(s: &State) -> &tms_tui::screens::QueueState {
         Screen::Queue(q) => q,
         other => panic!("not on the queue: {other:?}"),
     }
+}
+
+/// Answers a `LoadDrafts` among `fx` with `drafts`, as the driver does; returns the rest.
+pub fn load_drafts(s: &mut State, fx: Vec<Effect>, drafts: SavedDrafts) -> Vec<Effect> {
+    let mut rest = Vec::new();
+    for e in fx {
+        match e {
+            Effect::LoadDrafts { user_id } => rest.extend(app::update(
+                s,
+                Action::DraftsLoaded {
+                    user_id,
+                    drafts: drafts.clone(),
+                },
+            )),
+            other => rest.push(other),
+        }
+    }
+    rest
 }

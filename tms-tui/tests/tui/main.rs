@@ -3,7 +3,9 @@
 //! restart).
 
 mod e2e;
+mod e2e_tour;
 mod fixtures;
+mod leaving;
 mod props;
 mod restart;
 mod snapshots;

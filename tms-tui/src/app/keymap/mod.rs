@@ -44,7 +44,10 @@ impl Ctx {
 /// What a key asks for; the screen in focus gives it meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Cmd {
+    /// Ctrl-C: leave tms from anywhere (asking first if text is unsent).
     Quit,
+    /// `q`: back, or on the home screen leave tms (asking first if text is unsent).
+    Leave,
     Help,
     CommandLine,
     Back,
@@ -247,7 +250,14 @@ mod tests {
     #[test]
     fn screen_rows_win_over_global_ones() {
         assert_eq!(lookup(C::Queue, &key('t')), Some(Cmd::Take));
-        assert_eq!(lookup(C::Queue, &key('q')), Some(Cmd::Back));
+        assert_eq!(lookup(C::Queue, &key('q')), Some(Cmd::Leave));
+        let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+        assert_eq!(lookup(C::Queue, &esc), Some(Cmd::Back));
+        assert_eq!(
+            lookup(C::Login, &esc),
+            None,
+            "Esc never quits from the login"
+        );
         assert_eq!(lookup(C::Queue, &key('j')), Some(Cmd::Down));
         assert_eq!(lookup(C::Login, &key('q')), None, "q types into a field");
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
@@ -281,6 +291,7 @@ mod tests {
         let rows = bindings_for(C::Queue);
         assert!(rows.iter().any(|b| b.cmd == Cmd::Help));
         assert_eq!(rows.iter().filter(|b| b.cmd == Cmd::Back).count(), 1);
+        assert_eq!(rows.iter().filter(|b| b.cmd == Cmd::Leave).count(), 1);
         assert!(bindings_for(C::Compose).iter().all(|b| b.cmd != Cmd::Help));
     }
 }

@@ -32,7 +32,13 @@ pub const NAV: [(&[K], Cmd, &str); 6] = [
 
 /// Every binding. Earlier rows win; a context's own rows are searched before `Global`.
 pub static BINDINGS: &[Binding] = &[
-    b(C::Global, &[Ctrl('c')], Cmd::Quit, "quit tms", false),
+    b(
+        C::Global,
+        &[Ctrl('c')],
+        Cmd::Quit,
+        "quit tms (asks first if text is unsent)",
+        false,
+    ),
     b(
         C::Global,
         &[Ch('?')],
@@ -47,7 +53,14 @@ pub static BINDINGS: &[Binding] = &[
         "command line (:42 :mine :users :log :new :quit)",
         true,
     ),
-    b(C::Global, &[Ch('q'), Esc], Cmd::Back, "back / quit", true),
+    b(
+        C::Global,
+        &[Ch('q')],
+        Cmd::Leave,
+        "back / quit (quits on the home screen)",
+        true,
+    ),
+    b(C::Global, &[Esc], Cmd::Back, "back (never quits)", false),
     // Boot
     b(C::Boot, &[Ch('r')], Cmd::Refresh, "retry", true),
     // Login
@@ -66,7 +79,7 @@ pub static BINDINGS: &[Binding] = &[
         "pick a demo account",
         true,
     ),
-    b(C::Login, &[Esc], Cmd::Back, "quit", true),
+    b(C::Login, &[Ctrl('c')], Cmd::Quit, "quit tms", true),
     // Setup
     b(
         C::Setup,
@@ -83,9 +96,16 @@ pub static BINDINGS: &[Binding] = &[
         "previous field",
         false,
     ),
-    b(C::Setup, &[Esc], Cmd::Back, "quit", true),
+    b(C::Setup, &[Ctrl('c')], Cmd::Quit, "quit tms", true),
     // Queue
     b(C::Queue, &[Enter, Ch('l')], Cmd::Open, "open ticket", true),
+    b(
+        C::Queue,
+        &[Esc],
+        Cmd::Back,
+        "clear the search, else back (never quits)",
+        false,
+    ),
     b(C::Queue, &[Tab, Right], Cmd::NextTab, "next tab", false),
     b(
         C::Queue,

@@ -3,7 +3,7 @@
 use super::{Compose, ConfirmFor, DraftKey, Overlay, Pick, PickFor, Picker, Prompt, PromptFor};
 use crate::api::ApiError;
 use crate::app::keymap::{self, Cmd};
-use crate::app::{EditorResult, Effect, Reply, Request, State, command};
+use crate::app::{EditorResult, Effect, Reply, Request, State, command, route};
 use crate::screens::{Screen, move_cursor};
 use crate::theme::text;
 use crate::widgets::TextArea;
@@ -17,13 +17,16 @@ fn req(r: Request) -> Vec<Effect> {
 
 /// A key while an overlay is open.
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(ctx) = state.overlay.as_ref().map(Overlay::ctx) else {
+        return Vec::new();
+    };
+    let cmd = keymap::lookup(ctx, &key);
+    if cmd == Some(Cmd::Quit) {
+        return route::request_quit(state);
+    }
     let Some(overlay) = state.overlay.take() else {
         return Vec::new();
     };
-    let cmd = keymap::lookup(overlay.ctx(), &key);
-    if cmd == Some(Cmd::Quit) {
-        return vec![Effect::Quit];
-    }
     match overlay {
         Overlay::Help { mut scroll } => {
             if cmd != Some(Cmd::Back) {
@@ -35,7 +38,9 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Overlay::Command(line) => command::on_key(state, line, cmd, key),
         Overlay::Picker(p) => on_picker(state, p, cmd),
         Overlay::Confirm(c) => match cmd {
+            Some(Cmd::Yes) if c.action == ConfirmFor::Quit => route::quit(state),
             Some(Cmd::Yes) => req(match c.action {
+                ConfirmFor::Quit => return Vec::new(),
                 ConfirmFor::DeleteTicket(id) => Request::DeleteTicket(id),
                 ConfirmFor::DeleteComment {
                     ticket_id,

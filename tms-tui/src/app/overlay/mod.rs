@@ -84,8 +84,13 @@ impl Picker {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfirmFor {
+    /// Leave tms although text is unsent (it is kept as drafts).
+    Quit,
     DeleteTicket(i64),
-    DeleteComment { ticket_id: i64, comment_id: i64 },
+    DeleteComment {
+        ticket_id: i64,
+        comment_id: i64,
+    },
     DeactivateUser(i64),
     ClearLog,
 }
@@ -137,7 +142,9 @@ impl Prompt {
 }
 
 /// Which text a composer edits; also the key its draft is kept under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum DraftKey {
     Comment(i64),
     EditComment { ticket_id: i64, comment_id: i64 },
