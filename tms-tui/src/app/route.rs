@@ -55,7 +55,9 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     with_screen(state, |s, st| s.on_key(cmd, key, st))
 }
 
+/// Pasted text goes to the focused field, with the terminal's CR line endings made LF.
 pub fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
+    let text = &crate::widgets::text_area::unix_newlines(text);
     match &mut state.overlay {
         Some(Overlay::Compose(c)) => c.area.insert_str(text),
         Some(Overlay::Prompt(p)) => p.input.insert_str(text),

@@ -9,6 +9,8 @@ pub struct TextArea {
     lines: Vec<String>,
     row: usize,
     col: usize,
+    /// The last key was Enter (a CR): a line feed right after it ends the same line.
+    after_cr: bool,
 }
 
 impl Default for TextArea {
@@ -17,8 +19,14 @@ impl Default for TextArea {
             lines: vec![String::new()],
             row: 0,
             col: 0,
+            after_cr: false,
         }
     }
+}
+
+/// Text with CRLF and lone CR line endings (as terminals paste) turned into LF.
+pub fn unix_newlines(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
 fn byte_at(s: &str, col: usize) -> usize {
@@ -32,8 +40,7 @@ fn char_len(s: &str) -> usize {
 impl TextArea {
     /// An editor holding `text`, cursor at its end.
     pub fn new(text: &str) -> Self {
-        let mut lines: Vec<String> = text
-            .replace("\r\n", "\n")
+        let mut lines: Vec<String> = unix_newlines(text)
             .split('\n')
             .map(str::to_string)
             .collect();
@@ -42,7 +49,12 @@ impl TextArea {
         }
         let row = lines.len() - 1;
         let col = char_len(&lines[row]);
-        Self { lines, row, col }
+        Self {
+            lines,
+            row,
+            col,
+            after_cr: false,
+        }
     }
 
     pub fn text(&self) -> String {
@@ -82,7 +94,7 @@ impl TextArea {
     }
 
     pub fn insert_str(&mut self, s: &str) {
-        for c in s.replace("\r\n", "\n").chars() {
+        for c in unix_newlines(s).chars() {
             self.insert(c);
         }
     }
@@ -153,7 +165,11 @@ impl TextArea {
     /// Applies an editing key; returns whether the key was one.
     pub fn handle(&mut self, key: KeyEvent) -> bool {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let after_cr = std::mem::replace(&mut self.after_cr, key.code == KeyCode::Enter);
         match key.code {
+            // A raw (unbracketed) paste: CR arrives as Enter, LF as Ctrl-J, CRLF as both.
+            KeyCode::Char('j') if ctrl && after_cr => {}
+            KeyCode::Char('j') if ctrl => self.newline(),
             KeyCode::Char('u') if ctrl => {
                 self.line().clear();
                 self.col = 0;
@@ -196,6 +212,28 @@ mod tests {
         t.handle(k(KeyCode::Backspace));
         assert_eq!(t.text(), "hello world");
         assert_eq!(t.cursor(), (0, 5));
+    }
+
+    #[test]
+    fn every_line_ending_is_one_line_break() {
+        let mut t = TextArea::default();
+        t.insert_str("a\rb\r\nc\nd");
+        assert_eq!(t.text(), "a\nb\nc\nd");
+        let ctrl_j = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::CONTROL);
+        let mut raw = TextArea::default();
+        for key in [
+            k(KeyCode::Char('x')),
+            k(KeyCode::Enter),
+            ctrl_j,
+            k(KeyCode::Char('y')),
+            ctrl_j,
+            k(KeyCode::Char('z')),
+            k(KeyCode::Enter),
+            k(KeyCode::Char('w')),
+        ] {
+            raw.handle(key);
+        }
+        assert_eq!(raw.text(), "x\ny\nz\nw", "CRLF, LF and CR each break once");
     }
 
     #[test]

@@ -70,7 +70,7 @@ impl TextInput {
     }
 
     pub fn insert_str(&mut self, s: &str) {
-        for c in s.chars() {
+        for c in super::text_area::unix_newlines(s).chars() {
             self.insert(if c == '\n' || c == '\t' { ' ' } else { c });
         }
     }
@@ -159,8 +159,8 @@ mod tests {
         let mut t = TextInput::new("printer on fire");
         t.handle(KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL));
         assert_eq!(t.text(), "printer on ");
-        t.insert_str("a\nb");
-        assert_eq!(t.text(), "printer on a b");
+        t.insert_str("a\nb\rc\r\nd");
+        assert_eq!(t.text(), "printer on a b c d");
         let m = TextInput {
             masked: true,
             ..TextInput::new("abc")

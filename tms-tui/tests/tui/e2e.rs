@@ -8,7 +8,7 @@ use tms_core::{Role, Status};
 use tms_tui::api::ApiClient;
 
 /// The embedded server's address, read from the login screen.
-fn server_url(screen: &str) -> String {
+pub fn server_url(screen: &str) -> String {
     let start = screen
         .find("http://127.0.0.1:")
         .expect("server address on screen");

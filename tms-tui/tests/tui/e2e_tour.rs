@@ -2,6 +2,7 @@
 //! pasted line breaks. Each runs embedded on a seeded demo database of its own, with its own
 //! configuration directory. Skipped, with a notice, where tmux is missing.
 
+use crate::e2e::{client_as, first_ticket_id, server_url};
 use crate::tmux::{Tmux, have_tmux};
 use clap::Parser;
 use std::path::{Path, PathBuf};
@@ -26,13 +27,15 @@ fn start(label: &str, db: &Path, config: &Path) -> Tmux {
     Tmux::start(label, &cmd)
 }
 
-fn log_in(tui: &Tmux, email: &str) {
-    tui.wait_for("Log in to tms");
+/// Logs in on the login screen; returns the embedded server's address shown there.
+fn log_in(tui: &Tmux, email: &str) -> String {
+    let base = server_url(&tui.wait_for("Log in to tms"));
     tui.type_text(email);
     tui.keys(&["Tab"]);
     tui.type_text("Hello123.");
     tui.keys(&["Enter"]);
     tui.wait_for(" Pri ");
+    base
 }
 
 #[test]
@@ -83,6 +86,46 @@ fn esc_never_quits_and_unsent_drafts_survive_a_restart() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert!(!file.exists(), "a sent draft is no longer kept");
+    tui.keys(&["q"]);
+    tui.wait_for("EXITED");
+}
+
+#[test]
+fn pasted_line_breaks_arrive_whole() {
+    if !have_tmux() {
+        println!("NOTICE: tmux is not installed; skipping the paste end-to-end test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (db, config) = seeded(dir.path());
+    let tui = start("paste", &db, &config);
+    let url = log_in(&tui, "john.smith@example.com");
+    let id = first_ticket_id(&tui.screen());
+    tui.keys(&["c"]);
+    tui.wait_for("Comment on ticket");
+    tui.paste("Bracketed one\nBracketed two\n\nafter a blank line", true);
+    tui.keys(&["C-s"]);
+    tui.wait_for("Comment added");
+    tui.keys(&["c"]);
+    tui.wait_for("Comment on ticket");
+    tui.paste("Raw one\nRaw two", false);
+    tui.keys(&["C-s"]);
+    tui.wait_for("Comment added");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let john = client_as(&url, "john.smith@example.com").await;
+        let t = john.get_ticket(id).await.unwrap();
+        let texts: Vec<&str> = t
+            .comments
+            .iter()
+            .map(|c| c.comment.description.as_str())
+            .collect();
+        assert!(
+            texts.contains(&"Bracketed one\nBracketed two\n\nafter a blank line"),
+            "{texts:?}"
+        );
+        assert!(texts.contains(&"Raw one\nRaw two"), "{texts:?}");
+    });
     tui.keys(&["q"]);
     tui.wait_for("EXITED");
 }

@@ -417,3 +417,21 @@ fn a_search_the_server_would_refuse_is_refused_in_place() {
     };
     assert_eq!(p.error.as_deref(), Some("must be at most 200 characters"));
 }
+
+#[test]
+fn pasted_cr_line_endings_become_line_breaks() {
+    let mut s = signed_in(john());
+    ch(&mut s, 'c');
+    app::update(&mut s, Action::Paste("one\rtwo\r\nthree\nfour".into()));
+    let Some(Overlay::Compose(c)) = &s.overlay else {
+        panic!()
+    };
+    assert_eq!(c.area.text(), "one\ntwo\nthree\nfour");
+    s.overlay = None;
+    ch(&mut s, '/');
+    app::update(&mut s, Action::Paste("printer\rjam".into()));
+    let Some(Overlay::Prompt(p)) = &s.overlay else {
+        panic!()
+    };
+    assert_eq!(p.input.text(), "printer jam", "one-line fields get a space");
+}
