@@ -233,6 +233,16 @@ pub mod text {
         format!("You have {what}; it is kept as a draft for next time. Quit anyway?")
     }
 
+    /// The standing reminder of actions that found no server.
+    pub fn unsent(n: usize, key: &str) -> String {
+        let what = if n == 1 {
+            "1 action was".to_string()
+        } else {
+            format!("{n} actions were")
+        };
+        format!("{what} not sent — {key} sends again")
+    }
+
     pub fn unreachable(server: &str, why: &str) -> String {
         format!("Cannot reach the server at {server} ({why}).")
     }

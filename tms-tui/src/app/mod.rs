@@ -8,6 +8,7 @@ pub mod msg;
 pub mod overlay;
 mod respond;
 mod route;
+pub mod unsent;
 
 pub use msg::{Action, EditorResult, Effect, ListSlot, Reply, Request};
 
@@ -70,6 +71,8 @@ pub struct State {
     pub flash: Option<Flash>,
     /// Requests sent and not yet answered.
     pub in_flight: usize,
+    /// Actions that found no server, to send again on request.
+    pub unsent: Vec<Request>,
     /// Who tickets may be assigned to, as the server last listed them (`GET /api/v1/agents/`).
     pub staff: BTreeMap<i64, UserSummary>,
     /// Text typed into an editor that was closed before it was sent.
@@ -100,6 +103,7 @@ impl State {
             offline: None,
             flash: None,
             in_flight: 0,
+            unsent: Vec::new(),
             staff: BTreeMap::new(),
             drafts: HashMap::new(),
             ticket_draft: None,

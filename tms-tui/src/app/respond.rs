@@ -3,7 +3,7 @@
 
 use super::overlay;
 use super::route::{self, with_screen};
-use super::{Effect, Mode, Offline, Reply, Request, State};
+use super::{Effect, Mode, Offline, Reply, Request, State, unsent};
 use crate::api::ApiError;
 use crate::screens::{LoginState, Screen, SetupState};
 use crate::theme::text;
@@ -122,7 +122,9 @@ fn to_screen(
     let fx = with_screen(state, |s, st| s.on_response(request, result, st));
     if let Err(e) = result {
         let flashed = state.flash != before && state.flash.as_ref().is_some_and(|f| f.error);
-        if !shown && !flashed && !e.is_unreachable() && !inline(request) {
+        if e.is_unreachable() && !shown && unsent::retriable(request) {
+            unsent::keep(state, request);
+        } else if !shown && !flashed && !e.is_unreachable() && !inline(request) {
             state.error(e.to_string());
         }
     }

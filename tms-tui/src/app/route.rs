@@ -36,6 +36,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Some(Cmd::Quit) => return request_quit(state),
         Some(Cmd::Leave) if state.stack.is_empty() => return request_quit(state),
         Some(Cmd::Leave) => return back(state),
+        Some(Cmd::Retry) => return super::unsent::retry(state),
         Some(Cmd::Help) => {
             state.overlay = Some(Overlay::Help { scroll: 0 });
             return Vec::new();
@@ -213,6 +214,7 @@ pub fn quit(state: &mut State) -> Vec<Effect> {
 /// and every screen.
 pub fn to_login(state: &mut State, message: Option<String>) {
     state.user = None;
+    state.unsent.clear();
     state.drafts.clear();
     state.ticket_draft = None;
     state.persisted = None;

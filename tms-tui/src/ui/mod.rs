@@ -114,6 +114,13 @@ fn status_line(f: &mut Frame, area: Rect, state: &State) {
             format!(" {}", fl.text),
             if fl.error { t.error } else { t.info },
         ),
+        None if !state.unsent.is_empty() => Line::styled(
+            format!(
+                " {} ",
+                text::unsent(state.unsent.len(), &crate::app::unsent::retry_key())
+            ),
+            t.error,
+        ),
         None => Line::styled(format!(" {}", state.setup.server), t.muted),
     };
     f.render_widget(Paragraph::new(line), area);
@@ -123,7 +130,9 @@ fn footer(f: &mut Frame, area: Rect, state: &State) {
     let t = &state.theme;
     let ctx = state.ctx();
     let mut spans = Vec::new();
-    let rows = keymap::bindings_for(ctx);
+    let mut rows = keymap::bindings_for(ctx);
+    // Sending again what found no server comes first while there is any.
+    rows.sort_by_key(|b| b.cmd != keymap::Cmd::Retry);
     let help = rows.iter().any(|b| b.cmd == keymap::Cmd::Help);
     // Room is kept for "? help" so the way to every other key is always on screen.
     let mut width = if help { 8 } else { 0 };

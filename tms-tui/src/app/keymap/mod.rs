@@ -97,6 +97,8 @@ pub enum Cmd {
     Yes,
     No,
     Complete,
+    /// Send again the actions that found no server.
+    Retry,
 }
 
 /// A key as written in the table.
@@ -228,6 +230,14 @@ pub fn bindings_for(ctx: Ctx) -> Vec<Binding> {
             .copied(),
     );
     rows
+}
+
+/// How the keys that run `cmd` in `ctx` are written (`^S`, `Tab/↓`), for hints in sentences.
+pub fn key_for(ctx: Ctx, cmd: Cmd) -> Option<String> {
+    bindings_for(ctx)
+        .iter()
+        .find(|b| b.cmd == cmd)
+        .map(keys_label)
 }
 
 /// How a binding's keys are written in the footer and help: `q/Esc`.

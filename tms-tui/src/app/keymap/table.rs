@@ -61,6 +61,13 @@ pub static BINDINGS: &[Binding] = &[
         true,
     ),
     b(C::Global, &[Esc], Cmd::Back, "back (never quits)", false),
+    b(
+        C::Global,
+        &[Ctrl('r')],
+        Cmd::Retry,
+        "send again what found no server",
+        true,
+    ),
     // Boot
     b(C::Boot, &[Ch('r')], Cmd::Refresh, "retry", true),
     // Login
