@@ -10,6 +10,7 @@ pub mod editor;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod screens;
+pub mod sort;
 pub mod terminal;
 pub mod theme;
 pub mod ui;

@@ -47,6 +47,8 @@ pub enum Request {
         comment_id: i64,
     },
     Users(UserQuery),
+    /// Users for a picker, searched as the user types.
+    FindUsers(UserQuery),
     /// Who tickets can be assigned to (agents and admins).
     Staff,
     CreateUser(NewUserRequest),

@@ -51,6 +51,12 @@ pub fn on_response(
             state.set_staff(users);
             overlay::staff_changed(state);
         }
+        (Request::FindUsers(q), Ok(Reply::Users(users))) => overlay::users_found(state, q, users),
+        (Request::FindUsers(_), Err(e)) => {
+            if matches!(state.overlay, Some(overlay::Overlay::Picker(_))) && !e.is_unreachable() {
+                state.error(format!("Could not search the users: {e}"));
+            }
+        }
         (Request::Staff, Err(e)) => {
             // Loaded in the background; worth a word only to someone choosing an assignee.
             if overlay::assigning(state) && !e.is_unreachable() {

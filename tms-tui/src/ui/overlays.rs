@@ -114,16 +114,32 @@ fn help(f: &mut Frame, area: Rect, state: &State, scroll: usize) {
 }
 
 fn picker(f: &mut Frame, area: Rect, p: &Picker, t: &Theme) {
-    let w = p
+    let search = u16::from(p.search.is_some());
+    let widest = p
         .items
         .iter()
-        .map(|(l, _)| l.chars().count())
+        .map(|(l, _)| crate::widgets::width(l))
         .max()
         .unwrap_or(10)
-        .max(p.title.chars().count()) as u16
-        + 6;
-    let r = centered(area, w, p.items.len() as u16 + 2);
-    let inner = frame(f, r, p.title.clone(), t);
+        .max(crate::widgets::width(&p.title));
+    let w = u16::try_from(widest).unwrap_or(u16::MAX).saturating_add(6);
+    let w = if search == 1 { w.max(44) } else { w };
+    let rows = u16::try_from(p.items.len().max(1)).unwrap_or(u16::MAX);
+    let r = centered(area, w, rows.saturating_add(2 + search));
+    let mut inner = frame(f, r, p.title.clone(), t);
+    if let Some(input) = &p.search {
+        let row = Rect { height: 1, ..inner }.intersection(inner);
+        input_row(f, row, "Find", 6, input, true, t);
+        inner.y = inner.y.saturating_add(1);
+        inner.height = inner.height.saturating_sub(1);
+        if p.items.is_empty() {
+            f.render_widget(
+                Paragraph::new(Line::styled(" nobody matches", t.muted)),
+                inner,
+            );
+            return;
+        }
+    }
     let items: Vec<ListItem> = p
         .items
         .iter()

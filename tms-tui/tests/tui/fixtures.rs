@@ -240,6 +240,15 @@ pub fn server(r: &Request) -> Option<Reply> {
         }
         Request::Ticket(3) => Reply::Ticket(Box::new(detail())),
         Request::Users(_) => Reply::Users(vec![admin(), jane(), john(), sophia()]),
+        Request::FindUsers(q) => Reply::Users(
+            [admin(), jane(), john(), sophia()]
+                .into_iter()
+                .filter(|u| {
+                    q.q.as_ref()
+                        .is_none_or(|t| u.username.to_lowercase().contains(&t.to_lowercase()))
+                })
+                .collect(),
+        ),
         Request::Staff => Reply::Staff(staff()),
         Request::Logs(_) => Reply::Logs(log_entries()),
         _ => return None,

@@ -177,6 +177,7 @@ fn plausible(r: &Request) -> Option<Reply> {
         })),
         Request::Logout => Reply::LoggedOut,
         Request::Me => Reply::Me(john()),
+        Request::FindUsers(_) => Reply::Users(vec![admin(), jane(), john(), sophia()]),
         Request::Ticket(_) | Request::Tickets { .. } | Request::Users(_) | Request::Staff => {
             return None;
         }
@@ -412,14 +413,16 @@ fn the_starts_cover_every_screen_and_overlay() {
         Ctx::Compose,
         Ctx::Confirm,
     ];
-    let mut admin = common.to_vec();
+    let mut staff = common.to_vec();
+    staff.push(Ctx::Finder);
+    let mut admin = staff.clone();
     admin.extend([Ctx::Users, Ctx::UserForm, Ctx::Log]);
     let want = [
         (Who::Boot, names(&[Ctx::Boot])),
         (Who::LoggedOut, names(&[Ctx::Login])),
         (Who::FirstRun, names(&[Ctx::Setup])),
         (Who::Requester, names(&common)),
-        (Who::Agent, names(&common)),
+        (Who::Agent, names(&staff)),
         (Who::Admin, names(&admin)),
     ];
     for (who, set) in want {

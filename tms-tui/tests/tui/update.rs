@@ -265,7 +265,7 @@ fn status_and_assign_pickers_send_updates() {
     assert_eq!(p.items[1].0, "John (me) · Helpdesk Agent", "me first");
     assert_eq!(p.items[2].0, "Admin · SysAdmin", "then the others by name");
     for _ in 0..3 {
-        ch(&mut s, 'j');
+        press(&mut s, KeyCode::Down);
     }
     let fx = press(&mut s, KeyCode::Enter);
     let update = TicketUpdate {
@@ -285,7 +285,7 @@ fn the_assign_picker_lists_every_agent_the_server_knows() {
         panic!()
     };
     assert_eq!(p.items.len(), 2, "nobody and me until the list arrives");
-    ch(&mut s, 'j');
+    press(&mut s, KeyCode::Down);
     let alex = user(9, "Alex", Role::Agent).summary();
     let mut listed = staff();
     listed.push(alex);
@@ -434,4 +434,37 @@ fn pasted_cr_line_endings_become_line_breaks() {
         panic!()
     };
     assert_eq!(p.input.text(), "printer jam", "one-line fields get a space");
+}
+
+#[test]
+fn the_assign_picker_narrows_as_you_type_in_natural_order() {
+    let mut s = signed_in(john());
+    let mut listed = staff();
+    for (id, name) in [(11, "user11"), (12, "user2"), (13, "user1"), (14, "User12")] {
+        listed.push(user(id, name, Role::Agent).summary());
+    }
+    s.set_staff(&listed);
+    ch(&mut s, 'a');
+    typing(&mut s, "user");
+    let Some(Overlay::Picker(p)) = &s.overlay else {
+        panic!()
+    };
+    let names: Vec<&str> = p.items.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "user1 · Helpdesk Agent",
+            "user2 · Helpdesk Agent",
+            "user11 · Helpdesk Agent",
+            "User12 · Helpdesk Agent"
+        ]
+    );
+    typing(&mut s, "1");
+    press(&mut s, KeyCode::Down);
+    let fx = press(&mut s, KeyCode::Enter);
+    let update = TicketUpdate {
+        assigned_agent_id: Some(Some(11)),
+        ..Default::default()
+    };
+    assert_eq!(requests(&fx), vec![Request::UpdateTicket(1, update)]);
 }

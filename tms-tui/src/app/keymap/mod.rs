@@ -18,6 +18,8 @@ pub enum Ctx {
     UserForm,
     Log,
     Picker,
+    /// A picker of people that narrows as you type.
+    Finder,
     Confirm,
     Prompt,
     Compose,
@@ -35,6 +37,7 @@ impl Ctx {
                 | Ctx::NewTicket
                 | Ctx::UserForm
                 | Ctx::Prompt
+                | Ctx::Finder
                 | Ctx::Compose
                 | Ctx::Command
         )

@@ -341,6 +341,10 @@ pub static BINDINGS: &[Binding] = &[
     // Overlays
     b(C::Picker, &[Enter, Ch(' ')], Cmd::Submit, "choose", true),
     b(C::Picker, &[Esc, Ch('q')], Cmd::Back, "cancel", true),
+    b(C::Finder, &[Enter], Cmd::Submit, "choose", true),
+    b(C::Finder, &[Up], Cmd::ChoicePrev, "previous", false),
+    b(C::Finder, &[Down], Cmd::ChoiceNext, "next", false),
+    b(C::Finder, &[Esc], Cmd::Back, "cancel", true),
     b(C::Confirm, &[Ch('y'), Ch('Y')], Cmd::Yes, "yes", true),
     b(
         C::Confirm,

@@ -1,6 +1,8 @@
 //! Keys, replies and editor results for the open overlay.
 
-use super::{Compose, ConfirmFor, DraftKey, Overlay, Pick, PickFor, Picker, Prompt, PromptFor};
+use super::{
+    Compose, ConfirmFor, DraftKey, Overlay, Pick, PickFor, Picker, Prompt, PromptFor, people,
+};
 use crate::api::ApiError;
 use crate::app::keymap::{self, Cmd};
 use crate::app::{EditorResult, Effect, Reply, Request, State, command, route};
@@ -36,7 +38,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Overlay::Command(line) => command::on_key(state, line, cmd, key),
-        Overlay::Picker(p) => on_picker(state, p, cmd),
+        Overlay::Picker(p) => on_picker(state, p, cmd, key),
         Overlay::Confirm(c) => match cmd {
             Some(Cmd::Yes) if c.action == ConfirmFor::Quit => route::quit(state),
             Some(Cmd::Yes) => req(match c.action {
@@ -63,23 +65,37 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
-fn on_picker(state: &mut State, mut p: Picker, cmd: Option<Cmd>) -> Vec<Effect> {
+fn on_picker(state: &mut State, mut p: Picker, cmd: Option<Cmd>, key: KeyEvent) -> Vec<Effect> {
+    let mut fx = Vec::new();
     match cmd {
-        Some(Cmd::Back) => Vec::new(),
-        Some(Cmd::Submit) => match p.items.get(p.selected) {
-            Some((_, pick)) => apply_pick(state, p.purpose, *pick),
-            None => Vec::new(),
-        },
-        Some(c) => {
-            move_cursor(&mut p.selected, p.items.len(), c);
-            state.overlay = Some(Overlay::Picker(p));
-            Vec::new()
+        Some(Cmd::Back) => return Vec::new(),
+        Some(Cmd::Submit) => {
+            return match p.items.get(p.selected) {
+                Some((_, pick)) => {
+                    let pick = *pick;
+                    apply_pick(state, &p, pick)
+                }
+                None => Vec::new(),
+            };
         }
-        None => {
-            state.overlay = Some(Overlay::Picker(p));
-            Vec::new()
+        Some(Cmd::ChoicePrev) => {
+            move_cursor(&mut p.selected, p.items.len(), Cmd::Up);
+        }
+        Some(Cmd::ChoiceNext) => {
+            move_cursor(&mut p.selected, p.items.len(), Cmd::Down);
+        }
+        Some(c) if p.search.is_none() => {
+            move_cursor(&mut p.selected, p.items.len(), c);
+        }
+        _ => {
+            if p.search.as_mut().is_some_and(|s| s.handle(key)) {
+                p.selected = 0;
+                fx = people::on_typed(state, &mut p);
+            }
         }
     }
+    state.overlay = Some(Overlay::Picker(p));
+    fx
 }
 
 fn update_ticket(id: i64, update: TicketUpdate) -> Vec<Effect> {
@@ -109,8 +125,8 @@ fn on_log(state: &mut State, f: impl FnOnce(&mut crate::screens::LogState)) -> V
     }
 }
 
-fn apply_pick(state: &mut State, purpose: PickFor, pick: Pick) -> Vec<Effect> {
-    match (purpose, pick) {
+fn apply_pick(state: &mut State, picker: &Picker, pick: Pick) -> Vec<Effect> {
+    match (picker.purpose, pick) {
         (PickFor::TicketStatus(id), Pick::Status(status @ Some(_))) => update_ticket(
             id,
             TicketUpdate {
@@ -143,7 +159,15 @@ fn apply_pick(state: &mut State, purpose: PickFor, pick: Pick) -> Vec<Effect> {
             },
         )),
         (PickFor::LogType, Pick::Activity(a)) => on_log(state, |l| l.query.activity_type = a),
-        (PickFor::LogUser, Pick::User(u)) => on_log(state, |l| l.query.user_id = u),
+        (PickFor::LogUser, Pick::User(u)) => {
+            let person = picker.people.iter().find(|p| Some(p.id) == u).cloned();
+            on_log(state, |l| {
+                l.query.user_id = u;
+                if let Some(p) = person.filter(|p| !l.users.iter().any(|k| k.id == p.id)) {
+                    l.users.push(p);
+                }
+            })
+        }
         _ => Vec::new(),
     }
 }
