@@ -8,6 +8,7 @@ use crate::screens::{NewTicketState, Screen};
 use crate::widgets::{TextArea, TextInput};
 use serde::{Deserialize, Serialize};
 use tms_core::Priority;
+use tms_core::api::UserSummary;
 
 /// What is kept on disk for one user of one server.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +32,8 @@ pub struct SavedTicket {
     pub title: String,
     pub priority: Priority,
     pub description: String,
+    #[serde(default)]
+    pub requester: Option<UserSummary>,
 }
 
 impl SavedTicket {
@@ -39,6 +42,7 @@ impl SavedTicket {
             title: form.title.text().to_string(),
             priority: form.priority,
             description: form.description.text(),
+            requester: form.requester.clone(),
         }
     }
 
@@ -47,6 +51,7 @@ impl SavedTicket {
             title: TextInput::new(&self.title),
             priority: self.priority,
             description: TextArea::new(&self.description),
+            requester: self.requester.clone(),
             ..NewTicketState::default()
         }
     }

@@ -14,6 +14,7 @@ pub fn on_response(
     result: Result<Reply, ApiError>,
 ) -> Vec<Effect> {
     let mut fx = track_connection(state, &result);
+    remember_people(state, &result);
     if let Err(e) = &result
         && e.is_unauthorized()
         && ends_session(state, &request)
@@ -152,4 +153,24 @@ fn inline(request: &Request) -> bool {
             | Request::Health
             | Request::Logout
     )
+}
+
+/// Keeps the people named on tickets, for choosing a requester without listing users.
+fn remember_people(state: &mut State, result: &Result<Reply, ApiError>) {
+    let mut add = |u: &tms_core::api::UserSummary| {
+        state.people.entry(u.id).or_insert_with(|| u.clone());
+    };
+    match result {
+        Ok(Reply::Tickets(page)) => {
+            for i in &page.items {
+                add(&i.requester);
+                i.assigned_agent.iter().for_each(&mut add);
+            }
+        }
+        Ok(Reply::Ticket(d)) => {
+            add(&d.requester);
+            d.comments.iter().for_each(|c| add(&c.user));
+        }
+        _ => {}
+    }
 }

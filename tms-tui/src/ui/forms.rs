@@ -3,7 +3,7 @@
 
 use super::login::input_row;
 use crate::app::State;
-use crate::screens::new_ticket::{DESCRIPTION, PRIORITY, TITLE};
+use crate::screens::new_ticket::{DESCRIPTION, PRIORITY, REQUESTER, TITLE};
 use crate::screens::user_form::{EMAIL, PASSWORD, ROLE, USERNAME};
 use crate::screens::{NewTicketState, UserFormState};
 use crate::theme::{Theme, text};
@@ -73,9 +73,10 @@ fn choice_line<'a>(label: &str, value: &str, focused: bool, style: Style, t: &Th
 
 pub fn new_ticket(f: &mut Frame, area: Rect, state: &State, s: &NewTicketState) {
     let t = &state.theme;
-    let [title, title_err, prio, _, desc, status] = Layout::vertical([
+    let [title, title_err, requester, prio, _, desc, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
+        Constraint::Length(u16::from(s.staff)),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(3),
@@ -84,6 +85,19 @@ pub fn new_ticket(f: &mut Frame, area: Rect, state: &State, s: &NewTicketState) 
     .areas(area);
     input_row(f, title, "Title", VALUE_COL, &s.title, s.focus == TITLE, t);
     error_row(f, title_err, INDENT, s.field_error(TITLE), t);
+    if s.staff {
+        let who = s.requester.as_ref().map_or_else(
+            || "myself".to_string(),
+            |u| format!("{} <{}>", u.username, u.email),
+        );
+        let focused = s.focus == REQUESTER;
+        let mut line = choice_line("Requester", &who, focused, t.base, t);
+        if focused {
+            line.spans[1] = Span::raw("  ");
+            line.spans[3] = Span::styled("   Enter picks someone else", t.muted);
+        }
+        f.render_widget(Paragraph::new(line), requester);
+    }
     let prio_line = choice_line(
         "Priority",
         s.priority.as_str(),

@@ -155,6 +155,7 @@ fn drafts_are_stored_per_user_and_read_back() {
             title: "Half a title".into(),
             priority: tms_core::Priority::Medium,
             description: String::new(),
+            requester: None,
         })
     );
 }

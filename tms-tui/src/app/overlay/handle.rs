@@ -158,6 +158,13 @@ fn apply_pick(state: &mut State, picker: &Picker, pick: Pick) -> Vec<Effect> {
                 ..Default::default()
             },
         )),
+        (PickFor::Requester, Pick::Requester(r)) => {
+            let person = picker.people.iter().find(|p| Some(p.id) == r).cloned();
+            if let Screen::NewTicket(form) = &mut state.screen {
+                form.requester = person;
+            }
+            Vec::new()
+        }
         (PickFor::LogType, Pick::Activity(a)) => on_log(state, |l| l.query.activity_type = a),
         (PickFor::LogUser, Pick::User(u)) => {
             let person = picker.people.iter().find(|p| Some(p.id) == u).cloned();

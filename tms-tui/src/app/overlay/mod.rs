@@ -6,7 +6,9 @@ mod handle;
 pub mod people;
 
 pub use handle::{on_editor_done, on_key, on_sent};
-pub use people::{assign_picker, assigning, log_user_picker, staff_changed, users_found};
+pub use people::{
+    assign_picker, assigning, log_user_picker, requester_picker, staff_changed, users_found,
+};
 
 use super::State;
 use super::command::CommandLine;
@@ -49,6 +51,8 @@ pub enum Pick {
     Role(Role),
     Activity(Option<ActivityType>),
     User(Option<i64>),
+    /// On whose behalf a new ticket is filed; `None` is oneself.
+    Requester(Option<i64>),
 }
 
 /// What the picked value is for.
@@ -63,6 +67,8 @@ pub enum PickFor {
     UserRole(i64),
     LogType,
     LogUser,
+    /// The requester field of the new-ticket form.
+    Requester,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,6 @@
 //! Pickers of people that narrow as you type: assignees (the agents the server listed,
-//! narrowed here) and users (searched on the server as you type; admins), in natural order.
+//! narrowed here), users for the log filter and the requester of a new ticket (searched on the
+//! server as you type by admins; agents choose among people seen on tickets), in natural order.
 
 use super::{Overlay, Pick, PickFor, Picker};
 use crate::app::{Effect, Request, State};
@@ -109,6 +110,16 @@ pub fn on_typed(state: &State, p: &mut Picker) -> Vec<Effect> {
             Vec::new()
         }
         PickFor::LogUser => vec![Effect::Request(Request::FindUsers(user_query(p.typed())))],
+        PickFor::Requester if searches_server(state) => {
+            vec![Effect::Request(Request::FindUsers(requester_query(
+                p.typed(),
+            )))]
+        }
+        PickFor::Requester => {
+            let items = known_requesters(state, p.typed().as_deref());
+            p.set_items(items);
+            Vec::new()
+        }
         _ => Vec::new(),
     }
 }
@@ -124,15 +135,86 @@ pub fn users_found(state: &mut State, query: &UserQuery, users: &[User]) {
     let mut people: Vec<UserSummary> = users.iter().map(User::summary).collect();
     by_name(&mut people);
     let mut items = Vec::new();
-    if p.purpose == PickFor::LogUser && query.q.is_none() {
-        items.push(("Anyone".to_string(), Pick::User(None)));
+    let requester = p.purpose == PickFor::Requester;
+    match (requester, query.q.is_none()) {
+        (false, true) => items.push(("Anyone".to_string(), Pick::User(None))),
+        (true, true) => items.push((MYSELF.to_string(), Pick::Requester(None))),
+        _ => {}
     }
     items.extend(people.iter().map(|u| {
-        (
-            format!("{} <{}>", u.username, u.email),
-            Pick::User(Some(u.id)),
-        )
+        let pick = if requester {
+            Pick::Requester(Some(u.id))
+        } else {
+            Pick::User(Some(u.id))
+        };
+        (person(u), pick)
     }));
     p.set_items(items);
     p.people = people;
+}
+
+const MYSELF: &str = "— myself";
+
+fn person(u: &UserSummary) -> String {
+    format!("{} <{}>", u.username, u.email)
+}
+
+/// Admins search every user on the server; agents, who may not list users, choose among the
+/// people this client has seen on tickets.
+fn searches_server(state: &State) -> bool {
+    state
+        .user
+        .as_ref()
+        .is_some_and(|u| u.role == tms_core::Role::Admin)
+}
+
+fn requester_query(typed: Option<String>) -> UserQuery {
+    UserQuery {
+        q: typed,
+        role: None,
+        include_inactive: false,
+    }
+}
+
+fn known_requesters(state: &State, typed: Option<&str>) -> Vec<(String, Pick)> {
+    let lower = typed.map(str::to_lowercase);
+    let mut people: Vec<UserSummary> = state
+        .people
+        .values()
+        .filter(|u| matches(lower.as_deref(), u))
+        .cloned()
+        .collect();
+    by_name(&mut people);
+    let mut items = Vec::new();
+    if typed.is_none() {
+        items.push((MYSELF.to_string(), Pick::Requester(None)));
+    }
+    items.extend(
+        people
+            .iter()
+            .map(|u| (person(u), Pick::Requester(Some(u.id)))),
+    );
+    items
+}
+
+/// The new-ticket form's requester: oneself, or a user found as you type.
+pub fn requester_picker(state: &State, current: Option<i64>) -> (Overlay, Option<Request>) {
+    let server = searches_server(state);
+    let items = if server {
+        vec![(MYSELF.to_string(), Pick::Requester(None))]
+    } else {
+        known_requesters(state, None)
+    };
+    let mut p = Picker::new(
+        "File the ticket for",
+        items,
+        Pick::Requester(current),
+        PickFor::Requester,
+    );
+    p.search = Some(TextInput::default());
+    if !server {
+        p.people = state.people.values().cloned().collect();
+    }
+    let search = server.then(|| Request::FindUsers(requester_query(None)));
+    (Overlay::Picker(p), search)
 }
