@@ -69,6 +69,11 @@ impl SessionStore {
         self.read().tokens.get(server).cloned()
     }
 
+    /// Every server with a saved token.
+    pub fn servers(&self) -> Vec<String> {
+        self.read().tokens.into_keys().collect()
+    }
+
     /// Saves (or with `None` forgets) the token for `server`.
     pub fn set(&self, server: &str, token: Option<&str>) -> io::Result<()> {
         let mut all = self.read();

@@ -46,6 +46,11 @@ impl ApiClient {
         &self.base
     }
 
+    /// The session token in use, if logged in.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
     pub fn set_token(&mut self, token: Option<String>) {
         self.token = token;
     }

@@ -6,6 +6,7 @@ mod e2e;
 mod e2e_tour;
 mod fixtures;
 mod leaving;
+mod logout;
 mod offline;
 mod props;
 mod restart;
