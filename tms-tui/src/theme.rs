@@ -214,6 +214,7 @@ pub mod text {
     pub const DRAFT_KEPT: &str = "Draft kept; open the same editor again to continue.";
     pub const NO_TICKETS: &str = "No tickets here.";
     pub const DEMO_PASSWORD: &str = "Hello123.";
+    pub const SEARCH_TICKETS: &str = "Search tickets (words match as prefixes: pass → password)";
 
     /// The message for a login refused with 429.
     pub fn locked_out(retry_after: Option<u64>) -> String {

@@ -174,7 +174,7 @@ impl QueueState {
                 state,
             )))],
             Cmd::Search => vec![Out::Show(Overlay::Prompt(Prompt::new(
-                "Search tickets (title, description, comments)",
+                crate::theme::text::SEARCH_TICKETS,
                 self.search.as_deref().unwrap_or(""),
                 PromptFor::Search,
             )))],

@@ -468,3 +468,23 @@ fn the_assign_picker_narrows_as_you_type_in_natural_order() {
     };
     assert_eq!(requests(&fx), vec![Request::UpdateTicket(1, update)]);
 }
+
+#[test]
+fn prefix_searches_go_to_the_server_as_typed() {
+    let mut s = signed_in(john());
+    for typed in ["pass", "passw*", "pass* reset"] {
+        ch(&mut s, '/');
+        let Some(Overlay::Prompt(p)) = &s.overlay else {
+            panic!()
+        };
+        assert!(p.title.contains("prefixes"), "{}", p.title);
+        press(&mut s, KeyCode::End);
+        app::update(&mut s, ctrl('u'));
+        typing(&mut s, typed);
+        let fx = press(&mut s, KeyCode::Enter);
+        let Request::Tickets { query, .. } = &requests(&fx)[0] else {
+            panic!("{fx:?}")
+        };
+        assert_eq!(query.q.as_deref(), Some(typed));
+    }
+}
