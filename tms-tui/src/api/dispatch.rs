@@ -14,6 +14,10 @@ pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, Ap
             Reply::LoggedOut
         }
         Request::Me => Reply::Me(client.me().await?),
+        Request::ChangePassword(body) => {
+            client.change_password(body).await?;
+            Reply::Done
+        }
         Request::Tickets { query, .. } => Reply::Tickets(client.list_tickets(query).await?),
         Request::Ticket(id) => Reply::Ticket(Box::new(client.get_ticket(*id).await?)),
         Request::CreateTicket(body) => {

@@ -18,7 +18,7 @@ enum Who {
 }
 
 /// The commands, their help, and who may run them.
-const COMMANDS: [(&str, &str, Who); 9] = [
+const COMMANDS: [(&str, &str, Who); 10] = [
     (
         "mine",
         "tickets assigned to me (requesters: my tickets)",
@@ -30,6 +30,7 @@ const COMMANDS: [(&str, &str, Who); 9] = [
     ("new", "file a new ticket", Who::Anyone),
     ("users", "manage users", Who::Admin),
     ("log", "the activity log", Who::Admin),
+    ("password", "change my password", Who::Anyone),
     ("logout", "log out and forget the session", Who::Anyone),
     ("quit", "leave tms", Who::Anyone),
 ];
@@ -140,6 +141,11 @@ pub fn run(state: &mut State, text: &str) -> Vec<Effect> {
             let form = NewTicketState::from_draft(state);
             route::open_on_top(state, Screen::NewTicket(form), false)
         }
+        "password" => route::open_on_top(
+            state,
+            Screen::Password(crate::screens::PasswordState::default()),
+            false,
+        ),
         "users" => route::open_on_top(state, Screen::Users(UsersState::default()), true),
         "log" => route::open_on_top(state, Screen::Log(LogState::default()), true),
         _ => Vec::new(),

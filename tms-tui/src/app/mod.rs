@@ -162,6 +162,7 @@ pub fn start(state: &mut State) -> Vec<Effect> {
 
 /// The pure heart of the client: applies one action, returns the work to do.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let (place, flash) = (place(state), state.flash.clone());
     let fx = match action {
         Action::Key(key) => route::on_key(state, key),
         Action::Paste(text) => route::on_paste(state, &text),
@@ -176,12 +177,21 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
     };
+    if place != self::place(state) && state.flash == flash {
+        // A message about the screen left behind is not about the one in front.
+        state.flash = None;
+    }
     let mut fx = count(state, fx);
     if let Some(save) = drafts::persist(state) {
         // Stored before anything else, so a quit in the same batch keeps them.
         fx.insert(0, save);
     }
     fx
+}
+
+/// Which screen is in front, to tell when it changes.
+fn place(state: &State) -> (keymap::Ctx, usize) {
+    (state.screen.ctx(), state.stack.len())
 }
 
 fn count(state: &mut State, fx: Vec<Effect>) -> Vec<Effect> {

@@ -6,8 +6,9 @@ use crate::api::ApiError;
 use crossterm::event::KeyEvent;
 use tms_core::api::{
     Comment, CommentUpdate, Health, LogEntry, LogQuery, LoginRequest, NewCommentRequest,
-    NewTicketRequest, NewUserRequest, Page, SignupRequest, Ticket, TicketDetail, TicketListItem,
-    TicketQuery, TicketUpdate, TokenResponse, User, UserQuery, UserSummary, UserUpdate,
+    NewTicketRequest, NewUserRequest, Page, PasswordChange, SignupRequest, Ticket, TicketDetail,
+    TicketListItem, TicketQuery, TicketUpdate, TokenResponse, User, UserQuery, UserSummary,
+    UserUpdate,
 };
 use tms_core::timefmt::Timestamp;
 
@@ -28,6 +29,7 @@ pub enum Request {
     Signup(SignupRequest),
     Logout,
     Me,
+    ChangePassword(PasswordChange),
     Tickets {
         slot: ListSlot,
         query: TicketQuery,

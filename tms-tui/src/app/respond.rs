@@ -150,6 +150,7 @@ fn inline(request: &Request) -> bool {
             | Request::Logs(_)
             | Request::CreateTicket(_)
             | Request::CreateUser(_)
+            | Request::ChangePassword(_)
             | Request::Health
             | Request::Logout
     )

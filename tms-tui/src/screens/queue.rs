@@ -188,6 +188,7 @@ impl QueueState {
                 self.status = None;
                 self.priority = None;
                 self.search = None;
+                self.sort = SortKey::default();
                 self.page = 1;
                 self.reload()
             }

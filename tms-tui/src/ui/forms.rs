@@ -5,7 +5,7 @@ use super::login::input_row;
 use crate::app::State;
 use crate::screens::new_ticket::{DESCRIPTION, PRIORITY, REQUESTER, TITLE};
 use crate::screens::user_form::{EMAIL, PASSWORD, ROLE, USERNAME};
-use crate::screens::{NewTicketState, UserFormState};
+use crate::screens::{NewTicketState, PasswordState, UserFormState};
 use crate::theme::{Theme, text};
 use crate::widgets::TextArea;
 use ratatui::Frame;
@@ -202,4 +202,30 @@ pub fn user_form(f: &mut Frame, area: Rect, state: &State, s: &UserFormState) {
         ),
     };
     f.render_widget(Paragraph::new(Line::styled(msg, style)), row(10));
+}
+
+pub fn password(f: &mut Frame, area: Rect, state: &State, s: &PasswordState) {
+    let t = &state.theme;
+    let r = super::centered(area, 72, 11);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(t.focus_border)
+        .title(Span::styled(" Change your password ", t.title));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let row = |i: u16| super::login::row(inner, i);
+    for (i, label) in crate::screens::password::FIELDS.iter().enumerate() {
+        let y = 2 * i as u16;
+        input_row(f, row(y), label, 22, &s.inputs[i], s.focus == i, t);
+        error_row(f, row(y + 1), 22, s.errors[i].clone(), t);
+    }
+    let (msg, style) = match (&s.message, s.sending) {
+        (_, true) => (text::SENDING.to_string(), t.muted),
+        (Some(m), false) => (m.clone(), t.error),
+        (None, false) => (
+            "Your other sessions end once it is changed.".into(),
+            t.muted,
+        ),
+    };
+    f.render_widget(Paragraph::new(Line::styled(msg, style)), row(7));
 }

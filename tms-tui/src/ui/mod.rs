@@ -60,6 +60,7 @@ fn screen(f: &mut Frame, area: Rect, state: &State) {
         Screen::Users(s) => admin::users(f, area, state, s),
         Screen::UserForm(s) => forms::user_form(f, area, state, s),
         Screen::Log(s) => admin::log(f, area, state, s),
+        Screen::Password(s) => forms::password(f, area, state, s),
     }
 }
 
@@ -79,6 +80,7 @@ fn screen_title(state: &State) -> String {
             None => "New user".into(),
         },
         Screen::Log(_) => "Activity log".into(),
+        Screen::Password(_) => "Change password".into(),
     }
 }
 
@@ -163,6 +165,9 @@ fn footer(f: &mut Frame, area: Rect, state: &State) {
 /// Whether a key is offered to this user here (overlays offer all of theirs); a ticket that
 /// could not be loaded offers no ticket actions.
 pub fn offered(state: &State, ctx: Ctx, cmd: keymap::Cmd) -> bool {
+    if ctx == Ctx::Login && cmd == keymap::Cmd::ChoiceNext {
+        return state.setup.mode == Mode::Demo;
+    }
     if ctx != state.screen.ctx() {
         return true;
     }

@@ -2,6 +2,7 @@
 //! random input on every screen, and the real binary end to end (also across a server
 //! restart).
 
+mod account;
 mod e2e;
 mod e2e_tour;
 mod fixtures;

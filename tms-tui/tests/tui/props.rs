@@ -49,6 +49,7 @@ const EVERY_ROLE: &[(&str, Script)] = &[
     ("new ticket", &[":new"]),
     ("new ticket, description", &[":new", "Title\t\t"]),
     ("new ticket help", &[":new", "?"]),
+    ("own password", &[":password"]),
     ("ticket", &[":3"]),
     ("missing ticket", &[":99"]),
     ("ticket comment", &[":3", "c"]),
@@ -188,6 +189,7 @@ fn plausible(r: &Request) -> Option<Reply> {
         }
         Request::CreateUser(_) | Request::UpdateUser(..) => Reply::UserSaved(sophia()),
         Request::DeleteTicket(_)
+        | Request::ChangePassword(_)
         | Request::DeleteComment { .. }
         | Request::DeleteUser(_)
         | Request::ClearLogs => Reply::Done,
@@ -406,6 +408,7 @@ fn the_starts_cover_every_screen_and_overlay() {
         Ctx::Queue,
         Ctx::Ticket,
         Ctx::NewTicket,
+        Ctx::Password,
         Ctx::Help,
         Ctx::Command,
         Ctx::Prompt,

@@ -390,6 +390,8 @@ fn search_filter_and_sort_shape_the_query() {
         panic!()
     };
     assert_eq!((query.q.clone(), query.priority.len()), (None, 0));
+    assert_eq!(query.sort, Default::default(), "x clears the sort too");
+    assert_eq!(queue(&s).sort, Default::default());
 }
 
 #[test]

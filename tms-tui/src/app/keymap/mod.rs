@@ -17,6 +17,7 @@ pub enum Ctx {
     Users,
     UserForm,
     Log,
+    Password,
     Picker,
     /// A picker of people that narrows as you type.
     Finder,
@@ -36,6 +37,7 @@ impl Ctx {
                 | Ctx::Setup
                 | Ctx::NewTicket
                 | Ctx::UserForm
+                | Ctx::Password
                 | Ctx::Prompt
                 | Ctx::Finder
                 | Ctx::Compose

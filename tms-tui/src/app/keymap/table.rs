@@ -151,7 +151,7 @@ pub static BINDINGS: &[Binding] = &[
         C::Queue,
         &[Ch('x')],
         Cmd::ClearFilters,
-        "clear filters and search",
+        "clear filters, search and sort",
         false,
     ),
     b(C::Queue, &[Ch(']')], Cmd::NextPage, "next page", false),
@@ -310,6 +310,36 @@ pub static BINDINGS: &[Binding] = &[
         true,
     ),
     b(C::UserForm, &[Esc], Cmd::Back, "cancel", true),
+    // Own password
+    b(
+        C::Password,
+        &[Ctrl('s')],
+        Cmd::Submit,
+        "change the password",
+        true,
+    ),
+    b(
+        C::Password,
+        &[Enter],
+        Cmd::Submit,
+        "next field / change the password",
+        false,
+    ),
+    b(
+        C::Password,
+        &[Tab, Down],
+        Cmd::NextField,
+        "next field",
+        true,
+    ),
+    b(
+        C::Password,
+        &[BackTab, Up],
+        Cmd::PrevField,
+        "previous field",
+        false,
+    ),
+    b(C::Password, &[Esc], Cmd::Back, "cancel", true),
     // Activity log
     b(
         C::Log,
