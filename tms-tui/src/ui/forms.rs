@@ -8,33 +8,43 @@ use crate::screens::user_form::{EMAIL, PASSWORD, ROLE, USERNAME};
 use crate::screens::{NewTicketState, PasswordState, UserFormState};
 use crate::theme::{Theme, text};
 use crate::widgets::TextArea;
+use crate::widgets::wrap::wrap_line;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
-/// Draws a multi-line editor, scrolled so the cursor is visible, and places the cursor.
+/// Draws a multi-line editor soft-wrapped to the area's width (in display columns), scrolled
+/// so the cursor is visible, and places the cursor.
 pub fn text_area(f: &mut Frame, area: Rect, ta: &TextArea, focused: bool, t: &Theme) {
     let (row, col) = ta.cursor();
     let h = area.height as usize;
     let w = area.width as usize;
-    let top = row.saturating_sub(h.saturating_sub(1));
-    let left = col.saturating_sub(w.saturating_sub(1));
-    let lines: Vec<Line> = ta
-        .lines()
-        .iter()
-        .skip(top)
-        .take(h)
-        .map(|l| Line::raw(l.replace('\t', " ").chars().skip(left).collect::<String>()))
-        .collect();
+    let mut rows: Vec<String> = Vec::new();
+    let mut at = (0, 0);
+    for (i, line) in ta.lines().iter().enumerate() {
+        let segments = wrap_line(line, w);
+        let last = segments.len() - 1;
+        for (k, seg) in segments.into_iter().enumerate() {
+            if i == row && col >= seg.start && (col < seg.end || k == last) {
+                at = (
+                    rows.len(),
+                    crate::widgets::width(&line[seg.start..col].replace('\t', " ")),
+                );
+            }
+            rows.push(line[seg].replace('\t', " "));
+        }
+    }
+    let top = at.0.saturating_sub(h.saturating_sub(1));
+    let lines: Vec<Line> = rows.into_iter().skip(top).take(h).map(Line::raw).collect();
     f.render_widget(
         Paragraph::new(lines).style(if focused { t.base } else { t.muted }),
         area,
     );
     if focused && area.width > 0 && area.height > 0 {
-        let x = area.x + u16::try_from(col - left).unwrap_or(0).min(area.width - 1);
-        let y = area.y + u16::try_from(row - top).unwrap_or(0).min(area.height - 1);
+        let x = area.x + u16::try_from(at.1).unwrap_or(0).min(area.width - 1);
+        let y = area.y + u16::try_from(at.0 - top).unwrap_or(0).min(area.height - 1);
         f.set_cursor_position((x, y));
     }
 }

@@ -45,11 +45,8 @@ pub fn input_row(
     if width == 0 {
         return;
     }
-    let shown = input.display();
-    let cursor = input.cursor();
-    let skip = cursor.saturating_sub(width.saturating_sub(1) as usize);
-    let visible: String = shown.chars().skip(skip).take(width as usize).collect();
-    let pad = (width as usize).saturating_sub(visible.chars().count());
+    let (visible, cursor) = window(&input.display(), input.cursor(), width as usize);
+    let pad = (width as usize).saturating_sub(crate::widgets::width(&visible));
     let field = Rect {
         x,
         y: row.y,
@@ -59,9 +56,32 @@ pub fn input_row(
     let line = Line::from(vec![Span::raw(visible), Span::raw(" ".repeat(pad))]);
     f.render_widget(Paragraph::new(line).style(t.input), field);
     if focused {
-        let cx = x + u16::try_from(cursor - skip).unwrap_or(0).min(width - 1);
+        let cx = x + u16::try_from(cursor).unwrap_or(0).min(width - 1);
         f.set_cursor_position((cx, row.y));
     }
+}
+
+/// The part of `shown` that fits `width` columns with the cursor (a display column) in view,
+/// and the cursor's column within it. Grapheme clusters are never cut.
+fn window(shown: &str, cursor: usize, width: usize) -> (String, usize) {
+    use crate::widgets::wrap::grapheme_width;
+    use unicode_segmentation::UnicodeSegmentation;
+    let skip = cursor.saturating_sub(width.saturating_sub(1));
+    let (mut skipped, mut used) = (0, 0);
+    let mut visible = String::new();
+    for g in shown.graphemes(true) {
+        let w = grapheme_width(g);
+        if skipped < skip {
+            skipped += w;
+            continue;
+        }
+        if used + w > width {
+            break;
+        }
+        used += w;
+        visible.push_str(g);
+    }
+    (visible, cursor.saturating_sub(skipped))
 }
 
 /// Row `i` of `area` (indented by one), empty when the area is too small to have it.

@@ -100,7 +100,8 @@ fn header(f: &mut Frame, area: Rect, state: &State) {
         ""
     };
     let left = format!(" {} │ {} │ {who}{mode}", text::APP, screen_title(state));
-    let pad = (area.width as usize).saturating_sub(left.chars().count() + busy.chars().count());
+    let pad = (area.width as usize)
+        .saturating_sub(crate::widgets::width(&left) + crate::widgets::width(busy));
     let line = Line::from(vec![
         Span::raw(left),
         Span::raw(" ".repeat(pad)),
@@ -147,7 +148,7 @@ fn footer(f: &mut Frame, area: Rect, state: &State) {
         }
         let keys = keymap::keys_label(b);
         let label = short_help(b.help);
-        let len = keys.chars().count() + label.chars().count() + 3;
+        let len = crate::widgets::width(&keys) + crate::widgets::width(label) + 3;
         if width + len > area.width as usize {
             break;
         }

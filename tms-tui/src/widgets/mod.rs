@@ -2,6 +2,7 @@
 
 pub mod text_area;
 pub mod text_input;
+pub mod wrap;
 
 pub use text_area::TextArea;
 pub use text_input::TextInput;

@@ -13,6 +13,7 @@ mod props;
 mod restart;
 mod snapshots;
 mod tables;
+mod text;
 mod tmux;
 mod update;
 mod update_admin;
