@@ -19,12 +19,14 @@ pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, Ap
             Reply::Done
         }
         Request::Tickets { query, .. } => Reply::Tickets(client.list_tickets(query).await?),
-        Request::Ticket(id) => Reply::Ticket(Box::new(client.get_ticket(*id).await?)),
+        Request::Ticket(id) | Request::Recheck { id, .. } => {
+            Reply::Ticket(Box::new(client.get_ticket(*id).await?))
+        }
         Request::CreateTicket(body) => {
             Reply::TicketSaved(Box::new(client.create_ticket(body).await?))
         }
         Request::UpdateTicket(id, body) => {
-            Reply::TicketSaved(Box::new(client.update_ticket(*id, body).await?))
+            Reply::Ticket(Box::new(client.update_ticket(*id, body).await?))
         }
         Request::DeleteTicket(id) => {
             client.delete_ticket(*id).await?;

@@ -35,6 +35,12 @@ pub enum Request {
         query: TicketQuery,
     },
     Ticket(i64),
+    /// Read the ticket again before changing its assignee, so a colleague's assignment made
+    /// since the list was loaded is not overridden unasked.
+    Recheck {
+        id: i64,
+        assignee: Option<i64>,
+    },
     CreateTicket(NewTicketRequest),
     UpdateTicket(i64, TicketUpdate),
     DeleteTicket(i64),
@@ -68,7 +74,9 @@ pub enum Reply {
     LoggedOut,
     Me(User),
     Tickets(Page<TicketListItem>),
+    /// A ticket as `GET` gives it; also the answer to a change.
     Ticket(Box<TicketDetail>),
+    /// A ticket just filed.
     TicketSaved(Box<Ticket>),
     Done,
     CommentSaved(Comment),

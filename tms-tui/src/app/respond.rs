@@ -52,6 +52,9 @@ pub fn on_response(
             state.set_staff(users);
             overlay::staff_changed(state);
         }
+        (Request::Recheck { id, assignee }, Ok(Reply::Ticket(d))) => {
+            fx.extend(recheck(state, *id, *assignee, d));
+        }
         (Request::FindUsers(q), Ok(Reply::Users(users))) => overlay::users_found(state, q, users),
         (Request::FindUsers(_), Err(e)) => {
             if matches!(state.overlay, Some(overlay::Overlay::Picker(_))) && !e.is_unreachable() {
@@ -174,4 +177,49 @@ fn remember_people(state: &mut State, result: &Result<Reply, ApiError>) {
         }
         _ => {}
     }
+}
+
+/// The ticket as the server has it now: assign it, or first ask when a colleague holds it.
+fn recheck(
+    state: &mut State,
+    id: i64,
+    assignee: Option<i64>,
+    d: &tms_core::api::TicketDetail,
+) -> Vec<Effect> {
+    let me = super::gate::me(state);
+    let holder = d
+        .assigned_agent
+        .as_ref()
+        .filter(|h| Some(h.id) != me && Some(h.id) != assignee);
+    if d.ticket.assigned_agent_id == assignee {
+        state.info(match assignee {
+            Some(a) if Some(a) == me => format!("Ticket {id} is already yours."),
+            Some(_) => format!("Ticket {id} is already assigned to them."),
+            None => format!("Ticket {id} is already unassigned."),
+        });
+        return Vec::new();
+    }
+    if let Some(h) = holder {
+        let what = match assignee {
+            Some(a) if Some(a) == me => "Take it over?".to_string(),
+            Some(a) => format!(
+                "Reassign it to {}?",
+                state
+                    .staff
+                    .get(&a)
+                    .map_or_else(|| format!("user {a}"), |u| u.username.clone())
+            ),
+            None => "Unassign it?".to_string(),
+        };
+        state.overlay = Some(overlay::Overlay::Confirm(overlay::Confirm::new(
+            format!("Ticket {id} is assigned to {} now. {what}", h.username),
+            overlay::ConfirmFor::Override { id, assignee },
+        )));
+        return Vec::new();
+    }
+    let change = tms_core::api::TicketUpdate {
+        assigned_agent_id: Some(assignee),
+        ..Default::default()
+    };
+    vec![Effect::Request(Request::UpdateTicket(id, change))]
 }

@@ -10,7 +10,8 @@ use super::{Effect, Request, State};
 pub fn retriable(request: &Request) -> bool {
     match request {
         Request::UpdateTicket(_, change) => change.description.is_none(),
-        Request::DeleteTicket(_)
+        Request::Recheck { .. }
+        | Request::DeleteTicket(_)
         | Request::DeleteComment { .. }
         | Request::UpdateUser(..)
         | Request::DeleteUser(_)
@@ -22,7 +23,9 @@ pub fn retriable(request: &Request) -> bool {
 /// What the request would have done, in a few words.
 pub fn describe(request: &Request) -> String {
     match request {
-        Request::UpdateTicket(id, _) => format!("the change to ticket {id}"),
+        Request::UpdateTicket(id, _) | Request::Recheck { id, .. } => {
+            format!("the change to ticket {id}")
+        }
         Request::DeleteTicket(id) => format!("deleting ticket {id}"),
         Request::DeleteComment { comment_id, .. } => format!("deleting comment {comment_id}"),
         Request::UpdateUser(id, _) => format!("the change to user {id}"),

@@ -239,6 +239,7 @@ pub fn server(r: &Request) -> Option<Reply> {
             Reply::Tickets(page(items))
         }
         Request::Ticket(3) => Reply::Ticket(Box::new(detail())),
+        Request::Recheck { id, .. } => Reply::Ticket(Box::new(detail_of(*id)?)),
         Request::Users(_) => Reply::Users(vec![admin(), jane(), john(), sophia()]),
         Request::FindUsers(q) => Reply::Users(
             [admin(), jane(), john(), sophia()]
@@ -364,4 +365,18 @@ pub fn load_drafts(s: &mut State, fx: Vec<Effect>, drafts: SavedDrafts) -> Vec<E
         }
     }
     rest
+}
+
+/// Ticket `id` of the fixtures as `GET /api/v1/tickets/{id}` gives it.
+pub fn detail_of(id: i64) -> Option<TicketDetail> {
+    if id == 3 {
+        return Some(detail());
+    }
+    let item = tickets().into_iter().find(|t| t.ticket.id == id)?;
+    Some(TicketDetail {
+        ticket: item.ticket,
+        requester: item.requester,
+        assigned_agent: item.assigned_agent,
+        comments: Vec::new(),
+    })
 }

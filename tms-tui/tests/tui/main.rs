@@ -18,3 +18,4 @@ mod tmux;
 mod update;
 mod update_admin;
 mod update_ticket;
+mod writes;

@@ -183,7 +183,11 @@ fn plausible(r: &Request) -> Option<Reply> {
             return None;
         }
         Request::CreateTicket(_) => saved(12),
-        Request::UpdateTicket(id, _) => saved(*id),
+        Request::UpdateTicket(id, _) | Request::Recheck { id, .. } => {
+            let mut d = detail();
+            d.ticket.id = *id;
+            Reply::Ticket(Box::new(d))
+        }
         Request::CreateComment(_) | Request::UpdateComment { .. } => {
             Reply::CommentSaved(detail().comments[0].comment.clone())
         }

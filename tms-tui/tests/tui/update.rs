@@ -227,13 +227,20 @@ fn switching_tab_loads_mine() {
 fn take_assigns_the_highlighted_ticket_to_me() {
     let mut s = signed_in(john());
     let fx = ch(&mut s, 't');
+    let recheck = Request::Recheck {
+        id: 1,
+        assignee: Some(3),
+    };
+    assert_eq!(requests(&fx), vec![recheck.clone()], "read again first");
+    let fx = answer_all(&mut s, fx, &server);
     let update = TicketUpdate {
         assigned_agent_id: Some(Some(3)),
         ..Default::default()
     };
     assert_eq!(
         requests(&fx),
-        vec![Request::UpdateTicket(1, update.clone())]
+        vec![Request::UpdateTicket(1, update.clone())],
+        "nobody holds it: taken at once"
     );
     let fx = reply(&mut s, Request::UpdateTicket(1, update), Reply::Done);
     assert!(
@@ -268,11 +275,13 @@ fn status_and_assign_pickers_send_updates() {
         press(&mut s, KeyCode::Down);
     }
     let fx = press(&mut s, KeyCode::Enter);
-    let update = TicketUpdate {
-        assigned_agent_id: Some(Some(4)),
-        ..Default::default()
-    };
-    assert_eq!(requests(&fx), vec![Request::UpdateTicket(1, update)]);
+    assert_eq!(
+        requests(&fx),
+        vec![Request::Recheck {
+            id: 1,
+            assignee: Some(4)
+        }]
+    );
 }
 
 #[test]
@@ -464,11 +473,13 @@ fn the_assign_picker_narrows_as_you_type_in_natural_order() {
     typing(&mut s, "1");
     press(&mut s, KeyCode::Down);
     let fx = press(&mut s, KeyCode::Enter);
-    let update = TicketUpdate {
-        assigned_agent_id: Some(Some(11)),
-        ..Default::default()
-    };
-    assert_eq!(requests(&fx), vec![Request::UpdateTicket(1, update)]);
+    assert_eq!(
+        requests(&fx),
+        vec![Request::Recheck {
+            id: 1,
+            assignee: Some(11)
+        }]
+    );
 }
 
 #[test]

@@ -43,6 +43,13 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Some(Cmd::Yes) if c.action == ConfirmFor::Quit => route::quit(state),
             Some(Cmd::Yes) => req(match c.action {
                 ConfirmFor::Quit => return Vec::new(),
+                ConfirmFor::Override { id, assignee } => Request::UpdateTicket(
+                    id,
+                    TicketUpdate {
+                        assigned_agent_id: Some(assignee),
+                        ..Default::default()
+                    },
+                ),
                 ConfirmFor::DeleteTicket(id) => Request::DeleteTicket(id),
                 ConfirmFor::DeleteComment {
                     ticket_id,
@@ -141,13 +148,7 @@ fn apply_pick(state: &mut State, picker: &Picker, pick: Pick) -> Vec<Effect> {
                 ..Default::default()
             },
         ),
-        (PickFor::Assign(id), Pick::Agent(agent)) => update_ticket(
-            id,
-            TicketUpdate {
-                assigned_agent_id: Some(agent),
-                ..Default::default()
-            },
-        ),
+        (PickFor::Assign(id), Pick::Agent(assignee)) => req(Request::Recheck { id, assignee }),
         (PickFor::FilterStatus, Pick::Status(s)) => on_queue(state, |q| q.status = s),
         (PickFor::FilterPriority, Pick::Priority(p)) => on_queue(state, |q| q.priority = p),
         (PickFor::Sort, Pick::Sort(k)) => on_queue(state, |q| q.sort = k),

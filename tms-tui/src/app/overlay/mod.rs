@@ -123,6 +123,11 @@ impl Picker {
 pub enum ConfirmFor {
     /// Leave tms although text is unsent (it is kept as drafts).
     Quit,
+    /// Assign a ticket a colleague holds to someone else (`None`: unassign it).
+    Override {
+        id: i64,
+        assignee: Option<i64>,
+    },
     DeleteTicket(i64),
     DeleteComment {
         ticket_id: i64,
