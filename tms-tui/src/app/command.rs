@@ -123,7 +123,10 @@ pub fn run(state: &mut State, text: &str) -> Vec<Effect> {
         .iter()
         .find(|(n, _, _)| *n == text || (text == "q" && *n == "quit"))
     else {
-        state.error(format!("Unknown command :{text} — press Tab for the list."));
+        let tab = super::keymap::key_for(super::keymap::Ctx::Command, Cmd::Complete);
+        state.error(format!(
+            "Unknown command :{text} — press {tab} for the list."
+        ));
         return Vec::new();
     };
     if !may(role, *who) {

@@ -37,7 +37,7 @@ pub fn describe(request: &Request) -> String {
 
 /// The key that sends kept actions again, as the keymap writes it.
 pub fn retry_key() -> String {
-    keymap::key_for(Ctx::Global, Cmd::Retry).unwrap_or_default()
+    keymap::key_for(Ctx::Global, Cmd::Retry)
 }
 
 /// Keeps a request that found no server, and says so.

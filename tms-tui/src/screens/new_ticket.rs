@@ -183,7 +183,7 @@ impl NewTicketState {
                 self.step(true);
             }
             Some(Cmd::PrevField) => self.step(false),
-            _ if self.focus == REQUESTER && key.code == crossterm::event::KeyCode::Enter => {
+            Some(Cmd::Open) if self.focus == REQUESTER => {
                 let current = self.requester.as_ref().map(|u| u.id);
                 let (picker, search) = overlay::requester_picker(state, current);
                 let mut out = vec![Out::Show(picker)];

@@ -141,7 +141,10 @@ impl TicketState {
                         comment_id: c.comment.id,
                     },
                 )))],
-                None => vec![Out::Info("Select a comment first (j/k).".into())],
+                None => vec![Out::Info(format!(
+                    "Select a comment first ({}).",
+                    crate::app::keymap::key_for(crate::app::keymap::Ctx::Ticket, Cmd::Down)
+                ))],
             },
             Cmd::DeleteTicket => vec![Out::Show(Overlay::Confirm(Confirm::new(
                 format!(

@@ -3,6 +3,7 @@
 use super::columns::{Col, fit, widest};
 use super::{clip, notice};
 use crate::app::State;
+use crate::app::keymap::{self, Cmd, Ctx};
 use crate::screens::{LogState, UsersState};
 use crate::theme::text;
 use ratatui::Frame;
@@ -32,10 +33,11 @@ pub fn users(f: &mut Frame, area: Rect, state: &State, s: &UsersState) {
     let t = &state.theme;
     let [info, table] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     let mut parts = vec![format!("{} users", s.users.len())];
+    let toggle = keymap::key_for(Ctx::Users, Cmd::ToggleInactive);
     parts.push(if s.query.include_inactive {
-        "inactive shown (i hides)".into()
+        format!("inactive shown ({toggle} hides)")
     } else {
-        "active only (i shows inactive)".into()
+        format!("active only ({toggle} shows inactive)")
     });
     if let Some(q) = &s.query.q {
         parts.push(format!("search “{q}”"));

@@ -3,6 +3,7 @@
 
 use super::login::input_row;
 use crate::app::State;
+use crate::app::keymap::{self, Cmd, Ctx};
 use crate::screens::new_ticket::{DESCRIPTION, PRIORITY, REQUESTER, TITLE};
 use crate::screens::user_form::{EMAIL, PASSWORD, ROLE, USERNAME};
 use crate::screens::{NewTicketState, PasswordState, UserFormState};
@@ -104,7 +105,8 @@ pub fn new_ticket(f: &mut Frame, area: Rect, state: &State, s: &NewTicketState) 
         let mut line = choice_line("Requester", &who, focused, t.base, t);
         if focused {
             line.spans[1] = Span::raw("  ");
-            line.spans[3] = Span::styled("   Enter picks someone else", t.muted);
+            let pick = keymap::hint(Ctx::NewTicket, &[Cmd::Open]);
+            line.spans[3] = Span::styled(format!("   {pick}"), t.muted);
         }
         f.render_widget(Paragraph::new(line), requester);
     }
@@ -134,7 +136,10 @@ pub fn new_ticket(f: &mut Frame, area: Rect, state: &State, s: &NewTicketState) 
             },
         ))
         .title_bottom(Line::styled(
-            format!(" {count}/20000 · ^E opens $EDITOR "),
+            format!(
+                " {count}/20000 · {} ",
+                keymap::hint(Ctx::NewTicket, &[Cmd::ExternalEditor])
+            ),
             t.muted,
         ));
     let inner = block.inner(desc);
@@ -145,7 +150,7 @@ pub fn new_ticket(f: &mut Frame, area: Rect, state: &State, s: &NewTicketState) 
         (Some(e), _, _) => (e.clone(), t.error),
         (None, Some(e), _) => (format!("description {e}"), t.error),
         (None, None, false) => (
-            "Ctrl-S files the ticket · Tab next field · Esc keeps a draft".into(),
+            keymap::hint(Ctx::NewTicket, &[Cmd::Submit, Cmd::NextField, Cmd::Back]),
             t.muted,
         ),
     };
@@ -200,14 +205,17 @@ pub fn user_form(f: &mut Frame, area: Rect, state: &State, s: &UserFormState) {
         );
         error_row(f, row(7), INDENT, s.errors[PASSWORD].clone(), t);
     } else {
-        let hint = "  To set a new password, use P on the user list.";
+        let hint = format!(
+            "  To set a new password, use {} on the user list.",
+            keymap::key_for(Ctx::Users, Cmd::ResetPassword)
+        );
         f.render_widget(Paragraph::new(Line::styled(hint, t.muted)), row(6));
     }
     let (msg, style) = match (&s.error, s.sending) {
         (_, true) => (text::SENDING.to_string(), t.muted),
         (Some(e), false) => (e.clone(), t.error),
         (None, false) => (
-            "Enter next field · Ctrl-S saves · Esc cancels".into(),
+            keymap::hint(Ctx::UserForm, &[Cmd::NextField, Cmd::Submit, Cmd::Back]),
             t.muted,
         ),
     };

@@ -1,6 +1,7 @@
 //! The start screens: connecting, logging in (with the demo accounts), and the first run.
 
 use super::{centered, clip, notice};
+use crate::app::keymap::{self, Cmd, Ctx};
 use crate::app::{Mode, State};
 use crate::screens::login::DEMO_ACCOUNTS;
 use crate::screens::setup::FIELDS;
@@ -133,7 +134,7 @@ pub fn login(f: &mut Frame, area: Rect, state: &State, s: &LoginState) {
         (_, true) => (text::SENDING.to_string(), t.muted),
         (Some(m), false) => (m.clone(), t.error),
         (None, false) => (
-            "Enter to log in · Tab switches field · Esc quits".into(),
+            keymap::hint(Ctx::Login, &[Cmd::Submit, Cmd::NextField, Cmd::Quit]),
             t.muted,
         ),
     };
@@ -155,7 +156,8 @@ pub fn login(f: &mut Frame, area: Rect, state: &State, s: &LoginState) {
 
 fn demo_list(f: &mut Frame, inner: Rect, s: &LoginState, t: &Theme) {
     let head = format!(
-        "Demo accounts — ↑/↓ picks one; password {}",
+        "Demo accounts — {} picks one; password {}",
+        keymap::key_for(Ctx::Login, Cmd::ChoiceNext),
         text::DEMO_PASSWORD
     );
     f.render_widget(Paragraph::new(Line::styled(head, t.title)), row(inner, 7));
@@ -193,7 +195,10 @@ pub fn setup(f: &mut Frame, area: Rect, state: &State, s: &SetupState) {
         (_, true) => (text::SENDING.to_string(), t.muted),
         (Some(m), false) => (m.clone(), t.error),
         (None, false) => (
-            "Enter moves on; on the last field it creates the admin and logs in.".into(),
+            format!(
+                "{} moves on; on the last field it creates the admin and logs in.",
+                keymap::key_for(Ctx::Setup, Cmd::Submit)
+            ),
             t.muted,
         ),
     };

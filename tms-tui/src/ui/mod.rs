@@ -147,7 +147,7 @@ fn footer(f: &mut Frame, area: Rect, state: &State) {
             continue;
         }
         let keys = keymap::keys_label(b);
-        let label = short_help(b.help);
+        let label = keymap::short_help(b.help);
         let len = crate::widgets::width(&keys) + crate::widgets::width(label) + 3;
         if width + len > area.width as usize {
             break;
@@ -174,11 +174,6 @@ pub fn offered(state: &State, ctx: Ctx, cmd: keymap::Cmd) -> bool {
     }
     let missing = matches!(&state.screen, Screen::Ticket(t) if t.detail.is_none());
     gate::allowed(state, &state.screen, cmd) && !(missing && gate::acts_on_ticket(cmd))
-}
-
-/// The footer's short form of a help text: up to the first parenthesis.
-fn short_help(help: &str) -> &str {
-    help.split(" (").next().unwrap_or(help)
 }
 
 /// A timestamp as `2026-11-29 06:12 UTC`.

@@ -6,7 +6,7 @@ use super::login::input_row;
 use super::{centered, offered};
 use crate::app::State;
 use crate::app::command::suggestions;
-use crate::app::keymap::{self, Ctx};
+use crate::app::keymap::{self, Cmd, Ctx};
 use crate::app::overlay::{Compose, Overlay, Picker, Prompt};
 use crate::theme::{Theme, text};
 use ratatui::Frame;
@@ -69,7 +69,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
             let body = vec![
                 Line::raw(c.message.clone()),
                 Line::raw(""),
-                Line::styled("y yes · n / Esc no", t.key),
+                Line::styled(keymap::hint(Ctx::Confirm, &[Cmd::Yes, Cmd::No]), t.key),
             ];
             f.render_widget(Paragraph::new(body).wrap(Wrap { trim: true }), inner);
         }
@@ -96,7 +96,10 @@ fn help(f: &mut Frame, area: Rect, state: &State, scroll: usize) {
         .collect();
     let r = centered(area, 70, rows.len() as u16 + 2);
     let more = if rows.len() + 2 > area.height as usize {
-        " (j/k scroll)"
+        &format!(
+            " ({} scroll)",
+            keymap::key_for(Ctx::Help, keymap::Cmd::Down)
+        )
     } else {
         ""
     };
@@ -167,7 +170,10 @@ fn prompt(f: &mut Frame, area: Rect, p: &Prompt, t: &Theme) {
     let (msg, style) = match (&p.error, p.sending) {
         (_, true) => (text::SENDING.to_string(), t.muted),
         (Some(e), false) => (e.clone(), t.error),
-        (None, false) => ("Enter ok · Esc cancel".into(), t.muted),
+        (None, false) => (
+            keymap::hint(Ctx::Prompt, &[Cmd::Submit, Cmd::Back]),
+            t.muted,
+        ),
     };
     let row = Rect {
         y: inner.y + 2,
@@ -195,7 +201,7 @@ fn compose(f: &mut Frame, area: Rect, c: &Compose, t: &Theme) {
         (_, true) => (text::SENDING.to_string(), t.muted),
         (Some(e), false) => (format!("Not sent: {e} — your text is kept."), t.error),
         (None, false) => (
-            "Ctrl-S send · Ctrl-E $EDITOR · Esc close (draft kept)".into(),
+            keymap::hint(Ctx::Compose, &[Cmd::Submit, Cmd::ExternalEditor, Cmd::Back]),
             t.muted,
         ),
     };

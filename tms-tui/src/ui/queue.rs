@@ -3,6 +3,7 @@
 use super::columns::{Col, fit, widest};
 use super::{clip, notice};
 use crate::app::State;
+use crate::app::keymap::{self, Cmd, Ctx};
 use crate::app::overlay::sort_label;
 use crate::screens::queue::TABS;
 use crate::screens::{QueueKind, QueueState};
@@ -42,7 +43,8 @@ fn tab_line(f: &mut Frame, area: Rect, state: &State, q: &QueueState) {
             .as_ref()
             .map_or_else(|| "…".to_string(), |p| p.total.to_string());
         spans.push(Span::styled(format!(" My tickets ({n}) "), t.tab_active));
-        spans.push(Span::styled("  n files a new one", t.muted));
+        let new = keymap::key_for(Ctx::Queue, Cmd::New);
+        spans.push(Span::styled(format!("  {new} files a new one"), t.muted));
     } else {
         for (i, name) in TABS.iter().enumerate() {
             let n = q.counts[i].map_or_else(|| "…".to_string(), |c| c.to_string());
@@ -73,10 +75,17 @@ fn filter_line(f: &mut Frame, area: Rect, state: &State, q: &QueueState) {
     if pages > 1 {
         parts.push(format!("page {}/{pages}", q.page));
     }
+    let key = |cmd| keymap::key_for(Ctx::Queue, cmd);
     let text = if parts.is_empty() {
-        " no filters · f status · F priority · o sort · / search".to_string()
+        format!(
+            " no filters · {} status · {} priority · {} sort · {} search",
+            key(Cmd::FilterStatus),
+            key(Cmd::FilterPriority),
+            key(Cmd::Sort),
+            key(Cmd::Search)
+        )
     } else {
-        format!(" {} · x clears", parts.join(" · "))
+        format!(" {} · {} clears", parts.join(" · "), key(Cmd::ClearFilters))
     };
     f.render_widget(Paragraph::new(Line::styled(text, t.muted)), area);
 }

@@ -3,6 +3,7 @@
 
 use super::{fmt_time, notice};
 use crate::app::State;
+use crate::app::keymap::{self, Cmd, Ctx};
 use crate::screens::TicketState;
 use crate::theme::{Theme, text};
 use ratatui::Frame;
@@ -127,7 +128,10 @@ fn thread_lines(
     push_item(&mut lines, head, &d.ticket.description, selected == 0);
     if d.comments.is_empty() {
         lines.push(Line::styled(
-            "  No comments yet — press c to write one.",
+            format!(
+                "  No comments yet — press {} to write one.",
+                keymap::key_for(Ctx::Ticket, Cmd::Comment)
+            ),
             t.muted,
         ));
     }

@@ -237,12 +237,37 @@ pub fn bindings_for(ctx: Ctx) -> Vec<Binding> {
     rows
 }
 
-/// How the keys that run `cmd` in `ctx` are written (`^S`, `Tab/↓`), for hints in sentences.
-pub fn key_for(ctx: Ctx, cmd: Cmd) -> Option<String> {
+/// The binding that runs `cmd` in `ctx` (its own rows, the list keys, then the global ones).
+fn binding(ctx: Ctx, cmd: Cmd) -> Option<Binding> {
     bindings_for(ctx)
-        .iter()
+        .into_iter()
         .find(|b| b.cmd == cmd)
-        .map(keys_label)
+        .or_else(|| {
+            NAV.iter()
+                .find(|(_, c, _)| *c == cmd)
+                .map(|(keys, cmd, help)| b(ctx, keys, *cmd, help, false))
+        })
+}
+
+/// How the keys that run `cmd` in `ctx` are written (`^S`, `Tab/↓`), for hints in sentences.
+pub fn key_for(ctx: Ctx, cmd: Cmd) -> String {
+    binding(ctx, cmd)
+        .map(|b| keys_label(&b))
+        .unwrap_or_default()
+}
+
+/// A hint line written from the table: `^S file the ticket · Tab next field · Esc cancel`.
+pub fn hint(ctx: Ctx, cmds: &[Cmd]) -> String {
+    cmds.iter()
+        .filter_map(|c| binding(ctx, *c))
+        .map(|b| format!("{} {}", keys_label(&b), short_help(b.help)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The short form of a help text, for footers and hints: up to the first parenthesis.
+pub fn short_help(help: &str) -> &str {
+    help.split(" (").next().unwrap_or(help)
 }
 
 /// How a binding's keys are written in the footer and help: `q/Esc`.
@@ -296,6 +321,32 @@ mod tests {
                     for k in a.keys {
                         assert!(!other.keys.contains(k), "{ctx:?}: {k:?} bound twice");
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hints_are_written_from_the_table() {
+        assert_eq!(
+            hint(C::Compose, &[Cmd::Submit, Cmd::ExternalEditor, Cmd::Back]),
+            "^S send · ^E open in $EDITOR · Esc close"
+        );
+        assert_eq!(
+            hint(C::Confirm, &[Cmd::Yes, Cmd::No]),
+            "y/Y yes · n/N/Esc/q no"
+        );
+        assert_eq!(key_for(C::Ticket, Cmd::Down), "↓/j", "list keys too");
+        assert_eq!(key_for(C::Login, Cmd::Quit), "^C");
+        for ctx in [C::Queue, C::Ticket, C::NewTicket, C::Compose, C::Login] {
+            for bind in bindings_for(ctx) {
+                for k in bind.keys {
+                    let ev = match *k {
+                        K::Ch(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+                        K::Ctrl(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+                        _ => continue,
+                    };
+                    assert_eq!(lookup(ctx, &ev), Some(bind.cmd), "{ctx:?} {k:?}");
                 }
             }
         }

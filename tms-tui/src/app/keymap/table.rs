@@ -223,6 +223,13 @@ pub static BINDINGS: &[Binding] = &[
     b(C::NewTicket, &[Tab], Cmd::NextField, "next field", true),
     b(
         C::NewTicket,
+        &[Enter],
+        Cmd::Open,
+        "pick someone else (on Requester); next field or new line elsewhere",
+        false,
+    ),
+    b(
+        C::NewTicket,
         &[BackTab],
         Cmd::PrevField,
         "previous field",
@@ -249,7 +256,7 @@ pub static BINDINGS: &[Binding] = &[
         "description in $EDITOR",
         false,
     ),
-    b(C::NewTicket, &[Esc], Cmd::Back, "cancel (draft kept)", true),
+    b(C::NewTicket, &[Esc], Cmd::Back, "back (draft kept)", true),
     // Users
     b(C::Users, &[Ch('n')], Cmd::New, "new user", true),
     b(C::Users, &[Ch('e'), Enter], Cmd::Edit, "edit user", true),
