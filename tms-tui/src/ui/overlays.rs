@@ -132,7 +132,7 @@ fn picker(f: &mut Frame, area: Rect, p: &Picker, t: &Theme) {
     let mut inner = frame(f, r, p.title.clone(), t);
     if let Some(input) = &p.search {
         let row = Rect { height: 1, ..inner }.intersection(inner);
-        input_row(f, row, "Find", 6, input, true, t);
+        input_row(f, row, "Find", 8, input, true, t);
         inner.y = inner.y.saturating_add(1);
         inner.height = inner.height.saturating_sub(1);
         if p.items.is_empty() {
