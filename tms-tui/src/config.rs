@@ -1,5 +1,6 @@
 //! Where tms keeps things: `~/.config/tms/config.toml` (server, theme), the saved session
-//! tokens beside it (mode 0600), and the embedded database under the XDG data directory.
+//! tokens and unsent drafts beside it (mode 0600), and the embedded database under the XDG
+//! data directory.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -68,6 +69,11 @@ impl SessionStore {
         self.read().tokens.get(server).cloned()
     }
 
+    /// Every server with a saved token.
+    pub fn servers(&self) -> Vec<String> {
+        self.read().tokens.into_keys().collect()
+    }
+
     /// Saves (or with `None` forgets) the token for `server`.
     pub fn set(&self, server: &str, token: Option<&str>) -> io::Result<()> {
         let mut all = self.read();
@@ -76,6 +82,60 @@ impl SessionStore {
             None => all.tokens.remove(server),
         };
         let text = toml::to_string(&all).map_err(io::Error::other)?;
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        write_private(&self.path, &text)
+    }
+}
+
+/// Unsent drafts by server and user, in `drafts.json`, readable by the owner only.
+#[derive(Debug, Clone)]
+pub struct DraftStore {
+    path: PathBuf,
+}
+
+impl DraftStore {
+    pub fn new(dir: &Path) -> Self {
+        Self {
+            path: dir.join("drafts.json"),
+        }
+    }
+
+    fn read(&self) -> BTreeMap<String, serde_json::Value> {
+        std::fs::read_to_string(&self.path)
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default()
+    }
+
+    /// The drafts kept under `key`; nothing kept (or unreadable) is the default.
+    pub fn get<T: serde::de::DeserializeOwned + Default>(&self, key: &str) -> T {
+        self.read()
+            .remove(key)
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default()
+    }
+
+    /// Keeps `drafts` under `key`; `None` forgets them (the file goes when nothing is left).
+    pub fn set<T: Serialize>(&self, key: &str, drafts: Option<&T>) -> io::Result<()> {
+        let mut all = self.read();
+        match drafts {
+            Some(d) => {
+                let v = serde_json::to_value(d).map_err(io::Error::other)?;
+                all.insert(key.to_string(), v);
+            }
+            None => {
+                all.remove(key);
+            }
+        }
+        if all.is_empty() {
+            return match std::fs::remove_file(&self.path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            };
+        }
+        let text = serde_json::to_string_pretty(&all).map_err(io::Error::other)?;
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -126,6 +186,31 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn drafts_are_kept_per_key_privately_and_removed_when_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DraftStore::new(dir.path());
+        let none: Vec<String> = store.get("http://a#3");
+        assert!(none.is_empty());
+        store.set("http://a#3", Some(&vec!["hello"])).unwrap();
+        store.set("http://a#4", Some(&vec!["other"])).unwrap();
+        assert_eq!(store.get::<Vec<String>>("http://a#3"), vec!["hello"]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("drafts.json"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        store.set::<Vec<String>>("http://a#3", None).unwrap();
+        assert!(store.get::<Vec<String>>("http://a#3").is_empty());
+        assert_eq!(store.get::<Vec<String>>("http://a#4"), vec!["other"]);
+        store.set::<Vec<String>>("http://a#4", None).unwrap();
+        assert!(!dir.path().join("drafts.json").exists());
     }
 
     #[test]

@@ -3,8 +3,9 @@
 
 use crate::api::ApiClient;
 use crate::api::dispatch::dispatch;
+use crate::app::drafts::SavedDrafts;
 use crate::app::{self, Action, Effect, State};
-use crate::config::SessionStore;
+use crate::config::{DraftStore, SessionStore};
 use crate::{editor, terminal, ui};
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures_util::StreamExt;
@@ -28,13 +29,43 @@ impl TokenSink {
     }
 }
 
+/// Where unsent drafts are kept between runs, per server and user (not in demo mode).
+pub struct DraftSink {
+    pub store: Option<DraftStore>,
+    /// The server part of the key (the session key).
+    pub server: String,
+}
+
+impl DraftSink {
+    fn key(&self, user_id: i64) -> String {
+        format!("{}#{user_id}", self.server)
+    }
+
+    fn load(&self, user_id: i64) -> SavedDrafts {
+        self.store
+            .as_ref()
+            .map(|s| s.get(&self.key(user_id)))
+            .unwrap_or_default()
+    }
+
+    fn save(&self, user_id: i64, drafts: &SavedDrafts) {
+        let kept = (!drafts.is_empty()).then_some(drafts);
+        if let Some(store) = &self.store
+            && let Err(e) = store.set(&self.key(user_id), kept)
+        {
+            tracing::warn!("could not keep the drafts: {e}");
+        }
+    }
+}
+
 /// Runs the client until the user quits.
 pub async fn run(
     mut term: DefaultTerminal,
     mut client: ApiClient,
     mut state: State,
-    tokens: TokenSink,
+    sinks: (TokenSink, DraftSink),
 ) -> std::io::Result<()> {
+    let (tokens, drafts) = sinks;
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -64,6 +95,13 @@ pub async fn run(
                     events = EventStream::new();
                     let _ = tx.send(Action::EditorDone(result));
                 }
+                Effect::LoadDrafts { user_id } => {
+                    let _ = tx.send(Action::DraftsLoaded {
+                        user_id,
+                        drafts: drafts.load(user_id),
+                    });
+                }
+                Effect::SaveDrafts { user_id, drafts: d } => drafts.save(user_id, &d),
                 Effect::Quit => return Ok(()),
             }
         }

@@ -10,6 +10,7 @@ pub mod editor;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod screens;
+pub mod sort;
 pub mod terminal;
 pub mod theme;
 pub mod ui;
@@ -62,23 +63,42 @@ fn target(cli: &Cli, file: &config::ConfigFile) -> Result<Target, Error> {
     Ok(Target::Embedded(db))
 }
 
+impl Target {
+    /// Under which name the session token is saved; `None` never saves (demo).
+    fn session_key(&self) -> Option<String> {
+        match self {
+            Target::Remote(url) => Some(url.trim_end_matches('/').to_string()),
+            Target::Embedded(db) => Some(format!("embedded:{}", db.display())),
+            Target::Demo => None,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Target::Remote(url) => url.trim_end_matches('/').to_string(),
+            Target::Embedded(db) => format!("the embedded server on {}", db.display()),
+            Target::Demo => "the demo server".into(),
+        }
+    }
+}
+
 async fn connect(target: Target) -> Result<Connection, Error> {
+    let session_key = target.session_key();
     match target {
         Target::Remote(url) => Ok(Connection {
             base: url.trim_end_matches('/').to_string(),
             mode: Mode::Remote,
-            session_key: Some(url.trim_end_matches('/').to_string()),
+            session_key,
             #[cfg(feature = "embedded")]
             _server: None,
         }),
         #[cfg(feature = "embedded")]
         Target::Embedded(db) => {
-            let key = format!("embedded:{}", db.display());
             let server = embedded::Embedded::start(embedded::Db::File(db)).await?;
             Ok(Connection {
                 base: server.base_url(),
                 mode: Mode::Embedded,
-                session_key: Some(key),
+                session_key,
                 _server: Some(server),
             })
         }
@@ -88,7 +108,7 @@ async fn connect(target: Target) -> Result<Connection, Error> {
             Ok(Connection {
                 base: server.base_url(),
                 mode: Mode::Demo,
-                session_key: None,
+                session_key,
                 _server: Some(server),
             })
         }
@@ -105,23 +125,18 @@ async fn run_async(cli: Cli) -> Result<(), Error> {
         Some(d) => config::load(d)?,
         None => config::ConfigFile::default(),
     };
-    let conn = connect(target(&cli, &file)?).await?;
+    let target = target(&cli, &file)?;
     let store = dir.as_deref().map(SessionStore::new);
-    let saved = match (&store, &conn.session_key) {
-        (Some(s), Some(k)) => s.get(k),
+    let saved = match (&store, target.session_key()) {
+        (Some(s), Some(k)) => s.get(&k),
         _ => None,
     };
+    if let Some(Command::Logout) = cli.command {
+        return logout(target, store.as_ref(), saved).await;
+    }
+    let conn = connect(target).await?;
     let mut client = ApiClient::new(&conn.base)?;
     client.set_token(saved.clone());
-    if let Some(Command::Logout) = cli.command {
-        return logout(
-            &client,
-            store.as_ref(),
-            conn.session_key.as_deref(),
-            saved.is_some(),
-        )
-        .await;
-    }
     let name = cli
         .theme
         .or(file.theme)
@@ -139,34 +154,51 @@ async fn run_async(cli: Cli) -> Result<(), Error> {
         has_token: saved.is_some(),
     };
     let state = State::new(setup, Theme::pick(name, no_color), tms_core::timefmt::now());
+    let drafts = driver::DraftSink {
+        store: dir
+            .as_deref()
+            .map(config::DraftStore::new)
+            .filter(|_| conn.session_key.is_some()),
+        server: conn.session_key.clone().unwrap_or_default(),
+    };
     let tokens = driver::TokenSink {
         store: store.filter(|_| conn.session_key.is_some()),
         key: conn.session_key.clone().unwrap_or_default(),
     };
     let term = terminal::enter();
     let _guard = terminal::Guard;
-    driver::run(term, client, state, tokens).await?;
+    driver::run(term, client, state, (tokens, drafts)).await?;
     Ok(())
 }
 
+/// `tms logout`: ends the session saved for the server a normal start would use. Without one,
+/// names the servers that do have a saved session instead of starting anything.
 async fn logout(
-    client: &ApiClient,
+    target: Target,
     store: Option<&SessionStore>,
-    key: Option<&str>,
-    had: bool,
+    saved: Option<String>,
 ) -> Result<(), Error> {
-    if !had {
-        println!("Not logged in.");
+    let Some(token) = saved else {
+        println!("Not logged in to {}.", target.describe());
+        let others = store.map(SessionStore::servers).unwrap_or_default();
+        for server in others.iter().filter(|s| !s.starts_with("embedded:")) {
+            println!("A session is saved for {server}: `tms logout --server {server}` ends it.");
+        }
         return Ok(());
-    }
+    };
+    let key = target.session_key();
+    let what = target.describe();
+    let conn = connect(target).await?;
+    let mut client = ApiClient::new(&conn.base)?;
+    client.set_token(Some(token));
     if let Err(e) = client.logout().await
         && !e.is_unauthorized()
     {
         eprintln!("tms: the server did not confirm the logout ({e}); forgetting the token anyway");
     }
     if let (Some(s), Some(k)) = (store, key) {
-        s.set(k, None)?;
+        s.set(&k, None)?;
     }
-    println!("Logged out.");
+    println!("Logged out of {what}.");
     Ok(())
 }

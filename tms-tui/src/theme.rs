@@ -106,8 +106,9 @@ impl Theme {
             base: Style::new(),
             header: Style::new().fg(Color::White).bg(Color::Blue),
             title: Style::new().fg(Color::Blue).add_modifier(Modifier::BOLD),
-            muted: fg(Color::Gray),
-            border: fg(Color::Gray),
+            // Greys dark enough to read on a light background (contrast 4.5:1 or more).
+            muted: fg(Color::Rgb(90, 90, 90)),
+            border: fg(Color::Rgb(110, 110, 110)),
             focus_border: fg(Color::Blue),
             selected: Style::new()
                 .bg(Color::Rgb(200, 220, 250))
@@ -117,9 +118,9 @@ impl Theme {
                 .fg(Color::White)
                 .bg(Color::Blue)
                 .add_modifier(Modifier::BOLD),
-            tab: fg(Color::DarkGray),
+            tab: fg(Color::Rgb(60, 60, 60)),
             error: fg(Color::Red).add_modifier(Modifier::BOLD),
-            info: fg(Color::Green),
+            info: fg(Color::Rgb(0, 110, 0)),
             banner: Style::new()
                 .fg(Color::White)
                 .bg(Color::Red)
@@ -201,6 +202,37 @@ impl Theme {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// WCAG contrast of an RGB colour against white.
+    fn contrast_on_white(c: Color) -> f64 {
+        let Color::Rgb(r, g, b) = c else {
+            panic!("{c:?} is not a fixed colour")
+        };
+        let lin = |v: u8| {
+            let v = f64::from(v) / 255.0;
+            if v <= 0.03928 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let l = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+        1.05 / (l + 0.05)
+    }
+
+    #[test]
+    fn light_theme_greys_are_readable_on_a_light_background() {
+        let t = Theme::light();
+        for (name, style) in [("muted", t.muted), ("border", t.border), ("tab", t.tab)] {
+            let c = style.fg.unwrap();
+            assert!(contrast_on_white(c) >= 4.5, "{name}: {c:?}");
+        }
+    }
+}
+
 /// Sentences the user reads, kept together so the wording stays consistent.
 pub mod text {
     pub const APP: &str = "tms";
@@ -214,6 +246,9 @@ pub mod text {
     pub const DRAFT_KEPT: &str = "Draft kept; open the same editor again to continue.";
     pub const NO_TICKETS: &str = "No tickets here.";
     pub const DEMO_PASSWORD: &str = "Hello123.";
+    pub const PASSWORD_CHANGED: &str = "Password changed; your other sessions have ended.";
+    pub const WRONG_CURRENT_PASSWORD: &str = "The current password is wrong.";
+    pub const SEARCH_TICKETS: &str = "Search tickets (words match as prefixes: pass → password)";
 
     /// The message for a login refused with 429.
     pub fn locked_out(retry_after: Option<u64>) -> String {
@@ -221,6 +256,26 @@ pub mod text {
             Some(s) => format!("Too many failed attempts. Try again in {s} s."),
             None => "Too many failed attempts. Try again later.".to_string(),
         }
+    }
+
+    /// The question before leaving with `n` unsent texts.
+    pub fn quit_with_drafts(n: usize) -> String {
+        let what = if n == 1 {
+            "1 unsent text".to_string()
+        } else {
+            format!("{n} unsent texts")
+        };
+        format!("You have {what}; it is kept as a draft for next time. Quit anyway?")
+    }
+
+    /// The standing reminder of actions that found no server.
+    pub fn unsent(n: usize, key: &str) -> String {
+        let what = if n == 1 {
+            "1 action was".to_string()
+        } else {
+            format!("{n} actions were")
+        };
+        format!("{what} not sent — {key} sends again")
     }
 
     pub fn unreachable(server: &str, why: &str) -> String {

@@ -14,13 +14,19 @@ pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, Ap
             Reply::LoggedOut
         }
         Request::Me => Reply::Me(client.me().await?),
+        Request::ChangePassword(body) => {
+            client.change_password(body).await?;
+            Reply::Done
+        }
         Request::Tickets { query, .. } => Reply::Tickets(client.list_tickets(query).await?),
-        Request::Ticket(id) => Reply::Ticket(Box::new(client.get_ticket(*id).await?)),
+        Request::Ticket(id) | Request::Recheck { id, .. } => {
+            Reply::Ticket(Box::new(client.get_ticket(*id).await?))
+        }
         Request::CreateTicket(body) => {
             Reply::TicketSaved(Box::new(client.create_ticket(body).await?))
         }
         Request::UpdateTicket(id, body) => {
-            Reply::TicketSaved(Box::new(client.update_ticket(*id, body).await?))
+            Reply::Ticket(Box::new(client.update_ticket(*id, body).await?))
         }
         Request::DeleteTicket(id) => {
             client.delete_ticket(*id).await?;
@@ -34,7 +40,7 @@ pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, Ap
             client.delete_comment(*comment_id).await?;
             Reply::Done
         }
-        Request::Users(q) => Reply::Users(client.list_users(q).await?),
+        Request::Users(q) | Request::FindUsers(q) => Reply::Users(client.list_users(q).await?),
         Request::Staff => Reply::Staff(client.agents().await?),
         Request::CreateUser(body) => Reply::UserSaved(client.create_user(body).await?),
         Request::UpdateUser(id, body) => Reply::UserSaved(client.update_user(*id, body).await?),

@@ -46,6 +46,11 @@ impl ApiClient {
         &self.base
     }
 
+    /// The session token in use, if logged in.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
     pub fn set_token(&mut self, token: Option<String>) {
         self.token = token;
     }
@@ -164,7 +169,8 @@ impl ApiClient {
         Self::json(self.request(Method::POST, "/api/v1/tickets/").json(body)).await
     }
 
-    pub async fn update_ticket(&self, id: i64, body: &TicketUpdate) -> Result<Ticket> {
+    /// `PATCH`: the server answers with the whole ticket as `GET` gives it.
+    pub async fn update_ticket(&self, id: i64, body: &TicketUpdate) -> Result<TicketDetail> {
         let rb = self
             .request(Method::PATCH, &format!("/api/v1/tickets/{id}"))
             .json(body);

@@ -18,7 +18,7 @@ enum Who {
 }
 
 /// The commands, their help, and who may run them.
-const COMMANDS: [(&str, &str, Who); 9] = [
+const COMMANDS: [(&str, &str, Who); 10] = [
     (
         "mine",
         "tickets assigned to me (requesters: my tickets)",
@@ -30,6 +30,7 @@ const COMMANDS: [(&str, &str, Who); 9] = [
     ("new", "file a new ticket", Who::Anyone),
     ("users", "manage users", Who::Admin),
     ("log", "the activity log", Who::Admin),
+    ("password", "change my password", Who::Anyone),
     ("logout", "log out and forget the session", Who::Anyone),
     ("quit", "leave tms", Who::Anyone),
 ];
@@ -122,7 +123,10 @@ pub fn run(state: &mut State, text: &str) -> Vec<Effect> {
         .iter()
         .find(|(n, _, _)| *n == text || (text == "q" && *n == "quit"))
     else {
-        state.error(format!("Unknown command :{text} — press Tab for the list."));
+        let tab = super::keymap::key_for(super::keymap::Ctx::Command, Cmd::Complete);
+        state.error(format!(
+            "Unknown command :{text} — press {tab} for the list."
+        ));
         return Vec::new();
     };
     if !may(role, *who) {
@@ -130,7 +134,7 @@ pub fn run(state: &mut State, text: &str) -> Vec<Effect> {
         return Vec::new();
     }
     match *name {
-        "quit" => vec![Effect::Quit],
+        "quit" => route::request_quit(state),
         "logout" => route::logout(state),
         "mine" => route::home_tab(state, 1),
         "unassigned" => route::home_tab(state, 0),
@@ -140,6 +144,11 @@ pub fn run(state: &mut State, text: &str) -> Vec<Effect> {
             let form = NewTicketState::from_draft(state);
             route::open_on_top(state, Screen::NewTicket(form), false)
         }
+        "password" => route::open_on_top(
+            state,
+            Screen::Password(crate::screens::PasswordState::default()),
+            false,
+        ),
         "users" => route::open_on_top(state, Screen::Users(UsersState::default()), true),
         "log" => route::open_on_top(state, Screen::Log(LogState::default()), true),
         _ => Vec::new(),

@@ -39,6 +39,9 @@ fn may_edit(actor: Actor, t: &Ticket) -> bool {
 
 /// Whether `cmd` is offered on `screen` to the signed-in user.
 pub fn allowed(state: &State, screen: &Screen, cmd: Cmd) -> bool {
+    if cmd == Cmd::Retry {
+        return !state.unsent.is_empty();
+    }
     let Some(actor) = actor(state) else {
         return true;
     };

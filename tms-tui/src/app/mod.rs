@@ -1,12 +1,14 @@
 //! The application state and the pure `update` function at the heart of the Elm loop.
 
 pub mod command;
+pub mod drafts;
 pub mod gate;
 pub mod keymap;
 pub mod msg;
 pub mod overlay;
 mod respond;
 mod route;
+pub mod unsent;
 
 pub use msg::{Action, EditorResult, Effect, ListSlot, Reply, Request};
 
@@ -69,12 +71,19 @@ pub struct State {
     pub flash: Option<Flash>,
     /// Requests sent and not yet answered.
     pub in_flight: usize,
+    /// Actions that found no server, to send again on request.
+    pub unsent: Vec<Request>,
     /// Who tickets may be assigned to, as the server last listed them (`GET /api/v1/agents/`).
     pub staff: BTreeMap<i64, UserSummary>,
+    /// People seen on tickets (requesters, assignees, commenters), for agents choosing a
+    /// requester: they may not list users.
+    pub people: BTreeMap<i64, UserSummary>,
     /// Text typed into an editor that was closed before it was sent.
     pub drafts: HashMap<DraftKey, String>,
     /// A new ticket left half-written.
     pub ticket_draft: Option<TicketDraft>,
+    /// The drafts as last stored; `None` until the signed-in user's drafts were read back.
+    pub persisted: Option<drafts::SavedDrafts>,
     pub server_version: Option<String>,
     pub quit: bool,
 }
@@ -97,9 +106,12 @@ impl State {
             offline: None,
             flash: None,
             in_flight: 0,
+            unsent: Vec::new(),
             staff: BTreeMap::new(),
+            people: BTreeMap::new(),
             drafts: HashMap::new(),
             ticket_draft: None,
+            persisted: None,
             server_version: None,
             quit: false,
         }
@@ -150,6 +162,7 @@ pub fn start(state: &mut State) -> Vec<Effect> {
 
 /// The pure heart of the client: applies one action, returns the work to do.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let (place, flash) = (place(state), state.flash.clone());
     let fx = match action {
         Action::Key(key) => route::on_key(state, key),
         Action::Paste(text) => route::on_paste(state, &text),
@@ -159,8 +172,26 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             respond::on_response(state, request, result)
         }
         Action::EditorDone(result) => overlay::on_editor_done(state, result),
+        Action::DraftsLoaded { user_id, drafts } => {
+            drafts::restore(state, user_id, drafts);
+            Vec::new()
+        }
     };
-    count(state, fx)
+    if place != self::place(state) && state.flash == flash {
+        // A message about the screen left behind is not about the one in front.
+        state.flash = None;
+    }
+    let mut fx = count(state, fx);
+    if let Some(save) = drafts::persist(state) {
+        // Stored before anything else, so a quit in the same batch keeps them.
+        fx.insert(0, save);
+    }
+    fx
+}
+
+/// Which screen is in front, to tell when it changes.
+fn place(state: &State) -> (keymap::Ctx, usize) {
+    (state.screen.ctx(), state.stack.len())
 }
 
 fn count(state: &mut State, fx: Vec<Effect>) -> Vec<Effect> {

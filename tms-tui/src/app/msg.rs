@@ -1,12 +1,14 @@
 //! The messages of the Elm loop: [`Action`]s flow into `update`, [`Effect`]s flow out to the
 //! driver, which runs each [`Request`] in the background and answers with a [`Reply`].
 
+use super::drafts::SavedDrafts;
 use crate::api::ApiError;
 use crossterm::event::KeyEvent;
 use tms_core::api::{
     Comment, CommentUpdate, Health, LogEntry, LogQuery, LoginRequest, NewCommentRequest,
-    NewTicketRequest, NewUserRequest, Page, SignupRequest, Ticket, TicketDetail, TicketListItem,
-    TicketQuery, TicketUpdate, TokenResponse, User, UserQuery, UserSummary, UserUpdate,
+    NewTicketRequest, NewUserRequest, Page, PasswordChange, SignupRequest, Ticket, TicketDetail,
+    TicketListItem, TicketQuery, TicketUpdate, TokenResponse, User, UserQuery, UserSummary,
+    UserUpdate,
 };
 use tms_core::timefmt::Timestamp;
 
@@ -27,11 +29,18 @@ pub enum Request {
     Signup(SignupRequest),
     Logout,
     Me,
+    ChangePassword(PasswordChange),
     Tickets {
         slot: ListSlot,
         query: TicketQuery,
     },
     Ticket(i64),
+    /// Read the ticket again before changing its assignee, so a colleague's assignment made
+    /// since the list was loaded is not overridden unasked.
+    Recheck {
+        id: i64,
+        assignee: Option<i64>,
+    },
     CreateTicket(NewTicketRequest),
     UpdateTicket(i64, TicketUpdate),
     DeleteTicket(i64),
@@ -46,6 +55,8 @@ pub enum Request {
         comment_id: i64,
     },
     Users(UserQuery),
+    /// Users for a picker, searched as the user types.
+    FindUsers(UserQuery),
     /// Who tickets can be assigned to (agents and admins).
     Staff,
     CreateUser(NewUserRequest),
@@ -63,7 +74,9 @@ pub enum Reply {
     LoggedOut,
     Me(User),
     Tickets(Page<TicketListItem>),
+    /// A ticket as `GET` gives it; also the answer to a change.
     Ticket(Box<TicketDetail>),
+    /// A ticket just filed.
     TicketSaved(Box<Ticket>),
     Done,
     CommentSaved(Comment),
@@ -94,6 +107,11 @@ pub enum Action {
     },
     /// `$EDITOR` closed.
     EditorDone(EditorResult),
+    /// The drafts kept from an earlier run of this user.
+    DraftsLoaded {
+        user_id: i64,
+        drafts: SavedDrafts,
+    },
 }
 
 /// Work for the driver: everything impure.
@@ -104,5 +122,14 @@ pub enum Effect {
     SetToken(Option<String>),
     /// Suspend the UI and edit `text` in `$EDITOR`.
     OpenEditor(String),
+    /// Read this user's kept drafts (answered with [`Action::DraftsLoaded`]).
+    LoadDrafts {
+        user_id: i64,
+    },
+    /// Keep these drafts for this user (an empty set removes them).
+    SaveDrafts {
+        user_id: i64,
+        drafts: SavedDrafts,
+    },
     Quit,
 }

@@ -3,7 +3,7 @@
 
 use super::overlay;
 use super::route::{self, with_screen};
-use super::{Effect, Mode, Offline, Reply, Request, State};
+use super::{Effect, Mode, Offline, Reply, Request, State, unsent};
 use crate::api::ApiError;
 use crate::screens::{LoginState, Screen, SetupState};
 use crate::theme::text;
@@ -14,6 +14,7 @@ pub fn on_response(
     result: Result<Reply, ApiError>,
 ) -> Vec<Effect> {
     let mut fx = track_connection(state, &result);
+    remember_people(state, &result);
     if let Err(e) = &result
         && e.is_unauthorized()
         && ends_session(state, &request)
@@ -50,6 +51,15 @@ pub fn on_response(
         (Request::Staff, Ok(Reply::Staff(users))) => {
             state.set_staff(users);
             overlay::staff_changed(state);
+        }
+        (Request::Recheck { id, assignee }, Ok(Reply::Ticket(d))) => {
+            fx.extend(recheck(state, *id, *assignee, d));
+        }
+        (Request::FindUsers(q), Ok(Reply::Users(users))) => overlay::users_found(state, q, users),
+        (Request::FindUsers(_), Err(e)) => {
+            if matches!(state.overlay, Some(overlay::Overlay::Picker(_))) && !e.is_unreachable() {
+                state.error(format!("Could not search the users: {e}"));
+            }
         }
         (Request::Staff, Err(e)) => {
             // Loaded in the background; worth a word only to someone choosing an assignee.
@@ -100,8 +110,10 @@ fn track_connection(state: &mut State, result: &Result<Reply, ApiError>) -> Vec<
 
 fn signed_in(state: &mut State, user: tms_core::api::User) -> Vec<Effect> {
     let staff = user.role.is_staff();
+    let user_id = user.id;
     state.user = Some(user);
-    let mut fx = route::go_home(state);
+    let mut fx = vec![Effect::LoadDrafts { user_id }];
+    fx.extend(route::go_home(state));
     if staff {
         fx.push(Effect::Request(Request::Staff));
     }
@@ -120,7 +132,9 @@ fn to_screen(
     let fx = with_screen(state, |s, st| s.on_response(request, result, st));
     if let Err(e) = result {
         let flashed = state.flash != before && state.flash.as_ref().is_some_and(|f| f.error);
-        if !shown && !flashed && !e.is_unreachable() && !inline(request) {
+        if e.is_unreachable() && !shown && unsent::retriable(request) {
+            unsent::keep(state, request);
+        } else if !shown && !flashed && !e.is_unreachable() && !inline(request) {
             state.error(e.to_string());
         }
     }
@@ -139,7 +153,73 @@ fn inline(request: &Request) -> bool {
             | Request::Logs(_)
             | Request::CreateTicket(_)
             | Request::CreateUser(_)
+            | Request::ChangePassword(_)
             | Request::Health
             | Request::Logout
     )
+}
+
+/// Keeps the people named on tickets, for choosing a requester without listing users.
+fn remember_people(state: &mut State, result: &Result<Reply, ApiError>) {
+    let mut add = |u: &tms_core::api::UserSummary| {
+        state.people.entry(u.id).or_insert_with(|| u.clone());
+    };
+    match result {
+        Ok(Reply::Tickets(page)) => {
+            for i in &page.items {
+                add(&i.requester);
+                i.assigned_agent.iter().for_each(&mut add);
+            }
+        }
+        Ok(Reply::Ticket(d)) => {
+            add(&d.requester);
+            d.comments.iter().for_each(|c| add(&c.user));
+        }
+        _ => {}
+    }
+}
+
+/// The ticket as the server has it now: assign it, or first ask when a colleague holds it.
+fn recheck(
+    state: &mut State,
+    id: i64,
+    assignee: Option<i64>,
+    d: &tms_core::api::TicketDetail,
+) -> Vec<Effect> {
+    let me = super::gate::me(state);
+    let holder = d
+        .assigned_agent
+        .as_ref()
+        .filter(|h| Some(h.id) != me && Some(h.id) != assignee);
+    if d.ticket.assigned_agent_id == assignee {
+        state.info(match assignee {
+            Some(a) if Some(a) == me => format!("Ticket {id} is already yours."),
+            Some(_) => format!("Ticket {id} is already assigned to them."),
+            None => format!("Ticket {id} is already unassigned."),
+        });
+        return Vec::new();
+    }
+    if let Some(h) = holder {
+        let what = match assignee {
+            Some(a) if Some(a) == me => "Take it over?".to_string(),
+            Some(a) => format!(
+                "Reassign it to {}?",
+                state
+                    .staff
+                    .get(&a)
+                    .map_or_else(|| format!("user {a}"), |u| u.username.clone())
+            ),
+            None => "Unassign it?".to_string(),
+        };
+        state.overlay = Some(overlay::Overlay::Confirm(overlay::Confirm::new(
+            format!("Ticket {id} is assigned to {} now. {what}", h.username),
+            overlay::ConfirmFor::Override { id, assignee },
+        )));
+        return Vec::new();
+    }
+    let change = tms_core::api::TicketUpdate {
+        assigned_agent_id: Some(assignee),
+        ..Default::default()
+    };
+    vec![Effect::Request(Request::UpdateTicket(id, change))]
 }

@@ -2,8 +2,8 @@
 //! opening a screen from the command line, leaving a session.
 
 use super::keymap::{self, Cmd};
-use super::overlay::{self, Overlay};
-use super::{Effect, State, gate};
+use super::overlay::{self, Confirm, ConfirmFor, Overlay};
+use super::{Effect, State, drafts, gate};
 use crate::screens::{LoginState, Out, QueueKind, QueueState, Screen};
 use crate::theme::text;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -14,7 +14,7 @@ fn is_ctrl_c(key: &KeyEvent) -> bool {
 
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if is_ctrl_c(&key) {
-        return vec![Effect::Quit];
+        return request_quit(state);
     }
     // A terminal reports Esc quickly followed by a key as Alt+key; outside text it was both.
     let split = key.modifiers == KeyModifiers::ALT && !state.ctx().is_text();
@@ -33,7 +33,10 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     let cmd = keymap::lookup(state.screen.ctx(), &key);
     match cmd {
-        Some(Cmd::Quit) => return vec![Effect::Quit],
+        Some(Cmd::Quit) => return request_quit(state),
+        Some(Cmd::Leave) if state.stack.is_empty() => return request_quit(state),
+        Some(Cmd::Leave) => return back(state),
+        Some(Cmd::Retry) => return super::unsent::retry(state),
         Some(Cmd::Help) => {
             state.overlay = Some(Overlay::Help { scroll: 0 });
             return Vec::new();
@@ -53,7 +56,9 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     with_screen(state, |s, st| s.on_key(cmd, key, st))
 }
 
+/// Pasted text goes to the focused field, with the terminal's CR line endings made LF.
 pub fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
+    let text = &crate::widgets::text_area::unix_newlines(text);
     match &mut state.overlay {
         Some(Overlay::Compose(c)) => c.area.insert_str(text),
         Some(Overlay::Prompt(p)) => p.input.insert_str(text),
@@ -111,10 +116,11 @@ pub fn apply(state: &mut State, outs: Vec<Out>) -> Vec<Effect> {
     fx
 }
 
-/// Leaves the screen in front; at the bottom of the stack that means quitting.
+/// Leaves the screen in front; at the bottom of the stack there is nowhere to go back to
+/// (quitting is `q`, Ctrl-C or `:quit`, never Esc).
 fn back(state: &mut State) -> Vec<Effect> {
     let Some(prev) = state.stack.pop() else {
-        return vec![Effect::Quit];
+        return Vec::new();
     };
     let old = std::mem::replace(&mut state.screen, prev);
     if let Screen::NewTicket(form) = old {
@@ -179,11 +185,42 @@ pub fn logout(state: &mut State) -> Vec<Effect> {
     fx
 }
 
-/// Back to the login screen with a message; forgets the user and every screen.
+/// Leaves tms, unless text is unsent: then asks first (a second Ctrl-C, or `y`, leaves).
+/// Text still open in an editor becomes a draft either way, so nothing typed is lost.
+pub fn request_quit(state: &mut State) -> Vec<Effect> {
+    let asked = matches!(
+        &state.overlay,
+        Some(Overlay::Confirm(c)) if c.action == ConfirmFor::Quit
+    );
+    drafts::stash_open_editors(state);
+    let n = drafts::unsent(state);
+    if asked || n == 0 || state.user.is_none() {
+        return quit(state);
+    }
+    state.overlay = Some(Overlay::Confirm(Confirm::new(
+        text::quit_with_drafts(n),
+        ConfirmFor::Quit,
+    )));
+    Vec::new()
+}
+
+/// Leaves tms now, keeping what is still open in an editor as drafts.
+pub fn quit(state: &mut State) -> Vec<Effect> {
+    drafts::stash_open_editors(state);
+    vec![Effect::Quit]
+}
+
+/// Back to the login screen with a message; forgets the user, their drafts (stored already)
+/// and every screen.
 pub fn to_login(state: &mut State, message: Option<String>) {
     state.user = None;
+    state.unsent.clear();
+    state.drafts.clear();
+    state.ticket_draft = None;
+    state.persisted = None;
     state.stack.clear();
     state.overlay = None;
     state.staff.clear();
+    state.people.clear();
     state.screen = Screen::Login(LoginState::new(message));
 }

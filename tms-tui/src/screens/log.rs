@@ -20,7 +20,7 @@ pub struct LogState {
     pub loading: bool,
     pub error: Option<String>,
     pub selected: usize,
-    /// Users seen in the log, offered by the user filter.
+    /// Users seen in the log or picked in its user filter, to name the filter.
     pub users: Vec<UserSummary>,
 }
 
@@ -96,10 +96,10 @@ impl LogState {
             Cmd::FilterType => vec![Out::Show(overlay::activity_picker(
                 self.query.activity_type,
             ))],
-            Cmd::FilterUser => vec![Out::Show(overlay::log_user_picker(
-                &self.users,
-                self.query.user_id,
-            ))],
+            Cmd::FilterUser => {
+                let (picker, search) = overlay::log_user_picker(self.query.user_id);
+                vec![Out::Show(picker), Out::Req(search)]
+            }
             Cmd::FilterTicket => {
                 let current = self
                     .query
@@ -137,7 +137,6 @@ impl LogState {
                             self.users.push(e.user.clone());
                         }
                     }
-                    self.users.sort_by(|a, b| a.username.cmp(&b.username));
                     self.entries = entries.clone();
                     self.selected = self.selected.min(entries.len().saturating_sub(1));
                 }

@@ -4,6 +4,7 @@
 pub mod log;
 pub mod login;
 pub mod new_ticket;
+pub mod password;
 pub mod queue;
 pub mod setup;
 pub mod ticket;
@@ -13,6 +14,7 @@ pub mod users;
 pub use log::LogState;
 pub use login::LoginState;
 pub use new_ticket::{NewTicketState, TicketDraft};
+pub use password::PasswordState;
 pub use queue::{QueueKind, QueueState};
 pub use setup::SetupState;
 pub use ticket::TicketState;
@@ -54,6 +56,8 @@ pub enum Screen {
     Users(UsersState),
     UserForm(UserFormState),
     Log(LogState),
+    /// Changing one's own password.
+    Password(PasswordState),
 }
 
 impl Screen {
@@ -68,6 +72,7 @@ impl Screen {
             Screen::Users(_) => Ctx::Users,
             Screen::UserForm(_) => Ctx::UserForm,
             Screen::Log(_) => Ctx::Log,
+            Screen::Password(_) => Ctx::Password,
         }
     }
 
@@ -85,9 +90,11 @@ impl Screen {
             Screen::Ticket(t) => t.refresh(),
             Screen::Users(u) => u.refresh(),
             Screen::Log(l) => l.refresh(),
-            Screen::Login(_) | Screen::Setup(_) | Screen::NewTicket(_) | Screen::UserForm(_) => {
-                Vec::new()
-            }
+            Screen::Login(_)
+            | Screen::Setup(_)
+            | Screen::NewTicket(_)
+            | Screen::UserForm(_)
+            | Screen::Password(_) => Vec::new(),
         }
     }
 
@@ -103,10 +110,11 @@ impl Screen {
             Screen::Setup(s) => s.on_key(cmd, key),
             Screen::Queue(s) => s.on_key(cmd, state),
             Screen::Ticket(s) => s.on_key(cmd, state),
-            Screen::NewTicket(s) => s.on_key(cmd, key),
+            Screen::NewTicket(s) => s.on_key(cmd, key, state),
             Screen::Users(s) => s.on_key(cmd, state),
             Screen::UserForm(s) => s.on_key(cmd, key),
             Screen::Log(s) => s.on_key(cmd, state),
+            Screen::Password(s) => s.on_key(cmd, key, state),
         }
     }
 
@@ -117,6 +125,7 @@ impl Screen {
             Screen::Setup(s) => s.on_paste(text),
             Screen::NewTicket(s) => s.on_paste(text),
             Screen::UserForm(s) => s.on_paste(text),
+            Screen::Password(s) => s.on_paste(text),
             _ => {}
         }
     }
@@ -138,6 +147,7 @@ impl Screen {
             Screen::Users(s) => s.on_response(request, result),
             Screen::UserForm(s) => s.on_response(request, result),
             Screen::Log(s) => s.on_response(request, result),
+            Screen::Password(s) => s.on_response(request, result),
         }
     }
 }

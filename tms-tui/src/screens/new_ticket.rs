@@ -4,11 +4,12 @@
 use super::{Out, Screen, TicketState, reason};
 use crate::api::ApiError;
 use crate::app::keymap::Cmd;
+use crate::app::overlay;
 use crate::app::{Effect, Reply, Request, State};
 use crate::widgets::{TextArea, TextInput};
 use crossterm::event::KeyEvent;
 use tms_core::Priority;
-use tms_core::api::NewTicketRequest;
+use tms_core::api::{NewTicketRequest, UserSummary};
 use tms_core::validate::{Body, TicketTitle};
 
 /// A half-written ticket kept when the form is left.
@@ -18,16 +19,22 @@ pub type TicketDraft = NewTicketState;
 pub const TITLE: usize = 0;
 pub const PRIORITY: usize = 1;
 pub const DESCRIPTION: usize = 2;
+/// Staff only: on whose behalf the ticket is filed.
+pub const REQUESTER: usize = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewTicketState {
     pub title: TextInput,
     pub priority: Priority,
     pub description: TextArea,
+    /// Filed for this user (staff only); `None` files it for oneself.
+    pub requester: Option<UserSummary>,
+    /// The form offers the requester field.
+    pub staff: bool,
     pub focus: usize,
     /// Show every field's problem (after the first submit); before that only edited fields'.
     pub show_errors: bool,
-    pub touched: [bool; 3],
+    pub touched: [bool; 4],
     pub sending: bool,
     pub error: Option<String>,
 }
@@ -38,9 +45,11 @@ impl Default for NewTicketState {
             title: TextInput::default(),
             priority: Priority::Medium,
             description: TextArea::default(),
+            requester: None,
+            staff: false,
             focus: TITLE,
             show_errors: false,
-            touched: [false; 3],
+            touched: [false; 4],
             sending: false,
             error: None,
         }
@@ -50,14 +59,34 @@ impl Default for NewTicketState {
 impl NewTicketState {
     /// A fresh form, or the draft left last time.
     pub fn from_draft(state: &State) -> Self {
-        state
-            .ticket_draft
-            .clone()
-            .map(|mut d| {
-                d.sending = false;
-                d
-            })
-            .unwrap_or_default()
+        let staff = state.user.as_ref().is_some_and(|u| u.role.is_staff());
+        let mut form = state.ticket_draft.clone().unwrap_or_default();
+        form.sending = false;
+        form.staff = staff;
+        if !staff {
+            form.requester = None;
+        }
+        form
+    }
+
+    /// The fields in the order Tab walks them.
+    fn order(&self) -> &'static [usize] {
+        if self.staff {
+            &[TITLE, REQUESTER, PRIORITY, DESCRIPTION]
+        } else {
+            &[TITLE, PRIORITY, DESCRIPTION]
+        }
+    }
+
+    fn step(&mut self, forward: bool) {
+        let order = self.order();
+        let i = order.iter().position(|f| *f == self.focus).unwrap_or(0);
+        let n = order.len();
+        self.focus = order[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }];
     }
 
     /// Whether leaving the form would lose typing.
@@ -119,7 +148,7 @@ impl NewTicketState {
                     description: body.into_inner(),
                     priority: Some(self.priority),
                     status: None,
-                    requester_id: None,
+                    requester_id: self.requester.as_ref().map(|u| u.id),
                     assigned_agent_id: None,
                 }))]
             }
@@ -145,15 +174,22 @@ impl NewTicketState {
         self.priority = all[j];
     }
 
-    pub fn on_key(&mut self, cmd: Option<Cmd>, key: KeyEvent) -> Vec<Out> {
+    pub fn on_key(&mut self, cmd: Option<Cmd>, key: KeyEvent, state: &State) -> Vec<Out> {
         match cmd {
             Some(Cmd::Back) => return vec![Out::Back],
             Some(Cmd::Submit) => return self.submit(),
             Some(Cmd::NextField) => {
                 self.touched[self.focus] = true;
-                self.focus = (self.focus + 1) % 3;
+                self.step(true);
             }
-            Some(Cmd::PrevField) => self.focus = (self.focus + 2) % 3,
+            Some(Cmd::PrevField) => self.step(false),
+            Some(Cmd::Open) if self.focus == REQUESTER => {
+                let current = self.requester.as_ref().map(|u| u.id);
+                let (picker, search) = overlay::requester_picker(state, current);
+                let mut out = vec![Out::Show(picker)];
+                out.extend(search.map(Out::Req));
+                return out;
+            }
             Some(Cmd::ExternalEditor) => {
                 self.focus = DESCRIPTION;
                 return vec![Out::Fx(Effect::OpenEditor(self.description.text()))];
@@ -168,10 +204,10 @@ impl NewTicketState {
 
     fn type_key(&mut self, key: KeyEvent) {
         match self.focus {
-            TITLE if key.code == crossterm::event::KeyCode::Enter => self.focus = PRIORITY,
+            TITLE if key.code == crossterm::event::KeyCode::Enter => self.step(true),
             TITLE if self.title.handle(key) => self.touched[TITLE] = true,
             DESCRIPTION if self.description.handle(key) => self.touched[DESCRIPTION] = true,
-            PRIORITY if key.code == crossterm::event::KeyCode::Enter => self.focus = DESCRIPTION,
+            PRIORITY if key.code == crossterm::event::KeyCode::Enter => self.step(true),
             _ => {}
         }
     }

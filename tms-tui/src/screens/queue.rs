@@ -7,7 +7,7 @@ use crate::app::keymap::Cmd;
 use crate::app::overlay::{self, DraftKey, Overlay, Prompt, PromptFor};
 use crate::app::{ListSlot, Reply, Request, State};
 use crate::screens::NewTicketState;
-use tms_core::api::{Page, SortKey, TicketListItem, TicketQuery, TicketUpdate};
+use tms_core::api::{Page, SortKey, TicketDetail, TicketListItem, TicketQuery, TicketUpdate};
 use tms_core::{Priority, Status};
 
 /// Whose queue this is.
@@ -157,6 +157,12 @@ impl QueueState {
             return Vec::new();
         }
         match cmd {
+            Cmd::Back if self.search.is_some() => {
+                self.search = None;
+                self.page = 1;
+                self.selected = 0;
+                self.reload()
+            }
             Cmd::Back => vec![Out::Back],
             Cmd::Refresh => self.reload(),
             Cmd::NextTab => self.go_tab((self.tab + 1) % TABS.len()),
@@ -168,7 +174,7 @@ impl QueueState {
                 state,
             )))],
             Cmd::Search => vec![Out::Show(Overlay::Prompt(Prompt::new(
-                "Search tickets (title, description, comments)",
+                crate::theme::text::SEARCH_TICKETS,
                 self.search.as_deref().unwrap_or(""),
                 PromptFor::Search,
             )))],
@@ -182,6 +188,7 @@ impl QueueState {
                 self.status = None;
                 self.priority = None;
                 self.search = None;
+                self.sort = SortKey::default();
                 self.page = 1;
                 self.reload()
             }
@@ -200,13 +207,10 @@ impl QueueState {
             Cmd::Take if t.assigned_agent_id == Some(self.me) => {
                 vec![Out::Info(format!("Ticket {} is already yours.", t.id))]
             }
-            Cmd::Take => {
-                let update = TicketUpdate {
-                    assigned_agent_id: Some(Some(self.me)),
-                    ..Default::default()
-                };
-                vec![Out::Req(Request::UpdateTicket(t.id, update))]
-            }
+            Cmd::Take => vec![Out::Req(Request::Recheck {
+                id: t.id,
+                assignee: Some(self.me),
+            })],
             Cmd::Assign => vec![
                 Out::Show(overlay::assign_picker(state, t.id, t.assigned_agent_id)),
                 Out::Req(Request::Staff),
@@ -220,6 +224,48 @@ impl QueueState {
             ))],
             _ => Vec::new(),
         }
+    }
+
+    /// A change the server accepted, with the ticket as it now is: its row is updated in place
+    /// (or leaves a tab it no longer belongs to), and only counts that can have moved are asked
+    /// for again.
+    fn changed(&mut self, d: &TicketDetail, change: &TicketUpdate) -> Vec<Out> {
+        let query = self.query();
+        let belongs = (query.status.is_empty() || query.status.contains(&d.ticket.status))
+            && (query.priority.is_empty() || query.priority.contains(&d.ticket.priority))
+            && (!query.unassigned || d.ticket.assigned_agent_id.is_none())
+            && query
+                .assigned_agent_id
+                .is_none_or(|a| d.ticket.assigned_agent_id == Some(a));
+        if let Some(page) = &mut self.rows
+            && let Some(i) = page.items.iter().position(|i| i.ticket.id == d.ticket.id)
+        {
+            if belongs {
+                page.items[i] = TicketListItem {
+                    ticket: d.ticket.clone(),
+                    requester: d.requester.clone(),
+                    assigned_agent: d.assigned_agent.clone(),
+                };
+            } else {
+                page.items.remove(i);
+                page.total = page.total.saturating_sub(1);
+                self.selected = self.selected.min(page.items.len().saturating_sub(1));
+            }
+        }
+        let moves_tabs = change.status.is_some() || change.assigned_agent_id.is_some();
+        if self.kind != QueueKind::Staff || !moves_tabs {
+            return Vec::new();
+        }
+        (0..TABS.len())
+            .map(|tab| {
+                let mut query = self.tab_query(tab);
+                query.size = 1;
+                Out::Req(Request::Tickets {
+                    slot: ListSlot::Count(tab),
+                    query,
+                })
+            })
+            .collect()
     }
 
     pub fn on_response(
@@ -256,9 +302,12 @@ impl QueueState {
                 self.counts[*tab] = Some(page.total);
                 Vec::new()
             }
-            (Request::UpdateTicket(id, change), Ok(_)) => {
+            (Request::UpdateTicket(id, change), Ok(reply)) => {
                 let mut out = vec![Out::Info(super::ticket_changed(*id, change, state))];
-                out.extend(self.reload());
+                match reply {
+                    Reply::Ticket(d) => out.extend(self.changed(d, change)),
+                    _ => out.extend(self.reload()),
+                }
                 out
             }
             (Request::CreateComment(c), Ok(_)) => {

@@ -7,7 +7,7 @@ use crate::app::gate;
 use crate::app::keymap::Cmd;
 use crate::app::overlay::{self, Confirm, ConfirmFor, DraftKey, Overlay, Prompt, PromptFor};
 use crate::app::{Effect, Reply, Request, State};
-use tms_core::api::{CommentWithUser, TicketDetail, TicketUpdate};
+use tms_core::api::{CommentWithUser, TicketDetail};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketState {
@@ -123,14 +123,10 @@ impl TicketState {
             {
                 vec![Out::Info(format!("Ticket {} is already yours.", t.id))]
             }
-            Cmd::Take => {
-                let me = gate::me(state);
-                let update = TicketUpdate {
-                    assigned_agent_id: Some(me),
-                    ..Default::default()
-                };
-                vec![Out::Req(Request::UpdateTicket(t.id, update))]
-            }
+            Cmd::Take => vec![Out::Req(Request::Recheck {
+                id: t.id,
+                assignee: gate::me(state),
+            })],
             Cmd::Assign => vec![
                 Out::Show(overlay::assign_picker(state, t.id, t.assigned_agent_id)),
                 Out::Req(Request::Staff),
@@ -145,7 +141,10 @@ impl TicketState {
                         comment_id: c.comment.id,
                     },
                 )))],
-                None => vec![Out::Info("Select a comment first (j/k).".into())],
+                None => vec![Out::Info(format!(
+                    "Select a comment first ({}).",
+                    crate::app::keymap::key_for(crate::app::keymap::Ctx::Ticket, Cmd::Down)
+                ))],
             },
             Cmd::DeleteTicket => vec![Out::Show(Overlay::Confirm(Confirm::new(
                 format!(
@@ -206,8 +205,16 @@ impl TicketState {
                 self.reload_with(format!("Comment added to ticket {}.", self.id))
             }
             (Request::DeleteComment { .. }, Ok(_)) => self.reload_with("Comment deleted.".into()),
-            (Request::UpdateTicket(id, change), Ok(_)) => {
-                self.reload_with(super::ticket_changed(*id, change, state))
+            (Request::UpdateTicket(id, change), Ok(reply)) => {
+                let said = super::ticket_changed(*id, change, state);
+                match reply {
+                    Reply::Ticket(d) => {
+                        self.selected = self.selected.min(d.comments.len());
+                        self.detail = Some(d.clone());
+                        vec![Out::Info(said)]
+                    }
+                    _ => self.reload_with(said),
+                }
             }
             (Request::UpdateComment { .. }, Ok(_)) => self.reload_with("Comment saved.".into()),
             _ => Vec::new(),

@@ -1,7 +1,9 @@
 //! The admin screens: the user list and the activity log.
 
+use super::columns::{Col, fit, widest};
 use super::{clip, notice};
 use crate::app::State;
+use crate::app::keymap::{self, Cmd, Ctx};
 use crate::screens::{LogState, UsersState};
 use crate::theme::text;
 use ratatui::Frame;
@@ -31,10 +33,11 @@ pub fn users(f: &mut Frame, area: Rect, state: &State, s: &UsersState) {
     let t = &state.theme;
     let [info, table] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     let mut parts = vec![format!("{} users", s.users.len())];
+    let toggle = keymap::key_for(Ctx::Users, Cmd::ToggleInactive);
     parts.push(if s.query.include_inactive {
-        "inactive shown (i hides)".into()
+        format!("inactive shown ({toggle} hides)")
     } else {
-        "active only (i shows inactive)".into()
+        format!("active only ({toggle} shows inactive)")
     });
     if let Some(q) = &s.query.q {
         parts.push(format!("search “{q}”"));
@@ -54,31 +57,45 @@ pub fn users(f: &mut Frame, area: Rect, state: &State, s: &UsersState) {
         );
         return;
     }
+    let ids: Vec<String> = s.users.iter().map(|u| u.id.to_string()).collect();
+    let ages: Vec<String> = s
+        .users
+        .iter()
+        .map(|u| age(u.created_at, state.now))
+        .collect();
+    let cols = [
+        Col::Fixed(widest("#", &ids)),
+        Col::Free {
+            want: widest("Username", s.users.iter().map(|u| u.username.as_str())).min(20),
+            min: 8,
+        },
+        Col::Fill { min: 16 },
+        Col::Fixed(widest("Role", s.users.iter().map(|u| u.role.as_str()))),
+        Col::Fixed(widest("Active", ["yes", "no"])),
+        Col::Fixed(widest("Since", &ages)),
+    ];
+    let w = fit(table.width, 1, &cols);
     let header = Row::new(
-        ["#", "Username", "Email", "Role", "Active", "Since"].map(|h| Cell::from(h).style(t.title)),
+        ["#", "Username", "Email", "Role", "Active", "Since"]
+            .iter()
+            .zip(&w)
+            .map(|(h, n)| Cell::from(clip(h, usize::from(*n))).style(t.title)),
     );
-    let rows = s.users.iter().map(|u| {
+    let rows = s.users.iter().enumerate().map(|(i, u)| {
         Row::new(vec![
-            Cell::from(u.id.to_string()),
-            Cell::from(clip(&u.username, 16)),
-            Cell::from(u.email.clone()),
+            Cell::from(ids[i].clone()),
+            Cell::from(clip(&u.username, usize::from(w[1]))),
+            Cell::from(clip(&u.email, usize::from(w[2]))),
             Cell::from(u.role.as_str()).style(t.role(u.role)),
             Cell::from(if u.is_active { "yes" } else { "no" }).style(if u.is_active {
                 t.info
             } else {
                 t.error
             }),
-            Cell::from(age(u.created_at, state.now)).style(t.muted),
+            Cell::from(ages[i].clone()).style(t.muted),
         ])
     });
-    let widths = [
-        Constraint::Length(4),
-        Constraint::Length(16),
-        Constraint::Min(20),
-        Constraint::Length(14),
-        Constraint::Length(6),
-        Constraint::Length(5),
-    ];
+    let widths: Vec<Constraint> = w.iter().map(|n| Constraint::Length(*n)).collect();
     let table_w = Table::new(rows, widths)
         .header(header)
         .row_highlight_style(t.selected)
@@ -120,27 +137,49 @@ pub fn log(f: &mut Frame, area: Rect, state: &State, s: &LogState) {
         );
         return;
     }
+    let ids: Vec<String> = s.entries.iter().map(|e| e.id.to_string()).collect();
+    let ages: Vec<String> = s
+        .entries
+        .iter()
+        .map(|e| age(e.activity_date, state.now))
+        .collect();
+    let tickets: Vec<String> = s
+        .entries
+        .iter()
+        .map(|e| e.ticket_id.map_or(String::new(), |i| format!("#{i}")))
+        .collect();
+    let cols = [
+        Col::Fixed(widest("#", &ids)),
+        Col::Fixed(widest("When", &ages)),
+        Col::Free {
+            want: widest("User", s.entries.iter().map(|e| e.user.username.as_str())).min(16),
+            min: 6,
+        },
+        Col::Fixed(widest(
+            "Type",
+            s.entries.iter().map(|e| e.activity_type.as_str()),
+        )),
+        Col::Fixed(widest("Ticket", &tickets)),
+        Col::Fill { min: 20 },
+    ];
+    let w = fit(table.width, 1, &cols);
     let header = Row::new(
-        ["#", "When", "User", "Type", "Ticket", "Details"].map(|h| Cell::from(h).style(t.title)),
+        ["#", "When", "User", "Type", "Ticket", "Details"]
+            .iter()
+            .zip(&w)
+            .map(|(h, n)| Cell::from(clip(h, usize::from(*n))).style(t.title)),
     );
-    let rows = s.entries.iter().map(|e| {
+    let rows = s.entries.iter().enumerate().map(|(i, e)| {
         Row::new(vec![
-            Cell::from(e.id.to_string()),
-            Cell::from(age(e.activity_date, state.now)).style(t.muted),
-            Cell::from(clip(&e.user.username, 10)),
+            Cell::from(ids[i].clone()),
+            Cell::from(ages[i].clone()).style(t.muted),
+            Cell::from(clip(&e.user.username, usize::from(w[2]))),
             Cell::from(e.activity_type.as_str()).style(t.activity(e.activity_type)),
-            Cell::from(e.ticket_id.map_or(String::new(), |i| format!("#{i}"))),
+            Cell::from(tickets[i].clone()),
             Cell::from(e.details.clone()),
         ])
     });
-    let widths = [
-        Constraint::Length(5),
-        Constraint::Length(4),
-        Constraint::Length(10),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Min(20),
-    ];
+    let widths: Vec<Constraint> = w.iter().map(|n| Constraint::Length(*n)).collect();
     let table_w = Table::new(rows, widths)
         .header(header)
         .row_highlight_style(t.selected)

@@ -3,38 +3,49 @@
 
 use super::login::input_row;
 use crate::app::State;
-use crate::screens::new_ticket::{DESCRIPTION, PRIORITY, TITLE};
+use crate::app::keymap::{self, Cmd, Ctx};
+use crate::screens::new_ticket::{DESCRIPTION, PRIORITY, REQUESTER, TITLE};
 use crate::screens::user_form::{EMAIL, PASSWORD, ROLE, USERNAME};
-use crate::screens::{NewTicketState, UserFormState};
+use crate::screens::{NewTicketState, PasswordState, UserFormState};
 use crate::theme::{Theme, text};
 use crate::widgets::TextArea;
+use crate::widgets::wrap::wrap_line;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
-/// Draws a multi-line editor, scrolled so the cursor is visible, and places the cursor.
+/// Draws a multi-line editor soft-wrapped to the area's width (in display columns), scrolled
+/// so the cursor is visible, and places the cursor.
 pub fn text_area(f: &mut Frame, area: Rect, ta: &TextArea, focused: bool, t: &Theme) {
     let (row, col) = ta.cursor();
     let h = area.height as usize;
     let w = area.width as usize;
-    let top = row.saturating_sub(h.saturating_sub(1));
-    let left = col.saturating_sub(w.saturating_sub(1));
-    let lines: Vec<Line> = ta
-        .lines()
-        .iter()
-        .skip(top)
-        .take(h)
-        .map(|l| Line::raw(l.replace('\t', " ").chars().skip(left).collect::<String>()))
-        .collect();
+    let mut rows: Vec<String> = Vec::new();
+    let mut at = (0, 0);
+    for (i, line) in ta.lines().iter().enumerate() {
+        let segments = wrap_line(line, w);
+        let last = segments.len() - 1;
+        for (k, seg) in segments.into_iter().enumerate() {
+            if i == row && col >= seg.start && (col < seg.end || k == last) {
+                at = (
+                    rows.len(),
+                    crate::widgets::width(&line[seg.start..col].replace('\t', " ")),
+                );
+            }
+            rows.push(line[seg].replace('\t', " "));
+        }
+    }
+    let top = at.0.saturating_sub(h.saturating_sub(1));
+    let lines: Vec<Line> = rows.into_iter().skip(top).take(h).map(Line::raw).collect();
     f.render_widget(
         Paragraph::new(lines).style(if focused { t.base } else { t.muted }),
         area,
     );
     if focused && area.width > 0 && area.height > 0 {
-        let x = area.x + u16::try_from(col - left).unwrap_or(0).min(area.width - 1);
-        let y = area.y + u16::try_from(row - top).unwrap_or(0).min(area.height - 1);
+        let x = area.x + u16::try_from(at.1).unwrap_or(0).min(area.width - 1);
+        let y = area.y + u16::try_from(at.0 - top).unwrap_or(0).min(area.height - 1);
         f.set_cursor_position((x, y));
     }
 }
@@ -73,9 +84,10 @@ fn choice_line<'a>(label: &str, value: &str, focused: bool, style: Style, t: &Th
 
 pub fn new_ticket(f: &mut Frame, area: Rect, state: &State, s: &NewTicketState) {
     let t = &state.theme;
-    let [title, title_err, prio, _, desc, status] = Layout::vertical([
+    let [title, title_err, requester, prio, _, desc, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
+        Constraint::Length(u16::from(s.staff)),
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(3),
@@ -84,6 +96,20 @@ pub fn new_ticket(f: &mut Frame, area: Rect, state: &State, s: &NewTicketState) 
     .areas(area);
     input_row(f, title, "Title", VALUE_COL, &s.title, s.focus == TITLE, t);
     error_row(f, title_err, INDENT, s.field_error(TITLE), t);
+    if s.staff {
+        let who = s.requester.as_ref().map_or_else(
+            || "myself".to_string(),
+            |u| format!("{} <{}>", u.username, u.email),
+        );
+        let focused = s.focus == REQUESTER;
+        let mut line = choice_line("Requester", &who, focused, t.base, t);
+        if focused {
+            line.spans[1] = Span::raw("  ");
+            let pick = keymap::hint(Ctx::NewTicket, &[Cmd::Open]);
+            line.spans[3] = Span::styled(format!("   {pick}"), t.muted);
+        }
+        f.render_widget(Paragraph::new(line), requester);
+    }
     let prio_line = choice_line(
         "Priority",
         s.priority.as_str(),
@@ -110,7 +136,10 @@ pub fn new_ticket(f: &mut Frame, area: Rect, state: &State, s: &NewTicketState) 
             },
         ))
         .title_bottom(Line::styled(
-            format!(" {count}/20000 · ^E opens $EDITOR "),
+            format!(
+                " {count}/20000 · {} ",
+                keymap::hint(Ctx::NewTicket, &[Cmd::ExternalEditor])
+            ),
             t.muted,
         ));
     let inner = block.inner(desc);
@@ -121,7 +150,7 @@ pub fn new_ticket(f: &mut Frame, area: Rect, state: &State, s: &NewTicketState) 
         (Some(e), _, _) => (e.clone(), t.error),
         (None, Some(e), _) => (format!("description {e}"), t.error),
         (None, None, false) => (
-            "Ctrl-S files the ticket · Tab next field · Esc keeps a draft".into(),
+            keymap::hint(Ctx::NewTicket, &[Cmd::Submit, Cmd::NextField, Cmd::Back]),
             t.muted,
         ),
     };
@@ -176,16 +205,45 @@ pub fn user_form(f: &mut Frame, area: Rect, state: &State, s: &UserFormState) {
         );
         error_row(f, row(7), INDENT, s.errors[PASSWORD].clone(), t);
     } else {
-        let hint = "  To set a new password, use P on the user list.";
+        let hint = format!(
+            "  To set a new password, use {} on the user list.",
+            keymap::key_for(Ctx::Users, Cmd::ResetPassword)
+        );
         f.render_widget(Paragraph::new(Line::styled(hint, t.muted)), row(6));
     }
     let (msg, style) = match (&s.error, s.sending) {
         (_, true) => (text::SENDING.to_string(), t.muted),
         (Some(e), false) => (e.clone(), t.error),
         (None, false) => (
-            "Enter next field · Ctrl-S saves · Esc cancels".into(),
+            keymap::hint(Ctx::UserForm, &[Cmd::NextField, Cmd::Submit, Cmd::Back]),
             t.muted,
         ),
     };
     f.render_widget(Paragraph::new(Line::styled(msg, style)), row(10));
+}
+
+pub fn password(f: &mut Frame, area: Rect, state: &State, s: &PasswordState) {
+    let t = &state.theme;
+    let r = super::centered(area, 72, 11);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(t.focus_border)
+        .title(Span::styled(" Change your password ", t.title));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let row = |i: u16| super::login::row(inner, i);
+    for (i, label) in crate::screens::password::FIELDS.iter().enumerate() {
+        let y = 2 * i as u16;
+        input_row(f, row(y), label, 22, &s.inputs[i], s.focus == i, t);
+        error_row(f, row(y + 1), 22, s.errors[i].clone(), t);
+    }
+    let (msg, style) = match (&s.message, s.sending) {
+        (_, true) => (text::SENDING.to_string(), t.muted),
+        (Some(m), false) => (m.clone(), t.error),
+        (None, false) => (
+            "Your other sessions end once it is changed.".into(),
+            t.muted,
+        ),
+    };
+    f.render_widget(Paragraph::new(Line::styled(msg, style)), row(7));
 }

@@ -1,6 +1,7 @@
 //! The start screens: connecting, logging in (with the demo accounts), and the first run.
 
 use super::{centered, clip, notice};
+use crate::app::keymap::{self, Cmd, Ctx};
 use crate::app::{Mode, State};
 use crate::screens::login::DEMO_ACCOUNTS;
 use crate::screens::setup::FIELDS;
@@ -45,11 +46,8 @@ pub fn input_row(
     if width == 0 {
         return;
     }
-    let shown = input.display();
-    let cursor = input.cursor();
-    let skip = cursor.saturating_sub(width.saturating_sub(1) as usize);
-    let visible: String = shown.chars().skip(skip).take(width as usize).collect();
-    let pad = (width as usize).saturating_sub(visible.chars().count());
+    let (visible, cursor) = window(&input.display(), input.cursor(), width as usize);
+    let pad = (width as usize).saturating_sub(crate::widgets::width(&visible));
     let field = Rect {
         x,
         y: row.y,
@@ -59,9 +57,32 @@ pub fn input_row(
     let line = Line::from(vec![Span::raw(visible), Span::raw(" ".repeat(pad))]);
     f.render_widget(Paragraph::new(line).style(t.input), field);
     if focused {
-        let cx = x + u16::try_from(cursor - skip).unwrap_or(0).min(width - 1);
+        let cx = x + u16::try_from(cursor).unwrap_or(0).min(width - 1);
         f.set_cursor_position((cx, row.y));
     }
+}
+
+/// The part of `shown` that fits `width` columns with the cursor (a display column) in view,
+/// and the cursor's column within it. Grapheme clusters are never cut.
+fn window(shown: &str, cursor: usize, width: usize) -> (String, usize) {
+    use crate::widgets::wrap::grapheme_width;
+    use unicode_segmentation::UnicodeSegmentation;
+    let skip = cursor.saturating_sub(width.saturating_sub(1));
+    let (mut skipped, mut used) = (0, 0);
+    let mut visible = String::new();
+    for g in shown.graphemes(true) {
+        let w = grapheme_width(g);
+        if skipped < skip {
+            skipped += w;
+            continue;
+        }
+        if used + w > width {
+            break;
+        }
+        used += w;
+        visible.push_str(g);
+    }
+    (visible, cursor.saturating_sub(skipped))
 }
 
 /// Row `i` of `area` (indented by one), empty when the area is too small to have it.
@@ -113,7 +134,7 @@ pub fn login(f: &mut Frame, area: Rect, state: &State, s: &LoginState) {
         (_, true) => (text::SENDING.to_string(), t.muted),
         (Some(m), false) => (m.clone(), t.error),
         (None, false) => (
-            "Enter to log in · Tab switches field · Esc quits".into(),
+            keymap::hint(Ctx::Login, &[Cmd::Submit, Cmd::NextField, Cmd::Quit]),
             t.muted,
         ),
     };
@@ -135,7 +156,8 @@ pub fn login(f: &mut Frame, area: Rect, state: &State, s: &LoginState) {
 
 fn demo_list(f: &mut Frame, inner: Rect, s: &LoginState, t: &Theme) {
     let head = format!(
-        "Demo accounts — ↑/↓ picks one; password {}",
+        "Demo accounts — {} picks one; password {}",
+        keymap::key_for(Ctx::Login, Cmd::ChoiceNext),
         text::DEMO_PASSWORD
     );
     f.render_widget(Paragraph::new(Line::styled(head, t.title)), row(inner, 7));
@@ -173,7 +195,10 @@ pub fn setup(f: &mut Frame, area: Rect, state: &State, s: &SetupState) {
         (_, true) => (text::SENDING.to_string(), t.muted),
         (Some(m), false) => (m.clone(), t.error),
         (None, false) => (
-            "Enter moves on; on the last field it creates the admin and logs in.".into(),
+            format!(
+                "{} moves on; on the last field it creates the admin and logs in.",
+                keymap::key_for(Ctx::Setup, Cmd::Submit)
+            ),
             t.muted,
         ),
     };

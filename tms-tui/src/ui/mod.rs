@@ -2,6 +2,7 @@
 //! the footer of keys, and any overlay on top.
 
 mod admin;
+pub mod columns;
 mod forms;
 mod login;
 mod overlays;
@@ -59,6 +60,7 @@ fn screen(f: &mut Frame, area: Rect, state: &State) {
         Screen::Users(s) => admin::users(f, area, state, s),
         Screen::UserForm(s) => forms::user_form(f, area, state, s),
         Screen::Log(s) => admin::log(f, area, state, s),
+        Screen::Password(s) => forms::password(f, area, state, s),
     }
 }
 
@@ -78,6 +80,7 @@ fn screen_title(state: &State) -> String {
             None => "New user".into(),
         },
         Screen::Log(_) => "Activity log".into(),
+        Screen::Password(_) => "Change password".into(),
     }
 }
 
@@ -97,7 +100,8 @@ fn header(f: &mut Frame, area: Rect, state: &State) {
         ""
     };
     let left = format!(" {} │ {} │ {who}{mode}", text::APP, screen_title(state));
-    let pad = (area.width as usize).saturating_sub(left.chars().count() + busy.chars().count());
+    let pad = (area.width as usize)
+        .saturating_sub(crate::widgets::width(&left) + crate::widgets::width(busy));
     let line = Line::from(vec![
         Span::raw(left),
         Span::raw(" ".repeat(pad)),
@@ -113,6 +117,13 @@ fn status_line(f: &mut Frame, area: Rect, state: &State) {
             format!(" {}", fl.text),
             if fl.error { t.error } else { t.info },
         ),
+        None if !state.unsent.is_empty() => Line::styled(
+            format!(
+                " {} ",
+                text::unsent(state.unsent.len(), &crate::app::unsent::retry_key())
+            ),
+            t.error,
+        ),
         None => Line::styled(format!(" {}", state.setup.server), t.muted),
     };
     f.render_widget(Paragraph::new(line), area);
@@ -122,7 +133,9 @@ fn footer(f: &mut Frame, area: Rect, state: &State) {
     let t = &state.theme;
     let ctx = state.ctx();
     let mut spans = Vec::new();
-    let rows = keymap::bindings_for(ctx);
+    let mut rows = keymap::bindings_for(ctx);
+    // Sending again what found no server comes first while there is any.
+    rows.sort_by_key(|b| b.cmd != keymap::Cmd::Retry);
     let help = rows.iter().any(|b| b.cmd == keymap::Cmd::Help);
     // Room is kept for "? help" so the way to every other key is always on screen.
     let mut width = if help { 8 } else { 0 };
@@ -134,8 +147,8 @@ fn footer(f: &mut Frame, area: Rect, state: &State) {
             continue;
         }
         let keys = keymap::keys_label(b);
-        let label = short_help(b.help);
-        let len = keys.chars().count() + label.chars().count() + 3;
+        let label = keymap::short_help(b.help);
+        let len = crate::widgets::width(&keys) + crate::widgets::width(label) + 3;
         if width + len > area.width as usize {
             break;
         }
@@ -153,16 +166,14 @@ fn footer(f: &mut Frame, area: Rect, state: &State) {
 /// Whether a key is offered to this user here (overlays offer all of theirs); a ticket that
 /// could not be loaded offers no ticket actions.
 pub fn offered(state: &State, ctx: Ctx, cmd: keymap::Cmd) -> bool {
+    if ctx == Ctx::Login && cmd == keymap::Cmd::ChoiceNext {
+        return state.setup.mode == Mode::Demo;
+    }
     if ctx != state.screen.ctx() {
         return true;
     }
     let missing = matches!(&state.screen, Screen::Ticket(t) if t.detail.is_none());
     gate::allowed(state, &state.screen, cmd) && !(missing && gate::acts_on_ticket(cmd))
-}
-
-/// The footer's short form of a help text: up to the first parenthesis.
-fn short_help(help: &str) -> &str {
-    help.split(" (").next().unwrap_or(help)
 }
 
 /// A timestamp as `2026-11-29 06:12 UTC`.
@@ -177,12 +188,25 @@ pub fn fmt_time(t: Timestamp) -> String {
     )
 }
 
-/// `text` cut to `width` characters with an ellipsis.
+/// `text` cut to `width` terminal columns with an ellipsis.
 pub fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
+    use unicode_width::UnicodeWidthChar;
+    if crate::widgets::width(text) <= width {
         return text.to_string();
     }
-    let mut s: String = text.chars().take(width.saturating_sub(1)).collect();
+    if width == 0 {
+        return String::new();
+    }
+    let mut s = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        used += w;
+        s.push(c);
+    }
     s.push('…');
     s
 }

@@ -6,7 +6,7 @@ use super::login::input_row;
 use super::{centered, offered};
 use crate::app::State;
 use crate::app::command::suggestions;
-use crate::app::keymap::{self, Ctx};
+use crate::app::keymap::{self, Cmd, Ctx};
 use crate::app::overlay::{Compose, Overlay, Picker, Prompt};
 use crate::theme::{Theme, text};
 use ratatui::Frame;
@@ -69,7 +69,7 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State) {
             let body = vec![
                 Line::raw(c.message.clone()),
                 Line::raw(""),
-                Line::styled("y yes · n / Esc no", t.key),
+                Line::styled(keymap::hint(Ctx::Confirm, &[Cmd::Yes, Cmd::No]), t.key),
             ];
             f.render_widget(Paragraph::new(body).wrap(Wrap { trim: true }), inner);
         }
@@ -96,7 +96,10 @@ fn help(f: &mut Frame, area: Rect, state: &State, scroll: usize) {
         .collect();
     let r = centered(area, 70, rows.len() as u16 + 2);
     let more = if rows.len() + 2 > area.height as usize {
-        " (j/k scroll)"
+        &format!(
+            " ({} scroll)",
+            keymap::key_for(Ctx::Help, keymap::Cmd::Down)
+        )
     } else {
         ""
     };
@@ -114,16 +117,32 @@ fn help(f: &mut Frame, area: Rect, state: &State, scroll: usize) {
 }
 
 fn picker(f: &mut Frame, area: Rect, p: &Picker, t: &Theme) {
-    let w = p
+    let search = u16::from(p.search.is_some());
+    let widest = p
         .items
         .iter()
-        .map(|(l, _)| l.chars().count())
+        .map(|(l, _)| crate::widgets::width(l))
         .max()
         .unwrap_or(10)
-        .max(p.title.chars().count()) as u16
-        + 6;
-    let r = centered(area, w, p.items.len() as u16 + 2);
-    let inner = frame(f, r, p.title.clone(), t);
+        .max(crate::widgets::width(&p.title));
+    let w = u16::try_from(widest).unwrap_or(u16::MAX).saturating_add(6);
+    let w = if search == 1 { w.max(44) } else { w };
+    let rows = u16::try_from(p.items.len().max(1)).unwrap_or(u16::MAX);
+    let r = centered(area, w, rows.saturating_add(2 + search));
+    let mut inner = frame(f, r, p.title.clone(), t);
+    if let Some(input) = &p.search {
+        let row = Rect { height: 1, ..inner }.intersection(inner);
+        input_row(f, row, "Find", 8, input, true, t);
+        inner.y = inner.y.saturating_add(1);
+        inner.height = inner.height.saturating_sub(1);
+        if p.items.is_empty() {
+            f.render_widget(
+                Paragraph::new(Line::styled(" nobody matches", t.muted)),
+                inner,
+            );
+            return;
+        }
+    }
     let items: Vec<ListItem> = p
         .items
         .iter()
@@ -151,7 +170,10 @@ fn prompt(f: &mut Frame, area: Rect, p: &Prompt, t: &Theme) {
     let (msg, style) = match (&p.error, p.sending) {
         (_, true) => (text::SENDING.to_string(), t.muted),
         (Some(e), false) => (e.clone(), t.error),
-        (None, false) => ("Enter ok · Esc cancel".into(), t.muted),
+        (None, false) => (
+            keymap::hint(Ctx::Prompt, &[Cmd::Submit, Cmd::Back]),
+            t.muted,
+        ),
     };
     let row = Rect {
         y: inner.y + 2,
@@ -179,7 +201,7 @@ fn compose(f: &mut Frame, area: Rect, c: &Compose, t: &Theme) {
         (_, true) => (text::SENDING.to_string(), t.muted),
         (Some(e), false) => (format!("Not sent: {e} — your text is kept."), t.error),
         (None, false) => (
-            "Ctrl-S send · Ctrl-E $EDITOR · Esc close (draft kept)".into(),
+            keymap::hint(Ctx::Compose, &[Cmd::Submit, Cmd::ExternalEditor, Cmd::Back]),
             t.muted,
         ),
     };

@@ -1,7 +1,9 @@
 //! The queue table: tabs with counts, the active filters, and one row per ticket.
 
+use super::columns::{Col, fit, widest};
 use super::{clip, notice};
 use crate::app::State;
+use crate::app::keymap::{self, Cmd, Ctx};
 use crate::app::overlay::sort_label;
 use crate::screens::queue::TABS;
 use crate::screens::{QueueKind, QueueState};
@@ -13,6 +15,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use tms_core::api::SortKey;
 use tms_core::timefmt::age;
+
+/// Names (requester, assignee) are shown up to this wide, and shrink to this before vanishing.
+const NAME_MAX: u16 = 16;
+const NAME_MIN: u16 = 6;
+/// The title keeps this much room while names shrink.
+const TITLE_MIN: u16 = 12;
 
 pub fn draw(f: &mut Frame, area: Rect, state: &State, q: &QueueState) {
     let [tabs, filters, table] = Layout::vertical([
@@ -35,7 +43,8 @@ fn tab_line(f: &mut Frame, area: Rect, state: &State, q: &QueueState) {
             .as_ref()
             .map_or_else(|| "…".to_string(), |p| p.total.to_string());
         spans.push(Span::styled(format!(" My tickets ({n}) "), t.tab_active));
-        spans.push(Span::styled("  n files a new one", t.muted));
+        let new = keymap::key_for(Ctx::Queue, Cmd::New);
+        spans.push(Span::styled(format!("  {new} files a new one"), t.muted));
     } else {
         for (i, name) in TABS.iter().enumerate() {
             let n = q.counts[i].map_or_else(|| "…".to_string(), |c| c.to_string());
@@ -66,10 +75,17 @@ fn filter_line(f: &mut Frame, area: Rect, state: &State, q: &QueueState) {
     if pages > 1 {
         parts.push(format!("page {}/{pages}", q.page));
     }
+    let key = |cmd| keymap::key_for(Ctx::Queue, cmd);
     let text = if parts.is_empty() {
-        " no filters · f status · F priority · o sort · / search".to_string()
+        format!(
+            " no filters · {} status · {} priority · {} sort · {} search",
+            key(Cmd::FilterStatus),
+            key(Cmd::FilterPriority),
+            key(Cmd::Sort),
+            key(Cmd::Search)
+        )
     } else {
-        format!(" {} · x clears", parts.join(" · "))
+        format!(" {} · {} clears", parts.join(" · "), key(Cmd::ClearFilters))
     };
     f.render_widget(Paragraph::new(Line::styled(text, t.muted)), area);
 }
@@ -87,57 +103,70 @@ fn rows(f: &mut Frame, area: Rect, state: &State, q: &QueueState) {
         return;
     }
     let staff = q.kind == QueueKind::Staff;
-    let widths = if staff {
-        vec![
-            Constraint::Length(4),
-            Constraint::Length(6),
-            Constraint::Length(11),
-            Constraint::Min(16),
-            Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Length(4),
-        ]
-    } else {
-        vec![
-            Constraint::Length(4),
-            Constraint::Length(6),
-            Constraint::Length(11),
-            Constraint::Min(16),
-            Constraint::Length(10),
-            Constraint::Length(4),
-        ]
+    let ids: Vec<String> = items.iter().map(|i| i.ticket.id.to_string()).collect();
+    let ages: Vec<String> = items
+        .iter()
+        .map(|i| age(i.ticket.creation_date, state.now))
+        .collect();
+    let assignees: Vec<&str> = items
+        .iter()
+        .map(|i| {
+            i.assigned_agent
+                .as_ref()
+                .map_or("—", |a| a.username.as_str())
+        })
+        .collect();
+    let name_col = |header: &str, names: &[&str]| Col::Free {
+        want: widest(header, names).min(NAME_MAX),
+        min: NAME_MIN,
     };
-    let mut head = vec![
-        "#",
-        "Pri",
-        "Status",
-        "Title",
-        "Requester",
-        "Assignee",
-        "Age",
+    let mut head = vec!["#", "Pri", "Status", "Title"];
+    let mut cols = vec![
+        Col::Fixed(widest("#", &ids)),
+        Col::Fixed(widest(
+            "Pri",
+            items.iter().map(|i| i.ticket.priority.as_str()),
+        )),
+        Col::Fixed(widest(
+            "Status",
+            items.iter().map(|i| i.ticket.status.as_str()),
+        )),
+        Col::Fill { min: TITLE_MIN },
     ];
-    if !staff {
-        head.remove(4);
+    if staff {
+        let requesters: Vec<&str> = items
+            .iter()
+            .map(|i| i.requester.username.as_str())
+            .collect();
+        head.push("Requester");
+        cols.push(name_col("Requester", &requesters));
     }
-    let header = Row::new(head.into_iter().map(|h| Cell::from(h).style(t.title)));
-    let body = items.iter().map(|i| {
+    head.extend(["Assignee", "Age"]);
+    cols.push(name_col("Assignee", &assignees));
+    cols.push(Col::Fixed(widest("Age", &ages)));
+    let w = fit(area.width, 1, &cols);
+    let widths: Vec<Constraint> = w.iter().map(|n| Constraint::Length(*n)).collect();
+    let header = Row::new(
+        head.iter()
+            .zip(&w)
+            .map(|(h, n)| Cell::from(clip(h, usize::from(*n))).style(t.title)),
+    );
+    let body = items.iter().enumerate().map(|(row, i)| {
         let tk = &i.ticket;
-        let assignee = i
-            .assigned_agent
-            .as_ref()
-            .map_or("—".to_string(), |a| clip(&a.username, 10));
+        let fit_to = |col: usize, text: &str| clip(text, usize::from(w[col]));
         let mut cells = vec![
-            Cell::from(tk.id.to_string()),
+            Cell::from(ids[row].clone()),
             Cell::from(tk.priority.as_str()).style(t.priority(tk.priority)),
             Cell::from(tk.status.as_str()).style(t.status(tk.status)),
-            Cell::from(tk.title.clone()),
-            Cell::from(clip(&i.requester.username, 10)),
-            Cell::from(assignee),
-            Cell::from(age(tk.creation_date, state.now)).style(t.muted),
+            Cell::from(fit_to(3, &tk.title)),
         ];
-        if !staff {
-            cells.remove(4);
+        let mut col = 4;
+        if staff {
+            cells.push(Cell::from(fit_to(col, &i.requester.username)));
+            col += 1;
         }
+        cells.push(Cell::from(fit_to(col, assignees[row])));
+        cells.push(Cell::from(ages[row].clone()).style(t.muted));
         Row::new(cells)
     });
     let table = Table::new(body, widths)

@@ -3,6 +3,7 @@
 
 use super::{fmt_time, notice};
 use crate::app::State;
+use crate::app::keymap::{self, Cmd, Ctx};
 use crate::screens::TicketState;
 use crate::theme::{Theme, text};
 use ratatui::Frame;
@@ -13,32 +14,15 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use tms_core::api::TicketDetail;
 use tms_core::timefmt::age;
 
-/// Word-wraps `text` to `width` columns, keeping blank lines and breaking words too long to fit.
+/// Word-wraps `text` to `width` display columns, keeping blank lines and breaking words too
+/// long to fit.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
     let mut out = Vec::new();
     for para in text.split('\n') {
-        let mut line = String::new();
-        for word in para.replace('\t', "    ").split(' ') {
-            let mut word = word.to_string();
-            while word.chars().count() > width {
-                if !line.is_empty() {
-                    out.push(std::mem::take(&mut line));
-                }
-                let head: String = word.chars().take(width).collect();
-                word = word.chars().skip(width).collect();
-                out.push(head);
-            }
-            let need = line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
-            if need > width && !line.is_empty() {
-                out.push(std::mem::take(&mut line));
-            }
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(&word);
+        let para = para.replace('\t', "    ");
+        for seg in crate::widgets::wrap::wrap_line(&para, width) {
+            out.push(para[seg].trim_end_matches(' ').to_string());
         }
-        out.push(line);
     }
     out
 }
@@ -144,7 +128,10 @@ fn thread_lines(
     push_item(&mut lines, head, &d.ticket.description, selected == 0);
     if d.comments.is_empty() {
         lines.push(Line::styled(
-            "  No comments yet — press c to write one.",
+            format!(
+                "  No comments yet — press {} to write one.",
+                keymap::key_for(Ctx::Ticket, Cmd::Comment)
+            ),
             t.muted,
         ));
     }
@@ -188,5 +175,6 @@ mod tests {
         assert_eq!(wrap("aa bb cc", 5), vec!["aa bb", "cc"]);
         assert_eq!(wrap("a\n\nb", 10), vec!["a", "", "b"]);
         assert_eq!(wrap("abcdefgh", 3), vec!["abc", "def", "gh"]);
+        assert_eq!(wrap("日本語 テキスト", 6), vec!["日本語", "テキス", "ト"]);
     }
 }

@@ -1,14 +1,20 @@
-//! A multi-line text editor for descriptions and comments: lines of text and a (row, column)
-//! cursor counted in characters.
+//! A multi-line text editor for descriptions and comments: lines of text and a (row, byte)
+//! cursor that moves over whole grapheme clusters; the view soft-wraps it by display width
+//! (see [`super::wrap`]).
 
+use super::wrap::grapheme_width;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use unicode_segmentation::UnicodeSegmentation;
 
 /// A small multi-line editor. Enter breaks the line; the owner decides what submits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextArea {
     lines: Vec<String>,
     row: usize,
+    /// A byte offset into the line, on a grapheme boundary.
     col: usize,
+    /// The last key was Enter (a CR): a line feed right after it ends the same line.
+    after_cr: bool,
 }
 
 impl Default for TextArea {
@@ -17,23 +23,37 @@ impl Default for TextArea {
             lines: vec![String::new()],
             row: 0,
             col: 0,
+            after_cr: false,
         }
     }
 }
 
-fn byte_at(s: &str, col: usize) -> usize {
-    s.char_indices().nth(col).map_or(s.len(), |(i, _)| i)
+/// Text with CRLF and lone CR line endings (as terminals paste) turned into LF.
+pub fn unix_newlines(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
-fn char_len(s: &str) -> usize {
-    s.chars().count()
+/// Display columns of `s`, tabs counted as one.
+fn columns(s: &str) -> usize {
+    s.graphemes(true).map(grapheme_width).sum()
+}
+
+/// The byte offset in `s` of the grapheme at display column `col` (or the end).
+fn at_column(s: &str, col: usize) -> usize {
+    let mut used = 0;
+    for (i, g) in s.grapheme_indices(true) {
+        if used >= col {
+            return i;
+        }
+        used += grapheme_width(g);
+    }
+    s.len()
 }
 
 impl TextArea {
     /// An editor holding `text`, cursor at its end.
     pub fn new(text: &str) -> Self {
-        let mut lines: Vec<String> = text
-            .replace("\r\n", "\n")
+        let mut lines: Vec<String> = unix_newlines(text)
             .split('\n')
             .map(str::to_string)
             .collect();
@@ -41,8 +61,13 @@ impl TextArea {
             lines.push(String::new());
         }
         let row = lines.len() - 1;
-        let col = char_len(&lines[row]);
-        Self { lines, row, col }
+        let col = lines[row].len();
+        Self {
+            lines,
+            row,
+            col,
+            after_cr: false,
+        }
     }
 
     pub fn text(&self) -> String {
@@ -53,7 +78,7 @@ impl TextArea {
         &self.lines
     }
 
-    /// (row, column) of the cursor.
+    /// (row, byte offset in that line) of the cursor.
     pub fn cursor(&self) -> (usize, usize) {
         (self.row, self.col)
     }
@@ -75,49 +100,59 @@ impl TextArea {
             return;
         }
         let col = self.col;
-        let line = self.line();
-        let at = byte_at(line, col);
-        line.insert(at, c);
-        self.col += 1;
+        self.line().insert(col, c);
+        self.col += c.len_utf8();
     }
 
     pub fn insert_str(&mut self, s: &str) {
-        for c in s.replace("\r\n", "\n").chars() {
+        for c in unix_newlines(s).chars() {
             self.insert(c);
         }
     }
 
     fn newline(&mut self) {
         let col = self.col;
-        let line = self.line();
-        let at = byte_at(line, col);
-        let rest = line.split_off(at);
+        let rest = self.line().split_off(col);
         self.lines.insert(self.row + 1, rest);
         self.row += 1;
         self.col = 0;
     }
 
+    /// Where the grapheme before the cursor starts, in this line.
+    fn prev(&self) -> usize {
+        self.lines[self.row][..self.col]
+            .grapheme_indices(true)
+            .next_back()
+            .map_or(0, |(i, _)| i)
+    }
+
+    /// Where the grapheme after the cursor ends, in this line.
+    fn next(&self) -> usize {
+        let line = &self.lines[self.row];
+        line[self.col..]
+            .graphemes(true)
+            .next()
+            .map_or(self.col, |g| self.col + g.len())
+    }
+
     fn backspace(&mut self) {
         if self.col > 0 {
-            self.col -= 1;
-            let col = self.col;
-            let line = self.line();
-            let at = byte_at(line, col);
-            line.remove(at);
+            let from = self.prev();
+            let to = self.col;
+            self.line().replace_range(from..to, "");
+            self.col = from;
         } else if self.row > 0 {
             let cur = self.lines.remove(self.row);
             self.row -= 1;
-            self.col = char_len(&self.lines[self.row]);
+            self.col = self.lines[self.row].len();
             self.lines[self.row].push_str(&cur);
         }
     }
 
     fn delete(&mut self) {
-        let col = self.col;
-        if col < char_len(&self.lines[self.row]) {
-            let line = self.line();
-            let at = byte_at(line, col);
-            line.remove(at);
+        if self.col < self.lines[self.row].len() {
+            let (from, to) = (self.col, self.next());
+            self.line().replace_range(from..to, "");
         } else if self.row + 1 < self.lines.len() {
             let next = self.lines.remove(self.row + 1);
             self.line().push_str(&next);
@@ -125,35 +160,40 @@ impl TextArea {
     }
 
     fn move_vert(&mut self, down: bool) {
+        let col = columns(&self.lines[self.row][..self.col]);
         if down && self.row + 1 < self.lines.len() {
             self.row += 1;
         } else if !down && self.row > 0 {
             self.row -= 1;
         }
-        self.col = self.col.min(char_len(&self.lines[self.row]));
+        self.col = at_column(&self.lines[self.row], col);
     }
 
     fn move_horiz(&mut self, right: bool) {
-        let len = char_len(&self.lines[self.row]);
+        let len = self.lines[self.row].len();
         if right {
             if self.col < len {
-                self.col += 1;
+                self.col = self.next();
             } else if self.row + 1 < self.lines.len() {
                 self.row += 1;
                 self.col = 0;
             }
         } else if self.col > 0 {
-            self.col -= 1;
+            self.col = self.prev();
         } else if self.row > 0 {
             self.row -= 1;
-            self.col = char_len(&self.lines[self.row]);
+            self.col = self.lines[self.row].len();
         }
     }
 
     /// Applies an editing key; returns whether the key was one.
     pub fn handle(&mut self, key: KeyEvent) -> bool {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let after_cr = std::mem::replace(&mut self.after_cr, key.code == KeyCode::Enter);
         match key.code {
+            // A raw (unbracketed) paste: CR arrives as Enter, LF as Ctrl-J, CRLF as both.
+            KeyCode::Char('j') if ctrl && after_cr => {}
+            KeyCode::Char('j') if ctrl => self.newline(),
             KeyCode::Char('u') if ctrl => {
                 self.line().clear();
                 self.col = 0;
@@ -169,7 +209,7 @@ impl TextArea {
             KeyCode::Left => self.move_horiz(false),
             KeyCode::Right => self.move_horiz(true),
             KeyCode::Home => self.col = 0,
-            KeyCode::End => self.col = char_len(&self.lines[self.row]),
+            KeyCode::End => self.col = self.lines[self.row].len(),
             _ => return false,
         }
         true
@@ -196,6 +236,46 @@ mod tests {
         t.handle(k(KeyCode::Backspace));
         assert_eq!(t.text(), "hello world");
         assert_eq!(t.cursor(), (0, 5));
+    }
+
+    #[test]
+    fn every_line_ending_is_one_line_break() {
+        let mut t = TextArea::default();
+        t.insert_str("a\rb\r\nc\nd");
+        assert_eq!(t.text(), "a\nb\nc\nd");
+        let ctrl_j = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::CONTROL);
+        let mut raw = TextArea::default();
+        for key in [
+            k(KeyCode::Char('x')),
+            k(KeyCode::Enter),
+            ctrl_j,
+            k(KeyCode::Char('y')),
+            ctrl_j,
+            k(KeyCode::Char('z')),
+            k(KeyCode::Enter),
+            k(KeyCode::Char('w')),
+        ] {
+            raw.handle(key);
+        }
+        assert_eq!(raw.text(), "x\ny\nz\nw", "CRLF, LF and CR each break once");
+    }
+
+    #[test]
+    fn clusters_move_whole_and_columns_are_kept_by_display_width() {
+        let mut t = TextArea::new("日本語\nabcdef");
+        t.handle(k(KeyCode::Home));
+        for _ in 0..2 {
+            t.handle(k(KeyCode::Right));
+        }
+        t.handle(k(KeyCode::Up));
+        assert_eq!(
+            t.cursor(),
+            (0, "日".len()),
+            "column 2 is after the first wide character"
+        );
+        let mut t = TextArea::new("cafe\u{301}");
+        t.handle(k(KeyCode::Backspace));
+        assert_eq!(t.text(), "caf");
     }
 
     #[test]

@@ -1,12 +1,16 @@
-//! A one-line text field: the editing keys of a shell prompt, cursor counted in characters.
+//! A one-line text field: the editing keys of a shell prompt. The cursor moves over whole
+//! grapheme clusters (a letter with its accents is one step) and is drawn at its display column
+//! (wide characters take two).
 
+use super::width;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use unicode_segmentation::UnicodeSegmentation;
 
 /// A single-line input. `masked` fields (passwords) render as dots.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TextInput {
     text: String,
-    /// Cursor position in characters.
+    /// Cursor position: a byte offset on a grapheme boundary.
     cursor: usize,
     pub masked: bool,
 }
@@ -15,7 +19,7 @@ impl TextInput {
     pub fn new(text: &str) -> Self {
         Self {
             text: text.to_string(),
-            cursor: text.chars().count(),
+            cursor: text.len(),
             masked: false,
         }
     }
@@ -31,8 +35,9 @@ impl TextInput {
         &self.text
     }
 
+    /// The display column of the cursor in [`display`](Self::display).
     pub fn cursor(&self) -> usize {
-        self.cursor
+        self.shown_width(&self.text[..self.cursor])
     }
 
     pub fn is_empty(&self) -> bool {
@@ -41,74 +46,79 @@ impl TextInput {
 
     pub fn set(&mut self, text: &str) {
         self.text = text.replace(['\n', '\r'], " ");
-        self.cursor = self.text.chars().count();
+        self.cursor = self.text.len();
     }
 
     /// What to draw: the text, or one bullet per character when masked.
     pub fn display(&self) -> String {
         if self.masked {
-            "•".repeat(self.text.chars().count())
+            "•".repeat(self.text.graphemes(true).count())
         } else {
             self.text.clone()
         }
     }
 
-    fn byte_at(&self, char_idx: usize) -> usize {
-        self.text
-            .char_indices()
-            .nth(char_idx)
-            .map_or(self.text.len(), |(i, _)| i)
+    fn shown_width(&self, s: &str) -> usize {
+        if self.masked {
+            s.graphemes(true).count()
+        } else {
+            width(s)
+        }
+    }
+
+    /// Where the grapheme before the cursor starts.
+    fn prev(&self) -> usize {
+        self.text[..self.cursor]
+            .grapheme_indices(true)
+            .next_back()
+            .map_or(0, |(i, _)| i)
+    }
+
+    /// Where the grapheme after the cursor ends.
+    fn next(&self) -> usize {
+        self.text[self.cursor..]
+            .graphemes(true)
+            .next()
+            .map_or(self.cursor, |g| self.cursor + g.len())
     }
 
     pub fn insert(&mut self, c: char) {
         if c.is_control() {
             return;
         }
-        let at = self.byte_at(self.cursor);
-        self.text.insert(at, c);
-        self.cursor += 1;
+        self.text.insert(self.cursor, c);
+        self.cursor += c.len_utf8();
     }
 
     pub fn insert_str(&mut self, s: &str) {
-        for c in s.chars() {
+        for c in super::text_area::unix_newlines(s).chars() {
             self.insert(if c == '\n' || c == '\t' { ' ' } else { c });
         }
     }
 
     fn backspace(&mut self) {
-        if self.cursor > 0 {
-            self.cursor -= 1;
-            let at = self.byte_at(self.cursor);
-            self.text.remove(at);
-        }
+        let from = self.prev();
+        self.text.replace_range(from..self.cursor, "");
+        self.cursor = from;
     }
 
     fn delete(&mut self) {
-        if self.cursor < self.text.chars().count() {
-            let at = self.byte_at(self.cursor);
-            self.text.remove(at);
-        }
+        let to = self.next();
+        self.text.replace_range(self.cursor..to, "");
     }
 
     fn delete_word(&mut self) {
-        let chars: Vec<char> = self.text.chars().collect();
-        let mut start = self.cursor;
-        while start > 0 && chars[start - 1] == ' ' {
-            start -= 1;
-        }
-        while start > 0 && chars[start - 1] != ' ' {
-            start -= 1;
-        }
-        let from = self.byte_at(start);
-        let to = self.byte_at(self.cursor);
-        self.text.replace_range(from..to, "");
+        let before = &self.text[..self.cursor];
+        let trimmed = before.trim_end_matches(' ');
+        let start = trimmed.rfind(' ').map_or(0, |i| i + 1);
+        self.text.replace_range(start..self.cursor, "");
         self.cursor = start;
     }
 
     /// Applies an editing key; returns whether the key was one.
     pub fn handle(&mut self, key: KeyEvent) -> bool {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let len = self.text.chars().count();
+        let len = self.text.len();
         match key.code {
             KeyCode::Char('u') if ctrl => {
                 self.text.clear();
@@ -121,8 +131,8 @@ impl TextInput {
             KeyCode::Char(c) => self.insert(c),
             KeyCode::Backspace => self.backspace(),
             KeyCode::Delete => self.delete(),
-            KeyCode::Left => self.cursor = self.cursor.saturating_sub(1),
-            KeyCode::Right => self.cursor = (self.cursor + 1).min(len),
+            KeyCode::Left => self.cursor = self.prev(),
+            KeyCode::Right => self.cursor = self.next(),
             KeyCode::Home => self.cursor = 0,
             KeyCode::End => self.cursor = len,
             _ => return false,
@@ -159,12 +169,27 @@ mod tests {
         let mut t = TextInput::new("printer on fire");
         t.handle(KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL));
         assert_eq!(t.text(), "printer on ");
-        t.insert_str("a\nb");
-        assert_eq!(t.text(), "printer on a b");
+        t.insert_str("a\nb\rc\r\nd");
+        assert_eq!(t.text(), "printer on a b c d");
         let m = TextInput {
             masked: true,
             ..TextInput::new("abc")
         };
         assert_eq!(m.display(), "•••");
+    }
+
+    #[test]
+    fn wide_and_combining_characters_move_and_measure_whole() {
+        let mut t = TextInput::new("日本e\u{301}");
+        assert_eq!(t.cursor(), 5, "two wide characters and one accented letter");
+        t.handle(key(KeyCode::Left));
+        assert_eq!(t.cursor(), 4);
+        t.handle(key(KeyCode::Left));
+        assert_eq!(t.cursor(), 2);
+        t.handle(key(KeyCode::Delete));
+        assert_eq!(t.text(), "日e\u{301}");
+        t.handle(key(KeyCode::End));
+        t.handle(key(KeyCode::Backspace));
+        assert_eq!(t.text(), "日", "the accent goes with its letter");
     }
 }

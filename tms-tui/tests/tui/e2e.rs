@@ -8,7 +8,7 @@ use tms_core::{Role, Status};
 use tms_tui::api::ApiClient;
 
 /// The embedded server's address, read from the login screen.
-fn server_url(screen: &str) -> String {
+pub fn server_url(screen: &str) -> String {
     let start = screen
         .find("http://127.0.0.1:")
         .expect("server address on screen");
@@ -31,7 +31,9 @@ pub async fn client_as(base: &str, email: &str) -> ApiClient {
 
 /// The id in the first row of the queue table.
 pub fn first_ticket_id(screen: &str) -> i64 {
-    let mut lines = screen.lines().skip_while(|l| !l.starts_with("#    Pri"));
+    let mut lines = screen
+        .lines()
+        .skip_while(|l| !(l.starts_with('#') && l.contains(" Pri ")));
     lines.next();
     let row = lines.next().expect("a ticket row");
     row.split_whitespace().next().unwrap().parse().unwrap()
@@ -55,7 +57,7 @@ fn agent_requester_and_admin_work_through_the_real_binary() {
 
     // An agent takes the first unassigned ticket, starts it, and comments.
     tui.login_demo(2, "Unassigned (");
-    let id = first_ticket_id(&tui.wait_for("#    Pri"));
+    let id = first_ticket_id(&tui.wait_for(" Pri "));
     tui.keys(&["t"]);
     tui.wait_for(&format!("Ticket {id} assigned to you."));
     tui.keys(&["2"]);

@@ -8,6 +8,7 @@ use tms_core::api::{
 use tms_core::timefmt::{Timestamp, parse};
 use tms_core::{ActivityType, Priority, Role, Status};
 use tms_tui::api::ApiError;
+use tms_tui::app::drafts::SavedDrafts;
 use tms_tui::app::{self, Action, Effect, Mode, Reply, Request, Setup, State};
 use tms_tui::screens::Screen;
 use tms_tui::theme::Theme;
@@ -238,7 +239,17 @@ pub fn server(r: &Request) -> Option<Reply> {
             Reply::Tickets(page(items))
         }
         Request::Ticket(3) => Reply::Ticket(Box::new(detail())),
+        Request::Recheck { id, .. } => Reply::Ticket(Box::new(detail_of(*id)?)),
         Request::Users(_) => Reply::Users(vec![admin(), jane(), john(), sophia()]),
+        Request::FindUsers(q) => Reply::Users(
+            [admin(), jane(), john(), sophia()]
+                .into_iter()
+                .filter(|u| {
+                    q.q.as_ref()
+                        .is_none_or(|t| u.username.to_lowercase().contains(&t.to_lowercase()))
+                })
+                .collect(),
+        ),
         Request::Staff => Reply::Staff(staff()),
         Request::Logs(_) => Reply::Logs(log_entries()),
         _ => return None,
@@ -260,6 +271,7 @@ pub fn signed_in(who: User) -> State {
         Reply::Session(Box::new(token)),
     );
     let rest = answer_all(&mut s, fx, &server);
+    let rest = load_drafts(&mut s, rest, Default::default());
     assert!(
         rest.iter().all(|e| matches!(e, Effect::SetToken(_))),
         "unanswered: {rest:?}"
@@ -335,4 +347,36 @@ pub fn queue(s: &State) -> &tms_tui::screens::QueueState {
         Screen::Queue(q) => q,
         other => panic!("not on the queue: {other:?}"),
     }
+}
+
+/// Answers a `LoadDrafts` among `fx` with `drafts`, as the driver does; returns the rest.
+pub fn load_drafts(s: &mut State, fx: Vec<Effect>, drafts: SavedDrafts) -> Vec<Effect> {
+    let mut rest = Vec::new();
+    for e in fx {
+        match e {
+            Effect::LoadDrafts { user_id } => rest.extend(app::update(
+                s,
+                Action::DraftsLoaded {
+                    user_id,
+                    drafts: drafts.clone(),
+                },
+            )),
+            other => rest.push(other),
+        }
+    }
+    rest
+}
+
+/// Ticket `id` of the fixtures as `GET /api/v1/tickets/{id}` gives it.
+pub fn detail_of(id: i64) -> Option<TicketDetail> {
+    if id == 3 {
+        return Some(detail());
+    }
+    let item = tickets().into_iter().find(|t| t.ticket.id == id)?;
+    Some(TicketDetail {
+        ticket: item.ticket,
+        requester: item.requester,
+        assigned_agent: item.assigned_agent,
+        comments: Vec::new(),
+    })
 }

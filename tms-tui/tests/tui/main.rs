@@ -2,12 +2,20 @@
 //! random input on every screen, and the real binary end to end (also across a server
 //! restart).
 
+mod account;
 mod e2e;
+mod e2e_tour;
 mod fixtures;
+mod leaving;
+mod logout;
+mod offline;
 mod props;
 mod restart;
 mod snapshots;
+mod tables;
+mod text;
 mod tmux;
 mod update;
 mod update_admin;
 mod update_ticket;
+mod writes;

@@ -49,6 +49,7 @@ const EVERY_ROLE: &[(&str, Script)] = &[
     ("new ticket", &[":new"]),
     ("new ticket, description", &[":new", "Title\t\t"]),
     ("new ticket help", &[":new", "?"]),
+    ("own password", &[":password"]),
     ("ticket", &[":3"]),
     ("missing ticket", &[":99"]),
     ("ticket comment", &[":3", "c"]),
@@ -177,16 +178,22 @@ fn plausible(r: &Request) -> Option<Reply> {
         })),
         Request::Logout => Reply::LoggedOut,
         Request::Me => Reply::Me(john()),
+        Request::FindUsers(_) => Reply::Users(vec![admin(), jane(), john(), sophia()]),
         Request::Ticket(_) | Request::Tickets { .. } | Request::Users(_) | Request::Staff => {
             return None;
         }
         Request::CreateTicket(_) => saved(12),
-        Request::UpdateTicket(id, _) => saved(*id),
+        Request::UpdateTicket(id, _) | Request::Recheck { id, .. } => {
+            let mut d = detail();
+            d.ticket.id = *id;
+            Reply::Ticket(Box::new(d))
+        }
         Request::CreateComment(_) | Request::UpdateComment { .. } => {
             Reply::CommentSaved(detail().comments[0].comment.clone())
         }
         Request::CreateUser(_) | Request::UpdateUser(..) => Reply::UserSaved(sophia()),
         Request::DeleteTicket(_)
+        | Request::ChangePassword(_)
         | Request::DeleteComment { .. }
         | Request::DeleteUser(_)
         | Request::ClearLogs => Reply::Done,
@@ -405,6 +412,7 @@ fn the_starts_cover_every_screen_and_overlay() {
         Ctx::Queue,
         Ctx::Ticket,
         Ctx::NewTicket,
+        Ctx::Password,
         Ctx::Help,
         Ctx::Command,
         Ctx::Prompt,
@@ -412,14 +420,16 @@ fn the_starts_cover_every_screen_and_overlay() {
         Ctx::Compose,
         Ctx::Confirm,
     ];
-    let mut admin = common.to_vec();
+    let mut staff = common.to_vec();
+    staff.push(Ctx::Finder);
+    let mut admin = staff.clone();
     admin.extend([Ctx::Users, Ctx::UserForm, Ctx::Log]);
     let want = [
         (Who::Boot, names(&[Ctx::Boot])),
         (Who::LoggedOut, names(&[Ctx::Login])),
         (Who::FirstRun, names(&[Ctx::Setup])),
         (Who::Requester, names(&common)),
-        (Who::Agent, names(&common)),
+        (Who::Agent, names(&staff)),
         (Who::Admin, names(&admin)),
     ];
     for (who, set) in want {

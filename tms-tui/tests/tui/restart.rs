@@ -113,7 +113,7 @@ fn the_client_survives_the_server_being_killed_and_restarted() {
     tui.keys(&["Tab"]);
     tui.type_text("Hello123.");
     tui.keys(&["Enter"]);
-    let id = first_ticket_id(&tui.wait_for("#    Pri"));
+    let id = first_ticket_id(&tui.wait_for(" Pri "));
 
     // The server dies; the next request finds it gone.
     server.kill().unwrap();

@@ -75,6 +75,21 @@ impl Tmux {
         std::thread::sleep(Duration::from_millis(150));
     }
 
+    /// Pastes `text` as a terminal does: tmux turns each LF into CR, and wraps it in bracketed
+    /// paste markers when the program asked for them (`bracketed`).
+    pub fn paste(&self, text: &str, bracketed: bool) {
+        Command::new("tmux")
+            .args(["set-buffer", "-b", &self.name, "--", text])
+            .status()
+            .unwrap();
+        let mut args = vec!["paste-buffer", "-d", "-b", &self.name, "-t", &self.name];
+        if bracketed {
+            args.push("-p");
+        }
+        Command::new("tmux").args(&args).status().unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
     pub fn command(&self, cmd: &str) {
         self.keys(&[":"]);
         self.type_text(cmd);

@@ -227,13 +227,20 @@ fn switching_tab_loads_mine() {
 fn take_assigns_the_highlighted_ticket_to_me() {
     let mut s = signed_in(john());
     let fx = ch(&mut s, 't');
+    let recheck = Request::Recheck {
+        id: 1,
+        assignee: Some(3),
+    };
+    assert_eq!(requests(&fx), vec![recheck.clone()], "read again first");
+    let fx = answer_all(&mut s, fx, &server);
     let update = TicketUpdate {
         assigned_agent_id: Some(Some(3)),
         ..Default::default()
     };
     assert_eq!(
         requests(&fx),
-        vec![Request::UpdateTicket(1, update.clone())]
+        vec![Request::UpdateTicket(1, update.clone())],
+        "nobody holds it: taken at once"
     );
     let fx = reply(&mut s, Request::UpdateTicket(1, update), Reply::Done);
     assert!(
@@ -265,14 +272,16 @@ fn status_and_assign_pickers_send_updates() {
     assert_eq!(p.items[1].0, "John (me) · Helpdesk Agent", "me first");
     assert_eq!(p.items[2].0, "Admin · SysAdmin", "then the others by name");
     for _ in 0..3 {
-        ch(&mut s, 'j');
+        press(&mut s, KeyCode::Down);
     }
     let fx = press(&mut s, KeyCode::Enter);
-    let update = TicketUpdate {
-        assigned_agent_id: Some(Some(4)),
-        ..Default::default()
-    };
-    assert_eq!(requests(&fx), vec![Request::UpdateTicket(1, update)]);
+    assert_eq!(
+        requests(&fx),
+        vec![Request::Recheck {
+            id: 1,
+            assignee: Some(4)
+        }]
+    );
 }
 
 #[test]
@@ -285,7 +294,7 @@ fn the_assign_picker_lists_every_agent_the_server_knows() {
         panic!()
     };
     assert_eq!(p.items.len(), 2, "nobody and me until the list arrives");
-    ch(&mut s, 'j');
+    press(&mut s, KeyCode::Down);
     let alex = user(9, "Alex", Role::Agent).summary();
     let mut listed = staff();
     listed.push(alex);
@@ -390,6 +399,8 @@ fn search_filter_and_sort_shape_the_query() {
         panic!()
     };
     assert_eq!((query.q.clone(), query.priority.len()), (None, 0));
+    assert_eq!(query.sort, Default::default(), "x clears the sort too");
+    assert_eq!(queue(&s).sort, Default::default());
 }
 
 #[test]
@@ -416,4 +427,77 @@ fn a_search_the_server_would_refuse_is_refused_in_place() {
         panic!("the prompt stays open")
     };
     assert_eq!(p.error.as_deref(), Some("must be at most 200 characters"));
+}
+
+#[test]
+fn pasted_cr_line_endings_become_line_breaks() {
+    let mut s = signed_in(john());
+    ch(&mut s, 'c');
+    app::update(&mut s, Action::Paste("one\rtwo\r\nthree\nfour".into()));
+    let Some(Overlay::Compose(c)) = &s.overlay else {
+        panic!()
+    };
+    assert_eq!(c.area.text(), "one\ntwo\nthree\nfour");
+    s.overlay = None;
+    ch(&mut s, '/');
+    app::update(&mut s, Action::Paste("printer\rjam".into()));
+    let Some(Overlay::Prompt(p)) = &s.overlay else {
+        panic!()
+    };
+    assert_eq!(p.input.text(), "printer jam", "one-line fields get a space");
+}
+
+#[test]
+fn the_assign_picker_narrows_as_you_type_in_natural_order() {
+    let mut s = signed_in(john());
+    let mut listed = staff();
+    for (id, name) in [(11, "user11"), (12, "user2"), (13, "user1"), (14, "User12")] {
+        listed.push(user(id, name, Role::Agent).summary());
+    }
+    s.set_staff(&listed);
+    ch(&mut s, 'a');
+    typing(&mut s, "user");
+    let Some(Overlay::Picker(p)) = &s.overlay else {
+        panic!()
+    };
+    let names: Vec<&str> = p.items.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "user1 · Helpdesk Agent",
+            "user2 · Helpdesk Agent",
+            "user11 · Helpdesk Agent",
+            "User12 · Helpdesk Agent"
+        ]
+    );
+    typing(&mut s, "1");
+    press(&mut s, KeyCode::Down);
+    let fx = press(&mut s, KeyCode::Enter);
+    assert_eq!(
+        requests(&fx),
+        vec![Request::Recheck {
+            id: 1,
+            assignee: Some(11)
+        }]
+    );
+}
+
+#[test]
+fn prefix_searches_go_to_the_server_as_typed() {
+    let mut s = signed_in(john());
+    for typed in ["pass", "passw*", "pass* reset"] {
+        ch(&mut s, '/');
+        let Some(Overlay::Prompt(p)) = &s.overlay else {
+            panic!()
+        };
+        assert!(p.title.contains("prefixes"), "{}", p.title);
+        press(&mut s, KeyCode::End);
+        app::update(&mut s, ctrl('u'));
+        typing(&mut s, typed);
+        let fx = press(&mut s, KeyCode::Enter);
+        let Request::Tickets { query, .. } = &requests(&fx)[0] else {
+            panic!("{fx:?}")
+        };
+        assert_eq!(query.q.as_deref(), Some(typed));
+    }
 }

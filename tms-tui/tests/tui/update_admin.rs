@@ -202,3 +202,53 @@ fn ctrl_c_quits_from_anywhere() {
     assert_eq!(app::update(&mut s, ctrl('c')), vec![Effect::Quit]);
     assert!(s.quit);
 }
+
+#[test]
+fn the_log_user_filter_searches_the_server_as_you_type() {
+    let mut s = signed_in(admin());
+    let fx = tms_tui::app::command::run(&mut s, "log");
+    answer_all(&mut s, fx, &server);
+    let fx = ch(&mut s, 'u');
+    let Request::FindUsers(q) = one(&fx) else {
+        panic!("{fx:?}")
+    };
+    assert!(
+        q.q.is_none() && q.include_inactive,
+        "everyone, deactivated too"
+    );
+    answer_all(&mut s, fx, &server);
+    let Some(Overlay::Picker(p)) = &s.overlay else {
+        panic!()
+    };
+    assert_eq!(
+        p.items.len(),
+        5,
+        "anyone and the four users, not only those in the log"
+    );
+    let fx = typing(&mut s, "so");
+    let searched: Vec<Option<String>> = requests(&fx)
+        .into_iter()
+        .map(|r| match r {
+            Request::FindUsers(q) => q.q,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(searched, [Some("s".to_string()), Some("so".to_string())]);
+    answer_all(&mut s, fx, &server);
+    let Some(Overlay::Picker(p)) = &s.overlay else {
+        panic!()
+    };
+    let names: Vec<&str> = p.items.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Sophia <sophia@example.com>"],
+        "only the latest search shows"
+    );
+    let fx = press(&mut s, KeyCode::Enter);
+    let Request::Logs(q) = one(&fx) else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(q.user_id, Some(4));
+    let screen = crate::snapshots::render(&s, 80, 24);
+    assert!(screen.contains("user Sophia"), "{screen}");
+}

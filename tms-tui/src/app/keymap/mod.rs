@@ -17,7 +17,10 @@ pub enum Ctx {
     Users,
     UserForm,
     Log,
+    Password,
     Picker,
+    /// A picker of people that narrows as you type.
+    Finder,
     Confirm,
     Prompt,
     Compose,
@@ -34,7 +37,9 @@ impl Ctx {
                 | Ctx::Setup
                 | Ctx::NewTicket
                 | Ctx::UserForm
+                | Ctx::Password
                 | Ctx::Prompt
+                | Ctx::Finder
                 | Ctx::Compose
                 | Ctx::Command
         )
@@ -44,7 +49,10 @@ impl Ctx {
 /// What a key asks for; the screen in focus gives it meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Cmd {
+    /// Ctrl-C: leave tms from anywhere (asking first if text is unsent).
     Quit,
+    /// `q`: back, or on the home screen leave tms (asking first if text is unsent).
+    Leave,
     Help,
     CommandLine,
     Back,
@@ -94,6 +102,8 @@ pub enum Cmd {
     Yes,
     No,
     Complete,
+    /// Send again the actions that found no server.
+    Retry,
 }
 
 /// A key as written in the table.
@@ -227,6 +237,39 @@ pub fn bindings_for(ctx: Ctx) -> Vec<Binding> {
     rows
 }
 
+/// The binding that runs `cmd` in `ctx` (its own rows, the list keys, then the global ones).
+fn binding(ctx: Ctx, cmd: Cmd) -> Option<Binding> {
+    bindings_for(ctx)
+        .into_iter()
+        .find(|b| b.cmd == cmd)
+        .or_else(|| {
+            NAV.iter()
+                .find(|(_, c, _)| *c == cmd)
+                .map(|(keys, cmd, help)| b(ctx, keys, *cmd, help, false))
+        })
+}
+
+/// How the keys that run `cmd` in `ctx` are written (`^S`, `Tab/↓`), for hints in sentences.
+pub fn key_for(ctx: Ctx, cmd: Cmd) -> String {
+    binding(ctx, cmd)
+        .map(|b| keys_label(&b))
+        .unwrap_or_default()
+}
+
+/// A hint line written from the table: `^S file the ticket · Tab next field · Esc cancel`.
+pub fn hint(ctx: Ctx, cmds: &[Cmd]) -> String {
+    cmds.iter()
+        .filter_map(|c| binding(ctx, *c))
+        .map(|b| format!("{} {}", keys_label(&b), short_help(b.help)))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The short form of a help text, for footers and hints: up to the first parenthesis.
+pub fn short_help(help: &str) -> &str {
+    help.split(" (").next().unwrap_or(help)
+}
+
 /// How a binding's keys are written in the footer and help: `q/Esc`.
 pub fn keys_label(bind: &Binding) -> String {
     bind.keys
@@ -247,7 +290,14 @@ mod tests {
     #[test]
     fn screen_rows_win_over_global_ones() {
         assert_eq!(lookup(C::Queue, &key('t')), Some(Cmd::Take));
-        assert_eq!(lookup(C::Queue, &key('q')), Some(Cmd::Back));
+        assert_eq!(lookup(C::Queue, &key('q')), Some(Cmd::Leave));
+        let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+        assert_eq!(lookup(C::Queue, &esc), Some(Cmd::Back));
+        assert_eq!(
+            lookup(C::Login, &esc),
+            None,
+            "Esc never quits from the login"
+        );
         assert_eq!(lookup(C::Queue, &key('j')), Some(Cmd::Down));
         assert_eq!(lookup(C::Login, &key('q')), None, "q types into a field");
         let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
@@ -277,10 +327,37 @@ mod tests {
     }
 
     #[test]
+    fn hints_are_written_from_the_table() {
+        assert_eq!(
+            hint(C::Compose, &[Cmd::Submit, Cmd::ExternalEditor, Cmd::Back]),
+            "^S send · ^E open in $EDITOR · Esc close"
+        );
+        assert_eq!(
+            hint(C::Confirm, &[Cmd::Yes, Cmd::No]),
+            "y/Y yes · n/N/Esc/q no"
+        );
+        assert_eq!(key_for(C::Ticket, Cmd::Down), "↓/j", "list keys too");
+        assert_eq!(key_for(C::Login, Cmd::Quit), "^C");
+        for ctx in [C::Queue, C::Ticket, C::NewTicket, C::Compose, C::Login] {
+            for bind in bindings_for(ctx) {
+                for k in bind.keys {
+                    let ev = match *k {
+                        K::Ch(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+                        K::Ctrl(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+                        _ => continue,
+                    };
+                    assert_eq!(lookup(ctx, &ev), Some(bind.cmd), "{ctx:?} {k:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn help_rows_include_globals_once() {
         let rows = bindings_for(C::Queue);
         assert!(rows.iter().any(|b| b.cmd == Cmd::Help));
         assert_eq!(rows.iter().filter(|b| b.cmd == Cmd::Back).count(), 1);
+        assert_eq!(rows.iter().filter(|b| b.cmd == Cmd::Leave).count(), 1);
         assert!(bindings_for(C::Compose).iter().all(|b| b.cmd != Cmd::Help));
     }
 }

@@ -32,7 +32,13 @@ pub const NAV: [(&[K], Cmd, &str); 6] = [
 
 /// Every binding. Earlier rows win; a context's own rows are searched before `Global`.
 pub static BINDINGS: &[Binding] = &[
-    b(C::Global, &[Ctrl('c')], Cmd::Quit, "quit tms", false),
+    b(
+        C::Global,
+        &[Ctrl('c')],
+        Cmd::Quit,
+        "quit tms (asks first if text is unsent)",
+        false,
+    ),
     b(
         C::Global,
         &[Ch('?')],
@@ -47,7 +53,21 @@ pub static BINDINGS: &[Binding] = &[
         "command line (:42 :mine :users :log :new :quit)",
         true,
     ),
-    b(C::Global, &[Ch('q'), Esc], Cmd::Back, "back / quit", true),
+    b(
+        C::Global,
+        &[Ch('q')],
+        Cmd::Leave,
+        "back / quit (quits on the home screen)",
+        true,
+    ),
+    b(C::Global, &[Esc], Cmd::Back, "back (never quits)", false),
+    b(
+        C::Global,
+        &[Ctrl('r')],
+        Cmd::Retry,
+        "send again what found no server",
+        true,
+    ),
     // Boot
     b(C::Boot, &[Ch('r')], Cmd::Refresh, "retry", true),
     // Login
@@ -66,7 +86,7 @@ pub static BINDINGS: &[Binding] = &[
         "pick a demo account",
         true,
     ),
-    b(C::Login, &[Esc], Cmd::Back, "quit", true),
+    b(C::Login, &[Ctrl('c')], Cmd::Quit, "quit tms", true),
     // Setup
     b(
         C::Setup,
@@ -83,9 +103,16 @@ pub static BINDINGS: &[Binding] = &[
         "previous field",
         false,
     ),
-    b(C::Setup, &[Esc], Cmd::Back, "quit", true),
+    b(C::Setup, &[Ctrl('c')], Cmd::Quit, "quit tms", true),
     // Queue
     b(C::Queue, &[Enter, Ch('l')], Cmd::Open, "open ticket", true),
+    b(
+        C::Queue,
+        &[Esc],
+        Cmd::Back,
+        "clear the search, else back (never quits)",
+        false,
+    ),
     b(C::Queue, &[Tab, Right], Cmd::NextTab, "next tab", false),
     b(
         C::Queue,
@@ -124,7 +151,7 @@ pub static BINDINGS: &[Binding] = &[
         C::Queue,
         &[Ch('x')],
         Cmd::ClearFilters,
-        "clear filters and search",
+        "clear filters, search and sort",
         false,
     ),
     b(C::Queue, &[Ch(']')], Cmd::NextPage, "next page", false),
@@ -196,6 +223,13 @@ pub static BINDINGS: &[Binding] = &[
     b(C::NewTicket, &[Tab], Cmd::NextField, "next field", true),
     b(
         C::NewTicket,
+        &[Enter],
+        Cmd::Open,
+        "pick someone else (on Requester); next field or new line elsewhere",
+        false,
+    ),
+    b(
+        C::NewTicket,
         &[BackTab],
         Cmd::PrevField,
         "previous field",
@@ -222,7 +256,7 @@ pub static BINDINGS: &[Binding] = &[
         "description in $EDITOR",
         false,
     ),
-    b(C::NewTicket, &[Esc], Cmd::Back, "cancel (draft kept)", true),
+    b(C::NewTicket, &[Esc], Cmd::Back, "back (draft kept)", true),
     // Users
     b(C::Users, &[Ch('n')], Cmd::New, "new user", true),
     b(C::Users, &[Ch('e'), Enter], Cmd::Edit, "edit user", true),
@@ -283,6 +317,36 @@ pub static BINDINGS: &[Binding] = &[
         true,
     ),
     b(C::UserForm, &[Esc], Cmd::Back, "cancel", true),
+    // Own password
+    b(
+        C::Password,
+        &[Ctrl('s')],
+        Cmd::Submit,
+        "change the password",
+        true,
+    ),
+    b(
+        C::Password,
+        &[Enter],
+        Cmd::Submit,
+        "next field / change the password",
+        false,
+    ),
+    b(
+        C::Password,
+        &[Tab, Down],
+        Cmd::NextField,
+        "next field",
+        true,
+    ),
+    b(
+        C::Password,
+        &[BackTab, Up],
+        Cmd::PrevField,
+        "previous field",
+        false,
+    ),
+    b(C::Password, &[Esc], Cmd::Back, "cancel", true),
     // Activity log
     b(
         C::Log,
@@ -314,6 +378,10 @@ pub static BINDINGS: &[Binding] = &[
     // Overlays
     b(C::Picker, &[Enter, Ch(' ')], Cmd::Submit, "choose", true),
     b(C::Picker, &[Esc, Ch('q')], Cmd::Back, "cancel", true),
+    b(C::Finder, &[Enter], Cmd::Submit, "choose", true),
+    b(C::Finder, &[Up], Cmd::ChoicePrev, "previous", false),
+    b(C::Finder, &[Down], Cmd::ChoiceNext, "next", false),
+    b(C::Finder, &[Esc], Cmd::Back, "cancel", true),
     b(C::Confirm, &[Ch('y'), Ch('Y')], Cmd::Yes, "yes", true),
     b(
         C::Confirm,

@@ -1,9 +1,11 @@
 //! Keys, replies and editor results for the open overlay.
 
-use super::{Compose, ConfirmFor, DraftKey, Overlay, Pick, PickFor, Picker, Prompt, PromptFor};
+use super::{
+    Compose, ConfirmFor, DraftKey, Overlay, Pick, PickFor, Picker, Prompt, PromptFor, people,
+};
 use crate::api::ApiError;
 use crate::app::keymap::{self, Cmd};
-use crate::app::{EditorResult, Effect, Reply, Request, State, command};
+use crate::app::{EditorResult, Effect, Reply, Request, State, command, route};
 use crate::screens::{Screen, move_cursor};
 use crate::theme::text;
 use crate::widgets::TextArea;
@@ -17,13 +19,16 @@ fn req(r: Request) -> Vec<Effect> {
 
 /// A key while an overlay is open.
 pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(ctx) = state.overlay.as_ref().map(Overlay::ctx) else {
+        return Vec::new();
+    };
+    let cmd = keymap::lookup(ctx, &key);
+    if cmd == Some(Cmd::Quit) {
+        return route::request_quit(state);
+    }
     let Some(overlay) = state.overlay.take() else {
         return Vec::new();
     };
-    let cmd = keymap::lookup(overlay.ctx(), &key);
-    if cmd == Some(Cmd::Quit) {
-        return vec![Effect::Quit];
-    }
     match overlay {
         Overlay::Help { mut scroll } => {
             if cmd != Some(Cmd::Back) {
@@ -33,9 +38,18 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Overlay::Command(line) => command::on_key(state, line, cmd, key),
-        Overlay::Picker(p) => on_picker(state, p, cmd),
+        Overlay::Picker(p) => on_picker(state, p, cmd, key),
         Overlay::Confirm(c) => match cmd {
+            Some(Cmd::Yes) if c.action == ConfirmFor::Quit => route::quit(state),
             Some(Cmd::Yes) => req(match c.action {
+                ConfirmFor::Quit => return Vec::new(),
+                ConfirmFor::Override { id, assignee } => Request::UpdateTicket(
+                    id,
+                    TicketUpdate {
+                        assigned_agent_id: Some(assignee),
+                        ..Default::default()
+                    },
+                ),
                 ConfirmFor::DeleteTicket(id) => Request::DeleteTicket(id),
                 ConfirmFor::DeleteComment {
                     ticket_id,
@@ -58,23 +72,37 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
-fn on_picker(state: &mut State, mut p: Picker, cmd: Option<Cmd>) -> Vec<Effect> {
+fn on_picker(state: &mut State, mut p: Picker, cmd: Option<Cmd>, key: KeyEvent) -> Vec<Effect> {
+    let mut fx = Vec::new();
     match cmd {
-        Some(Cmd::Back) => Vec::new(),
-        Some(Cmd::Submit) => match p.items.get(p.selected) {
-            Some((_, pick)) => apply_pick(state, p.purpose, *pick),
-            None => Vec::new(),
-        },
-        Some(c) => {
-            move_cursor(&mut p.selected, p.items.len(), c);
-            state.overlay = Some(Overlay::Picker(p));
-            Vec::new()
+        Some(Cmd::Back) => return Vec::new(),
+        Some(Cmd::Submit) => {
+            return match p.items.get(p.selected) {
+                Some((_, pick)) => {
+                    let pick = *pick;
+                    apply_pick(state, &p, pick)
+                }
+                None => Vec::new(),
+            };
         }
-        None => {
-            state.overlay = Some(Overlay::Picker(p));
-            Vec::new()
+        Some(Cmd::ChoicePrev) => {
+            move_cursor(&mut p.selected, p.items.len(), Cmd::Up);
+        }
+        Some(Cmd::ChoiceNext) => {
+            move_cursor(&mut p.selected, p.items.len(), Cmd::Down);
+        }
+        Some(c) if p.search.is_none() => {
+            move_cursor(&mut p.selected, p.items.len(), c);
+        }
+        _ => {
+            if p.search.as_mut().is_some_and(|s| s.handle(key)) {
+                p.selected = 0;
+                fx = people::on_typed(state, &mut p);
+            }
         }
     }
+    state.overlay = Some(Overlay::Picker(p));
+    fx
 }
 
 fn update_ticket(id: i64, update: TicketUpdate) -> Vec<Effect> {
@@ -104,8 +132,8 @@ fn on_log(state: &mut State, f: impl FnOnce(&mut crate::screens::LogState)) -> V
     }
 }
 
-fn apply_pick(state: &mut State, purpose: PickFor, pick: Pick) -> Vec<Effect> {
-    match (purpose, pick) {
+fn apply_pick(state: &mut State, picker: &Picker, pick: Pick) -> Vec<Effect> {
+    match (picker.purpose, pick) {
         (PickFor::TicketStatus(id), Pick::Status(status @ Some(_))) => update_ticket(
             id,
             TicketUpdate {
@@ -120,13 +148,7 @@ fn apply_pick(state: &mut State, purpose: PickFor, pick: Pick) -> Vec<Effect> {
                 ..Default::default()
             },
         ),
-        (PickFor::Assign(id), Pick::Agent(agent)) => update_ticket(
-            id,
-            TicketUpdate {
-                assigned_agent_id: Some(agent),
-                ..Default::default()
-            },
-        ),
+        (PickFor::Assign(id), Pick::Agent(assignee)) => req(Request::Recheck { id, assignee }),
         (PickFor::FilterStatus, Pick::Status(s)) => on_queue(state, |q| q.status = s),
         (PickFor::FilterPriority, Pick::Priority(p)) => on_queue(state, |q| q.priority = p),
         (PickFor::Sort, Pick::Sort(k)) => on_queue(state, |q| q.sort = k),
@@ -137,8 +159,23 @@ fn apply_pick(state: &mut State, purpose: PickFor, pick: Pick) -> Vec<Effect> {
                 ..Default::default()
             },
         )),
+        (PickFor::Requester, Pick::Requester(r)) => {
+            let person = picker.people.iter().find(|p| Some(p.id) == r).cloned();
+            if let Screen::NewTicket(form) = &mut state.screen {
+                form.requester = person;
+            }
+            Vec::new()
+        }
         (PickFor::LogType, Pick::Activity(a)) => on_log(state, |l| l.query.activity_type = a),
-        (PickFor::LogUser, Pick::User(u)) => on_log(state, |l| l.query.user_id = u),
+        (PickFor::LogUser, Pick::User(u)) => {
+            let person = picker.people.iter().find(|p| Some(p.id) == u).cloned();
+            on_log(state, |l| {
+                l.query.user_id = u;
+                if let Some(p) = person.filter(|p| !l.users.iter().any(|k| k.id == p.id)) {
+                    l.users.push(p);
+                }
+            })
+        }
         _ => Vec::new(),
     }
 }

@@ -3,8 +3,12 @@
 //! meaning.
 
 mod handle;
+pub mod people;
 
 pub use handle::{on_editor_done, on_key, on_sent};
+pub use people::{
+    assign_picker, assigning, log_user_picker, requester_picker, staff_changed, users_found,
+};
 
 use super::State;
 use super::command::CommandLine;
@@ -28,6 +32,7 @@ impl Overlay {
         match self {
             Overlay::Help { .. } => Ctx::Help,
             Overlay::Command(_) => Ctx::Command,
+            Overlay::Picker(p) if p.search.is_some() => Ctx::Finder,
             Overlay::Picker(_) => Ctx::Picker,
             Overlay::Confirm(_) => Ctx::Confirm,
             Overlay::Prompt(_) => Ctx::Prompt,
@@ -46,6 +51,8 @@ pub enum Pick {
     Role(Role),
     Activity(Option<ActivityType>),
     User(Option<i64>),
+    /// On whose behalf a new ticket is filed; `None` is oneself.
+    Requester(Option<i64>),
 }
 
 /// What the picked value is for.
@@ -60,6 +67,8 @@ pub enum PickFor {
     UserRole(i64),
     LogType,
     LogUser,
+    /// The requester field of the new-ticket form.
+    Requester,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,24 +77,62 @@ pub struct Picker {
     pub items: Vec<(String, Pick)>,
     pub selected: usize,
     pub purpose: PickFor,
+    /// What was typed to narrow a picker of people; `None` for fixed lists.
+    pub search: Option<TextInput>,
+    /// The people behind the items, as last listed.
+    pub people: Vec<UserSummary>,
 }
 
 impl Picker {
-    fn open(title: &str, items: Vec<(String, Pick)>, current: Pick, purpose: PickFor) -> Overlay {
+    fn new(title: &str, items: Vec<(String, Pick)>, current: Pick, purpose: PickFor) -> Self {
         let selected = items.iter().position(|(_, p)| *p == current).unwrap_or(0);
-        Overlay::Picker(Picker {
+        Picker {
             title: title.to_string(),
             items,
             selected,
             purpose,
-        })
+            search: None,
+            people: Vec::new(),
+        }
+    }
+
+    fn open(title: &str, items: Vec<(String, Pick)>, current: Pick, purpose: PickFor) -> Overlay {
+        Overlay::Picker(Self::new(title, items, current, purpose))
+    }
+
+    /// The typed search, trimmed; `None` when nothing is typed.
+    pub fn typed(&self) -> Option<String> {
+        self.search
+            .as_ref()
+            .map(|s| s.text().trim().to_string())
+            .filter(|s| !s.is_empty())
+    }
+
+    /// Replaces the items, keeping the highlight on the same choice where it is still listed.
+    pub fn set_items(&mut self, items: Vec<(String, Pick)>) {
+        let highlighted = self.items.get(self.selected).map(|(_, pick)| *pick);
+        self.selected = items
+            .iter()
+            .position(|(_, pick)| Some(*pick) == highlighted)
+            .unwrap_or(0);
+        self.items = items;
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfirmFor {
+    /// Leave tms although text is unsent (it is kept as drafts).
+    Quit,
+    /// Assign a ticket a colleague holds to someone else (`None`: unassign it).
+    Override {
+        id: i64,
+        assignee: Option<i64>,
+    },
     DeleteTicket(i64),
-    DeleteComment { ticket_id: i64, comment_id: i64 },
+    DeleteComment {
+        ticket_id: i64,
+        comment_id: i64,
+    },
     DeactivateUser(i64),
     ClearLog,
 }
@@ -137,7 +184,9 @@ impl Prompt {
 }
 
 /// Which text a composer edits; also the key its draft is kept under.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum DraftKey {
     Comment(i64),
     EditComment { ticket_id: i64, comment_id: i64 },
@@ -198,61 +247,6 @@ pub fn priority_picker(id: i64, current: Priority) -> Overlay {
         Pick::Priority(Some(current)),
         PickFor::TicketPriority(id),
     )
-}
-
-/// Assignees: nobody, then the signed-in agent, then every other agent or admin the server
-/// listed (the list is refreshed each time the picker opens; see [`staff_changed`]).
-pub fn assign_picker(state: &State, id: i64, current: Option<i64>) -> Overlay {
-    Picker::open(
-        &format!("Assign ticket {id} to"),
-        assignees(state),
-        Pick::Agent(current),
-        PickFor::Assign(id),
-    )
-}
-
-fn assignees(state: &State) -> Vec<(String, Pick)> {
-    let me = state.user.as_ref().filter(|u| u.role.is_staff());
-    let mut items = vec![("— nobody (unassign)".to_string(), Pick::Agent(None))];
-    if let Some(u) = me {
-        items.push((
-            format!("{} (me) · {}", u.username, u.role),
-            Pick::Agent(Some(u.id)),
-        ));
-    }
-    let mut others: Vec<&UserSummary> = state
-        .staff
-        .values()
-        .filter(|u| Some(u.id) != me.map(|m| m.id))
-        .collect();
-    others.sort_by_key(|u| u.username.to_lowercase());
-    items.extend(others.into_iter().map(|u| {
-        (
-            format!("{} · {}", u.username, u.role),
-            Pick::Agent(Some(u.id)),
-        )
-    }));
-    items
-}
-
-/// Whether an "assign to…" picker is open.
-pub fn assigning(state: &State) -> bool {
-    matches!(&state.overlay, Some(Overlay::Picker(p)) if matches!(p.purpose, PickFor::Assign(_)))
-}
-
-/// The list of agents arrived: an open "assign to…" picker shows it, keeping its highlight.
-pub fn staff_changed(state: &mut State) {
-    let items = assignees(state);
-    if let Some(Overlay::Picker(p)) = &mut state.overlay
-        && matches!(p.purpose, PickFor::Assign(_))
-    {
-        let highlighted = p.items.get(p.selected).map(|(_, pick)| *pick);
-        p.selected = items
-            .iter()
-            .position(|(_, pick)| Some(*pick) == highlighted)
-            .unwrap_or(0);
-        p.items = items;
-    }
 }
 
 /// The status filter; `tabs` says "any" means the queue tab's own statuses.
@@ -352,21 +346,5 @@ pub fn activity_picker(current: Option<ActivityType>) -> Overlay {
         items,
         Pick::Activity(current),
         PickFor::LogType,
-    )
-}
-
-pub fn log_user_picker(users: &[UserSummary], current: Option<i64>) -> Overlay {
-    let mut items = vec![("Anyone".to_string(), Pick::User(None))];
-    items.extend(users.iter().map(|u| {
-        (
-            format!("{} <{}>", u.username, u.email),
-            Pick::User(Some(u.id)),
-        )
-    }));
-    Picker::open(
-        "Show activity of",
-        items,
-        Pick::User(current),
-        PickFor::LogUser,
     )
 }
