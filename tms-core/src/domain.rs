@@ -79,6 +79,14 @@ wire_enum!(
     Priority { Low => "Low", Medium => "Medium", High => "High" }
 );
 wire_enum!(
+    /// What one entry of a ticket's history records.
+    HistoryKind {
+        Created => "created", Title => "title", Description => "description", Status => "status",
+        Priority => "priority", Assignee => "assignee", Tags => "tags", Comment => "comment",
+        InternalNote => "internal_note", ResolutionDate => "resolution_date",
+    }
+);
+wire_enum!(
     /// The kind of an activity-log entry.
     ActivityType { Create => "Create", Read => "Read", Update => "Update", Delete => "Delete", Auth => "Auth" }
 );

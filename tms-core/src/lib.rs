@@ -7,6 +7,6 @@ pub mod rules;
 pub mod timefmt;
 pub mod validate;
 
-pub use domain::{ActivityType, Priority, Role, Status};
+pub use domain::{ActivityType, HistoryKind, Priority, Role, Status};
 pub use rules::{Actor, Denied};
 pub use validate::ValidationError;

@@ -1,5 +1,5 @@
-//! The `tms-server` command line: serve, user add, seed-demo, backup. Every flag can also be
-//! given as a `TMS_*` environment variable.
+//! The `tms-server` command line: serve, user add, seed-demo, gen, backup and restore. Every
+//! flag can also be given as a `TMS_*` environment variable.
 
 use std::io::Read;
 use std::path::PathBuf;

@@ -1,7 +1,7 @@
 //! HTTP API wire types, shared by the server and the client. Field names are the API's
 //! (the seed application's, so its web UI keeps working).
 
-use crate::domain::{ActivityType, Priority, Role, Status};
+use crate::domain::{ActivityType, HistoryKind, Priority, Role, Status};
 use crate::timefmt::{Timestamp, serde_ts};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -339,6 +339,31 @@ pub struct CommentUpdate {
     )]
     #[cfg_attr(feature = "openapi", schema(schema_with = lax::nullable_int_schema))]
     pub ticket_id: Option<i64>,
+}
+
+/// Who made a change, as a ticket's history shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistoryActor {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+}
+
+/// `GET /api/v1/tickets/{id}/history`: one change of a ticket, oldest first. `from` and `to`
+/// are the values before and after, as text: wire strings for status and priority, the
+/// assignee's username (null for nobody), a timestamp for a resolution date, the title for
+/// `created`, the text for `comment`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistoryEntry {
+    #[serde(with = "serde_ts")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01"))]
+    pub at: Timestamp,
+    pub actor: HistoryActor,
+    pub kind: HistoryKind,
+    pub from: Option<String>,
+    pub to: Option<String>,
 }
 
 /// An activity-log entry with its user.

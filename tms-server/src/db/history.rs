@@ -1,8 +1,9 @@
 //! Queries on `ticket_history`: one row per field of a ticket changed.
 
 use rusqlite::{Connection, OptionalExtension, params};
-use tms_core::api::Ticket;
-use tms_core::timefmt::{Timestamp, to_micros};
+use tms_core::api::{HistoryActor, HistoryEntry, Ticket};
+use tms_core::timefmt::{self, Timestamp, to_micros};
+use tms_core::{HistoryKind, Role};
 
 use super::tickets::TicketState;
 
@@ -132,4 +133,130 @@ pub fn last_change(
         })
     })
     .optional()
+}
+
+/// A stored value as the history API shows it: an assignee by username, a resolution date in
+/// the wire form, anything else as stored.
+fn shown(conn: &Connection, kind: &str, value: Option<String>) -> rusqlite::Result<Option<String>> {
+    let Some(v) = value else { return Ok(None) };
+    Ok(Some(match kind {
+        "assignee" => match v.parse::<i64>() {
+            Ok(id) => conn
+                .prepare_cached("SELECT username FROM users WHERE id = ?1")?
+                .query_row([id], |r| r.get(0))
+                .optional()?
+                .unwrap_or(v),
+            Err(_) => v,
+        },
+        "resolution_date" => match v.parse::<i64>() {
+            Ok(us) => timefmt::format(timefmt::from_micros(us)),
+            Err(_) => v,
+        },
+        _ => v,
+    }))
+}
+
+fn actor(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<HistoryActor> {
+    Ok(HistoryActor {
+        id: row.get(at)?,
+        username: row.get(at + 1)?,
+        role: super::wire::<Role>(row, at + 2)?,
+    })
+}
+
+/// The history of ticket `t`, oldest first: its filing (by whoever the activity log says filed
+/// it, else its requester), every recorded field change, and every comment.
+pub fn of_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<Vec<HistoryEntry>> {
+    let filer: i64 = conn
+        .prepare_cached(
+            "SELECT user_id FROM activity_log
+             WHERE ticket_id = ?1 AND activity_type = 'Create' AND details = ?2 ORDER BY id LIMIT 1",
+        )?
+        .query_row(params![t.id, format!("created ticket {}", t.id)], |r| r.get(0))
+        .optional()?
+        .unwrap_or(t.requester_id);
+    // The title it was filed with: before its first rename, if any.
+    let filed_title: String = conn
+        .prepare_cached(
+            "SELECT old_value FROM ticket_history WHERE ticket_id = ?1 AND kind = 'title'
+             ORDER BY id LIMIT 1",
+        )?
+        .query_row([t.id], |r| r.get::<_, Option<String>>(0))
+        .optional()?
+        .flatten()
+        .unwrap_or_else(|| t.title.clone());
+    let created_by = conn
+        .prepare_cached("SELECT id, username, role FROM users WHERE id = ?1")?
+        .query_row([filer], |r| actor(r, 0))?;
+    // (time, order among equal times, entry)
+    let mut all: Vec<(Timestamp, i64, HistoryEntry)> = vec![(
+        t.creation_date,
+        0,
+        HistoryEntry {
+            at: t.creation_date,
+            actor: created_by,
+            kind: HistoryKind::Created,
+            from: None,
+            to: Some(filed_title),
+        },
+    )];
+    let mut changes = conn.prepare_cached(
+        "SELECT h.at, h.kind, h.old_value, h.new_value, u.id, u.username, u.role, h.id
+         FROM ticket_history h JOIN users u ON u.id = h.actor_id
+         WHERE h.ticket_id = ?1 ORDER BY h.id",
+    )?;
+    let rows = changes.query_map([t.id], |r| {
+        Ok((
+            super::ts(r, 0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, Option<String>>(3)?,
+            actor(r, 4)?,
+            r.get::<_, i64>(7)?,
+        ))
+    })?;
+    for row in rows {
+        let (at, kind, from, to, who, seq) = row?;
+        let Ok(parsed) = kind.parse::<HistoryKind>() else {
+            continue;
+        };
+        let (from, to) = (shown(conn, &kind, from)?, shown(conn, &kind, to)?);
+        all.push((
+            at,
+            1 + seq * 2,
+            HistoryEntry {
+                at,
+                actor: who,
+                kind: parsed,
+                from,
+                to,
+            },
+        ));
+    }
+    let mut comments = conn.prepare_cached(
+        "SELECT c.creation_date, c.description, u.id, u.username, u.role, c.id
+         FROM comments c JOIN users u ON u.id = c.commented_by_id
+         WHERE c.ticket_id = ?1 ORDER BY c.id",
+    )?;
+    let rows = comments.query_map([t.id], |r| {
+        Ok((
+            super::ts(r, 0)?,
+            r.get::<_, String>(1)?,
+            actor(r, 2)?,
+            r.get::<_, i64>(5)?,
+        ))
+    })?;
+    for row in rows {
+        let (at, text, who, id) = row?;
+        let entry = HistoryEntry {
+            at,
+            actor: who,
+            kind: HistoryKind::Comment,
+            from: None,
+            to: Some(text),
+        };
+        all.push((at, 2 + id * 2, entry));
+    }
+    all.sort_by_key(|(at, order, _)| (*at, *order));
+    Ok(all.into_iter().map(|(_, _, e)| e).collect())
 }

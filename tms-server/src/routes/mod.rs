@@ -4,6 +4,7 @@ pub mod auth;
 mod changes;
 pub mod comments;
 pub mod health;
+pub mod history;
 pub mod logs;
 mod openapi;
 pub mod tickets;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(users::router())
         .merge(tickets::router())
+        .merge(history::router())
         .merge(comments::router())
         .merge(logs::router())
         .route("/openapi.json", get(openapi))
@@ -67,6 +69,7 @@ impl Modify for BearerAuth {
         users::list, users::create, users::read, users::update, users::deactivate, users::agents,
         users::directory,
         tickets::list, tickets::agent_queue, tickets::read, tickets::create, tickets::update, tickets::delete,
+        history::list,
         comments::create, comments::update, comments::delete,
         logs::list, logs::list_for_user, logs::clear, logs::clear_for_user,
     ),

@@ -7,6 +7,7 @@ mod comments;
 mod edits;
 mod general;
 mod helpers;
+mod history;
 mod lockout;
 mod logs;
 mod permissions;

@@ -1,0 +1,42 @@
+//! A ticket's history: every change, oldest first, for whoever may see the ticket.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use tms_core::api::HistoryEntry;
+use tms_core::rules;
+
+use crate::db::{history, tickets};
+use crate::error::AppError;
+use crate::extract::{AuthUser, Id};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/tickets/{id}/history", get(list))
+}
+
+/// Every change of a ticket, oldest first: its filing, each field changed (who, from what, to
+/// what) and each comment.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/history", tag = "Ticket",
+    params(("id" = i64, Path, description = "Ticket id")),
+    responses(
+        (status = 200, description = "The changes, oldest first", body = Vec<HistoryEntry>),
+        (status = 404, description = "No such ticket, or not yours to see", body = tms_core::api::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Id(id): Id,
+) -> Result<Json<Vec<HistoryEntry>>, AppError> {
+    let actor = caller.actor();
+    let entries = state
+        .db
+        .read(move |c| {
+            let t = tickets::get(c, id)?.ok_or_else(|| AppError::ticket_not_found(id))?;
+            rules::check_see_ticket(actor, t.requester_id)
+                .map_err(|d| AppError::denied(d, || AppError::ticket_not_found(id)))?;
+            Ok::<_, AppError>(history::of_ticket(c, &t)?)
+        })
+        .await?;
+    Ok(Json(entries))
+}
