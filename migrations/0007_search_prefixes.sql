@@ -16,6 +16,10 @@ SELECT t.id, t.title, t.description,
        coalesce((SELECT group_concat(c.description, char(10)) FROM comments c WHERE c.ticket_id = t.id), '')
 FROM tickets t;
 
+-- The index's words, for expanding a longer prefix into the words it begins: OR-ed words are
+-- read lazily in the index's order, where a prefix term is merged whole first (`db::search`).
+CREATE VIRTUAL TABLE ticket_search_vocab USING fts5vocab(ticket_search, row);
+
 -- The rebuild indexed every ticket, including those still noted for indexing.
 DELETE FROM search_pending;
 

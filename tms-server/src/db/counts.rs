@@ -1,4 +1,5 @@
-//! Remembered totals of full-text searches.
+//! Remembered results of full-text lookups: search totals, and the index's words that a search
+//! word begins (its prefix expansion, see `db::search`).
 //!
 //! A list's `total` for a search is a count of every match: for a term in one ticket out of ten
 //! that is a walk over 100,000 index entries at a million tickets, ~15 ms, paid again for every
@@ -18,11 +19,51 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Entries kept at most; past that, stale entries go first, then everything.
 const CAPACITY: usize = 512;
 
-/// Search totals by query, valid for one data generation.
+/// Values by key, each tagged with the data generation it was computed in.
+struct Tagged<V> {
+    entries: Mutex<HashMap<String, (u64, V)>>,
+}
+
+impl<V> Default for Tagged<V> {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<V: Clone> Tagged<V> {
+    fn get(&self, key: &str, generation: u64) -> Option<V> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(key)
+            .and_then(|(g, v)| (*g == generation).then(|| v.clone()))
+    }
+
+    fn put(&self, key: String, generation: u64, current: u64, value: V) {
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        if entries.len() >= CAPACITY && !entries.contains_key(&key) {
+            entries.retain(|_, (g, _)| *g == current);
+            if entries.len() >= CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(key, (generation, value));
+    }
+
+    fn len(&self) -> usize {
+        self.entries.lock().map_or(0, |e| e.len())
+    }
+}
+
+/// Search totals by query and prefix expansions by word, valid for one data generation.
 #[derive(Default)]
 pub struct CountCache {
     generation: AtomicU64,
-    entries: Mutex<HashMap<String, (u64, u64)>>,
+    counts: Tagged<u64>,
+    expansions: Tagged<std::sync::Arc<[String]>>,
 }
 
 impl CountCache {
@@ -33,25 +74,23 @@ impl CountCache {
 
     /// The count stored for `key`, if it was computed in `generation`.
     pub fn get(&self, key: &str, generation: u64) -> Option<u64> {
-        let entries = self.entries.lock().ok()?;
-        entries
-            .get(key)
-            .and_then(|&(g, n)| (g == generation).then_some(n))
+        self.counts.get(key, generation)
     }
 
     /// Stores `count` for `key`, computed in `generation`.
     pub fn put(&self, key: String, generation: u64, count: u64) {
-        let Ok(mut entries) = self.entries.lock() else {
-            return;
-        };
-        if entries.len() >= CAPACITY && !entries.contains_key(&key) {
-            let current = self.generation();
-            entries.retain(|_, &mut (g, _)| g == current);
-            if entries.len() >= CAPACITY {
-                entries.clear();
-            }
-        }
-        entries.insert(key, (generation, count));
+        self.counts.put(key, generation, self.generation(), count);
+    }
+
+    /// The words of the index that `prefix` begins, if looked up in `generation`.
+    pub fn expansion(&self, prefix: &str, generation: u64) -> Option<std::sync::Arc<[String]>> {
+        self.expansions.get(prefix, generation)
+    }
+
+    /// Stores the words `prefix` begins, looked up in `generation`.
+    pub fn put_expansion(&self, prefix: String, generation: u64, words: std::sync::Arc<[String]>) {
+        self.expansions
+            .put(prefix, generation, self.generation(), words);
     }
 
     /// Tickets or comments changed (and the change is committed): every stored count is stale.
@@ -61,7 +100,7 @@ impl CountCache {
 
     /// Counts stored, for tests.
     pub fn len(&self) -> usize {
-        self.entries.lock().map_or(0, |e| e.len())
+        self.counts.len()
     }
 
     /// Whether nothing is stored.

@@ -13,6 +13,7 @@ pub mod keys;
 pub mod lock;
 pub mod logs;
 pub mod migrate;
+pub mod search;
 pub mod sessions;
 pub mod tickets;
 pub mod users;

@@ -170,19 +170,6 @@ pub fn unassign_open(
     ids.collect()
 }
 
-/// Turns what a user typed into a safe FTS5 query: its words (`tms_core::api::search_terms`:
-/// letters-and-digits runs, as the index's tokenizer splits text) each become a quoted
-/// single-token term, so no FTS5 syntax can be injected and no phrase query is needed; words of
-/// two or more characters are prefix terms; all must match. `None` when nothing searchable is
-/// left.
-pub fn fts_query(input: &str) -> Option<String> {
-    let terms: Vec<String> = tms_core::api::search_terms(input)
-        .iter()
-        .map(|t| format!("\"{}\"{}", t.text, if t.prefix { "*" } else { "" }))
-        .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
-}
-
 type Args = Vec<rusqlite::types::Value>;
 
 /// The `WHERE` conditions (each starting with ` AND`) of a list's filters other than search.
@@ -401,7 +388,7 @@ pub fn list(
     only_requester: Option<i64>,
 ) -> Result<ListPage, ListError> {
     let fts = match &q.q {
-        Some(text) => match fts_query(text) {
+        Some(text) => match super::search::fts_query(conn, counts, text)? {
             Some(m) => Some(m),
             None => {
                 return Ok(ListPage {
@@ -477,35 +464,4 @@ pub fn list(
         total,
         next_cursor,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fts_query;
-
-    #[test]
-    fn fts_queries_are_quoted_prefix_terms() {
-        assert_eq!(
-            fts_query("printer jam").as_deref(),
-            Some("\"printer\"* \"jam\"*")
-        );
-        assert_eq!(fts_query("vpn*").as_deref(), Some("\"vpn\"*"));
-        assert_eq!(
-            fts_query("a\" OR 1=1 --").as_deref(),
-            Some("\"a\" \"OR\"* \"1\" \"1\"")
-        );
-        assert_eq!(
-            fts_query("NEAR(x y) AND"),
-            Some("\"NEAR\"* \"x\" \"y\" \"AND\"*".to_string())
-        );
-        assert_eq!(
-            fts_query("e-mail E123456").as_deref(),
-            Some("\"e\" \"mail\"* \"E123456\"*")
-        );
-        assert_eq!(
-            fts_query("Ünïcode_words*").as_deref(),
-            Some("\"Ünïcode\"* \"words\"*")
-        );
-        assert_eq!(fts_query(" -- ** "), None);
-    }
 }
