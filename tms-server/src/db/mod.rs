@@ -4,6 +4,11 @@
 //! transaction, so concurrent writers queue instead of failing with `SQLITE_BUSY`. Reads run on
 //! a few reader threads, each with its own read-only connection; WAL lets them proceed while a
 //! write is in flight. Nothing here ever runs on the async worker threads.
+//!
+//! By responsibility: `connection` (opening, PRAGMAs, private files), `writer` (the writer
+//! thread, group commit, search-index upkeep), `readers` (reader and search threads,
+//! deadlines), `search` (query building), `counts` (remembered totals), `backup` (backup and
+//! restore), `lock` (one server per file), `migrate`; and one module of queries per table.
 
 pub mod bulk;
 pub mod comments;
@@ -18,13 +23,10 @@ pub mod sessions;
 pub mod tickets;
 pub mod users;
 
-use rusqlite::{Connection, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio::sync::oneshot;
+use std::time::Duration;
 
 /// A storage failure. Client input never causes one: it is refused before reaching SQL, or
 /// mapped to a 4xx by the caller.
@@ -54,15 +56,19 @@ pub enum DbError {
 /// A result from the storage layer.
 pub type DbResult<T> = Result<T, DbError>;
 
-/// A write: runs inside a savepoint of the writer's current transaction and returns what to
-/// do once that transaction has committed (`None`) or failed (`Some(error)`).
-type Job = Box<dyn FnOnce(&Connection) -> Completion + Send>;
-type Completion = Box<dyn FnOnce(Option<DbError>) + Send>;
+mod backup;
+mod connection;
+mod readers;
+mod writer;
 
-/// Most writes committed together in one transaction (group commit).
-const MAX_BATCH: usize = 64;
+pub use backup::restore;
+pub(crate) use connection::create_dir_private;
+pub use connection::open_direct;
+pub use readers::is_interrupted;
 
-type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
+use connection::{open_writer, restrict_permissions};
+use readers::{ReadJob, spawn_readers};
+use writer::{Job, index_pending, writer_loop};
 
 struct Inner {
     path: PathBuf,
@@ -76,283 +82,10 @@ struct Inner {
     counts: Arc<counts::CountCache>,
 }
 
-/// How many SQLite virtual-machine steps pass between two checks of a read's deadline.
-const PROGRESS_STEPS: std::os::raw::c_int = 1000;
-
-/// Whether a statement was stopped at its deadline by the progress handler.
-pub fn is_interrupted(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::OperationInterrupted)
-}
-
 /// A handle to the database; cheap to clone.
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Inner>,
-}
-
-fn configure(conn: &Connection, cache_kib: u32) -> rusqlite::Result<()> {
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "temp_store", "MEMORY")?;
-    // Page cache per connection, in KiB (negative). The writer's is the larger: it walks
-    // every index a change touches. Resident memory is what bounds these (see BENCHMARKS.md).
-    conn.pragma_update(None, "cache_size", -i64::from(cache_kib))?;
-    conn.set_prepared_statement_cache_capacity(128);
-    Ok(())
-}
-
-fn open_writer(path: &Path) -> DbResult<Connection> {
-    create_private(path);
-    let conn = Connection::open(path)?;
-    restrict_permissions(path);
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    configure(&conn, 16 * 1024)?;
-    Ok(conn)
-}
-
-fn open_reader(path: &Path) -> DbResult<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_URI;
-    let conn = Connection::open_with_flags(path, flags)?;
-    configure(&conn, 8 * 1024)?;
-    conn.pragma_update(None, "query_only", "ON")?;
-    Ok(conn)
-}
-
-/// Creates `path` empty and owner-only if it does not exist yet, so that a new database is
-/// never readable by others, not even before [`restrict_permissions`] runs. SQLite gives the
-/// `-wal` and `-shm` files the permissions of the database file.
-fn create_private(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        let _ = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path);
-    }
-}
-
-/// Creates `path` empty and owner-only; refuses if anything is there already.
-fn create_new_private(path: &Path) -> DbResult<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(path) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(DbError::Task(format!(
-            "{} already exists; a backup never overwrites a file: choose a new name",
-            path.display()
-        ))),
-        Err(e) => Err(DbError::Task(format!("{}: {e}", path.display()))),
-    }
-}
-
-/// The database and its WAL files hold password hashes: owner-only.
-fn restrict_permissions(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        for suffix in ["", "-wal", "-shm"] {
-            let mut p = path.as_os_str().to_owned();
-            p.push(suffix);
-            let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
-        }
-    }
-}
-
-/// The writer thread. Writes that queued up while the previous batch committed go into one
-/// transaction, each in its own savepoint (a failed write rolls back only itself); nobody is
-/// answered before the commit, so an acknowledged write is a committed one.
-///
-/// Once a batch that touched tickets or comments has committed (or failed), the remembered
-/// search totals are stale. Such a batch also leaves a small segment in the full-text index;
-/// when no write has been waiting for [`IDLE`], the writer merges segments a step at a time
-/// ([`merge_search_index`]) until there is nothing left to merge.
-fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, counts: Arc<counts::CountCache>) {
-    // What the batch's writes touched, as the update hook saw them (it fires for rows that
-    // triggers change too): tickets or comments, and tickets noted for the search index.
-    let touched = Arc::new(AtomicBool::new(false));
-    let queued = Arc::new(AtomicBool::new(false));
-    let (touched_flag, queued_flag) = (Arc::clone(&touched), Arc::clone(&queued));
-    conn.update_hook(Some(
-        move |_: rusqlite::hooks::Action, _: &str, table: &str, _: i64| match table {
-            "tickets" | "comments" => touched_flag.store(true, Ordering::Relaxed),
-            "search_pending" => queued_flag.store(true, Ordering::Relaxed),
-            _ => {}
-        },
-    ));
-    let mut index_to_merge = true;
-    loop {
-        // Idle with nothing to merge: sleep until the next write.
-        let next = if index_to_merge {
-            jobs.recv_timeout(IDLE)
-        } else {
-            jobs.recv()
-                .map_err(|_| mpsc::RecvTimeoutError::Disconnected)
-        };
-        let first = match next {
-            Ok(job) => job,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                index_to_merge = merge_search_index(&conn);
-                continue;
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => return,
-        };
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-            // Dropping the jobs answers their callers with `DbError::Closed`.
-            tracing::error!(error = %e, writes = batch.len(), "cannot begin a write transaction");
-            continue;
-        }
-        let done: Vec<Completion> = batch.into_iter().map(|job| job(&conn)).collect();
-        // Sessions, logins and log entries queue nothing: no index work for their batches.
-        let indexed = if queued.swap(false, Ordering::Relaxed) {
-            index_pending(&conn)
-        } else {
-            Ok(())
-        };
-        let outcome = indexed
-            .and_then(|()| conn.execute_batch("COMMIT"))
-            .map_err(DbError::from);
-        if outcome.is_err() {
-            let _ = conn.execute_batch("ROLLBACK");
-        }
-        if touched.swap(false, Ordering::Relaxed) {
-            counts.invalidate();
-            index_to_merge = true;
-        }
-        for finish in done {
-            finish(outcome.as_ref().err().map(|e| DbError::Task(e.to_string())));
-        }
-    }
-}
-
-/// Indexes the tickets the search triggers noted (migration 0005) and clears the note: once per
-/// batch, after its writes and before its commit, outside any write's savepoint.
-fn index_pending(conn: &Connection) -> rusqlite::Result<()> {
-    // One by one: with `rowid IN (subquery)` the full-text table is scanned whole.
-    let changed: Vec<i64> = conn
-        .prepare_cached("SELECT ticket_id FROM search_pending WHERE is_new = 0")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut unindex = conn.prepare_cached("DELETE FROM ticket_search WHERE rowid = ?1")?;
-    for id in changed {
-        unindex.execute([id])?;
-    }
-    conn.prepare_cached(
-        "INSERT INTO ticket_search (rowid, title, description, comments)
-         SELECT t.id, t.title, t.description,
-                coalesce((SELECT group_concat(c.description, char(10))
-                          FROM comments c WHERE c.ticket_id = t.id), '')
-         FROM search_pending p CROSS JOIN tickets t ON t.id = p.ticket_id",
-    )?
-    .execute([])?;
-    conn.prepare_cached("DELETE FROM search_pending")?
-        .execute([])?;
-    Ok(())
-}
-
-/// How long the writer waits without a write before it does maintenance.
-const IDLE: std::time::Duration = std::time::Duration::from_millis(50);
-
-/// Pages of the full-text index one maintenance step may rewrite (~1 MB; a few milliseconds).
-const MERGE_PAGES: i64 = 256;
-
-/// One bounded step of merging the full-text index's segments (those sharing a level, as
-/// migration 0004 configures). Returns whether it found work, i.e. whether to step again.
-fn merge_search_index(conn: &Connection) -> bool {
-    let before = conn.total_changes();
-    let merged = conn.execute(
-        "INSERT INTO ticket_search (ticket_search, rank) VALUES ('merge', ?1)",
-        [MERGE_PAGES],
-    );
-    match merged {
-        Ok(_) => conn.total_changes() - before > 1,
-        Err(e) => {
-            tracing::warn!(error = %e, "merging the search index failed");
-            false
-        }
-    }
-}
-
-/// Runs one write inside a savepoint, undoing only it on failure or panic.
-fn in_savepoint<T, E: From<DbError>>(
-    conn: &Connection,
-    f: impl FnOnce(&Connection) -> Result<T, E>,
-) -> Result<T, E> {
-    conn.execute_batch("SAVEPOINT w").map_err(DbError::from)?;
-    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
-        .unwrap_or_else(|_| Err(E::from(DbError::Task("write panicked".into()))));
-    let end = if out.is_ok() {
-        "RELEASE w"
-    } else {
-        "ROLLBACK TO w; RELEASE w"
-    };
-    conn.execute_batch(end).map_err(DbError::from)?;
-    out
-}
-
-/// A reader thread: owns one read-only connection and serves jobs from the shared queue.
-fn reader_loop(conn: Connection, jobs: Arc<Mutex<mpsc::Receiver<ReadJob>>>) {
-    loop {
-        let job = match jobs.lock() {
-            Ok(q) => q.recv(),
-            Err(_) => return,
-        };
-        match job {
-            Ok(job) => job(&conn),
-            Err(_) => return,
-        }
-    }
-}
-
-/// One migrated write connection outside the writer thread, for offline bulk loading (the
-/// data generator) while no server uses the database.
-pub fn open_direct(path: &Path) -> DbResult<Connection> {
-    let mut conn = open_writer(path)?;
-    migrate::apply(&mut conn, path)?;
-    Ok(conn)
-}
-
-/// Spawns `n` reader threads serving one queue.
-fn spawn_readers(path: &Path, n: usize, name: &str) -> DbResult<mpsc::Sender<ReadJob>> {
-    let (read_tx, read_rx) = mpsc::channel::<ReadJob>();
-    let read_rx = Arc::new(Mutex::new(read_rx));
-    for i in 0..n.max(1) {
-        let reader = open_reader(path)?;
-        let queue = Arc::clone(&read_rx);
-        std::thread::Builder::new()
-            .name(format!("{name}-{i}"))
-            .spawn(move || reader_loop(reader, queue))
-            .map_err(|e| DbError::Task(e.to_string()))?;
-    }
-    Ok(read_tx)
-}
-
-/// Creates the directory of a new database owner-only: it will hold the database's
-/// write-ahead log and shared-memory files, and backups are often written beside it.
-pub(crate) fn create_dir_private(dir: &Path) -> DbResult<()> {
-    if dir.exists() {
-        return Ok(());
-    }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .map_err(|e| DbError::Task(format!("{}: {e}", dir.display())))
 }
 
 impl Db {
@@ -438,177 +171,6 @@ impl Db {
     pub fn counts(&self) -> Arc<counts::CountCache> {
         Arc::clone(&self.inner.counts)
     }
-
-    fn submit<T, E, F>(&self, f: F) -> oneshot::Receiver<Result<T, E>>
-    where
-        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: From<DbError> + Send + 'static,
-    {
-        let (done, result) = oneshot::channel();
-        let job: Job = Box::new(move |conn: &Connection| {
-            let outcome = in_savepoint(conn, f);
-            Box::new(move |commit_error: Option<DbError>| {
-                let outcome = match commit_error {
-                    Some(e) => Err(E::from(e)),
-                    None => outcome,
-                };
-                let _ = done.send(outcome);
-            })
-        });
-        let sent = self
-            .inner
-            .writer
-            .lock()
-            .map(|w| w.send(job).is_ok())
-            .unwrap_or(false);
-        if !sent {
-            tracing::error!("database writer is gone");
-        }
-        result
-    }
-
-    /// Runs `f` on the writer thread as one atomic unit: everything it did is committed if it
-    /// returns `Ok` (before this returns), and undone otherwise. Writes are serialised, never
-    /// refused as busy.
-    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
-    where
-        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: From<DbError> + Send + 'static,
-    {
-        self.submit(f)
-            .await
-            .unwrap_or_else(|_| Err(E::from(DbError::Closed)))
-    }
-
-    /// [`Db::write`] for synchronous callers (command-line tools), never from async code.
-    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
-    where
-        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: From<DbError> + Send + 'static,
-    {
-        self.submit(f)
-            .blocking_recv()
-            .unwrap_or_else(|_| Err(E::from(DbError::Closed)))
-    }
-
-    /// Runs `f` on one of the reader threads' read-only connections. A fixed set of threads
-    /// bounds both concurrency and memory; WAL lets them read while the writer writes. A
-    /// statement still running at the read deadline is interrupted.
-    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
-    where
-        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: From<DbError> + Send + 'static,
-    {
-        let deadline = Instant::now() + self.inner.read_deadline;
-        self.read_on(&self.inner.readers, f, move |_| deadline)
-            .await
-    }
-
-    /// Runs a full-text search `f` on the search threads; a statement still running `budget`
-    /// after the search started (or at the read deadline) is interrupted.
-    pub async fn search<T, E, F>(&self, budget: Duration, f: F) -> Result<T, E>
-    where
-        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: From<DbError> + Send + 'static,
-    {
-        let deadline = Instant::now() + self.inner.read_deadline;
-        self.read_on(&self.inner.searchers, f, move |started| {
-            (started + budget).min(deadline)
-        })
-        .await
-    }
-
-    async fn read_on<T, E, F>(
-        &self,
-        queue: &Mutex<mpsc::Sender<ReadJob>>,
-        f: F,
-        deadline: impl FnOnce(Instant) -> Instant + Send + 'static,
-    ) -> Result<T, E>
-    where
-        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
-        T: Send + 'static,
-        E: From<DbError> + Send + 'static,
-    {
-        let (done, result) = oneshot::channel();
-        let job: ReadJob = Box::new(move |conn: &Connection| {
-            // The request went away (client gone, timed out) while this waited: skip it.
-            if done.is_closed() {
-                return;
-            }
-            let deadline = deadline(Instant::now());
-            conn.progress_handler(PROGRESS_STEPS, Some(move || Instant::now() >= deadline));
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
-                .unwrap_or_else(|_| Err(E::from(DbError::Task("read panicked".into()))));
-            conn.progress_handler(0, None::<fn() -> bool>);
-            let _ = done.send(outcome);
-        });
-        let sent = queue.lock().map(|r| r.send(job).is_ok()).unwrap_or(false);
-        if !sent {
-            return Err(E::from(DbError::Closed));
-        }
-        result
-            .await
-            .unwrap_or_else(|_| Err(E::from(DbError::Closed)))
-    }
-
-    /// [`Db::read`] for synchronous callers.
-    pub fn read_blocking<T, E, F>(&self, f: F) -> Result<T, E>
-    where
-        F: FnOnce(&Connection) -> Result<T, E>,
-        E: From<DbError>,
-    {
-        let conn = open_reader(&self.inner.path)?;
-        f(&conn)
-    }
-
-    /// A consistent copy of the live database at `dest` (SQLite online backup), safe while
-    /// the server writes.
-    /// `dest` must not exist: a backup never overwrites a file (which could belong to someone
-    /// else, who could then read the copy), and is created owner-only.
-    pub fn backup_to(&self, dest: &Path) -> DbResult<()> {
-        let src = open_reader(&self.inner.path)?;
-        create_new_private(dest)?;
-        let mut dst = Connection::open(dest)?;
-        {
-            let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
-            backup.run_to_completion(256, std::time::Duration::from_millis(5), None)?;
-        }
-        drop(dst);
-        restrict_permissions(dest);
-        Ok(())
-    }
-}
-
-/// Replaces the database at `live` with the backup at `src`, through SQLite rather than by
-/// copying files: a write-ahead log left next to `live` by the stopped server belongs to the
-/// old database, and would be replayed over a copied-in file and corrupt it. The server must
-/// be stopped. A damaged backup is refused before anything is touched. Every session ends.
-pub fn restore(live: &Path, src: &Path) -> DbResult<()> {
-    // Held until the restore is done: no server can start on the database meanwhile.
-    let _serving = lock::lock(live)?;
-    let source = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let check: String = source.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-    if check != "ok" {
-        return Err(DbError::Task(format!(
-            "{} is not a sound database: {check}",
-            src.display()
-        )));
-    }
-    let mut dst = open_writer(live)?;
-    {
-        let backup = rusqlite::backup::Backup::new(&source, &mut dst)?;
-        backup.run_to_completion(1024, std::time::Duration::ZERO, None)?;
-    }
-    // Sessions in the copy may have ended since (logout, password change): none survive.
-    dst.execute_batch("DELETE FROM sessions; PRAGMA wal_checkpoint(TRUNCATE);")?;
-    drop(dst);
-    restrict_permissions(live);
-    Ok(())
 }
 
 /// Reads a row's `INTEGER` microseconds column as a timestamp.
@@ -642,7 +204,10 @@ where
 
 #[cfg(test)]
 mod tests {
+    use super::writer::IDLE;
     use super::*;
+    use rusqlite::Connection;
+    use std::time::Instant;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn a_failed_write_undoes_only_itself_within_a_group_commit() {
