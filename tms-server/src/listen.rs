@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -58,12 +59,18 @@ impl ConnLimits {
     }
 }
 
+/// What a connection's requests update as they start and finish, without the table's lock.
+#[derive(Default)]
+struct Activity {
+    /// Requests being answered on it now.
+    busy: AtomicUsize,
+    /// When it last became idle (or was accepted), in microseconds since `Registry::epoch`.
+    idle_since_us: AtomicU64,
+}
+
 struct Conn {
     net: IpAddr,
-    /// Requests being answered on it now.
-    busy: usize,
-    /// When it last became idle (or was accepted).
-    idle_since: Instant,
+    activity: Arc<Activity>,
     /// Told to close the connection to make room.
     shed: Arc<Notify>,
     /// Told once the connection is closed.
@@ -73,6 +80,7 @@ struct Conn {
 /// A connection admitted by [`Registry::admit`].
 struct Admitted {
     id: u64,
+    activity: Arc<Activity>,
     shed: Arc<Notify>,
     closed: Arc<Notify>,
     /// The connection shed to make room: its socket is closed before this one is served,
@@ -92,6 +100,7 @@ struct Table {
 struct Registry {
     limits: Arc<ConnLimits>,
     table: Arc<Mutex<Table>>,
+    epoch: Instant,
 }
 
 /// Why a new connection is turned away.
@@ -102,6 +111,18 @@ enum Refused {
 }
 
 impl Registry {
+    fn new(limits: ConnLimits) -> Self {
+        Self {
+            limits: Arc::new(limits),
+            table: Arc::new(Mutex::new(Table::default())),
+            epoch: Instant::now(),
+        }
+    }
+
+    fn now_us(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+
     /// Registers a connection from `peer`, shedding the longest-idle one at the limit.
     fn admit(&self, peer: IpAddr) -> Result<Admitted, Refused> {
         let net = Key::network(peer);
@@ -115,8 +136,8 @@ impl Registry {
             let oldest = t
                 .conns
                 .iter()
-                .filter(|(_, c)| c.busy == 0)
-                .min_by_key(|(_, c)| c.idle_since)
+                .filter(|(_, c)| c.activity.busy.load(Ordering::Acquire) == 0)
+                .min_by_key(|(_, c)| c.activity.idle_since_us.load(Ordering::Acquire))
                 .map(|(id, _)| *id);
             let Some(id) = oldest else {
                 return Err(Refused::Full);
@@ -130,12 +151,15 @@ impl Registry {
         t.next_id += 1;
         let id = t.next_id;
         let (shed, closed) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+        let activity = Arc::new(Activity::default());
+        activity
+            .idle_since_us
+            .store(self.now_us(), Ordering::Release);
         t.conns.insert(
             id,
             Conn {
                 net,
-                busy: 0,
-                idle_since: Instant::now(),
+                activity: Arc::clone(&activity),
                 shed: Arc::clone(&shed),
                 closed: Arc::clone(&closed),
             },
@@ -143,6 +167,7 @@ impl Registry {
         *t.per_net.entry(net).or_insert(0) += 1;
         Ok(Admitted {
             id,
+            activity,
             shed,
             closed,
             made_room,
@@ -155,17 +180,15 @@ impl Registry {
         }
     }
 
-    /// A request started (`true`) or finished on connection `id`.
-    fn mark(&self, id: u64, started: bool) {
-        if let Ok(mut t) = self.table.lock()
-            && let Some(c) = t.conns.get_mut(&id)
-        {
-            if started {
-                c.busy += 1;
-            } else {
-                c.busy = c.busy.saturating_sub(1);
-                c.idle_since = Instant::now();
-            }
+    /// A request started (`true`) or finished on a connection.
+    fn mark(&self, activity: &Activity, started: bool) {
+        if started {
+            activity.busy.fetch_add(1, Ordering::AcqRel);
+        } else {
+            activity
+                .idle_since_us
+                .store(self.now_us(), Ordering::Release);
+            activity.busy.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }
@@ -181,15 +204,15 @@ fn remove(t: &mut Table, id: u64) -> Option<Conn> {
     Some(c)
 }
 
-/// Marks connection `id` busy while a request is answered; idle again when dropped.
+/// Marks a connection busy while a request is answered; idle again when dropped.
 struct Busy {
     registry: Registry,
-    id: u64,
+    activity: Arc<Activity>,
 }
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.registry.mark(self.id, false);
+        self.registry.mark(&self.activity, false);
     }
 }
 
@@ -209,10 +232,7 @@ where
     let (stop_tx, stop_rx) = watch::channel(false);
     // Every connection holds a clone of `open`; the loop waits for all of them to go.
     let (open_tx, open) = watch::channel(());
-    let registry = Registry {
-        limits: Arc::new(limits),
-        table: Arc::new(Mutex::new(Table::default())),
-    };
+    let registry = Registry::new(limits);
     let mut refusals_logged = Instant::now() - Duration::from_secs(60);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -230,6 +250,7 @@ where
         };
         let Admitted {
             id,
+            activity,
             shed,
             closed,
             made_room,
@@ -259,10 +280,10 @@ where
                 req
             })
             .map_future(move |fut| {
-                marks.mark(id, true);
+                marks.mark(&activity, true);
                 let busy = Busy {
                     registry: marks.clone(),
-                    id,
+                    activity: Arc::clone(&activity),
                 };
                 async move {
                     let out = fut.await;
@@ -307,14 +328,11 @@ mod tests {
     use super::*;
 
     fn registry(total: usize, per_address: usize) -> Registry {
-        Registry {
-            limits: Arc::new(ConnLimits {
-                total,
-                per_address,
-                trusted: vec!["10.9.0.0/16".parse().unwrap()],
-            }),
-            table: Arc::new(Mutex::new(Table::default())),
-        }
+        Registry::new(ConnLimits {
+            total,
+            per_address,
+            trusted: vec!["10.9.0.0/16".parse().unwrap()],
+        })
     }
 
     #[test]
@@ -341,22 +359,28 @@ mod tests {
     fn at_the_limit_the_longest_idle_connection_makes_room() {
         let r = registry(3, 10);
         let ip = |i: u8| IpAddr::from([192, 0, 2, i]);
-        let first = r.admit(ip(1)).unwrap().id;
+        let first = r.admit(ip(1)).unwrap();
         let second = r.admit(ip(2)).unwrap().id;
-        let third = r.admit(ip(3)).unwrap().id;
+        let third = r.admit(ip(3)).unwrap();
         // The first and third are answering requests; the second is idle.
-        r.mark(first, true);
-        r.mark(third, true);
+        r.mark(&first.activity, true);
+        r.mark(&third.activity, true);
+        let first_activity = Arc::clone(&first.activity);
+        let first = first.id;
         assert!(r.admit(ip(4)).unwrap().made_room.is_some());
         let t = r.table.lock().unwrap();
         assert!(!t.conns.contains_key(&second), "the idle one made room");
         assert!(t.conns.contains_key(&first));
         drop(t);
         // Everyone busy: a newcomer is turned away.
-        let fourth = r.table.lock().unwrap().conns.keys().copied().max().unwrap();
-        r.mark(fourth, true);
+        let fourth = {
+            let t = r.table.lock().unwrap();
+            let id = t.conns.keys().copied().max().unwrap();
+            Arc::clone(&t.conns[&id].activity)
+        };
+        r.mark(&fourth, true);
         assert!(matches!(r.admit(ip(5)), Err(Refused::Full)));
-        r.mark(first, false);
+        r.mark(&first_activity, false);
         r.admit(ip(5)).unwrap();
         assert!(!r.table.lock().unwrap().conns.contains_key(&first));
     }
