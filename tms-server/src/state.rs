@@ -26,9 +26,24 @@ impl From<AppError> for StartError {
     }
 }
 
-/// Shared by all handlers; cheap to clone.
+/// Shared by all handlers; one reference count to clone (axum clones the state for every
+/// request, and each count is an atomic operation on a line the cores share: see
+/// BENCHMARKS.md, "Hardening round").
 #[derive(Clone)]
 pub struct AppState {
+    shared: Arc<Shared>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct Shared {
     pub db: Db,
     pub config: Arc<Config>,
     pub hasher: Hasher,
@@ -55,15 +70,17 @@ impl AppState {
             crate::db::keys::get_or_create(c, "device_key", 32).map_err(DbError::from)
         })?;
         Ok(Self {
-            db,
-            searches: Arc::new(crate::search_gate::SearchGate::new(
-                config.max_searches_per_user,
-            )),
-            limiter: Arc::new(Limiter::new(config.login_window)),
-            config: Arc::new(config),
-            hasher,
-            sessions: Arc::new(SessionCache::default()),
-            devices: Arc::new(DeviceKeys::new(device_key)),
+            shared: Arc::new(Shared {
+                db,
+                searches: Arc::new(crate::search_gate::SearchGate::new(
+                    config.max_searches_per_user,
+                )),
+                limiter: Arc::new(Limiter::new(config.login_window)),
+                config: Arc::new(config),
+                hasher,
+                sessions: Arc::new(SessionCache::default()),
+                devices: Arc::new(DeviceKeys::new(device_key)),
+            }),
         })
     }
 }
