@@ -13,7 +13,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/0004_search_merge.sql"),
     include_str!("../../../migrations/0005_search_queue.sql"),
     include_str!("../../../migrations/0006_server_keys.sql"),
-    include_str!("../../../migrations/0007_search_prefixes.sql"),
+    include_str!("../../../migrations/0007_search_vocabulary.sql"),
     include_str!("../../../migrations/0008_ticket_history.sql"),
 ];
 

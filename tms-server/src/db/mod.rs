@@ -344,6 +344,34 @@ mod tests {
         assert!(stats > 0, "per-index statistics are kept");
     }
 
+    #[test]
+    fn only_a_changed_title_or_description_is_indexed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_direct(&dir.path().join("t.db")).unwrap();
+        conn.execute_batch(TESTER).unwrap();
+        conn.execute_batch(
+            "INSERT INTO tickets (title, description, status, priority, creation_date,
+                                  updated_at, requester_id)
+             VALUES ('Scanner', 'offline', 0, 0, 1, 1, 1);
+             DELETE FROM search_pending;",
+        )
+        .unwrap();
+        let pending = |c: &Connection| -> i64 {
+            c.query_row("SELECT count(*) FROM search_pending", [], |r| r.get(0))
+                .unwrap()
+        };
+        // Every column set, as `tickets::update` does; only the status differs.
+        conn.execute(
+            "UPDATE tickets SET title = 'Scanner', description = 'offline', status = 1 WHERE id = 1",
+            [],
+        )
+        .unwrap();
+        assert_eq!(pending(&conn), 0);
+        conn.execute("UPDATE tickets SET title = 'Scanner jams' WHERE id = 1", [])
+            .unwrap();
+        assert_eq!(pending(&conn), 1);
+    }
+
     #[tokio::test]
     async fn tickets_written_without_the_writer_are_indexed_when_it_starts() {
         let dir = tempfile::tempdir().unwrap();
