@@ -421,10 +421,11 @@ async fn deactivation_ends_sessions_and_blocks_login() {
 
 #[tokio::test]
 async fn expired_sessions_are_401() {
-    let s = start_with(|c| c.session_absolute = std::time::Duration::from_millis(300)).await;
+    // Long enough that a busy machine still gets the first request in; the test waits past it.
+    let s = start_with(|c| c.session_absolute = std::time::Duration::from_millis(1500)).await;
     let fresh = s.relogin(&s.alice).await;
     s.get(fresh.t(), "/users/me").await.expect(200);
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1700)).await;
     let r = s.get(fresh.t(), "/users/me").await;
     r.expect_detail(401);
     assert_eq!(r.header("www-authenticate"), Some("Bearer"));
@@ -471,9 +472,10 @@ async fn admin_resetting_own_password_keeps_this_session() {
 
 #[tokio::test]
 async fn idle_sessions_are_401() {
-    let s = start_with(|c| c.session_idle = std::time::Duration::from_millis(300)).await;
+    // Long enough that a busy machine still gets the first request in; the test waits past it.
+    let s = start_with(|c| c.session_idle = std::time::Duration::from_millis(1500)).await;
     let fresh = s.relogin(&s.alice).await;
     s.get(fresh.t(), "/users/me").await.expect(200);
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1700)).await;
     s.get(fresh.t(), "/users/me").await.expect_detail(401);
 }
