@@ -17,5 +17,6 @@ mod text;
 mod tmux;
 mod update;
 mod update_admin;
+mod update_login;
 mod update_ticket;
 mod writes;
