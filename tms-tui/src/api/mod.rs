@@ -1,4 +1,4 @@
-//! The HTTP client: one `async fn` per endpoint of SPEC §4, all errors through
+//! The HTTP client: one `async fn` per endpoint of docs/API.md ("Endpoints"), all errors through
 //! [`error::from_status`]. Every mode (embedded, demo, remote) goes through here.
 
 pub mod dispatch;

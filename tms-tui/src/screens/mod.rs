@@ -1,5 +1,6 @@
-//! The screens of SPEC §5. Each owns its state, turns commands and replies into [`Out`]s, and
-//! never touches another screen: the app applies what they return.
+//! The screens of the terminal client (docs/ARCHITECTURE.md, "The terminal client"). Each owns its
+//! state, turns commands and replies into [`Out`]s, and never touches another screen: the app
+//! applies what they return.
 
 pub mod log;
 pub mod login;
