@@ -245,7 +245,6 @@ pub mod text {
     pub const NOT_ALLOWED: &str = "Your role cannot do that here.";
     pub const DRAFT_KEPT: &str = "Draft kept; open the same editor again to continue.";
     pub const NO_TICKETS: &str = "No tickets here.";
-    pub const DEMO_PASSWORD: &str = "Hello123.";
     pub const PASSWORD_CHANGED: &str = "Password changed; your other sessions have ended.";
     pub const WRONG_CURRENT_PASSWORD: &str = "The current password is wrong.";
     pub const SEARCH_TICKETS: &str = "Search tickets (words match as prefixes: pass → password)";

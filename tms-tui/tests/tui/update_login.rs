@@ -185,3 +185,34 @@ fn a_saved_token_skips_the_login_or_explains_why_not() {
     };
     assert_eq!(l.message.as_deref(), Some(text::SESSION_ENDED));
 }
+
+#[test]
+fn the_demo_login_lists_every_demo_account_of_tms_core_staff_first() {
+    let mut s = fresh(Mode::Demo);
+    let mut picked = Vec::new();
+    for _ in tms_core::demo::ACCOUNTS {
+        press(&mut s, KeyCode::Down);
+        let Screen::Login(l) = &s.screen else {
+            panic!()
+        };
+        assert_eq!(l.password.text(), tms_core::demo::PASSWORD);
+        picked.push(l.email.text().to_string());
+    }
+    let roles: Vec<Role> = picked
+        .iter()
+        .filter_map(|e| tms_core::demo::ACCOUNTS.iter().find(|a| a.email == e))
+        .map(|a| a.role)
+        .collect();
+    assert_eq!(roles.len(), tms_core::demo::ACCOUNTS.len(), "{picked:?}");
+    assert!(
+        roles.is_sorted_by_key(|r| std::cmp::Reverse(*r)),
+        "admin, agents, requesters: {roles:?}"
+    );
+    picked.sort();
+    picked.dedup();
+    assert_eq!(picked.len(), tms_core::demo::ACCOUNTS.len(), "each once");
+    let screen = crate::snapshots::render(&s, 100, 30);
+    for a in tms_core::demo::ACCOUNTS {
+        assert!(screen.contains(a.email), "{} listed:\n{screen}", a.email);
+    }
+}
