@@ -198,7 +198,7 @@ pub fn request_quit(state: &mut State) -> Vec<Effect> {
         return quit(state);
     }
     state.overlay = Some(Overlay::Confirm(Confirm::new(
-        text::quit_with_drafts(n),
+        text::quit_with_drafts(n, state.setup.mode != super::Mode::Demo),
         ConfirmFor::Quit,
     )));
     Vec::new()
