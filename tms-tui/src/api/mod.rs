@@ -9,12 +9,39 @@ pub use error::ApiError;
 use reqwest::{Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use std::time::Duration;
+use tms_core::Role;
 use tms_core::api::{
     Comment, CommentUpdate, Health, LogEntry, LogQuery, LoginRequest, NewCommentRequest,
     NewTicketRequest, NewUserRequest, Page, PasswordChange, SignupRequest, Ticket, TicketDetail,
     TicketListItem, TicketQuery, TicketUpdate, TokenResponse, User, UserQuery, UserSummary,
     UserUpdate,
 };
+
+/// The parameters of the staff directory, `GET /api/v1/users/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DirectoryQuery {
+    /// Part of a username or email.
+    pub q: Option<String>,
+    pub role: Option<Role>,
+    /// At most this many (the server allows 1 to 50 and answers 20 without one).
+    pub limit: Option<u8>,
+}
+
+impl DirectoryQuery {
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if let Some(q) = &self.q {
+            pairs.push(("q", q.clone()));
+        }
+        if let Some(role) = self.role {
+            pairs.push(("role", role.as_str().to_string()));
+        }
+        if let Some(limit) = self.limit {
+            pairs.push(("limit", limit.to_string()));
+        }
+        pairs
+    }
+}
 
 /// A cheap-to-clone client bound to one server and, once logged in, one token.
 #[derive(Debug, Clone)]
@@ -142,6 +169,15 @@ impl ApiClient {
 
     pub async fn delete_user(&self, id: i64) -> Result<()> {
         Self::empty(self.request(Method::DELETE, &format!("/api/v1/admin/users/{id}"))).await
+    }
+
+    /// Active users whose name or email holds `q`, as summaries (staff only): the directory
+    /// in which agents and admins find the requester of a ticket they file for someone.
+    pub async fn directory(&self, q: &DirectoryQuery) -> Result<Vec<UserSummary>> {
+        let rb = self
+            .request(Method::GET, "/api/v1/users/")
+            .query(&q.to_pairs());
+        Self::json(rb).await
     }
 
     /// The people tickets can be assigned to: active agents and admins (staff only).

@@ -2,7 +2,7 @@
 //! driver, which runs each [`Request`] in the background and answers with a [`Reply`].
 
 use super::drafts::SavedDrafts;
-use crate::api::ApiError;
+use crate::api::{ApiError, DirectoryQuery};
 use crossterm::event::KeyEvent;
 use tms_core::api::{
     Comment, CommentUpdate, Health, LogEntry, LogQuery, LoginRequest, NewCommentRequest,
@@ -55,8 +55,10 @@ pub enum Request {
         comment_id: i64,
     },
     Users(UserQuery),
-    /// Users for a picker, searched as the user types.
+    /// Users for a picker, searched as the user types (admins: every account).
     FindUsers(UserQuery),
+    /// Active people for a picker, searched in the staff directory as the user types.
+    FindPeople(DirectoryQuery),
     /// Who tickets can be assigned to (agents and admins).
     Staff,
     CreateUser(NewUserRequest),
@@ -83,6 +85,8 @@ pub enum Reply {
     Users(Vec<User>),
     /// The assignable staff.
     Staff(Vec<UserSummary>),
+    /// People found in the staff directory.
+    People(Vec<UserSummary>),
     UserSaved(User),
     Logs(Vec<LogEntry>),
 }

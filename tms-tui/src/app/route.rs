@@ -221,6 +221,5 @@ pub fn to_login(state: &mut State, message: Option<String>) {
     state.stack.clear();
     state.overlay = None;
     state.staff.clear();
-    state.people.clear();
     state.screen = Screen::Login(LoginState::new(message));
 }

@@ -111,7 +111,7 @@ impl Screen {
             Screen::Setup(s) => s.on_key(cmd, key),
             Screen::Queue(s) => s.on_key(cmd, state),
             Screen::Ticket(s) => s.on_key(cmd, state),
-            Screen::NewTicket(s) => s.on_key(cmd, key, state),
+            Screen::NewTicket(s) => s.on_key(cmd, key),
             Screen::Users(s) => s.on_key(cmd, state),
             Screen::UserForm(s) => s.on_key(cmd, key),
             Screen::Log(s) => s.on_key(cmd, state),

@@ -250,6 +250,16 @@ pub fn server(r: &Request) -> Option<Reply> {
                 })
                 .collect(),
         ),
+        Request::FindPeople(q) => Reply::People(
+            [admin(), jane(), john(), sophia()]
+                .into_iter()
+                .filter(|u| {
+                    q.q.as_ref()
+                        .is_none_or(|t| u.username.to_lowercase().contains(&t.to_lowercase()))
+                })
+                .map(|u| u.summary())
+                .collect(),
+        ),
         Request::Staff => Reply::Staff(staff()),
         Request::Logs(_) => Reply::Logs(log_entries()),
         _ => return None,

@@ -8,6 +8,7 @@ mod e2e;
 mod e2e_tour;
 mod fixtures;
 mod leaving;
+mod live;
 mod logout;
 mod offline;
 mod props;

@@ -179,6 +179,7 @@ fn plausible(r: &Request) -> Option<Reply> {
         Request::Logout => Reply::LoggedOut,
         Request::Me => Reply::Me(john()),
         Request::FindUsers(_) => Reply::Users(vec![admin(), jane(), john(), sophia()]),
+        Request::FindPeople(_) => Reply::People(staff()),
         Request::Ticket(_) | Request::Tickets { .. } | Request::Users(_) | Request::Staff => {
             return None;
         }
