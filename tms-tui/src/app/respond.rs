@@ -37,8 +37,15 @@ pub fn on_response(
                 };
             }
         }
-        (Request::Login(_) | Request::Signup(_), Ok(Reply::Session(t))) => {
+        (Request::Login(_) | Request::Signup(_), Ok(Reply::Session(session))) => {
+            let t = &session.reply;
             fx.push(Effect::SetToken(Some(t.access_token.clone())));
+            if let (Request::Login(body), Some(device)) = (&request, &session.device) {
+                fx.push(Effect::KeepDevice {
+                    account: crate::api::account_key(&body.email),
+                    token: device.clone(),
+                });
+            }
             fx.extend(signed_in(state, t.user.clone()));
             state.info(format!("Welcome, {}.", t.user.username));
         }

@@ -151,11 +151,7 @@ fn drafts_are_stored_per_user_and_read_back() {
         expires_at: now(),
         user: john(),
     };
-    let fx = reply(
-        &mut s,
-        Request::Login(login_body()),
-        Reply::Session(Box::new(token)),
-    );
+    let fx = reply(&mut s, Request::Login(login_body()), session(token, None));
     assert!(fx.contains(&Effect::LoadDrafts { user_id: 3 }));
     let fx = answer_all(&mut s, fx, &server);
     load_drafts(&mut s, fx, kept);

@@ -146,11 +146,7 @@ fn requesters_never_ask_for_the_agents() {
         expires_at: now(),
         user: jane(),
     };
-    let fx = reply(
-        &mut s,
-        Request::Login(login_body()),
-        Reply::Session(Box::new(token)),
-    );
+    let fx = reply(&mut s, Request::Login(login_body()), session(token, None));
     assert!(!requests(&fx).contains(&Request::Staff));
     assert!(s.staff.is_empty());
 }

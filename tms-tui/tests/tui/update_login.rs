@@ -1,5 +1,5 @@
 //! Logging in and the first run through the pure update function: the login screen, the demo
-//! accounts, first-run setup and a saved token.
+//! accounts, first-run setup, a saved token, and the device token a login hands out.
 
 use crate::fixtures::*;
 use crossterm::event::KeyCode;
@@ -215,4 +215,39 @@ fn the_demo_login_lists_every_demo_account_of_tms_core_staff_first() {
     for a in tms_core::demo::ACCOUNTS {
         assert!(screen.contains(a.email), "{} listed:\n{screen}", a.email);
     }
+}
+
+#[test]
+fn a_login_keeps_the_device_token_the_server_set_for_the_account_typed() {
+    let mut s = fresh(Mode::Remote);
+    let token = tms_core::api::TokenResponse {
+        access_token: "t".into(),
+        token_type: "bearer".into(),
+        expires_at: now(),
+        user: john(),
+    };
+    let body = tms_core::api::LoginRequest {
+        email: " John@Example.com".into(),
+        password: "Hello123.".into(),
+    };
+    let fx = reply(
+        &mut s,
+        Request::Login(body),
+        session(token.clone(), Some("v1.n.m")),
+    );
+    assert!(fx.contains(&Effect::SetToken(Some("t".into()))));
+    assert!(
+        fx.contains(&Effect::KeepDevice {
+            account: "john@example.com".into(),
+            token: "v1.n.m".into(),
+        }),
+        "{fx:?}"
+    );
+
+    let mut s = fresh(Mode::Remote);
+    let fx = reply(&mut s, Request::Login(login_body()), session(token, None));
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::KeepDevice { .. })),
+        "no cookie, nothing to keep: {fx:?}"
+    );
 }
