@@ -106,8 +106,9 @@ fn boxed<'a>(title: &'a str, t: &Theme) -> Block<'a> {
 pub fn login(f: &mut Frame, area: Rect, state: &State, s: &LoginState) {
     let t = &state.theme;
     let demo = state.setup.mode == Mode::Demo;
+    // The demo list starts on the eighth row inside the border.
     let height = if demo {
-        9 + demo_accounts().len() as u16
+        10 + demo_accounts().len() as u16
     } else {
         9
     };
