@@ -2,6 +2,7 @@
 //! types and rules, so a wire string or a permission changed here changes everywhere.
 
 pub mod api;
+pub mod demo;
 pub mod domain;
 pub mod rules;
 pub mod timefmt;

@@ -4,28 +4,13 @@
 
 use time::Duration;
 use tms_core::timefmt::{self, Timestamp};
-use tms_core::{ActivityType, Priority, Role, Status};
+use tms_core::{ActivityType, Priority, Status};
 
 use crate::db::{comments, logs, tickets, users};
 use crate::error::AppError;
 use crate::state::AppState;
 
-pub const DEMO_PASSWORD: &str = "Hello123.";
-
-/// `(username, email, role)` in id order.
-pub const USERS: &[(&str, &str, Role)] = &[
-    ("Admin", "admin@example.com", Role::Admin),
-    ("Jane", "jane.doe@example.com", Role::Requester),
-    ("John", "john.smith@example.com", Role::Agent),
-    ("Sophia", "sophia.martinez@example.com", Role::Agent),
-    ("Alex", "alex.johnson@example.com", Role::Agent),
-    ("Emily", "emily.white@example.com", Role::Requester),
-    ("Michael", "michael.brown@example.com", Role::Requester),
-    ("Chloe", "chloe.taylor@example.com", Role::Requester),
-    ("David", "david.wilson@example.com", Role::Requester),
-    ("James", "james.anderson@example.com", Role::Requester),
-    ("Isabella", "isabella.thomas@example.com", Role::Requester),
-];
+pub const DEMO_PASSWORD: &str = tms_core::demo::PASSWORD;
 
 struct DemoTicket {
     title: &'static str,
@@ -226,8 +211,8 @@ pub fn seed(state: &AppState) -> Result<(), AppError> {
             ));
         }
         let created = now - Duration::days(30);
-        for (name, email, role) in USERS {
-            users::insert(tx, name, email, *role, &hash, created)?;
+        for a in tms_core::demo::ACCOUNTS {
+            users::insert(tx, a.username, a.email, a.role, &hash, created)?;
         }
         let mut history = Vec::new();
         for t in TICKETS {

@@ -1,6 +1,6 @@
-//! Where tms keeps things: `~/.config/tms/config.toml` (server, theme), the saved session
-//! tokens and unsent drafts beside it (mode 0600), and the embedded database under the XDG
-//! data directory.
+//! Where tms keeps things: `~/.config/tms/config.toml` (server, theme), the saved session and
+//! device tokens and unsent drafts beside it (mode 0600), and the embedded database under the
+//! XDG data directory.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -38,7 +38,8 @@ pub fn load(dir: &Path) -> Result<ConfigFile, String> {
     }
 }
 
-/// Session tokens by server, in `sessions.toml`, readable by the owner only.
+/// Session tokens by server, and device tokens by server and account, in `sessions.toml`,
+/// readable by the owner only.
 #[derive(Debug, Clone)]
 pub struct SessionStore {
     path: PathBuf,
@@ -48,6 +49,11 @@ pub struct SessionStore {
 struct Sessions {
     #[serde(default)]
     tokens: BTreeMap<String, String>,
+    /// The `tms_device` cookie of the latest login, by server and then account. It outlives
+    /// the session: it is no credential, only what keeps others' failed logins from slowing
+    /// this client's.
+    #[serde(default)]
+    devices: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl SessionStore {
@@ -81,7 +87,26 @@ impl SessionStore {
             Some(t) => all.tokens.insert(server.to_string(), t.to_string()),
             None => all.tokens.remove(server),
         };
-        let text = toml::to_string(&all).map_err(io::Error::other)?;
+        self.write(&all)
+    }
+
+    /// The device tokens kept for `server`, by account.
+    pub fn devices(&self, server: &str) -> BTreeMap<String, String> {
+        self.read().devices.remove(server).unwrap_or_default()
+    }
+
+    /// Keeps `token` as the device token of `account` on `server`, replacing the one before.
+    pub fn set_device(&self, server: &str, account: &str, token: &str) -> io::Result<()> {
+        let mut all = self.read();
+        all.devices
+            .entry(server.to_string())
+            .or_default()
+            .insert(account.to_string(), token.to_string());
+        self.write(&all)
+    }
+
+    fn write(&self, all: &Sessions) -> io::Result<()> {
+        let text = toml::to_string(all).map_err(io::Error::other)?;
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -186,6 +211,32 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn device_tokens_are_kept_per_server_and_account_beside_the_sessions() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SessionStore::new(dir.path());
+        store.set("http://a", Some("tok")).unwrap();
+        store
+            .set_device("http://a", "ann@example.com", "d1")
+            .unwrap();
+        store
+            .set_device("http://a", "bob@example.com", "d2")
+            .unwrap();
+        store
+            .set_device("http://b", "ann@example.com", "d3")
+            .unwrap();
+        store
+            .set_device("http://a", "ann@example.com", "d4")
+            .unwrap();
+        store.set("http://a", None).unwrap();
+        let a = store.devices("http://a");
+        assert_eq!(a.get("ann@example.com").map(String::as_str), Some("d4"));
+        assert_eq!(a.get("bob@example.com").map(String::as_str), Some("d2"));
+        assert_eq!(store.devices("http://b").len(), 1);
+        assert!(store.devices("http://c").is_empty());
+        assert_eq!(store.get("http://a"), None, "a logout keeps the device");
     }
 
     #[test]

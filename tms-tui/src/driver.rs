@@ -13,7 +13,8 @@ use ratatui::DefaultTerminal;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// Where the session token is remembered between runs (not in demo mode).
+/// Where the session token and the device tokens are remembered between runs (not in demo
+/// mode).
 pub struct TokenSink {
     pub store: Option<SessionStore>,
     pub key: String,
@@ -26,6 +27,24 @@ impl TokenSink {
         {
             tracing::warn!("could not save the session: {e}");
         }
+    }
+
+    /// Hands `client` the device tokens kept for this server.
+    pub fn load_devices(&self, client: &mut ApiClient) {
+        let kept = self.store.as_ref().map(|s| s.devices(&self.key));
+        for (account, token) in kept.unwrap_or_default() {
+            client.set_device(&account, token);
+        }
+    }
+
+    /// Uses the device token a login returned for `account` from now on, and keeps it.
+    pub fn keep_device(&self, client: &mut ApiClient, account: &str, token: String) {
+        if let Some(store) = &self.store
+            && let Err(e) = store.set_device(&self.key, account, &token)
+        {
+            tracing::warn!("could not keep the device token: {e}");
+        }
+        client.set_device(account, token);
     }
 }
 
@@ -85,6 +104,9 @@ pub async fn run(
                 Effect::SetToken(token) => {
                     tokens.save(token.as_deref());
                     client.set_token(token);
+                }
+                Effect::KeepDevice { account, token } => {
+                    tokens.keep_device(&mut client, &account, token);
                 }
                 Effect::OpenEditor(text) => {
                     drop(events);

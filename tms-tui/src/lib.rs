@@ -165,6 +165,7 @@ async fn run_async(cli: Cli) -> Result<(), Error> {
         store: store.filter(|_| conn.session_key.is_some()),
         key: conn.session_key.clone().unwrap_or_default(),
     };
+    tokens.load_devices(&mut client);
     let term = terminal::enter();
     let _guard = terminal::Guard;
     driver::run(term, client, state, (tokens, drafts)).await?;

@@ -245,7 +245,6 @@ pub mod text {
     pub const NOT_ALLOWED: &str = "Your role cannot do that here.";
     pub const DRAFT_KEPT: &str = "Draft kept; open the same editor again to continue.";
     pub const NO_TICKETS: &str = "No tickets here.";
-    pub const DEMO_PASSWORD: &str = "Hello123.";
     pub const PASSWORD_CHANGED: &str = "Password changed; your other sessions have ended.";
     pub const WRONG_CURRENT_PASSWORD: &str = "The current password is wrong.";
     pub const SEARCH_TICKETS: &str = "Search tickets (words match as prefixes: pass → password)";
@@ -258,14 +257,23 @@ pub mod text {
         }
     }
 
-    /// The question before leaving with `n` unsent texts.
-    pub fn quit_with_drafts(n: usize) -> String {
-        let what = if n == 1 {
-            "1 unsent text".to_string()
+    /// The question before leaving with `n` unsent texts; `kept`: they are stored for next
+    /// time (never in demo mode, whose helpdesk goes when tms quits).
+    pub fn quit_with_drafts(n: usize, kept: bool) -> String {
+        let (what, it, kept_as) = if n == 1 {
+            ("1 unsent text".to_string(), "it", "it is kept as a draft")
         } else {
-            format!("{n} unsent texts")
+            (
+                format!("{n} unsent texts"),
+                "they",
+                "they are kept as drafts",
+            )
         };
-        format!("You have {what}; it is kept as a draft for next time. Quit anyway?")
+        if kept {
+            format!("You have {what}; {kept_as} for next time. Quit anyway?")
+        } else {
+            format!("You have {what}; the demo keeps no drafts, so {it} will be lost. Quit anyway?")
+        }
     }
 
     /// The standing reminder of actions that found no server.

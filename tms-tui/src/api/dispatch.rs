@@ -1,6 +1,6 @@
 //! Runs one [`Request`] of the Elm loop through the client and wraps the answer as a [`Reply`].
 
-use super::{ApiClient, ApiError};
+use super::{ApiClient, ApiError, Session};
 use crate::app::{Reply, Request};
 
 /// Performs `request`; the driver sends the result back as an action.
@@ -8,7 +8,10 @@ pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, Ap
     Ok(match request {
         Request::Health => Reply::Health(client.health().await?),
         Request::Login(body) => Reply::Session(Box::new(client.login(body).await?)),
-        Request::Signup(body) => Reply::Session(Box::new(client.signup(body).await?)),
+        Request::Signup(body) => Reply::Session(Box::new(Session {
+            reply: client.signup(body).await?,
+            device: None,
+        })),
         Request::Logout => {
             client.logout().await?;
             Reply::LoggedOut
@@ -41,6 +44,7 @@ pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, Ap
             Reply::Done
         }
         Request::Users(q) | Request::FindUsers(q) => Reply::Users(client.list_users(q).await?),
+        Request::FindPeople(q) => Reply::People(client.directory(q).await?),
         Request::Staff => Reply::Staff(client.agents().await?),
         Request::CreateUser(body) => Reply::UserSaved(client.create_user(body).await?),
         Request::UpdateUser(id, body) => Reply::UserSaved(client.update_user(*id, body).await?),

@@ -1,4 +1,4 @@
-//! The HTTP client: one `async fn` per endpoint of SPEC §4, all errors through
+//! The HTTP client: one `async fn` per endpoint of docs/API.md ("Endpoints"), all errors through
 //! [`error::from_status`]. Every mode (embedded, demo, remote) goes through here.
 
 pub mod dispatch;
@@ -6,9 +6,12 @@ pub mod error;
 
 pub use error::ApiError;
 
+use reqwest::header::{COOKIE, HeaderMap, SET_COOKIE};
 use reqwest::{Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
 use std::time::Duration;
+use tms_core::Role;
 use tms_core::api::{
     Comment, CommentUpdate, Health, LogEntry, LogQuery, LoginRequest, NewCommentRequest,
     NewTicketRequest, NewUserRequest, Page, PasswordChange, SignupRequest, Ticket, TicketDetail,
@@ -16,12 +19,56 @@ use tms_core::api::{
     UserUpdate,
 };
 
+/// The parameters of the staff directory, `GET /api/v1/users/`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DirectoryQuery {
+    /// Part of a username or email.
+    pub q: Option<String>,
+    pub role: Option<Role>,
+    /// At most this many (the server allows 1 to 50 and answers 20 without one).
+    pub limit: Option<u8>,
+}
+
+impl DirectoryQuery {
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if let Some(q) = &self.q {
+            pairs.push(("q", q.clone()));
+        }
+        if let Some(role) = self.role {
+            pairs.push(("role", role.as_str().to_string()));
+        }
+        if let Some(limit) = self.limit {
+            pairs.push(("limit", limit.to_string()));
+        }
+        pairs
+    }
+}
+
+/// The cookie a successful login sets: this client's device token for the account. Sent back
+/// with later logins, it keeps guesses at the account from elsewhere from slowing this client.
+const DEVICE_COOKIE: &str = "tms_device";
+
+/// A session the server opened: its token reply and, for a login, the device token it set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub reply: TokenResponse,
+    pub device: Option<String>,
+}
+
+/// The name a device token is kept under: the login email as the server reads it.
+pub fn account_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
 /// A cheap-to-clone client bound to one server and, once logged in, one token.
 #[derive(Debug, Clone)]
 pub struct ApiClient {
     http: reqwest::Client,
     base: String,
     token: Option<String>,
+    /// Device tokens by account ([`account_key`]), sent with that account's logins.
+    devices: BTreeMap<String, String>,
 }
 
 type Result<T> = std::result::Result<T, ApiError>;
@@ -39,6 +86,7 @@ impl ApiClient {
             http,
             base: base.trim_end_matches('/').to_string(),
             token: None,
+            devices: BTreeMap::new(),
         })
     }
 
@@ -53,6 +101,11 @@ impl ApiClient {
 
     pub fn set_token(&mut self, token: Option<String>) {
         self.token = token;
+    }
+
+    /// Sends `token` with the logins of `account` from now on, instead of the one before.
+    pub fn set_device(&mut self, account: &str, token: String) {
+        self.devices.insert(account_key(account), token);
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
@@ -94,8 +147,20 @@ impl ApiClient {
         Self::json(self.request(Method::GET, "/healthz")).await
     }
 
-    pub async fn login(&self, body: &LoginRequest) -> Result<TokenResponse> {
-        Self::json(self.request(Method::POST, "/login").json(body)).await
+    /// `POST /login` with the device token kept for the account, if any; the session comes
+    /// back with the device token the server set this time.
+    pub async fn login(&self, body: &LoginRequest) -> Result<Session> {
+        let mut rb = self.request(Method::POST, "/login").json(body);
+        if let Some(device) = self.devices.get(&account_key(&body.email)) {
+            rb = rb.header(COOKIE, format!("{DEVICE_COOKIE}={device}"));
+        }
+        let resp = Self::send(rb).await?;
+        let device = device_cookie(resp.headers());
+        let reply = resp
+            .json::<TokenResponse>()
+            .await
+            .map_err(|e| ApiError::Decode(e.to_string()))?;
+        Ok(Session { reply, device })
     }
 
     pub async fn signup(&self, body: &SignupRequest) -> Result<TokenResponse> {
@@ -142,6 +207,15 @@ impl ApiClient {
 
     pub async fn delete_user(&self, id: i64) -> Result<()> {
         Self::empty(self.request(Method::DELETE, &format!("/api/v1/admin/users/{id}"))).await
+    }
+
+    /// Active users whose name or email holds `q`, as summaries (staff only): the directory
+    /// in which agents and admins find the requester of a ticket they file for someone.
+    pub async fn directory(&self, q: &DirectoryQuery) -> Result<Vec<UserSummary>> {
+        let rb = self
+            .request(Method::GET, "/api/v1/users/")
+            .query(&q.to_pairs());
+        Self::json(rb).await
     }
 
     /// The people tickets can be assigned to: active agents and admins (staff only).
@@ -205,5 +279,46 @@ impl ApiClient {
 
     pub async fn clear_logs(&self) -> Result<()> {
         Self::empty(self.request(Method::DELETE, "/api/v1/logs/")).await
+    }
+}
+
+/// The device token among a reply's `Set-Cookie` headers. Only a token of the characters the
+/// server writes is taken, so what is kept can always be sent back as a header.
+fn device_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next()?.trim().split_once('='))
+        .find(|(name, _)| *name == DEVICE_COOKIE)
+        .map(|(_, value)| value.trim().to_string())
+        .filter(|v| {
+            !v.is_empty()
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn the_device_token_is_read_from_its_cookie_only() {
+        let mut h = HeaderMap::new();
+        h.append(SET_COOKIE, HeaderValue::from_static("other=1; Path=/"));
+        assert_eq!(device_cookie(&h), None);
+        h.append(
+            SET_COOKIE,
+            HeaderValue::from_static("tms_device=v1.abc-_9.DEF; Path=/; HttpOnly"),
+        );
+        assert_eq!(device_cookie(&h).as_deref(), Some("v1.abc-_9.DEF"));
+        let mut bad = HeaderMap::new();
+        bad.append(
+            SET_COOKIE,
+            HeaderValue::from_static("tms_device=a,b; Path=/"),
+        );
+        assert_eq!(device_cookie(&bad), None);
     }
 }

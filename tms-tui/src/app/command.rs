@@ -3,36 +3,71 @@
 
 use super::keymap::Cmd;
 use super::overlay::Overlay;
-use super::{Effect, State, route};
+use super::{Effect, State, gate, route};
 use crate::screens::{LogState, NewTicketState, Screen, TicketState, UsersState};
 use crate::widgets::TextInput;
 use crossterm::event::KeyEvent;
-use tms_core::Role;
 
-/// Who may run a command.
+/// A `:` command; [`gate::may_run`] decides who may run it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Who {
-    Anyone,
-    Staff,
-    Admin,
+pub enum Command {
+    Mine,
+    Unassigned,
+    Open,
+    All,
+    New,
+    Users,
+    Log,
+    Password,
+    Logout,
+    Quit,
 }
 
-/// The commands, their help, and who may run them.
-const COMMANDS: [(&str, &str, Who); 10] = [
-    (
+/// One row of the command list.
+struct Entry {
+    name: &'static str,
+    help: &'static str,
+    command: Command,
+    /// Named in the `?` help beside the `:` key.
+    in_help: bool,
+}
+
+const fn entry(name: &'static str, help: &'static str, command: Command, in_help: bool) -> Entry {
+    Entry {
+        name,
+        help,
+        command,
+        in_help,
+    }
+}
+
+/// The commands, in the order they are listed, with their help.
+const COMMANDS: [Entry; 10] = [
+    entry(
         "mine",
         "tickets assigned to me (requesters: my tickets)",
-        Who::Anyone,
+        Command::Mine,
+        true,
     ),
-    ("unassigned", "the unassigned queue", Who::Staff),
-    ("open", "all open tickets", Who::Staff),
-    ("all", "every ticket", Who::Staff),
-    ("new", "file a new ticket", Who::Anyone),
-    ("users", "manage users", Who::Admin),
-    ("log", "the activity log", Who::Admin),
-    ("password", "change my password", Who::Anyone),
-    ("logout", "log out and forget the session", Who::Anyone),
-    ("quit", "leave tms", Who::Anyone),
+    entry(
+        "unassigned",
+        "the unassigned queue",
+        Command::Unassigned,
+        false,
+    ),
+    entry("open", "all open tickets", Command::Open, false),
+    entry("all", "every ticket", Command::All, false),
+    entry("new", "file a new ticket", Command::New, true),
+    entry("users", "manage users", Command::Users, true),
+    entry("log", "the activity log", Command::Log, true),
+    entry("password", "change my password", Command::Password, false),
+    entry(
+        "logout",
+        "log out and forget the session",
+        Command::Logout,
+        false,
+    ),
+    entry("quit", "leave tms", Command::Quit, true),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -42,17 +77,8 @@ pub struct CommandLine {
     pub selected: usize,
 }
 
-fn may(role: Option<Role>, who: Who) -> bool {
-    match who {
-        Who::Anyone => true,
-        Who::Staff => role.is_some_and(Role::is_staff),
-        Who::Admin => role == Some(Role::Admin),
-    }
-}
-
 /// The commands starting with what was typed that this user may run, with their help.
 pub fn suggestions(state: &State, typed: &str) -> Vec<(&'static str, &'static str)> {
-    let role = state.user.as_ref().map(|u| u.role);
     let typed = typed.trim().to_lowercase();
     if typed
         .trim_start_matches('#')
@@ -64,9 +90,20 @@ pub fn suggestions(state: &State, typed: &str) -> Vec<(&'static str, &'static st
     }
     COMMANDS
         .iter()
-        .filter(|(name, _, who)| name.starts_with(&typed) && may(role, *who))
-        .map(|(name, help, _)| (*name, *help))
+        .filter(|e| e.name.starts_with(&typed) && gate::may_run(state, e.command))
+        .map(|e| (e.name, e.help))
         .collect()
+}
+
+/// What the `?` help says beside the `:` key: a ticket number and the main commands this user
+/// may run.
+pub fn help(state: &State) -> String {
+    let names: Vec<String> = COMMANDS
+        .iter()
+        .filter(|e| e.in_help && gate::may_run(state, e.command))
+        .map(|e| format!(":{}", e.name))
+        .collect();
+    format!("command line (:42 {})", names.join(" "))
 }
 
 pub fn on_key(
@@ -81,7 +118,9 @@ pub fn on_key(
         Some(Cmd::Submit) => {
             let typed = line.input.text().trim().to_string();
             let chosen = match list.get(line.selected) {
-                Some((name, _)) if !typed.is_empty() && !COMMANDS.iter().any(|c| c.0 == typed) => {
+                Some((name, _))
+                    if !typed.is_empty() && !COMMANDS.iter().any(|e| e.name == typed) =>
+                {
                     name.to_string()
                 }
                 _ => typed,
@@ -118,10 +157,9 @@ pub fn run(state: &mut State, text: &str) -> Vec<Effect> {
     if let Ok(id) = text.trim_start_matches('#').parse::<i64>() {
         return route::open_on_top(state, Screen::Ticket(TicketState::new(id)), false);
     }
-    let role = state.user.as_ref().map(|u| u.role);
-    let Some((name, _, who)) = COMMANDS
+    let Some(entry) = COMMANDS
         .iter()
-        .find(|(n, _, _)| *n == text || (text == "q" && *n == "quit"))
+        .find(|e| e.name == text || (text == "q" && e.command == Command::Quit))
     else {
         let tab = super::keymap::key_for(super::keymap::Ctx::Command, Cmd::Complete);
         state.error(format!(
@@ -129,41 +167,27 @@ pub fn run(state: &mut State, text: &str) -> Vec<Effect> {
         ));
         return Vec::new();
     };
-    if !may(role, *who) {
+    if !gate::may_run(state, entry.command) {
         state.error(crate::theme::text::NOT_ALLOWED);
         return Vec::new();
     }
-    match *name {
-        "quit" => route::request_quit(state),
-        "logout" => route::logout(state),
-        "mine" => route::home_tab(state, 1),
-        "unassigned" => route::home_tab(state, 0),
-        "open" => route::home_tab(state, 2),
-        "all" => route::home_tab(state, 3),
-        "new" => {
+    match entry.command {
+        Command::Quit => route::request_quit(state),
+        Command::Logout => route::logout(state),
+        Command::Mine => route::home_tab(state, 1),
+        Command::Unassigned => route::home_tab(state, 0),
+        Command::Open => route::home_tab(state, 2),
+        Command::All => route::home_tab(state, 3),
+        Command::New => {
             let form = NewTicketState::from_draft(state);
             route::open_on_top(state, Screen::NewTicket(form), false)
         }
-        "password" => route::open_on_top(
+        Command::Password => route::open_on_top(
             state,
             Screen::Password(crate::screens::PasswordState::default()),
             false,
         ),
-        "users" => route::open_on_top(state, Screen::Users(UsersState::default()), true),
-        "log" => route::open_on_top(state, Screen::Log(LogState::default()), true),
-        _ => Vec::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn roles_limit_the_commands() {
-        assert!(may(Some(Role::Admin), Who::Admin));
-        assert!(!may(Some(Role::Agent), Who::Admin));
-        assert!(may(Some(Role::Agent), Who::Staff));
-        assert!(!may(Some(Role::Requester), Who::Staff));
+        Command::Users => route::open_on_top(state, Screen::Users(UsersState::default()), true),
+        Command::Log => route::open_on_top(state, Screen::Log(LogState::default()), true),
     }
 }

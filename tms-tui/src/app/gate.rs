@@ -1,14 +1,16 @@
-//! Which commands the signed-in user may run where, decided by tms-core's permission rules —
-//! the same functions the server enforces — so keys that would be refused are not offered.
+//! Which keys and `:` commands the signed-in user may run where, decided by tms-core's
+//! permission rules — the same functions the server enforces — so what would be refused is not
+//! offered.
 
 use super::State;
+use super::command::Command;
 use super::keymap::Cmd;
 use crate::screens::{QueueKind, QueueState, Screen, TicketState};
 use tms_core::Actor;
 use tms_core::api::Ticket;
 use tms_core::rules::{
-    TicketChange, TicketFacts, can_triage, check_admin, check_comment, check_delete_ticket,
-    check_edit_comment, check_update_ticket,
+    TicketChange, TicketFacts, can_triage, check_admin, check_comment, check_create_ticket,
+    check_delete_ticket, check_edit_comment, check_update_ticket, list_scope,
 };
 
 /// The signed-in user's id.
@@ -52,6 +54,21 @@ pub fn allowed(state: &State, screen: &Screen, cmd: Cmd) -> bool {
             check_admin(actor).is_ok() || matches!(cmd, Cmd::Back | Cmd::Open)
         }
         _ => true,
+    }
+}
+
+/// Whether the signed-in user may run `:command`. Without a session only `:quit` runs.
+pub fn may_run(state: &State, command: Command) -> bool {
+    let Some(actor) = actor(state) else {
+        return command == Command::Quit;
+    };
+    match command {
+        // Lists of every ticket: for those whose ticket list is not limited to their own.
+        Command::Unassigned | Command::Open | Command::All => list_scope(actor).is_none(),
+        Command::New => check_create_ticket(actor, None, None, None).is_ok(),
+        Command::Users | Command::Log => check_admin(actor).is_ok(),
+        // My own tickets or queue, my password, my session.
+        Command::Mine | Command::Password | Command::Logout | Command::Quit => true,
     }
 }
 

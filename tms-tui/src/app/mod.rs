@@ -75,9 +75,6 @@ pub struct State {
     pub unsent: Vec<Request>,
     /// Who tickets may be assigned to, as the server last listed them (`GET /api/v1/agents/`).
     pub staff: BTreeMap<i64, UserSummary>,
-    /// People seen on tickets (requesters, assignees, commenters), for agents choosing a
-    /// requester: they may not list users.
-    pub people: BTreeMap<i64, UserSummary>,
     /// Text typed into an editor that was closed before it was sent.
     pub drafts: HashMap<DraftKey, String>,
     /// A new ticket left half-written.
@@ -108,7 +105,6 @@ impl State {
             in_flight: 0,
             unsent: Vec::new(),
             staff: BTreeMap::new(),
-            people: BTreeMap::new(),
             drafts: HashMap::new(),
             ticket_draft: None,
             persisted: None,

@@ -2,13 +2,12 @@
 //! driver, which runs each [`Request`] in the background and answers with a [`Reply`].
 
 use super::drafts::SavedDrafts;
-use crate::api::ApiError;
+use crate::api::{ApiError, DirectoryQuery, Session};
 use crossterm::event::KeyEvent;
 use tms_core::api::{
     Comment, CommentUpdate, Health, LogEntry, LogQuery, LoginRequest, NewCommentRequest,
     NewTicketRequest, NewUserRequest, Page, PasswordChange, SignupRequest, Ticket, TicketDetail,
-    TicketListItem, TicketQuery, TicketUpdate, TokenResponse, User, UserQuery, UserSummary,
-    UserUpdate,
+    TicketListItem, TicketQuery, TicketUpdate, User, UserQuery, UserSummary, UserUpdate,
 };
 use tms_core::timefmt::Timestamp;
 
@@ -55,8 +54,10 @@ pub enum Request {
         comment_id: i64,
     },
     Users(UserQuery),
-    /// Users for a picker, searched as the user types.
+    /// Users for a picker, searched as the user types (admins: every account).
     FindUsers(UserQuery),
+    /// Active people for a picker, searched in the staff directory as the user types.
+    FindPeople(DirectoryQuery),
     /// Who tickets can be assigned to (agents and admins).
     Staff,
     CreateUser(NewUserRequest),
@@ -70,7 +71,8 @@ pub enum Request {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     Health(Health),
-    Session(Box<TokenResponse>),
+    /// A session opened by a login or signup.
+    Session(Box<Session>),
     LoggedOut,
     Me(User),
     Tickets(Page<TicketListItem>),
@@ -83,6 +85,8 @@ pub enum Reply {
     Users(Vec<User>),
     /// The assignable staff.
     Staff(Vec<UserSummary>),
+    /// People found in the staff directory.
+    People(Vec<UserSummary>),
     UserSaved(User),
     Logs(Vec<LogEntry>),
 }
@@ -120,6 +124,12 @@ pub enum Effect {
     Request(Request),
     /// Use (and, outside demo mode, remember) this session token; `None` forgets it.
     SetToken(Option<String>),
+    /// Send this device token with the logins of `account` from now on (and, outside demo
+    /// mode, keep it beside the session), replacing the one before.
+    KeepDevice {
+        account: String,
+        token: String,
+    },
     /// Suspend the UI and edit `text` in `$EDITOR`.
     OpenEditor(String),
     /// Read this user's kept drafts (answered with [`Action::DraftsLoaded`]).

@@ -14,7 +14,6 @@ pub fn on_response(
     result: Result<Reply, ApiError>,
 ) -> Vec<Effect> {
     let mut fx = track_connection(state, &result);
-    remember_people(state, &result);
     if let Err(e) = &result
         && e.is_unauthorized()
         && ends_session(state, &request)
@@ -38,8 +37,15 @@ pub fn on_response(
                 };
             }
         }
-        (Request::Login(_) | Request::Signup(_), Ok(Reply::Session(t))) => {
+        (Request::Login(_) | Request::Signup(_), Ok(Reply::Session(session))) => {
+            let t = &session.reply;
             fx.push(Effect::SetToken(Some(t.access_token.clone())));
+            if let (Request::Login(body), Some(device)) = (&request, &session.device) {
+                fx.push(Effect::KeepDevice {
+                    account: crate::api::account_key(&body.email),
+                    token: device.clone(),
+                });
+            }
             fx.extend(signed_in(state, t.user.clone()));
             state.info(format!("Welcome, {}.", t.user.username));
         }
@@ -56,7 +62,10 @@ pub fn on_response(
             fx.extend(recheck(state, *id, *assignee, d));
         }
         (Request::FindUsers(q), Ok(Reply::Users(users))) => overlay::users_found(state, q, users),
-        (Request::FindUsers(_), Err(e)) => {
+        (Request::FindPeople(q), Ok(Reply::People(people))) => {
+            overlay::people_found(state, q, people);
+        }
+        (Request::FindUsers(_) | Request::FindPeople(_), Err(e)) => {
             if matches!(state.overlay, Some(overlay::Overlay::Picker(_))) && !e.is_unreachable() {
                 state.error(format!("Could not search the users: {e}"));
             }
@@ -157,26 +166,6 @@ fn inline(request: &Request) -> bool {
             | Request::Health
             | Request::Logout
     )
-}
-
-/// Keeps the people named on tickets, for choosing a requester without listing users.
-fn remember_people(state: &mut State, result: &Result<Reply, ApiError>) {
-    let mut add = |u: &tms_core::api::UserSummary| {
-        state.people.entry(u.id).or_insert_with(|| u.clone());
-    };
-    match result {
-        Ok(Reply::Tickets(page)) => {
-            for i in &page.items {
-                add(&i.requester);
-                i.assigned_agent.iter().for_each(&mut add);
-            }
-        }
-        Ok(Reply::Ticket(d)) => {
-            add(&d.requester);
-            d.comments.iter().for_each(|c| add(&c.user));
-        }
-        _ => {}
-    }
 }
 
 /// The ticket as the server has it now: assign it, or first ask when a colleague holds it.

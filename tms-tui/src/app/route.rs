@@ -198,7 +198,7 @@ pub fn request_quit(state: &mut State) -> Vec<Effect> {
         return quit(state);
     }
     state.overlay = Some(Overlay::Confirm(Confirm::new(
-        text::quit_with_drafts(n),
+        text::quit_with_drafts(n, state.setup.mode != super::Mode::Demo),
         ConfirmFor::Quit,
     )));
     Vec::new()
@@ -221,6 +221,5 @@ pub fn to_login(state: &mut State, message: Option<String>) {
     state.stack.clear();
     state.overlay = None;
     state.staff.clear();
-    state.people.clear();
     state.screen = Screen::Login(LoginState::new(message));
 }

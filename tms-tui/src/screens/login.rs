@@ -9,21 +9,16 @@ use crate::theme::text;
 use crate::widgets::TextInput;
 use crossterm::event::{KeyCode, KeyEvent};
 use tms_core::api::LoginRequest;
+use tms_core::{Role, demo};
 
-/// The accounts of the demo database (SPEC §7), all with password `Hello123.`.
-pub const DEMO_ACCOUNTS: [(&str, &str); 11] = [
-    ("admin@example.com", "SysAdmin"),
-    ("john.smith@example.com", "Helpdesk Agent"),
-    ("sophia.martinez@example.com", "Helpdesk Agent"),
-    ("alex.johnson@example.com", "Helpdesk Agent"),
-    ("jane.doe@example.com", "Requester"),
-    ("emily.white@example.com", "Requester"),
-    ("michael.brown@example.com", "Requester"),
-    ("chloe.taylor@example.com", "Requester"),
-    ("david.wilson@example.com", "Requester"),
-    ("james.anderson@example.com", "Requester"),
-    ("isabella.thomas@example.com", "Requester"),
-];
+/// The demo accounts as the login screen lists them: the admin, the agents, the requesters.
+pub fn demo_accounts() -> Vec<&'static demo::Account> {
+    Role::ALL
+        .iter()
+        .rev()
+        .flat_map(|role| demo::ACCOUNTS.iter().filter(move |a| a.role == *role))
+        .collect()
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LoginState {
@@ -60,7 +55,11 @@ impl LoginState {
     }
 
     fn pick_demo(&mut self, down: bool) {
-        let n = DEMO_ACCOUNTS.len();
+        let accounts = demo_accounts();
+        let n = accounts.len();
+        if n == 0 {
+            return;
+        }
         let next = match (self.demo_pick, down) {
             (None, true) => 0,
             (None, false) => n - 1,
@@ -68,8 +67,10 @@ impl LoginState {
             (Some(i), false) => (i + n - 1) % n,
         };
         self.demo_pick = Some(next);
-        self.email.set(DEMO_ACCOUNTS[next].0);
-        self.password.set(text::DEMO_PASSWORD);
+        if let Some(a) = accounts.get(next) {
+            self.email.set(a.email);
+            self.password.set(demo::PASSWORD);
+        }
         self.focus = 1;
     }
 

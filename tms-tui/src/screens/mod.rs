@@ -1,5 +1,6 @@
-//! The screens of SPEC §5. Each owns its state, turns commands and replies into [`Out`]s, and
-//! never touches another screen: the app applies what they return.
+//! The screens of the terminal client (docs/ARCHITECTURE.md, "The terminal client"). Each owns its
+//! state, turns commands and replies into [`Out`]s, and never touches another screen: the app
+//! applies what they return.
 
 pub mod log;
 pub mod login;
@@ -110,7 +111,7 @@ impl Screen {
             Screen::Setup(s) => s.on_key(cmd, key),
             Screen::Queue(s) => s.on_key(cmd, state),
             Screen::Ticket(s) => s.on_key(cmd, state),
-            Screen::NewTicket(s) => s.on_key(cmd, key, state),
+            Screen::NewTicket(s) => s.on_key(cmd, key),
             Screen::Users(s) => s.on_key(cmd, state),
             Screen::UserForm(s) => s.on_key(cmd, key),
             Screen::Log(s) => s.on_key(cmd, state),

@@ -174,7 +174,7 @@ impl NewTicketState {
         self.priority = all[j];
     }
 
-    pub fn on_key(&mut self, cmd: Option<Cmd>, key: KeyEvent, state: &State) -> Vec<Out> {
+    pub fn on_key(&mut self, cmd: Option<Cmd>, key: KeyEvent) -> Vec<Out> {
         match cmd {
             Some(Cmd::Back) => return vec![Out::Back],
             Some(Cmd::Submit) => return self.submit(),
@@ -185,10 +185,8 @@ impl NewTicketState {
             Some(Cmd::PrevField) => self.step(false),
             Some(Cmd::Open) if self.focus == REQUESTER => {
                 let current = self.requester.as_ref().map(|u| u.id);
-                let (picker, search) = overlay::requester_picker(state, current);
-                let mut out = vec![Out::Show(picker)];
-                out.extend(search.map(Out::Req));
-                return out;
+                let (picker, search) = overlay::requester_picker(current);
+                return vec![Out::Show(picker), Out::Req(search)];
             }
             Some(Cmd::ExternalEditor) => {
                 self.focus = DESCRIPTION;

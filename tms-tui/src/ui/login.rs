@@ -3,7 +3,7 @@
 use super::{centered, clip, notice};
 use crate::app::keymap::{self, Cmd, Ctx};
 use crate::app::{Mode, State};
-use crate::screens::login::DEMO_ACCOUNTS;
+use crate::screens::login::demo_accounts;
 use crate::screens::setup::FIELDS;
 use crate::screens::{LoginState, SetupState};
 use crate::theme::{Theme, text};
@@ -106,8 +106,9 @@ fn boxed<'a>(title: &'a str, t: &Theme) -> Block<'a> {
 pub fn login(f: &mut Frame, area: Rect, state: &State, s: &LoginState) {
     let t = &state.theme;
     let demo = state.setup.mode == Mode::Demo;
+    // The demo list starts on the eighth row inside the border.
     let height = if demo {
-        9 + DEMO_ACCOUNTS.len() as u16
+        10 + demo_accounts().len() as u16
     } else {
         9
     };
@@ -158,18 +159,18 @@ fn demo_list(f: &mut Frame, inner: Rect, s: &LoginState, t: &Theme) {
     let head = format!(
         "Demo accounts — {} picks one; password {}",
         keymap::key_for(Ctx::Login, Cmd::ChoiceNext),
-        text::DEMO_PASSWORD
+        tms_core::demo::PASSWORD
     );
     f.render_widget(Paragraph::new(Line::styled(head, t.title)), row(inner, 7));
-    for (i, (email, role)) in DEMO_ACCOUNTS.iter().enumerate() {
+    for (i, a) in demo_accounts().iter().enumerate() {
         let style = if s.demo_pick == Some(i) {
             t.selected
         } else {
             Style::new()
         };
         let line = Line::from(vec![
-            Span::styled(format!("  {email:<30}"), style),
-            Span::styled(format!(" {role}"), t.muted.patch(style)),
+            Span::styled(format!("  {:<30}", a.email), style),
+            Span::styled(format!(" {}", a.role), t.muted.patch(style)),
         ]);
         f.render_widget(Paragraph::new(line), row(inner, 8 + i as u16));
     }

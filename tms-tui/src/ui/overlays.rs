@@ -5,7 +5,7 @@ use super::forms::text_area;
 use super::login::input_row;
 use super::{centered, offered};
 use crate::app::State;
-use crate::app::command::suggestions;
+use crate::app::command::{self, suggestions};
 use crate::app::keymap::{self, Cmd, Ctx};
 use crate::app::overlay::{Compose, Overlay, Picker, Prompt};
 use crate::theme::{Theme, text};
@@ -88,9 +88,14 @@ fn help(f: &mut Frame, area: Rect, state: &State, scroll: usize) {
                 && !(ctx.is_text() && b.ctx == Ctx::Global && b.cmd != keymap::Cmd::Quit)
         })
         .map(|b| {
+            let about = if b.cmd == keymap::Cmd::CommandLine {
+                command::help(state)
+            } else {
+                b.help.to_string()
+            };
             Line::from(vec![
                 Span::styled(format!("{:>14}  ", keymap::keys_label(b)), t.key),
-                Span::raw(b.help),
+                Span::raw(about),
             ])
         })
         .collect();

@@ -24,8 +24,8 @@ pub async fn client_as(base: &str, email: &str) -> ApiClient {
         email: email.into(),
         password: "Hello123.".into(),
     };
-    let token = c.login(&login).await.unwrap();
-    c.set_token(Some(token.access_token));
+    let session = c.login(&login).await.unwrap();
+    c.set_token(Some(session.reply.access_token));
     c
 }
 

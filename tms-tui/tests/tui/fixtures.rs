@@ -250,6 +250,16 @@ pub fn server(r: &Request) -> Option<Reply> {
                 })
                 .collect(),
         ),
+        Request::FindPeople(q) => Reply::People(
+            [admin(), jane(), john(), sophia()]
+                .into_iter()
+                .filter(|u| {
+                    q.q.as_ref()
+                        .is_none_or(|t| u.username.to_lowercase().contains(&t.to_lowercase()))
+                })
+                .map(|u| u.summary())
+                .collect(),
+        ),
         Request::Staff => Reply::Staff(staff()),
         Request::Logs(_) => Reply::Logs(log_entries()),
         _ => return None,
@@ -265,11 +275,7 @@ pub fn signed_in(who: User) -> State {
         expires_at: now(),
         user: who,
     };
-    let fx = reply(
-        &mut s,
-        Request::Login(login_body()),
-        Reply::Session(Box::new(token)),
-    );
+    let fx = reply(&mut s, Request::Login(login_body()), session(token, None));
     let rest = answer_all(&mut s, fx, &server);
     let rest = load_drafts(&mut s, rest, Default::default());
     assert!(
@@ -278,6 +284,14 @@ pub fn signed_in(who: User) -> State {
     );
     s.flash = None;
     s
+}
+
+/// A session as a login (with the device token the server set, if any) or signup answers.
+pub fn session(reply: TokenResponse, device: Option<&str>) -> Reply {
+    Reply::Session(Box::new(tms_tui::api::Session {
+        reply,
+        device: device.map(str::to_string),
+    }))
 }
 
 pub fn login_body() -> tms_core::api::LoginRequest {

@@ -97,6 +97,29 @@ fn leaving_with_unsent_text_asks_first() {
 }
 
 #[test]
+fn the_quit_question_says_whether_drafts_outlive_this_run() {
+    for (mode, said, unsaid) in [
+        (Mode::Embedded, "for next time", "lost"),
+        (
+            Mode::Demo,
+            "the demo keeps no drafts, so it will be lost",
+            "next time",
+        ),
+    ] {
+        let mut s = signed_in(john());
+        s.setup.mode = mode;
+        ch(&mut s, 'c');
+        typing(&mut s, "half a thought");
+        app::update(&mut s, ctrl('c'));
+        let Some(Overlay::Confirm(c)) = &s.overlay else {
+            panic!("{:?}", s.overlay)
+        };
+        assert!(c.message.contains(said), "{mode:?}: {}", c.message);
+        assert!(!c.message.contains(unsaid), "{mode:?}: {}", c.message);
+    }
+}
+
+#[test]
 fn drafts_are_stored_per_user_and_read_back() {
     let mut s = signed_in(john());
     ch(&mut s, 'c');
@@ -128,11 +151,7 @@ fn drafts_are_stored_per_user_and_read_back() {
         expires_at: now(),
         user: john(),
     };
-    let fx = reply(
-        &mut s,
-        Request::Login(login_body()),
-        Reply::Session(Box::new(token)),
-    );
+    let fx = reply(&mut s, Request::Login(login_body()), session(token, None));
     assert!(fx.contains(&Effect::LoadDrafts { user_id: 3 }));
     let fx = answer_all(&mut s, fx, &server);
     load_drafts(&mut s, fx, kept);

@@ -3,10 +3,12 @@
 //! restart).
 
 mod account;
+mod commands;
 mod e2e;
 mod e2e_tour;
 mod fixtures;
 mod leaving;
+mod live;
 mod logout;
 mod offline;
 mod props;
@@ -17,5 +19,6 @@ mod text;
 mod tmux;
 mod update;
 mod update_admin;
+mod update_login;
 mod update_ticket;
 mod writes;

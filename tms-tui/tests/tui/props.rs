@@ -170,15 +170,19 @@ fn plausible(r: &Request) -> Option<Reply> {
     let saved = |id: i64| Reply::TicketSaved(Box::new(tickets()[0].ticket.clone().with_id(id)));
     Some(match r {
         Request::Health => health(false),
-        Request::Login(_) | Request::Signup(_) => Reply::Session(Box::new(TokenResponse {
-            access_token: "t".into(),
-            token_type: "bearer".into(),
-            expires_at: now(),
-            user: john(),
-        })),
+        Request::Login(_) | Request::Signup(_) => session(
+            TokenResponse {
+                access_token: "t".into(),
+                token_type: "bearer".into(),
+                expires_at: now(),
+                user: john(),
+            },
+            Some("v1.device.token"),
+        ),
         Request::Logout => Reply::LoggedOut,
         Request::Me => Reply::Me(john()),
         Request::FindUsers(_) => Reply::Users(vec![admin(), jane(), john(), sophia()]),
+        Request::FindPeople(_) => Reply::People(staff()),
         Request::Ticket(_) | Request::Tickets { .. } | Request::Users(_) | Request::Staff => {
             return None;
         }

@@ -50,7 +50,8 @@ pub static BINDINGS: &[Binding] = &[
         C::Global,
         &[Ch(':')],
         Cmd::CommandLine,
-        "command line (:42 :mine :users :log :new :quit)",
+        // The `?` help names the commands this user may run (`command::help`).
+        "command line",
         true,
     ),
     b(

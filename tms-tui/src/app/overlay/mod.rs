@@ -7,7 +7,8 @@ pub mod people;
 
 pub use handle::{on_editor_done, on_key, on_sent};
 pub use people::{
-    assign_picker, assigning, log_user_picker, requester_picker, staff_changed, users_found,
+    assign_picker, assigning, log_user_picker, people_found, requester_picker, staff_changed,
+    users_found,
 };
 
 use super::State;

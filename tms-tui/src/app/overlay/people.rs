@@ -1,8 +1,10 @@
 //! Pickers of people that narrow as you type: assignees (the agents the server listed,
-//! narrowed here), users for the log filter and the requester of a new ticket (searched on the
-//! server as you type by admins; agents choose among people seen on tickets), in natural order.
+//! narrowed here), users for the log filter (the admin's user list) and the requester of a new
+//! ticket (the staff directory), the last two searched on the server as you type; all in
+//! natural order.
 
 use super::{Overlay, Pick, PickFor, Picker};
+use crate::api::DirectoryQuery;
 use crate::app::{Effect, Request, State};
 use crate::sort::natural_cmp;
 use crate::widgets::TextInput;
@@ -110,33 +112,40 @@ pub fn on_typed(state: &State, p: &mut Picker) -> Vec<Effect> {
             Vec::new()
         }
         PickFor::LogUser => vec![Effect::Request(Request::FindUsers(user_query(p.typed())))],
-        PickFor::Requester if searches_server(state) => {
-            vec![Effect::Request(Request::FindUsers(requester_query(
-                p.typed(),
-            )))]
-        }
-        PickFor::Requester => {
-            let items = known_requesters(state, p.typed().as_deref());
-            p.set_items(items);
-            Vec::new()
-        }
+        PickFor::Requester => vec![Effect::Request(Request::FindPeople(requester_query(
+            p.typed(),
+        )))],
         _ => Vec::new(),
     }
 }
 
-/// Users the server found: an open user picker still showing that search lists them.
+/// Users the server found: an open log-user picker still showing that search lists them.
 pub fn users_found(state: &mut State, query: &UserQuery, users: &[User]) {
+    let people = users.iter().map(User::summary).collect();
+    found(state, PickFor::LogUser, query.q.as_deref(), people);
+}
+
+/// People the directory found: an open requester picker still showing that search lists them.
+pub fn people_found(state: &mut State, query: &DirectoryQuery, people: &[UserSummary]) {
+    found(
+        state,
+        PickFor::Requester,
+        query.q.as_deref(),
+        people.to_vec(),
+    );
+}
+
+fn found(state: &mut State, purpose: PickFor, typed: Option<&str>, mut people: Vec<UserSummary>) {
     let Some(Overlay::Picker(p)) = &mut state.overlay else {
         return;
     };
-    if p.search.is_none() || p.typed() != query.q {
+    if p.purpose != purpose || p.search.is_none() || p.typed().as_deref() != typed {
         return;
     }
-    let mut people: Vec<UserSummary> = users.iter().map(User::summary).collect();
     by_name(&mut people);
+    let requester = purpose == PickFor::Requester;
     let mut items = Vec::new();
-    let requester = p.purpose == PickFor::Requester;
-    match (requester, query.q.is_none()) {
+    match (requester, typed.is_none()) {
         (false, true) => items.push(("Anyone".to_string(), Pick::User(None))),
         (true, true) => items.push((MYSELF.to_string(), Pick::Requester(None))),
         _ => {}
@@ -159,62 +168,28 @@ fn person(u: &UserSummary) -> String {
     format!("{} <{}>", u.username, u.email)
 }
 
-/// Admins search every user on the server; agents, who may not list users, choose among the
-/// people this client has seen on tickets.
-fn searches_server(state: &State) -> bool {
-    state
-        .user
-        .as_ref()
-        .is_some_and(|u| u.role == tms_core::Role::Admin)
-}
+/// The most people one directory search lists; the server allows no more.
+const DIRECTORY_LIMIT: u8 = 50;
 
-fn requester_query(typed: Option<String>) -> UserQuery {
-    UserQuery {
+fn requester_query(typed: Option<String>) -> DirectoryQuery {
+    DirectoryQuery {
         q: typed,
         role: None,
-        include_inactive: false,
+        limit: Some(DIRECTORY_LIMIT),
     }
 }
 
-fn known_requesters(state: &State, typed: Option<&str>) -> Vec<(String, Pick)> {
-    let lower = typed.map(str::to_lowercase);
-    let mut people: Vec<UserSummary> = state
-        .people
-        .values()
-        .filter(|u| matches(lower.as_deref(), u))
-        .cloned()
-        .collect();
-    by_name(&mut people);
-    let mut items = Vec::new();
-    if typed.is_none() {
-        items.push((MYSELF.to_string(), Pick::Requester(None)));
-    }
-    items.extend(
-        people
-            .iter()
-            .map(|u| (person(u), Pick::Requester(Some(u.id)))),
-    );
-    items
-}
-
-/// The new-ticket form's requester: oneself, or a user found as you type.
-pub fn requester_picker(state: &State, current: Option<i64>) -> (Overlay, Option<Request>) {
-    let server = searches_server(state);
-    let items = if server {
-        vec![(MYSELF.to_string(), Pick::Requester(None))]
-    } else {
-        known_requesters(state, None)
-    };
+/// The new-ticket form's requester: oneself, or someone the staff directory finds as you type.
+pub fn requester_picker(current: Option<i64>) -> (Overlay, Request) {
     let mut p = Picker::new(
         "File the ticket for",
-        items,
+        vec![(MYSELF.to_string(), Pick::Requester(None))],
         Pick::Requester(current),
         PickFor::Requester,
     );
     p.search = Some(TextInput::default());
-    if !server {
-        p.people = state.people.values().cloned().collect();
-    }
-    let search = server.then(|| Request::FindUsers(requester_query(None)));
-    (Overlay::Picker(p), search)
+    (
+        Overlay::Picker(p),
+        Request::FindPeople(requester_query(None)),
+    )
 }

@@ -1,0 +1,203 @@
+//! The client against a real server: a demo helpdesk served on `127.0.0.1:0` by the embedded
+//! server, and the pure update function driven as the driver drives it — every request it asks
+//! for is sent through the HTTP client and the answer fed back. Covers the staff directory
+//! behind the requester picker, and the device token kept beside the session.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::VecDeque;
+use std::path::Path;
+use tms_core::api::LoginRequest;
+use tms_core::demo;
+use tms_tui::api::dispatch::dispatch;
+use tms_tui::api::{ApiClient, ApiError};
+use tms_tui::app::overlay::Overlay;
+use tms_tui::app::{self, Action, Effect, Mode, Reply, Request, Setup, State};
+use tms_tui::config::SessionStore;
+use tms_tui::driver::TokenSink;
+use tms_tui::embedded::{Db, Embedded};
+use tms_tui::screens::Screen;
+use tms_tui::theme::Theme;
+
+/// One run of `tms` on `base`: its HTTP client, its state, and where it keeps tokens.
+struct Tms {
+    client: ApiClient,
+    state: State,
+    tokens: TokenSink,
+}
+
+impl Tms {
+    /// Starts as `tms` does: the device tokens kept in `config` (if any) handed to the client.
+    async fn start(base: &str, config: Option<&Path>) -> Self {
+        let mut client = ApiClient::new(base).unwrap();
+        let tokens = TokenSink {
+            store: config.map(SessionStore::new),
+            key: base.to_string(),
+        };
+        tokens.load_devices(&mut client);
+        let setup = Setup {
+            mode: Mode::Remote,
+            server: base.to_string(),
+            has_token: false,
+        };
+        let state = State::new(setup, Theme::dark(), tms_core::timefmt::now());
+        let mut tms = Self {
+            client,
+            state,
+            tokens,
+        };
+        let fx = app::start(&mut tms.state);
+        tms.run(fx).await;
+        tms
+    }
+
+    /// Carries out `fx` and everything the answers lead to, as the driver would.
+    async fn run(&mut self, fx: Vec<Effect>) -> Vec<(Request, Result<Reply, ApiError>)> {
+        let mut answered = Vec::new();
+        let mut queue: VecDeque<Effect> = fx.into();
+        while let Some(effect) = queue.pop_front() {
+            let action = match effect {
+                Effect::Request(request) => {
+                    let result = dispatch(&self.client, &request).await;
+                    answered.push((request.clone(), result.clone()));
+                    Action::Response { request, result }
+                }
+                Effect::SetToken(token) => {
+                    self.client.set_token(token);
+                    continue;
+                }
+                Effect::KeepDevice { account, token } => {
+                    self.tokens.keep_device(&mut self.client, &account, token);
+                    continue;
+                }
+                Effect::LoadDrafts { user_id } => Action::DraftsLoaded {
+                    user_id,
+                    drafts: Default::default(),
+                },
+                Effect::OpenEditor(_) | Effect::SaveDrafts { .. } | Effect::Quit => continue,
+            };
+            queue.extend(app::update(&mut self.state, action));
+        }
+        answered
+    }
+
+    async fn key(&mut self, code: KeyCode, modifiers: KeyModifiers) {
+        let fx = app::update(&mut self.state, Action::Key(KeyEvent::new(code, modifiers)));
+        self.run(fx).await;
+    }
+
+    async fn press(&mut self, code: KeyCode) {
+        self.key(code, KeyModifiers::NONE).await;
+    }
+
+    async fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.press(KeyCode::Char(c)).await;
+        }
+    }
+
+    /// Logs in on the login screen; returns the login's answer.
+    async fn log_in(&mut self, email: &str, password: &str) -> Result<Reply, ApiError> {
+        assert!(matches!(self.state.screen, Screen::Login(_)));
+        self.type_text(email).await;
+        self.press(KeyCode::Tab).await;
+        self.type_text(password).await;
+        let fx = app::update(&mut self.state, Action::Key(KeyEvent::from(KeyCode::Enter)));
+        let answered = self.run(fx).await;
+        let login = answered
+            .into_iter()
+            .find(|(r, _)| matches!(r, Request::Login(_)));
+        login.expect("a login was sent").1
+    }
+}
+
+fn demo_server() -> (tokio::runtime::Runtime, Embedded) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(Embedded::start(Db::Demo)).unwrap();
+    (rt, server)
+}
+
+fn status(result: &Result<impl std::fmt::Debug, ApiError>) -> Option<u16> {
+    match result {
+        Err(ApiError::Status { status, .. }) => Some(*status),
+        _ => None,
+    }
+}
+
+#[test]
+fn agents_and_admins_file_for_a_requester_the_server_finds_as_they_type() {
+    let (rt, server) = demo_server();
+    rt.block_on(async {
+        for email in ["john.smith@example.com", "admin@example.com"] {
+            let mut tms = Tms::start(&server.base_url(), None).await;
+            tms.log_in(email, demo::PASSWORD).await.unwrap();
+            tms.press(KeyCode::Char('n')).await;
+            tms.type_text("Badge does not open the door").await;
+            tms.press(KeyCode::Tab).await;
+            tms.press(KeyCode::Enter).await;
+            tms.type_text("isa").await;
+            let Some(Overlay::Picker(p)) = &tms.state.overlay else {
+                panic!("{:?}", tms.state.overlay)
+            };
+            let names: Vec<&str> = p.items.iter().map(|(l, _)| l.as_str()).collect();
+            assert_eq!(names, ["Isabella <isabella.thomas@example.com>"], "{email}");
+            tms.press(KeyCode::Enter).await;
+            tms.press(KeyCode::Tab).await;
+            tms.press(KeyCode::Tab).await;
+            tms.type_text("Since Monday.").await;
+            tms.key(KeyCode::Char('s'), KeyModifiers::CONTROL).await;
+            let Screen::Ticket(t) = &tms.state.screen else {
+                panic!("{email}: {:?}", tms.state.flash)
+            };
+            let filed = t.detail.as_ref().expect("the new ticket loaded");
+            assert_eq!(filed.ticket.title, "Badge does not open the door");
+            assert_eq!(filed.requester.username, "Isabella", "{email}");
+        }
+    });
+}
+
+#[test]
+fn a_kept_device_token_still_logs_in_after_others_guessed_the_password() {
+    let (rt, server) = demo_server();
+    let config = tempfile::tempdir().unwrap();
+    let base = server.base_url();
+    let account = "john.smith@example.com";
+    rt.block_on(async {
+        let mut tms = Tms::start(&base, Some(config.path())).await;
+        tms.log_in(" John.Smith@example.com", demo::PASSWORD)
+            .await
+            .unwrap();
+        let first = SessionStore::new(config.path()).devices(&base)[account].clone();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let file = std::fs::metadata(config.path().join("sessions.toml")).unwrap();
+            assert_eq!(file.permissions().mode() & 0o777, 0o600);
+        }
+
+        let guesser = ApiClient::new(&base).unwrap();
+        let guess = LoginRequest {
+            email: account.into(),
+            password: "not-the-password".into(),
+        };
+        for _ in 0..5 {
+            assert_eq!(status(&guesser.login(&guess).await), Some(401));
+        }
+        let right = LoginRequest {
+            email: account.into(),
+            password: demo::PASSWORD.into(),
+        };
+        let stranger = ApiClient::new(&base).unwrap();
+        assert_eq!(
+            status(&stranger.login(&right).await),
+            Some(429),
+            "without a device token the account is slowed"
+        );
+
+        let mut again = Tms::start(&base, Some(config.path())).await;
+        let logged_in = again.log_in(account, demo::PASSWORD).await;
+        assert!(logged_in.is_ok(), "{logged_in:?}");
+        assert!(matches!(again.state.screen, Screen::Queue(_)));
+        let now = SessionStore::new(config.path()).devices(&base)[account].clone();
+        assert_ne!(now, first, "the new device token replaces the old one");
+    });
+}
