@@ -3,6 +3,7 @@
 
 use rusqlite::Connection;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
@@ -10,10 +11,24 @@ use tokio::sync::oneshot;
 use super::connection::open_reader;
 use super::{Db, DbError, DbResult};
 
-pub(super) type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
+pub(super) type ReadJob = Box<dyn FnOnce(&Connection, &Deadline) + Send>;
 
 /// How many SQLite virtual-machine steps pass between two checks of a read's deadline.
 const PROGRESS_STEPS: std::os::raw::c_int = 1000;
+
+/// A reader thread's current deadline, in microseconds since [`clock_start`]; `u64::MAX` when
+/// no read runs. The progress handler is installed once per connection and reads this, so a
+/// read only stores a number instead of installing and removing a handler.
+type Deadline = AtomicU64;
+
+fn clock_start() -> Instant {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *START.get_or_init(Instant::now)
+}
+
+fn micros_since_start(t: Instant) -> u64 {
+    u64::try_from(t.saturating_duration_since(clock_start()).as_micros()).unwrap_or(u64::MAX)
+}
 
 /// Whether a statement was stopped at its deadline by the progress handler.
 pub fn is_interrupted(e: &rusqlite::Error) -> bool {
@@ -22,13 +37,22 @@ pub fn is_interrupted(e: &rusqlite::Error) -> bool {
 
 /// A reader thread: owns one read-only connection and serves jobs from the shared queue.
 fn reader_loop(conn: Connection, jobs: Arc<Mutex<mpsc::Receiver<ReadJob>>>) {
+    let deadline = Arc::new(Deadline::new(u64::MAX));
+    let watched = Arc::clone(&deadline);
+    conn.progress_handler(
+        PROGRESS_STEPS,
+        Some(move || micros_since_start(Instant::now()) >= watched.load(Ordering::Relaxed)),
+    );
     loop {
         let job = match jobs.lock() {
             Ok(q) => q.recv(),
             Err(_) => return,
         };
         match job {
-            Ok(job) => job(&conn),
+            Ok(job) => {
+                job(&conn, &deadline);
+                deadline.store(u64::MAX, Ordering::Relaxed);
+            }
             Err(_) => return,
         }
     }
@@ -91,16 +115,17 @@ impl Db {
         E: From<DbError> + Send + 'static,
     {
         let (done, result) = oneshot::channel();
-        let job: ReadJob = Box::new(move |conn: &Connection| {
+        let job: ReadJob = Box::new(move |conn: &Connection, until: &Deadline| {
             // The request went away (client gone, timed out) while this waited: skip it.
             if done.is_closed() {
                 return;
             }
-            let deadline = deadline(Instant::now());
-            conn.progress_handler(PROGRESS_STEPS, Some(move || Instant::now() >= deadline));
+            until.store(
+                micros_since_start(deadline(Instant::now())),
+                Ordering::Relaxed,
+            );
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)))
                 .unwrap_or_else(|_| Err(E::from(DbError::Task("read panicked".into()))));
-            conn.progress_handler(0, None::<fn() -> bool>);
             let _ = done.send(outcome);
         });
         let sent = queue.lock().map(|r| r.send(job).is_ok()).unwrap_or(false);
