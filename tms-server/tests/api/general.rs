@@ -42,6 +42,8 @@ async fn openapi_documents_every_route() {
         ("/api/v1/comments/{id}", &["put", "delete"]),
         ("/api/v1/logs/", &["get", "delete"]),
         ("/api/v1/logs/{user_id}", &["get", "delete"]),
+        ("/api/v1/users/", &["get"]),
+        ("/api/v1/tickets/{id}/history", &["get"]),
     ] {
         assert!(documented(path), "{path} missing from OpenAPI");
         let item = paths
@@ -51,6 +53,25 @@ async fn openapi_documents_every_route() {
             .unwrap();
         for m in methods {
             assert!(item.get(*m).is_some(), "{m} {path} missing from OpenAPI");
+        }
+    }
+    // What the HTTP layer can answer on any route is documented on every operation; so is 401
+    // on every authenticated one and 413 wherever a body is read.
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let codes = op["responses"].as_object().unwrap();
+            for code in ["400", "408", "414", "431"] {
+                assert!(codes.contains_key(code), "{method} {path} lacks {code}");
+            }
+            let login_required = op["security"]
+                .as_array()
+                .is_some_and(|alts| alts.iter().all(|a| a.get("bearer").is_some()));
+            if login_required {
+                assert!(codes.contains_key("401"), "{method} {path} lacks 401");
+            }
+            if op.get("requestBody").is_some() {
+                assert!(codes.contains_key("413"), "{method} {path} lacks 413");
+            }
         }
     }
 }
