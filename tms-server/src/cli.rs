@@ -11,7 +11,7 @@ use tms_core::{ActivityType, Role};
 
 use crate::config::Config;
 use crate::db::{logs, users};
-use crate::error::AppError;
+use crate::service::ServiceError;
 use crate::state::AppState;
 
 #[derive(Debug, Parser)]
@@ -186,11 +186,11 @@ pub fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-fn describe(e: &AppError) -> String {
+fn describe(e: &ServiceError) -> String {
     match e {
-        AppError::Invalid(fields) => fields
+        ServiceError::Invalid(fields) => fields
             .iter()
-            .map(|f| format!("{}: {}", f.loc.join("."), f.msg))
+            .map(|(_, f)| format!("{}: {}", f.field, f.msg))
             .collect::<Vec<_>>()
             .join("; "),
         other => other.to_string(),
@@ -204,15 +204,15 @@ pub fn add_user(
     email: &str,
     password: &str,
     role: Role,
-) -> Result<tms_core::api::User, AppError> {
-    let username = Username::parse(username).map_err(AppError::invalid)?;
-    let email = Email::parse(email).map_err(AppError::invalid)?;
+) -> Result<tms_core::api::User, ServiceError> {
+    let username = Username::parse(username).map_err(ServiceError::invalid)?;
+    let email = Email::parse(email).map_err(ServiceError::invalid)?;
     let password = Password::parse("password", password, username.as_str(), email.as_str())
-        .map_err(AppError::invalid)?;
+        .map_err(ServiceError::invalid)?;
     let hash = state.hasher.hash_blocking(password.as_str())?;
     let now = timefmt::now();
     state.db.write_blocking(move |tx| {
-        crate::routes::auth::check_unique(tx, username.as_str(), email.as_str(), None)?;
+        crate::service::users::check_unique(tx, username.as_str(), email.as_str(), None)?;
         let u = users::insert(tx, username.as_str(), email.as_str(), role, &hash, now)?;
         let details = format!(
             "created user {} ({}, {}) from the command line",
@@ -237,7 +237,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     if let (Some(email), Some(password)) = (args.admin_email, args.admin_password) {
         let empty = state
             .db
-            .read_blocking(|c| users::count(c).map_err(AppError::from))
+            .read_blocking(|c| users::count(c).map_err(ServiceError::from))
             .map_err(|e| describe(&e))?
             == 0;
         if empty {

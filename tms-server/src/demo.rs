@@ -7,7 +7,7 @@ use tms_core::timefmt::{self, Timestamp};
 use tms_core::{ActivityType, Priority, Status};
 
 use crate::db::{comments, logs, tickets, users};
-use crate::error::AppError;
+use crate::service::ServiceError;
 use crate::state::AppState;
 
 pub const DEMO_PASSWORD: &str = tms_core::demo::PASSWORD;
@@ -201,12 +201,12 @@ const TICKETS: &[DemoTicket] = &[
 ];
 
 /// Loads the demo data into an empty database.
-pub fn seed(state: &AppState) -> Result<(), AppError> {
+pub fn seed(state: &AppState) -> Result<(), ServiceError> {
     let hash = state.hasher.hash_blocking(DEMO_PASSWORD)?;
     let now = timefmt::now();
     state.db.write_blocking(move |tx| {
         if users::count(tx)? > 0 {
-            return Err(AppError::Conflict(
+            return Err(ServiceError::Conflict(
                 "the database already has users; demo data goes into an empty database".into(),
             ));
         }
@@ -247,7 +247,7 @@ fn insert_ticket(
     tx: &rusqlite::Connection,
     t: &DemoTicket,
     now: Timestamp,
-) -> Result<Vec<Event>, AppError> {
+) -> Result<Vec<Event>, ServiceError> {
     let creation_date = now - Duration::hours(t.created_h);
     let new = tickets::NewTicket {
         title: t.title,
@@ -300,7 +300,10 @@ mod tests {
             let sql = sql.to_string();
             state
                 .db
-                .read_blocking(move |c| c.query_row(&sql, [], |r| r.get(0)).map_err(AppError::from))
+                .read_blocking(move |c| {
+                    c.query_row(&sql, [], |r| r.get(0))
+                        .map_err(ServiceError::from)
+                })
                 .unwrap()
         };
         assert_eq!(count("SELECT count(*) FROM users"), 11);

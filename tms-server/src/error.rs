@@ -8,6 +8,7 @@ use tms_core::api::{ErrorBody, FieldError, ValidationErrorBody};
 use tms_core::{Denied, ValidationError};
 
 use crate::db::DbError;
+use crate::service::ServiceError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -111,34 +112,38 @@ impl From<Denied> for AppError {
     }
 }
 
+impl From<ServiceError> for AppError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(fields) => Self::Invalid(
+                fields
+                    .into_iter()
+                    .map(|(location, e)| FieldError {
+                        loc: vec![location.to_string(), e.field.to_string()],
+                        msg: e.msg,
+                        kind: e.kind.to_string(),
+                    })
+                    .collect(),
+            ),
+            ServiceError::NotFound(m) => Self::NotFound(m),
+            ServiceError::Forbidden(m) => Self::Forbidden(m),
+            ServiceError::Conflict(m) => Self::Conflict(m),
+            ServiceError::TooManyAttempts(s) => Self::TooManyAttempts(s),
+            ServiceError::Busy(s) => Self::Busy(s),
+            ServiceError::Internal(m) => Self::Internal(m),
+        }
+    }
+}
+
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
-        if let DbError::Sqlite(rusqlite::Error::SqliteFailure(f, msg)) = &e
-            && f.code == rusqlite::ErrorCode::ConstraintViolation
-        {
-            return constraint(msg.as_deref().unwrap_or(""));
-        }
-        Self::Internal(e.to_string())
+        Self::from(ServiceError::from(e))
     }
 }
 
 impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {
         Self::from(DbError::from(e))
-    }
-}
-
-/// The one place a constraint violation becomes a client error. Uniqueness is checked before
-/// writing, so reaching here means a race lost to a concurrent write: still the client's 409.
-fn constraint(msg: &str) -> AppError {
-    if msg.contains("users.email") {
-        AppError::Conflict("Account already exists".into())
-    } else if msg.contains("users.username") {
-        AppError::Conflict("Username already taken".into())
-    } else if msg.contains("FOREIGN KEY") {
-        AppError::Conflict("a referenced record no longer exists".into())
-    } else {
-        AppError::Internal(format!("constraint violated: {msg}"))
     }
 }
 

@@ -17,7 +17,7 @@ use tms_core::{Priority, Role, Status};
 
 use crate::auth::password::Hasher;
 use crate::db::{self, bulk, users};
-use crate::error::AppError;
+use crate::service::ServiceError;
 
 /// Ten topics: each ticket is about one, so each topic word is in ~10% of tickets.
 pub const TOPICS: &[&str] = &[
@@ -138,14 +138,18 @@ struct Pools {
     requesters: Vec<i64>,
 }
 
-fn ensure_users(conn: &rusqlite::Connection, tickets: u64, hash: &str) -> Result<Pools, AppError> {
+fn ensure_users(
+    conn: &rusqlite::Connection,
+    tickets: u64,
+    hash: &str,
+) -> Result<Pools, ServiceError> {
     let (n_agents, n_requesters) = people(tickets);
     let now = timefmt::now();
     let tx = conn.unchecked_transaction()?;
     if users::get_by_email_with_hash(&tx, "admin@example.com")?.is_none() {
         users::insert(&tx, "admin", "admin@example.com", Role::Admin, hash, now)?;
     }
-    let make = |prefix: &str, n: u64, role: Role| -> Result<Vec<i64>, AppError> {
+    let make = |prefix: &str, n: u64, role: Role| -> Result<Vec<i64>, ServiceError> {
         (1..=n)
             .map(|i| {
                 let email = format!("{prefix}{i}@gen.example.com");
@@ -235,7 +239,7 @@ fn ticket(rng: &mut StdRng, pools: &Pools, i: u64, n: u64, now: Timestamp) -> bu
 }
 
 /// Adds `n` generated tickets (and the users they need) to the database at `path`.
-pub fn generate(path: &Path, n: u64, seed: u64, progress: bool) -> Result<(), AppError> {
+pub fn generate(path: &Path, n: u64, seed: u64, progress: bool) -> Result<(), ServiceError> {
     let mut conn = db::open_direct(path)?;
     let hash = Hasher::new(19 * 1024, 2)?.hash_blocking(crate::demo::DEMO_PASSWORD)?;
     let pools = ensure_users(&conn, n, &hash)?;

@@ -16,6 +16,7 @@ pub mod json;
 mod listen;
 pub mod routes;
 pub mod search_gate;
+pub mod service;
 pub mod state;
 
 use std::future::Future;

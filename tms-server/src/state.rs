@@ -9,7 +9,7 @@ use crate::auth::limiter::Limiter;
 use crate::auth::password::Hasher;
 use crate::config::Config;
 use crate::db::{Db, DbError};
-use crate::error::AppError;
+use crate::service::ServiceError;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -20,8 +20,8 @@ pub enum StartError {
     Setup(String),
 }
 
-impl From<AppError> for StartError {
-    fn from(e: AppError) -> Self {
+impl From<ServiceError> for StartError {
+    fn from(e: ServiceError) -> Self {
         Self::Setup(e.to_string())
     }
 }

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use tokio::sync::oneshot;
 
-use crate::error::AppError;
+use crate::service::ServiceError;
 
 /// What a hash is for; each purpose queues separately.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,9 +106,9 @@ pub struct Hasher {
 
 impl Hasher {
     /// `m_kib` memory, `t` passes, one lane (OWASP: 19 MiB, 2 passes, 1 lane).
-    pub fn new(m_kib: u32, t: u32) -> Result<Self, AppError> {
+    pub fn new(m_kib: u32, t: u32) -> Result<Self, ServiceError> {
         let params = Params::new(m_kib, t, 1, None)
-            .map_err(|e| AppError::Internal(format!("argon2 parameters: {e}")))?;
+            .map_err(|e| ServiceError::Internal(format!("argon2 parameters: {e}")))?;
         let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         let dummy = hash_with(&params, &random_password())?;
         let shared = Arc::new(Shared::default());
@@ -117,7 +117,7 @@ impl Hasher {
             std::thread::Builder::new()
                 .name(format!("tms-hash-{i}"))
                 .spawn(move || worker(&shared))
-                .map_err(|e| AppError::Internal(format!("hashing thread: {e}")))?;
+                .map_err(|e| ServiceError::Internal(format!("hashing thread: {e}")))?;
         }
         Ok(Self {
             params,
@@ -127,7 +127,7 @@ impl Hasher {
     }
 
     /// The PHC string of `password`.
-    pub async fn hash(&self, purpose: Purpose, password: String) -> Result<String, AppError> {
+    pub async fn hash(&self, purpose: Purpose, password: String) -> Result<String, ServiceError> {
         let params = self.params.clone();
         self.run(purpose, move || hash_with(&params, &password))
             .await?
@@ -140,7 +140,7 @@ impl Hasher {
         purpose: Purpose,
         password: String,
         phc: Option<String>,
-    ) -> Result<bool, AppError> {
+    ) -> Result<bool, ServiceError> {
         let known = phc.is_some();
         let phc = phc.unwrap_or_else(|| self.dummy.as_str().to_string());
         let ok = self
@@ -150,7 +150,7 @@ impl Hasher {
     }
 
     /// Hashes synchronously (command-line tools only).
-    pub fn hash_blocking(&self, password: &str) -> Result<String, AppError> {
+    pub fn hash_blocking(&self, password: &str) -> Result<String, ServiceError> {
         hash_with(&self.params, password)
     }
 
@@ -158,7 +158,7 @@ impl Hasher {
         &self,
         purpose: Purpose,
         f: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, AppError> {
+    ) -> Result<T, ServiceError> {
         let (done, result) = oneshot::channel();
         let gone = Arc::new(AtomicBool::new(false));
         let _waiting = Waiting(Arc::clone(&gone));
@@ -173,13 +173,13 @@ impl Hasher {
             let mut q = shared
                 .queues
                 .lock()
-                .map_err(|_| AppError::Internal("hashing queue poisoned".into()))?;
+                .map_err(|_| ServiceError::Internal("hashing queue poisoned".into()))?;
             let waiting = &mut q.waiting[purpose.index()];
             if waiting.len() >= purpose.capacity() {
                 waiting.retain(|j| !j.gone.load(Ordering::Relaxed));
             }
             if waiting.len() >= purpose.capacity() {
-                return Err(AppError::Busy(BUSY_RETRY_SECS));
+                return Err(ServiceError::Busy(BUSY_RETRY_SECS));
             }
             waiting.push_back(job);
             drop(q);
@@ -187,7 +187,7 @@ impl Hasher {
         }
         result
             .await
-            .map_err(|_| AppError::Internal("a hashing job failed".into()))
+            .map_err(|_| ServiceError::Internal("a hashing job failed".into()))
     }
 }
 
@@ -253,8 +253,8 @@ fn raw_hash(params: &Params, password: &[u8], salt: &[u8]) -> Result<Vec<u8>, ar
     Ok(out)
 }
 
-fn hash_with(params: &Params, password: &str) -> Result<String, AppError> {
-    let fail = |e: &dyn std::fmt::Display| AppError::Internal(format!("hashing failed: {e}"));
+fn hash_with(params: &Params, password: &str) -> Result<String, ServiceError> {
+    let fail = |e: &dyn std::fmt::Display| ServiceError::Internal(format!("hashing failed: {e}"));
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
     let mut buf = [0u8; 64];
     let raw_salt = salt.as_salt().decode_b64(&mut buf).map_err(|e| fail(&e))?;
@@ -350,7 +350,7 @@ mod tests {
         for _ in 0..Purpose::Signup.capacity() + threads + 4 {
             let mut job = Box::pin(h.clone().run_counted(Purpose::Signup, Arc::clone(&ran)));
             match poll_once(job.as_mut()).await {
-                Some(Err(AppError::Busy(secs))) => {
+                Some(Err(ServiceError::Busy(secs))) => {
                     assert!(secs >= 1);
                     busy += 1;
                 }
@@ -380,7 +380,7 @@ mod tests {
             self,
             purpose: Purpose,
             ran: Arc<std::sync::atomic::AtomicUsize>,
-        ) -> Result<(), AppError> {
+        ) -> Result<(), ServiceError> {
             let params = self.params.clone();
             self.run(purpose, move || {
                 ran.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

@@ -21,6 +21,7 @@ use crate::auth::token;
 use crate::db::{logs, sessions, users};
 use crate::error::AppError;
 use crate::extract::{ApiJson, AuthUser, ClientAddr, MaybeAuthUser, bytes_rejection};
+use crate::service::users::check_unique;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -324,22 +325,6 @@ pub async fn signup(
         .await?;
     let body = open_session(&state, user, "logged in").await?;
     Ok((StatusCode::CREATED, Json(body)))
-}
-
-/// 409 if another account has this email or username.
-pub(crate) fn check_unique(
-    conn: &rusqlite::Connection,
-    username: &str,
-    email: &str,
-    except: Option<i64>,
-) -> Result<(), AppError> {
-    if users::email_taken(conn, email, except)? {
-        return Err(AppError::Conflict("Account already exists".into()));
-    }
-    if users::username_taken(conn, username, except)? {
-        return Err(AppError::Conflict("Username already taken".into()));
-    }
-    Ok(())
 }
 
 /// End this session.

@@ -19,7 +19,7 @@ use crate::error::AppError;
 use crate::extract::{ApiJson, AuthUser, Id, QueryPairs};
 use crate::state::AppState;
 
-use super::auth::check_unique;
+use crate::service::users::check_unique;
 
 pub fn router() -> Router<AppState> {
     Router::new()
