@@ -248,6 +248,38 @@ pub mod text {
     pub const PASSWORD_CHANGED: &str = "Password changed; your other sessions have ended.";
     pub const WRONG_CURRENT_PASSWORD: &str = "The current password is wrong.";
     pub const SEARCH_TICKETS: &str = "Search tickets (words match as prefixes: pass → password)";
+    /// The heading of the history's time column: times are shown in UTC, as everywhere.
+    pub const HISTORY_WHEN: &str = "When (UTC)";
+    /// A changed description, which the history never shows in full.
+    pub const HISTORY_DESCRIPTION: &str = "the description";
+    pub const NO_HISTORY: &str = "No changes recorded.";
+
+    /// The line above a ticket's history: how many changes (once known) and the key that
+    /// hides it.
+    pub fn history_summary(changes: Option<usize>, key: &str) -> String {
+        match changes {
+            Some(1) => format!("History · 1 change, oldest first · {key} hides"),
+            Some(n) => format!("History · {n} changes, oldest first · {key} hides"),
+            None => format!("History · {key} hides"),
+        }
+    }
+
+    /// The "what" of a history entry, read after who made it: `alice commented`.
+    pub fn history_what(kind: tms_core::HistoryKind) -> &'static str {
+        use tms_core::HistoryKind as H;
+        match kind {
+            H::Created => "created",
+            H::Title => "renamed",
+            H::Description => "edited",
+            H::Status => "status",
+            H::Priority => "priority",
+            H::Assignee => "assignee",
+            H::Tags => "tags",
+            H::Comment => "commented",
+            H::InternalNote => "noted",
+            H::ResolutionDate => "resolution",
+        }
+    }
 
     /// The message for a login refused with 429.
     pub fn locked_out(retry_after: Option<u64>) -> String {

@@ -25,6 +25,7 @@ pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, Ap
         Request::Ticket(id) | Request::Recheck { id, .. } => {
             Reply::Ticket(Box::new(client.get_ticket(*id).await?))
         }
+        Request::History(id) => Reply::History(client.ticket_history(*id).await?),
         Request::CreateTicket(body) => {
             Reply::TicketSaved(Box::new(client.create_ticket(body).await?))
         }

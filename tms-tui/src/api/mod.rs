@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use tms_core::Role;
 use tms_core::api::{
-    Comment, CommentUpdate, Health, LogEntry, LogQuery, LoginRequest, NewCommentRequest,
-    NewTicketRequest, NewUserRequest, Page, PasswordChange, SignupRequest, Ticket, TicketDetail,
-    TicketListItem, TicketQuery, TicketUpdate, TokenResponse, User, UserQuery, UserSummary,
-    UserUpdate,
+    Comment, CommentUpdate, Health, HistoryEntry, LogEntry, LogQuery, LoginRequest,
+    NewCommentRequest, NewTicketRequest, NewUserRequest, Page, PasswordChange, SignupRequest,
+    Ticket, TicketDetail, TicketListItem, TicketQuery, TicketUpdate, TokenResponse, User,
+    UserQuery, UserSummary, UserUpdate,
 };
 
 /// The parameters of the staff directory, `GET /api/v1/users/`.
@@ -237,6 +237,12 @@ impl ApiClient {
 
     pub async fn get_ticket(&self, id: i64) -> Result<TicketDetail> {
         Self::json(self.request(Method::GET, &format!("/api/v1/tickets/{id}"))).await
+    }
+
+    /// Every change of ticket `id`, oldest first (whoever may see the ticket).
+    pub async fn ticket_history(&self, id: i64) -> Result<Vec<HistoryEntry>> {
+        let path = format!("/api/v1/tickets/{id}/history");
+        Self::json(self.request(Method::GET, &path)).await
     }
 
     pub async fn create_ticket(&self, body: &NewTicketRequest) -> Result<Ticket> {

@@ -5,9 +5,10 @@ use super::drafts::SavedDrafts;
 use crate::api::{ApiError, DirectoryQuery, Session};
 use crossterm::event::KeyEvent;
 use tms_core::api::{
-    Comment, CommentUpdate, Health, LogEntry, LogQuery, LoginRequest, NewCommentRequest,
-    NewTicketRequest, NewUserRequest, Page, PasswordChange, SignupRequest, Ticket, TicketDetail,
-    TicketListItem, TicketQuery, TicketUpdate, User, UserQuery, UserSummary, UserUpdate,
+    Comment, CommentUpdate, Health, HistoryEntry, LogEntry, LogQuery, LoginRequest,
+    NewCommentRequest, NewTicketRequest, NewUserRequest, Page, PasswordChange, SignupRequest,
+    Ticket, TicketDetail, TicketListItem, TicketQuery, TicketUpdate, User, UserQuery, UserSummary,
+    UserUpdate,
 };
 use tms_core::timefmt::Timestamp;
 
@@ -40,6 +41,8 @@ pub enum Request {
         id: i64,
         assignee: Option<i64>,
     },
+    /// Every change of a ticket, oldest first.
+    History(i64),
     CreateTicket(NewTicketRequest),
     UpdateTicket(i64, TicketUpdate),
     DeleteTicket(i64),
@@ -78,6 +81,8 @@ pub enum Reply {
     Tickets(Page<TicketListItem>),
     /// A ticket as `GET` gives it; also the answer to a change.
     Ticket(Box<TicketDetail>),
+    /// A ticket's changes, oldest first.
+    History(Vec<HistoryEntry>),
     /// A ticket just filed.
     TicketSaved(Box<Ticket>),
     Done,

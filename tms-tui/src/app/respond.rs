@@ -158,6 +158,7 @@ fn inline(request: &Request) -> bool {
             | Request::Signup(_)
             | Request::Tickets { .. }
             | Request::Ticket(_)
+            | Request::History(_)
             | Request::Users(_)
             | Request::Logs(_)
             | Request::CreateTicket(_)

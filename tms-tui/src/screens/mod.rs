@@ -2,6 +2,7 @@
 //! state, turns commands and replies into [`Out`]s, and never touches another screen: the app
 //! applies what they return.
 
+pub mod history;
 pub mod log;
 pub mod login;
 pub mod new_ticket;

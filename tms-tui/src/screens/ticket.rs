@@ -1,6 +1,8 @@
-//! One ticket: metadata, description and the comment thread. A cursor walks the description
-//! and the comments; the selected one can be edited, deleted or scrolled.
+//! One ticket: metadata, description and the comment thread, or instead its history. A cursor
+//! walks the description and the comments; the selected one can be edited, deleted or
+//! scrolled.
 
+use super::history::HistoryState;
 use super::{Out, move_cursor};
 use crate::api::ApiError;
 use crate::app::gate;
@@ -19,6 +21,7 @@ pub struct TicketState {
     pub selected: usize,
     /// Lines scrolled inside the selected item.
     pub scroll: u16,
+    pub history: HistoryState,
 }
 
 impl TicketState {
@@ -30,12 +33,16 @@ impl TicketState {
             error: None,
             selected: 0,
             scroll: 0,
+            history: HistoryState::default(),
         }
     }
 
+    /// Reads the ticket again, and its history if shown (a hidden one is forgotten).
     pub fn refresh(&mut self) -> Vec<Request> {
         self.loading = true;
-        vec![Request::Ticket(self.id)]
+        let mut r = vec![Request::Ticket(self.id)];
+        r.extend(self.history.stale(self.id));
+        r
     }
 
     /// The comment under the cursor, if the cursor is on a comment.
@@ -80,6 +87,17 @@ impl TicketState {
 
     pub fn on_key(&mut self, cmd: Option<Cmd>, state: &State) -> Vec<Out> {
         let Some(cmd) = cmd else { return Vec::new() };
+        if cmd == Cmd::History {
+            return self
+                .history
+                .toggle(self.id)
+                .into_iter()
+                .map(Out::Req)
+                .collect();
+        }
+        if self.history.on_cmd(cmd) {
+            return Vec::new();
+        }
         if cmd == Cmd::PageDown || cmd == Cmd::PageUp {
             self.scroll = if cmd == Cmd::PageDown {
                 self.scroll.saturating_add(10)
@@ -159,9 +177,10 @@ impl TicketState {
 
     fn concerns_me(&self, request: &Request) -> bool {
         match request {
-            Request::UpdateTicket(id, _) | Request::Ticket(id) | Request::DeleteTicket(id) => {
-                *id == self.id
-            }
+            Request::UpdateTicket(id, _)
+            | Request::Ticket(id)
+            | Request::History(id)
+            | Request::DeleteTicket(id) => *id == self.id,
             Request::CreateComment(c) => c.ticket_id == self.id,
             Request::UpdateComment { ticket_id, .. } | Request::DeleteComment { ticket_id, .. } => {
                 *ticket_id == self.id
@@ -197,6 +216,10 @@ impl TicketState {
                 });
                 Vec::new()
             }
+            (Request::History(_), _) => {
+                self.history.on_reply(result, self.id);
+                Vec::new()
+            }
             (Request::DeleteTicket(id), Ok(_)) => {
                 vec![Out::Info(format!("Ticket {id} deleted.")), Out::Back]
             }
@@ -211,7 +234,9 @@ impl TicketState {
                     Reply::Ticket(d) => {
                         self.selected = self.selected.min(d.comments.len());
                         self.detail = Some(d.clone());
-                        vec![Out::Info(said)]
+                        let mut out = vec![Out::Info(said)];
+                        out.extend(self.history.stale(self.id).into_iter().map(Out::Req));
+                        out
                     }
                     _ => self.reload_with(said),
                 }

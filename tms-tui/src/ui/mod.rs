@@ -4,6 +4,7 @@
 mod admin;
 pub mod columns;
 mod forms;
+mod history;
 mod login;
 mod overlays;
 mod queue;
@@ -178,8 +179,13 @@ pub fn offered(state: &State, ctx: Ctx, cmd: keymap::Cmd) -> bool {
 
 /// A timestamp as `2026-11-29 06:12 UTC`.
 pub fn fmt_time(t: Timestamp) -> String {
+    format!("{} UTC", fmt_minute(t))
+}
+
+/// A timestamp (UTC) to the minute, `2026-11-29 06:12`, where a heading says the zone.
+pub fn fmt_minute(t: Timestamp) -> String {
     format!(
-        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        "{:04}-{:02}-{:02} {:02}:{:02}",
         t.year(),
         u8::from(t.month()),
         t.day(),

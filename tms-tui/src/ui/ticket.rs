@@ -1,5 +1,5 @@
 //! The ticket screen: title and metadata on top, then the description and the comment thread,
-//! scrolled so the selected item is in view.
+//! scrolled so the selected item is in view (or, when shown, the ticket's history).
 
 use super::{fmt_time, notice};
 use crate::app::State;
@@ -43,6 +43,10 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, s: &TicketState) {
             .block(Block::new().borders(Borders::BOTTOM).border_style(t.border)),
         meta,
     );
+    if s.history.shown {
+        super::history::draw(f, thread, state, &s.history);
+        return;
+    }
     let (lines, spans) = thread_lines(
         state,
         d,

@@ -2,11 +2,11 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tms_core::api::{
-    Comment, CommentWithUser, LogEntry, Page, Ticket, TicketDetail, TicketListItem, TokenResponse,
-    User, UserSummary,
+    Comment, CommentWithUser, HistoryActor, HistoryEntry, LogEntry, Page, Ticket, TicketDetail,
+    TicketListItem, TokenResponse, User, UserSummary,
 };
 use tms_core::timefmt::{Timestamp, parse};
-use tms_core::{ActivityType, Priority, Role, Status};
+use tms_core::{ActivityType, HistoryKind, Priority, Role, Status};
 use tms_tui::api::ApiError;
 use tms_tui::app::drafts::SavedDrafts;
 use tms_tui::app::{self, Action, Effect, Mode, Reply, Request, Setup, State};
@@ -169,6 +169,75 @@ pub fn log_entries() -> Vec<LogEntry> {
     ]
 }
 
+/// Ticket 3's history as `GET /api/v1/tickets/3/history` gives it, oldest first.
+pub fn history() -> Vec<HistoryEntry> {
+    let e = |hours: i64, who: &User, kind: HistoryKind, from: Option<&str>, to: Option<&str>| {
+        HistoryEntry {
+            at: ago(hours),
+            actor: HistoryActor {
+                id: who.id,
+                username: who.username.clone(),
+                role: who.role,
+            },
+            kind,
+            from: from.map(str::to_string),
+            to: to.map(str::to_string),
+        }
+    };
+    vec![
+        e(
+            15,
+            &jane(),
+            HistoryKind::Created,
+            None,
+            Some("Email sync issue"),
+        ),
+        e(
+            14,
+            &jane(),
+            HistoryKind::Title,
+            Some("Email sync issue"),
+            Some("Email sync problem"),
+        ),
+        e(12, &john(), HistoryKind::Assignee, None, Some("John")),
+        e(
+            12,
+            &john(),
+            HistoryKind::Status,
+            Some("Open"),
+            Some("In Progress"),
+        ),
+        e(
+            8,
+            &jane(),
+            HistoryKind::Description,
+            Some("My phone."),
+            Some("My phone stopped syncing mail this morning."),
+        ),
+        e(
+            6,
+            &john(),
+            HistoryKind::Priority,
+            Some("Medium"),
+            Some("High"),
+        ),
+        e(
+            5,
+            &john(),
+            HistoryKind::Comment,
+            None,
+            Some("Could you try removing and re-adding the account?"),
+        ),
+        e(
+            3,
+            &jane(),
+            HistoryKind::Comment,
+            None,
+            Some("Done, still failing."),
+        ),
+    ]
+}
+
 /// Who `GET /api/v1/agents/` lists: the active agents and admins.
 pub fn staff() -> Vec<UserSummary> {
     vec![admin().summary(), john().summary(), sophia().summary()]
@@ -239,6 +308,7 @@ pub fn server(r: &Request) -> Option<Reply> {
             Reply::Tickets(page(items))
         }
         Request::Ticket(3) => Reply::Ticket(Box::new(detail())),
+        Request::History(3) => Reply::History(history()),
         Request::Recheck { id, .. } => Reply::Ticket(Box::new(detail_of(*id)?)),
         Request::Users(_) => Reply::Users(vec![admin(), jane(), john(), sophia()]),
         Request::FindUsers(q) => Reply::Users(

@@ -1,13 +1,14 @@
 //! The client against a real server: a demo helpdesk served on `127.0.0.1:0` by the embedded
 //! server, and the pure update function driven as the driver drives it — every request it asks
 //! for is sent through the HTTP client and the answer fed back. Covers the staff directory
-//! behind the requester picker, and the device token kept beside the session.
+//! behind the requester picker, the device token kept beside the session, and a ticket's
+//! history after changes made from the ticket screen.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::VecDeque;
 use std::path::Path;
-use tms_core::api::LoginRequest;
-use tms_core::demo;
+use tms_core::api::{HistoryEntry, LoginRequest};
+use tms_core::{HistoryKind, demo};
 use tms_tui::api::dispatch::dispatch;
 use tms_tui::api::{ApiClient, ApiError};
 use tms_tui::app::overlay::Overlay;
@@ -92,6 +93,20 @@ impl Tms {
     async fn type_text(&mut self, text: &str) {
         for c in text.chars() {
             self.press(KeyCode::Char(c)).await;
+        }
+    }
+
+    /// Opens ticket `id` as `:id` does.
+    async fn open_ticket(&mut self, id: i64) {
+        let fx = app::command::run(&mut self.state, &id.to_string());
+        self.run(fx).await;
+    }
+
+    /// The history the ticket screen holds.
+    fn history(&self) -> Vec<HistoryEntry> {
+        match &self.state.screen {
+            Screen::Ticket(t) => t.history.entries.clone().expect("the history loaded"),
+            other => panic!("not on a ticket: {other:?}"),
         }
     }
 
@@ -199,5 +214,92 @@ fn a_kept_device_token_still_logs_in_after_others_guessed_the_password() {
         assert!(matches!(again.state.screen, Screen::Queue(_)));
         let now = SessionStore::new(config.path()).devices(&base)[account].clone();
         assert_ne!(now, first, "the new device token replaces the old one");
+    });
+}
+
+#[test]
+fn changes_made_on_the_ticket_screen_are_listed_in_its_history_in_order_for_every_role() {
+    let (rt, server) = demo_server();
+    rt.block_on(async {
+        let mut john = Tms::start(&server.base_url(), None).await;
+        john.log_in("john.smith@example.com", demo::PASSWORD)
+            .await
+            .unwrap();
+        // Jane's "Login Issue": Open, Medium, assigned to Sophia, four comments.
+        john.open_ticket(2).await;
+        john.press(KeyCode::Char('h')).await;
+        let before = john.history();
+        assert_eq!(before[0].kind, HistoryKind::Created);
+        assert_eq!(before[0].to.as_deref(), Some("Login Issue"));
+        assert_eq!(before[0].actor.username, "Jane");
+
+        john.press(KeyCode::Char('s')).await;
+        john.press(KeyCode::Down).await;
+        john.press(KeyCode::Enter).await;
+        john.press(KeyCode::Char('p')).await;
+        john.press(KeyCode::Up).await;
+        john.press(KeyCode::Enter).await;
+        john.press(KeyCode::Char('t')).await;
+        assert!(matches!(john.state.overlay, Some(Overlay::Confirm(_))));
+        john.press(KeyCode::Char('y')).await;
+        john.press(KeyCode::Char('c')).await;
+        john.type_text("Please log out everywhere and in again.")
+            .await;
+        john.key(KeyCode::Char('s'), KeyModifiers::CONTROL).await;
+
+        let after = john.history();
+        let added: Vec<_> = after[before.len()..]
+            .iter()
+            .map(|e| {
+                let name = e.actor.username.as_str();
+                (name, e.kind, e.from.as_deref(), e.to.as_deref())
+            })
+            .collect();
+        let comment = "Please log out everywhere and in again.";
+        assert_eq!(
+            added,
+            [
+                (
+                    "John",
+                    HistoryKind::Status,
+                    Some("Open"),
+                    Some("In Progress")
+                ),
+                ("John", HistoryKind::Priority, Some("Medium"), Some("High")),
+                ("John", HistoryKind::Assignee, Some("Sophia"), Some("John")),
+                ("John", HistoryKind::Comment, None, Some(comment)),
+            ]
+        );
+        let Screen::Ticket(t) = &john.state.screen else {
+            panic!()
+        };
+        assert!(t.history.shown);
+        assert_eq!(t.history.selected, after.len() - 1, "on the newest change");
+
+        let view = crate::snapshots::render(&john.state, 80, 24);
+        let row = |needle: &str| {
+            view.lines()
+                .position(|l| l.contains(needle))
+                .unwrap_or_else(|| panic!("{needle:?} not shown:\n{view}"))
+        };
+        let rows = [
+            row("\"Login Issue\""),
+            row("Open → In Progress"),
+            row("Medium → High"),
+            row("Sophia → John"),
+            row("\"Please log out everywhere"),
+        ];
+        assert!(
+            rows.is_sorted() && rows[0] < rows[1],
+            "oldest first: {rows:?}\n{view}"
+        );
+
+        let mut jane = Tms::start(&server.base_url(), None).await;
+        jane.log_in("jane.doe@example.com", demo::PASSWORD)
+            .await
+            .unwrap();
+        jane.open_ticket(2).await;
+        jane.press(KeyCode::Char('h')).await;
+        assert_eq!(jane.history(), after, "the requester sees the same history");
     });
 }

@@ -19,6 +19,7 @@ mod text;
 mod tmux;
 mod update;
 mod update_admin;
+mod update_history;
 mod update_login;
 mod update_ticket;
 mod writes;

@@ -202,6 +202,7 @@ fn plausible(r: &Request) -> Option<Reply> {
         | Request::DeleteUser(_)
         | Request::ClearLogs => Reply::Done,
         Request::Logs(_) => Reply::Logs(log_entries()),
+        Request::History(_) => Reply::History(history()),
     })
 }
 

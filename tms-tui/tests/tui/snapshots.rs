@@ -125,6 +125,16 @@ fn ticket_screens() {
 }
 
 #[test]
+fn ticket_history_screens() {
+    for (role, who) in roles() {
+        let mut s = signed_in(who);
+        go(&mut s, "3");
+        keys(&mut s, &[KeyCode::Char('h')]);
+        snap(&format!("ticket_history_{role}"), &s);
+    }
+}
+
+#[test]
 fn new_ticket_screens() {
     for (role, who) in roles() {
         let mut s = signed_in(who.clone());

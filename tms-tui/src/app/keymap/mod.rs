@@ -71,6 +71,8 @@ pub enum Cmd {
     SetStatus,
     SetPriority,
     Comment,
+    /// Show or hide the ticket's history.
+    History,
     Refresh,
     Search,
     FilterStatus,

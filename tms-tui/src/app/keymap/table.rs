@@ -162,6 +162,13 @@ pub static BINDINGS: &[Binding] = &[
     b(C::Ticket, &[Ch('c')], Cmd::Comment, "add a comment", true),
     b(
         C::Ticket,
+        &[Ch('h')],
+        Cmd::History,
+        "history (who changed what; again to hide)",
+        true,
+    ),
+    b(
+        C::Ticket,
         &[Ch('e')],
         Cmd::Edit,
         "edit (the selected text, inline)",
