@@ -104,6 +104,11 @@ fn ticket_allows(actor: Actor, t: &TicketState, cmd: Cmd) -> bool {
     let ticket = t.detail.as_ref().map(|d| &d.ticket);
     let requester = ticket.map_or(actor.id, |t| t.requester_id);
     let comment = t.selected_comment();
+    // While the history is shown, the description and thread are not: nothing selected in
+    // them may be edited or deleted unseen.
+    if t.history.shown && matches!(cmd, Cmd::Edit | Cmd::EditExternal | Cmd::Delete) {
+        return false;
+    }
     match cmd {
         Cmd::Take | Cmd::Assign | Cmd::SetStatus => can_triage(actor.role),
         Cmd::DeleteTicket => check_delete_ticket(actor, requester).is_ok(),

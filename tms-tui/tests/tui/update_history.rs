@@ -187,3 +187,21 @@ fn an_answer_that_comes_after_hiding_is_not_kept() {
     let fx = ch(&mut s, 'h');
     assert_eq!(requests(&fx), vec![Request::History(3)]);
 }
+
+#[test]
+fn nothing_hidden_behind_the_history_is_edited_or_deleted() {
+    let mut s = shown(admin());
+    for key in ['e', 'E', 'd'] {
+        let fx = ch(&mut s, key);
+        assert!(
+            requests(&fx).is_empty() && fx.len() <= 1 && s.overlay.is_none(),
+            "{key} acted on the hidden thread: {fx:?}"
+        );
+        assert!(
+            matches!(s.screen, Screen::Ticket(_)),
+            "{key} left the ticket"
+        );
+    }
+    ch(&mut s, 'h');
+    assert!(!hist(&s).shown);
+}
