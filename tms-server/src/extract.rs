@@ -247,6 +247,8 @@ impl ClientAddr {
         trusted: &[ipnet::IpNet],
     ) -> std::net::IpAddr {
         let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+        // An IPv4 peer on a dual-stack listener arrives as ::ffff:a.b.c.d.
+        let peer = peer.to_canonical();
         if !is_trusted(&peer) {
             return peer;
         }
@@ -275,10 +277,11 @@ impl ClientAddr {
 /// An address as proxies write it in `X-Forwarded-For`: bare, or IPv6 in brackets, possibly
 /// with a port.
 fn parse_hop(hop: &str) -> Option<std::net::IpAddr> {
-    if let Ok(ip) = hop.parse() {
-        return Some(ip);
-    }
-    hop.parse::<std::net::SocketAddr>().ok().map(|a| a.ip())
+    let ip = match hop.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip,
+        Err(_) => hop.parse::<std::net::SocketAddr>().ok()?.ip(),
+    };
+    Some(ip.to_canonical())
 }
 
 impl FromRequestParts<AppState> for ClientAddr {
@@ -332,6 +335,12 @@ mod tests {
         assert_eq!(
             ClientAddr::resolve(ip("10.0.0.5"), &h, &trusted),
             ip("10.2.2.2")
+        );
+        let mapped = ip("::ffff:10.0.0.5");
+        assert_eq!(
+            ClientAddr::resolve(mapped, &headers("203.0.113.8"), &trusted),
+            ip("203.0.113.8"),
+            "an IPv4 proxy on a dual-stack listener"
         );
         let none = axum::http::HeaderMap::new();
         assert_eq!(

@@ -125,6 +125,8 @@ impl Registry {
 
     /// Registers a connection from `peer`, shedding the longest-idle one at the limit.
     fn admit(&self, peer: IpAddr) -> Result<Admitted, Refused> {
+        // An IPv4 peer on a dual-stack listener arrives as ::ffff:a.b.c.d.
+        let peer = peer.to_canonical();
         let net = Key::network(peer);
         let trusted = self.limits.trusted.iter().any(|n| n.contains(&peer));
         let mut t = self.table.lock().map_err(|_| Refused::Full)?;
@@ -267,10 +269,14 @@ where
             }
         };
         if let Some(gone) = made_room {
-            // `notify_one` keeps a permit: this returns even if it closed already.
+            // The connection that made room is closed before this one is served, so the
+            // descriptors in use stay under the limit. It was idle, and an idle connection is
+            // dropped at once (see the shed arm below), so this wait is short; `notify_one`
+            // keeps a permit, so it returns even if that connection closed already.
             let _ = tokio::time::timeout(Duration::from_secs(1), gone.notified()).await;
         }
         let _ = stream.set_nodelay(true);
+        let watched = Arc::clone(&activity);
         let marks = registry.clone();
         let service = app
             .clone()
@@ -303,8 +309,13 @@ where
             tokio::select! {
                 _ = conn.as_mut() => {}
                 () = shed.notified() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
+                    // Idle (waiting for a request, or trickling one's headers): dropped here,
+                    // which closes the socket now — a graceful shutdown would wait out a
+                    // half-sent request. A request being answered is let finish.
+                    if watched.busy.load(Ordering::Acquire) > 0 {
+                        conn.as_mut().graceful_shutdown();
+                        let _ = tokio::time::timeout(Duration::from_secs(5), conn).await;
+                    }
                 }
                 _ = stop.changed() => {
                     conn.as_mut().graceful_shutdown();

@@ -347,14 +347,16 @@ mod tests {
         // of a client that hung up.
         let mut pending = Vec::new();
         let mut busy = 0;
-        for _ in 0..Purpose::Signup.capacity() + threads + 4 {
+        for _ in 0..Purpose::Signup.capacity() + threads + 24 {
             let mut job = Box::pin(h.clone().run_counted(Purpose::Signup, Arc::clone(&ran)));
             match poll_once(job.as_mut()).await {
                 Some(Err(ServiceError::Busy(secs))) => {
                     assert!(secs >= 1);
                     busy += 1;
                 }
-                Some(other) => panic!("a hash finished at once: {other:?}"),
+                // This thread was held up long enough for a hash to finish: not a failure.
+                Some(Ok(())) => {}
+                Some(other) => panic!("unexpected: {other:?}"),
                 None => pending.push(job),
             }
         }

@@ -40,6 +40,19 @@ pub fn restore(live: &Path, src: &Path) -> DbResult<()> {
             src.display()
         )));
     }
+    // A sound SQLite file need not be a tms database: check before anything is overwritten.
+    let version: i64 = source.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let has_sessions: bool = source.query_row(
+        "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = 'sessions'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !(1..=super::migrate::latest()).contains(&version) || !has_sessions {
+        return Err(DbError::Task(format!(
+            "{} is not a tms database this tms-server can restore (schema version {version})",
+            src.display()
+        )));
+    }
     let mut dst = open_writer(live)?;
     {
         let backup = rusqlite::backup::Backup::new(&source, &mut dst)?;

@@ -150,6 +150,25 @@ fn login_limits(
     limits
 }
 
+/// The account of `email` (if any) and whether `password` is its password.
+async fn judge(
+    state: &AppState,
+    email: &str,
+    password: String,
+) -> Result<(Option<User>, bool), AppError> {
+    let lookup = email.to_string();
+    let found = state
+        .db
+        .read(move |c| users::get_by_email_with_hash(c, &lookup).map_err(AppError::from))
+        .await?;
+    let (user, phc) = match found {
+        Some((u, h)) => (Some(u), Some(h)),
+        None => (None, None),
+    };
+    let matches = state.hasher.verify(Purpose::Login, password, phc).await?;
+    Ok((user, matches))
+}
+
 /// Log in with email and password (JSON, or the OAuth2 form with the email in `username`).
 /// A successful login sets the `tms_device` cookie; sending it back with later logins keeps
 /// this client from being slowed by other clients' failures (see `SECURITY.md`).
@@ -186,19 +205,15 @@ pub async fn login(
         .limiter
         .begin(&login_limits(&state, &email, device.as_deref(), addr))
         .map_err(AppError::TooManyAttempts)?;
-    let lookup = email.clone();
-    let found = state
-        .db
-        .read(move |c| users::get_by_email_with_hash(c, &lookup).map_err(AppError::from))
-        .await?;
-    let (user, phc) = match found {
-        Some((u, h)) => (Some(u), Some(h)),
-        None => (None, None),
+    let (user, matches) = match judge(&state, &email, req.password).await {
+        Ok(judged) => judged,
+        Err(e) => {
+            // Nothing was judged (a full hashing queue, a storage failure): the attempt must
+            // not count against the account or device.
+            state.limiter.succeed(&attempt, &[]);
+            return Err(e);
+        }
     };
-    let matches = state
-        .hasher
-        .verify(Purpose::Login, req.password, phc)
-        .await?;
     match user {
         Some(user) if matches && user.is_active => {
             // A success clears the failures it was counted with. Not the account's after a
@@ -391,15 +406,26 @@ pub async fn change_password(
         .limiter
         .begin(&[(Key::Password(id), state.config.login_max_per_account)])
         .map_err(AppError::TooManyAttempts)?;
-    let phc = state
-        .db
-        .read(move |c| users::password_hash(c, id).map_err(AppError::from))
-        .await?;
-    if !state
-        .hasher
-        .verify(Purpose::Account, req.current_password, phc)
-        .await?
-    {
+    let judged = async {
+        let phc = state
+            .db
+            .read(move |c| users::password_hash(c, id).map_err(AppError::from))
+            .await?;
+        state
+            .hasher
+            .verify(Purpose::Account, req.current_password, phc)
+            .await
+            .map_err(AppError::from)
+    };
+    let right = match judged.await {
+        Ok(right) => right,
+        Err(e) => {
+            // Nothing was judged: the attempt must not count.
+            state.limiter.succeed(&attempt, &[]);
+            return Err(e);
+        }
+    };
+    if !right {
         let now = timefmt::now();
         state
             .db

@@ -10,7 +10,7 @@ use tms_core::api::{
     TicketUpdate,
 };
 use tms_core::rules::{self, TicketChange, TicketFacts};
-use tms_core::timefmt;
+use tms_core::timefmt::{self, Timestamp};
 use tms_core::validate::{Body, TicketTitle};
 use tms_core::{ActivityType, Actor, Priority, Status};
 
@@ -135,11 +135,19 @@ async fn page_of(
     let found = if searching {
         // A search can cost far more than a list: a few at a time per user, on the search
         // threads, within a budget.
-        let _permit = state
+        let permit = state
             .searches
             .try_start(actor.id)
             .ok_or(AppError::Busy(1))?;
-        state.db.search(SEARCH_BUDGET, list).await?
+        // Held by the search itself: released when its statements end on the search thread,
+        // not when a client that hung up drops the request.
+        state
+            .db
+            .search(SEARCH_BUDGET, move |c| {
+                let _permit = permit;
+                list(c)
+            })
+            .await?
     } else {
         state.db.read(list).await?
     };
@@ -352,6 +360,22 @@ fn keep_later_changes(
         && stale(Field::Priority, Some(p.to_string()))?
     {
         req.priority = None;
+    }
+    // A resolution date travels in whole seconds; history keeps microseconds.
+    if let Some(sent) = req.resolution_date {
+        let second = |t: Timestamp| timefmt::to_micros(timefmt::whole_seconds(t));
+        let sent = sent.map(second);
+        if sent != old.resolution_date.map(second)
+            && let Some(c) = history::last_change(conn, old.id, Field::ResolutionDate)?
+        {
+            let before = c
+                .old_value
+                .and_then(|v| v.parse::<i64>().ok())
+                .map(|us| second(timefmt::from_micros(us)));
+            if c.actor_id != actor && before == sent {
+                req.resolution_date = None;
+            }
+        }
     }
     if let Some(a) = req.assigned_agent_id
         && stale(Field::Assignee, a.map(|id| id.to_string()))?

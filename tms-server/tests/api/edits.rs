@@ -57,3 +57,31 @@ async fn a_stale_full_object_put_keeps_a_colleagues_change() {
     let r = s.put(s.admin.t(), &path, third).await.expect(200).clone();
     assert_eq!(r["status"], "In Progress");
 }
+
+#[tokio::test]
+async fn a_stale_full_object_put_keeps_a_colleagues_resolution_date() {
+    let s = start().await;
+    let t = s.ticket(s.alice.t(), "Scanner").await;
+    s.backdate_ticket(t, time::Duration::hours(1)).await;
+    let path = format!("/api/v1/tickets/{t}");
+    s.patch(s.agent.t(), &path, json!({"status": "Resolved"}))
+        .await
+        .expect(200);
+    let read: Value = s.get(s.agent.t(), &path).await.expect(200).clone();
+    // A colleague dates the resolution earlier…
+    let created = tms_core::timefmt::parse(read["creation_date"].as_str().unwrap()).unwrap();
+    let earlier = tms_core::timefmt::format(created + time::Duration::minutes(10));
+    s.patch(s.agent2.t(), &path, json!({"resolution_date": earlier}))
+        .await
+        .expect(200);
+    // …and a form filled before that saves a priority change with everything else it read.
+    let mut form = read.clone();
+    form["priority"] = json!("High");
+    let r = s.put(s.agent.t(), &path, form).await.expect(200).clone();
+    assert_eq!(r["priority"], "High");
+    assert_eq!(
+        r["resolution_date"],
+        json!(earlier),
+        "the colleague's date stays"
+    );
+}

@@ -182,3 +182,28 @@ fn restore(copy: &std::path::Path, live: &std::path::Path) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A sound SQLite file that is not a tms database is refused before the live database is
+/// touched.
+#[test]
+fn restore_refuses_what_is_not_a_tms_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("tms.db");
+    prepare_db(&live, &[("alice", Role::Requester)], false);
+    let other = dir.path().join("other.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('hello');")
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tms-server"))
+        .args(["restore", "--db"])
+        .arg(&live)
+        .arg(&other)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("is not a tms database"), "{said}");
+    let users = count(&open(&live), "SELECT count(*) FROM users");
+    assert_eq!(users, 1, "the live database is untouched");
+}

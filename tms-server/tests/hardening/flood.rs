@@ -90,9 +90,11 @@ async fn a_hashing_flood_leaves_logins_fast() {
         during.push(t.elapsed());
     }
     flood.await.unwrap();
+    // A login waits for at most one hash of each other purpose besides its own: a few times
+    // a quiet login. (This is a debug build on a shared machine; under a second in release.)
     let worst = *during.iter().max().unwrap();
     assert!(
-        worst < Duration::from_secs(1).max(quiet * 4),
+        worst < Duration::from_secs(1).max(quiet * 6),
         "logins during the flood took {during:?} (quiet: {quiet:?})"
     );
     // The password changes were slowed after five failures, and the flood's signups got
@@ -263,9 +265,14 @@ async fn idle_sockets_cannot_starve_new_clients() {
     }
     assert!(open <= 128, "{open} idle connections kept from one address");
     assert!(healthz(0, 2).await < Duration::from_secs(2));
-    // 400 more from 200 addresses: past the total, the longest-idle connections make room.
+    // 400 more from 200 addresses, half of them trickling a request's headers and stopping
+    // (slowloris): past the total, the longest-idle connections make room, and a half-sent
+    // request is no excuse to keep one open.
     for i in 0..400u32 {
-        if let Ok(c) = connect_from(&base, 1 + (i / 200) as u8, 1 + (i % 200) as u8).await {
+        if let Ok(mut c) = connect_from(&base, 1 + (i / 200) as u8, 1 + (i % 200) as u8).await {
+            if i % 2 == 0 {
+                let _ = c.write_all(b"GET /healthz HTTP/1.1\r\nX-Slow: ").await;
+            }
             idle.push(c);
         }
     }
