@@ -191,6 +191,15 @@ fn write_private(path: &Path, text: &str) -> io::Result<()> {
 mod tests {
     use super::*;
 
+    fn assert_owner_only(path: &Path) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", path.display());
+        }
+    }
+
     #[test]
     fn tokens_round_trip_privately() {
         let dir = tempfile::tempdir().unwrap();
@@ -202,15 +211,7 @@ mod tests {
         store.set("http://a", None).unwrap();
         assert_eq!(store.get("http://a"), None);
         assert_eq!(store.get("http://b").as_deref(), Some("other"));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("sessions.toml"))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
+        assert_owner_only(&dir.path().join("sessions.toml"));
     }
 
     #[test]
@@ -248,15 +249,7 @@ mod tests {
         store.set("http://a#3", Some(&vec!["hello"])).unwrap();
         store.set("http://a#4", Some(&vec!["other"])).unwrap();
         assert_eq!(store.get::<Vec<String>>("http://a#3"), vec!["hello"]);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("drafts.json"))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
+        assert_owner_only(&dir.path().join("drafts.json"));
         store.set::<Vec<String>>("http://a#3", None).unwrap();
         assert!(store.get::<Vec<String>>("http://a#3").is_empty());
         assert_eq!(store.get::<Vec<String>>("http://a#4"), vec!["other"]);

@@ -72,43 +72,45 @@ pub fn double_option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i6
     option(d).map(Some)
 }
 
+/// The two forms of such a field, for the OpenAPI document.
+#[cfg(feature = "openapi")]
+fn forms() -> [utoipa::openapi::schema::ObjectBuilder; 2] {
+    use utoipa::openapi::KnownFormat;
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaFormat, Type};
+    [
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64))),
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(INT_STRING_PATTERN)),
+    ]
+}
+
 /// The OpenAPI schema of such a field: an integer, or a string of digits.
 #[cfg(feature = "openapi")]
 pub fn int_schema() -> utoipa::openapi::schema::Schema {
-    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
-    use utoipa::openapi::{KnownFormat, schema::Schema};
-    let number = ObjectBuilder::new()
-        .schema_type(Type::Integer)
-        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)));
-    let text = ObjectBuilder::new()
-        .schema_type(Type::String)
-        .pattern(Some(INT_STRING_PATTERN));
-    Schema::OneOf(
-        OneOfBuilder::new()
-            .item(number)
-            .item(text)
-            .description(Some("An integer; a string of its digits is accepted too."))
-            .build(),
-    )
+    let [number, text] = forms();
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(number)
+        .item(text)
+        .description(Some("An integer; a string of its digits is accepted too."))
+        .into()
 }
 
 /// [`int_schema`], or null.
 #[cfg(feature = "openapi")]
 pub fn nullable_int_schema() -> utoipa::openapi::schema::Schema {
-    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
-    let mut builder = OneOfBuilder::new().description(Some(
-        "An integer (a string of its digits is accepted too), or null.",
-    ));
-    if let Schema::OneOf(one_of) = int_schema() {
-        for item in one_of.items {
-            builder = builder.item(item);
-        }
-    }
-    Schema::OneOf(
-        builder
-            .item(ObjectBuilder::new().schema_type(Type::Null))
-            .build(),
-    )
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let [number, text] = forms();
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(number)
+        .item(text)
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(Some(
+            "An integer (a string of its digits is accepted too), or null.",
+        ))
+        .into()
 }
 
 #[cfg(test)]

@@ -8,9 +8,13 @@ use serde::{Deserialize, Deserializer, Serialize};
 pub mod lax;
 mod query;
 pub use query::{
-    LogQuery, MAX_SEARCH_TERMS, SearchTerm, SortField, SortKey, TicketQuery, UserQuery,
-    search_terms,
+    DIRECTORY_DEFAULT, DIRECTORY_MAX, DirectoryQuery, LogQuery, MAX_SEARCH_TERMS, SearchTerm,
+    SortField, SortKey, TicketQuery, UserQuery, search_terms,
 };
+
+/// The cookie a successful login sets: the client's device token for the account. Sent back
+/// with later logins, it keeps guesses at the account from elsewhere from slowing this client.
+pub const DEVICE_COOKIE: &str = "tms_device";
 
 /// `GET /` and `GET /healthz`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -445,9 +445,97 @@ impl UserQuery {
     }
 }
 
+/// Most people one directory search returns, and how many without a `limit`.
+pub const DIRECTORY_MAX: u64 = 50;
+pub const DIRECTORY_DEFAULT: u64 = 20;
+
+/// Parameters of the staff directory (`GET /api/v1/users/`), which lists active users only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DirectoryQuery {
+    /// Matches username or email, case-insensitively.
+    pub q: Option<String>,
+    pub role: Option<Role>,
+    /// At most this many (1 to [`DIRECTORY_MAX`]); [`DIRECTORY_DEFAULT`] when absent.
+    pub limit: Option<u64>,
+}
+
+impl DirectoryQuery {
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, Vec<ValidationError>> {
+        let mut q = DirectoryQuery::default();
+        collect_errors(pairs, |k, v| {
+            match k {
+                "q" => q.q = parse_search(v)?,
+                "role" => q.role = Some(parse_enum("role", v)?),
+                "limit" => q.limit = Some(parse_range("limit", v, 1, DIRECTORY_MAX)?),
+                "include_inactive" => {
+                    return Err(ValidationError::new(
+                        "include_inactive",
+                        "value_error.not_allowed",
+                        "the directory lists active users only",
+                    ));
+                }
+                _ => {}
+            }
+            Ok(())
+        })?;
+        Ok(q)
+    }
+
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(v) = &self.q {
+            out.push(("q", v.clone()));
+        }
+        if let Some(v) = self.role {
+            out.push(("role", v.as_str().to_string()));
+        }
+        if let Some(n) = self.limit {
+            out.push(("limit", n.to_string()));
+        }
+        out
+    }
+
+    /// How many to return.
+    pub fn limit(&self) -> u64 {
+        self.limit.unwrap_or(DIRECTORY_DEFAULT)
+    }
+
+    /// The same filters as an admin user-list query (active users only).
+    pub fn users(&self) -> UserQuery {
+        UserQuery {
+            q: self.q.clone(),
+            role: self.role,
+            include_inactive: false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn directory_queries_round_trip_and_are_bounded() {
+        let q = DirectoryQuery {
+            q: Some("isa".into()),
+            role: Some(Role::Requester),
+            limit: Some(50),
+        };
+        let pairs = q.to_pairs();
+        let back = DirectoryQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))).unwrap();
+        assert_eq!(back, q);
+        assert_eq!(DirectoryQuery::default().limit(), DIRECTORY_DEFAULT);
+        for bad in [
+            ("limit", "0"),
+            ("limit", "51"),
+            ("include_inactive", "true"),
+        ] {
+            let e = DirectoryQuery::from_pairs([bad]).unwrap_err();
+            assert_eq!(e[0].field, bad.0);
+        }
+    }
 
     #[test]
     fn ticket_query_parses_repeats_and_defaults() {

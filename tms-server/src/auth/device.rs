@@ -10,7 +10,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// The cookie that carries the token (browsers keep it; other clients send it back).
-pub const COOKIE: &str = "tms_device";
+pub use tms_core::api::DEVICE_COOKIE as COOKIE;
 /// How long a client keeps the cookie: a year.
 pub const MAX_AGE_SECS: u64 = 365 * 24 * 3600;
 

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
-use tms_core::api::{NewUserRequest, User, UserQuery, UserUpdate};
+use tms_core::api::{DirectoryQuery, NewUserRequest, User, UserQuery, UserUpdate};
 use tms_core::rules;
 use tms_core::timefmt::{self, Timestamp};
 use tms_core::validate::{Email, Password, Username};
@@ -31,9 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/agents", get(agents))
         .route("/api/v1/users", get(directory))
 }
-
-/// Most people one directory search returns.
-const DIRECTORY_MAX: u64 = 50;
 
 /// Query parameters of the staff directory (documentation only; parsed by `UserQuery`).
 #[derive(Deserialize, IntoParams)]
@@ -63,38 +60,11 @@ pub async fn directory(
     pairs: QueryPairs,
 ) -> Result<Json<Vec<tms_core::api::UserSummary>>, AppError> {
     rules::check_view_queue(caller.actor())?;
-    let q = UserQuery::from_pairs(pairs.iter().filter(|(k, _)| *k != "limit"))
-        .map_err(|e| AppError::invalid_at("query", e))?;
-    if q.include_inactive {
-        return Err(AppError::invalid_at(
-            "query",
-            vec![tms_core::ValidationError::new(
-                "include_inactive",
-                "value_error.not_allowed",
-                "the directory lists active users only",
-            )],
-        ));
-    }
-    let limit = match pairs.iter().find(|(k, _)| *k == "limit") {
-        None => 20,
-        Some((_, v)) => v
-            .parse::<u64>()
-            .ok()
-            .filter(|n| (1..=DIRECTORY_MAX).contains(n))
-            .ok_or_else(|| {
-                AppError::invalid_at(
-                    "query",
-                    vec![tms_core::ValidationError::new(
-                        "limit",
-                        "value_error.number",
-                        format!("must be an integer from 1 to {DIRECTORY_MAX}"),
-                    )],
-                )
-            })?,
-    };
+    let q =
+        DirectoryQuery::from_pairs(pairs.iter()).map_err(|e| AppError::invalid_at("query", e))?;
     let found = state
         .db
-        .read(move |c| users::list_at_most(c, &q, Some(limit)).map_err(AppError::from))
+        .read(move |c| users::list_at_most(c, &q.users(), Some(q.limit())).map_err(AppError::from))
         .await?;
     Ok(Json(found.iter().map(User::summary).collect()))
 }

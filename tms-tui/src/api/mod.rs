@@ -11,7 +11,6 @@ use reqwest::{Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::time::Duration;
-use tms_core::Role;
 use tms_core::api::{
     Comment, CommentUpdate, Health, HistoryEntry, LogEntry, LogQuery, LoginRequest,
     NewCommentRequest, NewTicketRequest, NewUserRequest, Page, PasswordChange, SignupRequest,
@@ -19,35 +18,8 @@ use tms_core::api::{
     UserQuery, UserSummary, UserUpdate,
 };
 
-/// The parameters of the staff directory, `GET /api/v1/users/`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DirectoryQuery {
-    /// Part of a username or email.
-    pub q: Option<String>,
-    pub role: Option<Role>,
-    /// At most this many (the server allows 1 to 50 and answers 20 without one).
-    pub limit: Option<u8>,
-}
-
-impl DirectoryQuery {
-    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
-        let mut pairs = Vec::new();
-        if let Some(q) = &self.q {
-            pairs.push(("q", q.clone()));
-        }
-        if let Some(role) = self.role {
-            pairs.push(("role", role.as_str().to_string()));
-        }
-        if let Some(limit) = self.limit {
-            pairs.push(("limit", limit.to_string()));
-        }
-        pairs
-    }
-}
-
-/// The cookie a successful login sets: this client's device token for the account. Sent back
-/// with later logins, it keeps guesses at the account from elsewhere from slowing this client.
-const DEVICE_COOKIE: &str = "tms_device";
+use tms_core::api::DEVICE_COOKIE;
+pub use tms_core::api::DirectoryQuery;
 
 /// A session the server opened: its token reply and, for a login, the device token it set.
 #[derive(Debug, Clone, PartialEq)]

@@ -168,14 +168,11 @@ fn person(u: &UserSummary) -> String {
     format!("{} <{}>", u.username, u.email)
 }
 
-/// The most people one directory search lists; the server allows no more.
-const DIRECTORY_LIMIT: u8 = 50;
-
 fn requester_query(typed: Option<String>) -> DirectoryQuery {
     DirectoryQuery {
         q: typed,
         role: None,
-        limit: Some(DIRECTORY_LIMIT),
+        limit: Some(tms_core::api::DIRECTORY_MAX),
     }
 }
 
