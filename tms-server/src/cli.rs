@@ -5,13 +5,12 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use tms_core::timefmt;
-use tms_core::validate::{Email, Password, Username};
-use tms_core::{ActivityType, Role};
+use tms_core::Role;
+use tms_core::validate::Username;
 
 use crate::config::Config;
-use crate::db::{logs, users};
 use crate::service::ServiceError;
+use crate::service::users::add_from_command_line;
 use crate::state::AppState;
 
 #[derive(Debug, Parser)]
@@ -142,8 +141,8 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             let password = password.trim_end_matches(['\n', '\r']);
             let state = AppState::open(Config::new(db.db)).map_err(|e| e.to_string())?;
-            let user =
-                add_user(&state, &username, &email, password, role).map_err(|e| describe(&e))?;
+            let user = add_from_command_line(&state, &username, &email, password, role)
+                .map_err(|e| describe(&e))?;
             println!("created user {} ({}, {})", user.id, user.email, user.role);
             Ok(())
         }
@@ -174,12 +173,17 @@ pub fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Backup { db, dest } => {
             let state = AppState::open(Config::new(&db.db)).map_err(|e| e.to_string())?;
-            state.db.backup_to(&dest).map_err(|e| e.to_string())?;
+            state
+                .store
+                .sqlite()
+                .ok_or("backup is for SQLite databases")?
+                .backup_to(&dest)
+                .map_err(|e| e.to_string())?;
             println!("backed up {} to {}", db.db.display(), dest.display());
             Ok(())
         }
         Command::Restore { db, src } => {
-            crate::db::restore(&db.db, &src).map_err(|e| e.to_string())?;
+            crate::store::sqlite::restore(&db.db, &src).map_err(|e| e.to_string())?;
             println!("restored {} from {}", db.db.display(), src.display());
             Ok(())
         }
@@ -197,35 +201,9 @@ fn describe(e: &ServiceError) -> String {
     }
 }
 
-/// Creates a user from the command line (validated like the API).
-pub fn add_user(
-    state: &AppState,
-    username: &str,
-    email: &str,
-    password: &str,
-    role: Role,
-) -> Result<tms_core::api::User, ServiceError> {
-    let username = Username::parse(username).map_err(ServiceError::invalid)?;
-    let email = Email::parse(email).map_err(ServiceError::invalid)?;
-    let password = Password::parse("password", password, username.as_str(), email.as_str())
-        .map_err(ServiceError::invalid)?;
-    let hash = state.hasher.hash_blocking(password.as_str())?;
-    let now = timefmt::now();
-    state.db.write_blocking(move |tx| {
-        crate::service::users::check_unique(tx, username.as_str(), email.as_str(), None)?;
-        let u = users::insert(tx, username.as_str(), email.as_str(), role, &hash, now)?;
-        let details = format!(
-            "created user {} ({}, {}) from the command line",
-            u.id, u.username, u.role
-        );
-        logs::insert(tx, u.id, ActivityType::Create, &details, None, now)?;
-        Ok(u)
-    })
-}
-
 fn serve(args: ServeArgs) -> Result<(), String> {
     // Before anything touches the database (migrations included).
-    let lock = crate::db::lock::lock(&args.db.db).map_err(|e| e.to_string())?;
+    let lock = crate::store::sqlite::lock::lock(&args.db.db).map_err(|e| e.to_string())?;
     let mut config = Config::new(&args.db.db);
     config.audit_reads = args.audit_reads;
     config.allow_signup = !args.disable_signup;
@@ -236,8 +214,8 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     let state = AppState::open(config).map_err(|e| e.to_string())?;
     if let (Some(email), Some(password)) = (args.admin_email, args.admin_password) {
         let empty = state
-            .db
-            .read_blocking(|c| users::count(c).map_err(ServiceError::from))
+            .store
+            .read_blocking(|r| r.count_users().map_err(ServiceError::from))
             .map_err(|e| describe(&e))?
             == 0;
         if empty {
@@ -247,7 +225,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             } else {
                 "admin".to_string()
             };
-            let u = add_user(&state, &name, &email, &password, Role::Admin)
+            let u = add_from_command_line(&state, &name, &email, &password, Role::Admin)
                 .map_err(|e| describe(&e))?;
             tracing::info!(id = u.id, email = %u.email, "created the first SysAdmin");
         }
@@ -260,7 +238,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         tracing::info!(%addr, db = %args.db.db.display(), "tms-server listening");
         println!("tms-server listening on http://{addr}");
-        crate::serve_locked(listener, state, lock, shutdown_signal())
+        crate::serve_locked(listener, state, Some(lock), shutdown_signal())
             .await
             .map_err(|e| e.to_string())
     })

@@ -6,9 +6,9 @@ use time::Duration;
 use tms_core::timefmt::{self, Timestamp};
 use tms_core::{ActivityType, Priority, Status};
 
-use crate::db::{comments, logs, tickets, users};
 use crate::service::ServiceError;
 use crate::state::AppState;
+use crate::store::{NewTicket, Write};
 
 pub const DEMO_PASSWORD: &str = tms_core::demo::PASSWORD;
 
@@ -204,15 +204,15 @@ const TICKETS: &[DemoTicket] = &[
 pub fn seed(state: &AppState) -> Result<(), ServiceError> {
     let hash = state.hasher.hash_blocking(DEMO_PASSWORD)?;
     let now = timefmt::now();
-    state.db.write_blocking(move |tx| {
-        if users::count(tx)? > 0 {
+    state.store.write_blocking(move |tx| {
+        if tx.count_users()? > 0 {
             return Err(ServiceError::Conflict(
                 "the database already has users; demo data goes into an empty database".into(),
             ));
         }
         let created = now - Duration::days(30);
         for a in tms_core::demo::ACCOUNTS {
-            users::insert(tx, a.username, a.email, a.role, &hash, created)?;
+            tx.insert_user(a.username, a.email, a.role, &hash, created)?;
         }
         let mut history = Vec::new();
         for t in TICKETS {
@@ -221,8 +221,7 @@ pub fn seed(state: &AppState) -> Result<(), ServiceError> {
         // The log is read newest first by id: write it in the order things happened.
         history.sort_by_key(|e| e.at);
         for e in history {
-            logs::insert(
-                tx,
+            tx.insert_log(
                 e.user,
                 ActivityType::Create,
                 &e.details,
@@ -244,12 +243,12 @@ struct Event {
 
 /// Inserts a ticket and its thread; returns the log entries of what happened.
 fn insert_ticket(
-    tx: &rusqlite::Connection,
+    tx: &dyn Write,
     t: &DemoTicket,
     now: Timestamp,
 ) -> Result<Vec<Event>, ServiceError> {
     let creation_date = now - Duration::hours(t.created_h);
-    let new = tickets::NewTicket {
+    let new = NewTicket {
         title: t.title,
         description: t.description,
         status: t.status,
@@ -259,7 +258,7 @@ fn insert_ticket(
         resolution_date: t.resolved_h.map(|h| now - Duration::hours(h)),
         creation_date,
     };
-    let ticket = tickets::insert(tx, &new)?;
+    let ticket = tx.insert_ticket(&new)?;
     let mut events = vec![Event {
         at: creation_date,
         user: t.requester,
@@ -272,7 +271,7 @@ fn insert_ticket(
         // Spread the thread over the ticket's life, never in the future.
         let step = (t.created_h * 60 / 5).max(1);
         let at = creation_date + Duration::minutes(step * (i as i64 + 1));
-        comments::insert(tx, ticket.id, author, text, at)?;
+        tx.insert_comment(ticket.id, author, text, at)?;
         events.push(Event {
             at,
             user: author,
@@ -299,10 +298,12 @@ mod tests {
         let count = |sql: &str| -> i64 {
             let sql = sql.to_string();
             state
-                .db
+                .store
+                .sqlite()
+                .unwrap()
                 .read_blocking(move |c| {
                     c.query_row(&sql, [], |r| r.get(0))
-                        .map_err(ServiceError::from)
+                        .map_err(crate::store::sqlite::DbError::from)
                 })
                 .unwrap()
         };

@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Response};
 use tms_core::api::{ErrorBody, FieldError, ValidationErrorBody};
 use tms_core::{Denied, ValidationError};
 
-use crate::db::DbError;
 use crate::service::ServiceError;
 
 #[derive(Debug, thiserror::Error)]
@@ -125,6 +124,7 @@ impl From<ServiceError> for AppError {
                     })
                     .collect(),
             ),
+            ServiceError::Unauthorized(m) => Self::Unauthorized(m),
             ServiceError::NotFound(m) => Self::NotFound(m),
             ServiceError::Forbidden(m) => Self::Forbidden(m),
             ServiceError::Conflict(m) => Self::Conflict(m),
@@ -132,18 +132,6 @@ impl From<ServiceError> for AppError {
             ServiceError::Busy(s) => Self::Busy(s),
             ServiceError::Internal(m) => Self::Internal(m),
         }
-    }
-}
-
-impl From<DbError> for AppError {
-    fn from(e: DbError) -> Self {
-        Self::from(ServiceError::from(e))
-    }
-}
-
-impl From<rusqlite::Error> for AppError {
-    fn from(e: rusqlite::Error) -> Self {
-        Self::from(DbError::from(e))
     }
 }
 

@@ -7,18 +7,10 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 use tms_core::api::User;
-use tms_core::timefmt;
 use tms_core::{Actor, ValidationError};
 
-use crate::auth::cache::Cached;
-use crate::auth::token;
-use crate::db::sessions;
 use crate::error::AppError;
 use crate::state::AppState;
-
-/// How stale `last_seen_at` may get before a request refreshes it: refreshing on every
-/// request would turn every read into a write.
-const TOUCH_AFTER_SECS: i64 = 60;
 
 /// The caller, from a valid `Authorization: Bearer` session token.
 #[derive(Debug, Clone)]
@@ -51,70 +43,11 @@ impl FromRequestParts<AppState> for AuthUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let token =
             bearer(parts).ok_or_else(|| AppError::Unauthorized("Not authenticated".into()))?;
-        let hash = token::digest(token);
-        let now = timefmt::now();
-        let idle =
-            time::Duration::try_from(state.config.session_idle).unwrap_or(time::Duration::MAX);
-        let s = match state.sessions.get(&hash, now, idle) {
-            Some(cached) => cached,
-            None => lookup_session(state, &hash, now, idle).await?,
-        };
-        if (now - s.stored_last_seen).whole_seconds() >= TOUCH_AFTER_SECS {
-            state.sessions.stored(&hash, now);
-            let db = state.db.clone();
-            let id = s.session_id;
-            tokio::spawn(async move {
-                let _ = db
-                    .write(move |tx| sessions::touch(tx, id, now).map_err(AppError::from))
-                    .await;
-            });
-        }
+        let caller = crate::service::sessions::authenticate(state, token).await?;
         Ok(AuthUser {
-            user: s.user,
-            session_id: s.session_id,
+            user: caller.user,
+            session_id: caller.session_id,
         })
-    }
-}
-
-/// Reads the session of `hash` from the database and caches it. A read that an eviction
-/// overtook is done again, and the second read (which began after that eviction's commit) is
-/// served as it is: see `auth::cache`.
-async fn lookup_session(
-    state: &AppState,
-    hash: &[u8],
-    now: timefmt::Timestamp,
-    idle: time::Duration,
-) -> Result<Cached, AppError> {
-    let idle_us = i64::try_from(idle.whole_microseconds()).unwrap_or(i64::MAX);
-    let mut tries = 0;
-    loop {
-        let seen = state.sessions.epoch();
-        let key = hash.to_vec();
-        let found = state
-            .db
-            .read(move |c| sessions::lookup(c, &key, now, idle_us).map_err(AppError::from))
-            .await?
-            .ok_or_else(|| {
-                AppError::Unauthorized(
-                    "Could not validate credentials: the session is invalid, expired or ended"
-                        .into(),
-                )
-            })?;
-        let entry = Cached {
-            session_id: found.session_id,
-            user: found.user,
-            expires_at: found.expires_at,
-            last_seen: now,
-            stored_last_seen: found.last_seen_at,
-        };
-        tries += 1;
-        if state
-            .sessions
-            .insert_if_current(hash.to_vec(), entry.clone(), seen)
-            || tries == 2
-        {
-            return Ok(entry);
-        }
     }
 }
 

@@ -16,8 +16,9 @@ use tms_core::timefmt::{self, Timestamp};
 use tms_core::{Priority, Role, Status};
 
 use crate::auth::password::Hasher;
-use crate::db::{self, bulk, users};
 use crate::service::ServiceError;
+use crate::store::StoreError;
+use crate::store::sqlite::{self, bulk, users};
 
 /// Ten topics: each ticket is about one, so each topic word is in ~10% of tickets.
 pub const TOPICS: &[&str] = &[
@@ -133,6 +134,11 @@ fn description(rng: &mut StdRng, topic: &str, code: &str) -> String {
     text
 }
 
+/// A storage failure of the generator, as the command line reports it.
+fn sql(e: impl Into<StoreError>) -> ServiceError {
+    ServiceError::from(e.into())
+}
+
 struct Pools {
     agents: Vec<i64>,
     requesters: Vec<i64>,
@@ -145,26 +151,33 @@ fn ensure_users(
 ) -> Result<Pools, ServiceError> {
     let (n_agents, n_requesters) = people(tickets);
     let now = timefmt::now();
-    let tx = conn.unchecked_transaction()?;
-    if users::get_by_email_with_hash(&tx, "admin@example.com")?.is_none() {
-        users::insert(&tx, "admin", "admin@example.com", Role::Admin, hash, now)?;
+    let tx = conn.unchecked_transaction().map_err(sql)?;
+    if users::get_by_email_with_hash(&tx, "admin@example.com")
+        .map_err(sql)?
+        .is_none()
+    {
+        users::insert(&tx, "admin", "admin@example.com", Role::Admin, hash, now).map_err(sql)?;
     }
     let make = |prefix: &str, n: u64, role: Role| -> Result<Vec<i64>, ServiceError> {
         (1..=n)
             .map(|i| {
                 let email = format!("{prefix}{i}@gen.example.com");
-                Ok(match users::get_by_email_with_hash(&tx, &email)? {
-                    Some((u, _)) => u.id,
-                    None => {
-                        users::insert(&tx, &format!("{prefix}{i}"), &email, role, hash, now)?.id
-                    }
-                })
+                Ok(
+                    match users::get_by_email_with_hash(&tx, &email).map_err(sql)? {
+                        Some((u, _)) => u.id,
+                        None => {
+                            users::insert(&tx, &format!("{prefix}{i}"), &email, role, hash, now)
+                                .map_err(sql)?
+                                .id
+                        }
+                    },
+                )
             })
             .collect()
     };
     let agents = make("agent", n_agents, Role::Agent)?;
     let requesters = make("user", n_requesters, Role::Requester)?;
-    tx.commit()?;
+    tx.commit().map_err(sql)?;
     Ok(Pools { agents, requesters })
 }
 
@@ -240,10 +253,10 @@ fn ticket(rng: &mut StdRng, pools: &Pools, i: u64, n: u64, now: Timestamp) -> bu
 
 /// Adds `n` generated tickets (and the users they need) to the database at `path`.
 pub fn generate(path: &Path, n: u64, seed: u64, progress: bool) -> Result<(), ServiceError> {
-    let mut conn = db::open_direct(path)?;
+    let mut conn = sqlite::open_direct(path).map_err(sql)?;
     let hash = Hasher::new(19 * 1024, 2)?.hash_blocking(crate::demo::DEMO_PASSWORD)?;
     let pools = ensure_users(&conn, n, &hash)?;
-    let triggers = bulk::search_triggers(&conn)?;
+    let triggers = bulk::search_triggers(&conn).map_err(sql)?;
     let mut rng = StdRng::seed_from_u64(seed);
     let bar = if progress {
         ProgressBar::new(n)
@@ -262,11 +275,11 @@ pub fn generate(path: &Path, n: u64, seed: u64, progress: bool) -> Result<(), Se
         let batch: Vec<_> = (i..end)
             .map(|k| ticket(&mut rng, &pools, k, n, now))
             .collect();
-        bulk::insert_batch(&mut conn, &triggers, &batch)?;
+        bulk::insert_batch(&mut conn, &triggers, &batch).map_err(sql)?;
         bar.inc(end - i);
         i = end;
     }
     bar.finish();
-    bulk::finish(&conn)?;
+    bulk::finish(&conn).map_err(sql)?;
     Ok(())
 }

@@ -7,7 +7,6 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
-pub mod db;
 pub mod demo;
 pub mod error;
 pub mod extract;
@@ -18,6 +17,7 @@ pub mod routes;
 pub mod search_gate;
 pub mod service;
 pub mod state;
+pub mod store;
 
 use std::future::Future;
 
@@ -121,22 +121,26 @@ pub fn app(state: AppState) -> NormalizePath<Router> {
     NormalizePathLayer::trim_trailing_slash().layer(security_headers(router))
 }
 
-/// Serves `app(state)` on `listener` until `shutdown` completes, holding the database's
-/// serving lock (see `db::lock`) meanwhile.
+/// Serves `app(state)` on `listener` until `shutdown` completes, holding a SQLite database's
+/// serving lock (see `store::sqlite::lock`) meanwhile.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let lock = db::lock::lock(state.db.path()).map_err(std::io::Error::other)?;
+    let lock = match state.store.sqlite() {
+        Some(db) => Some(store::sqlite::lock::lock(db.path()).map_err(std::io::Error::other)?),
+        None => None,
+    };
     serve_locked(listener, state, lock, shutdown).await
 }
 
-/// [`serve`] for a caller that took the serving lock itself, before opening the database.
+/// [`serve`] for a caller that took the serving lock itself (if the engine has one), before
+/// opening the database.
 pub async fn serve_locked(
     listener: tokio::net::TcpListener,
     state: AppState,
-    lock: db::lock::ServeLock,
+    lock: Option<store::sqlite::lock::ServeLock>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let header_timeout = state.config.request_timeout;

@@ -1,4 +1,4 @@
-//! The state every handler shares: the database, the settings, the password hasher, the
+//! The state every use case shares: the database, the settings, the password hasher, the
 //! attempt limiter, the session cache, the device-token key and the search gate.
 
 use std::sync::Arc;
@@ -8,8 +8,9 @@ use crate::auth::device::DeviceKeys;
 use crate::auth::limiter::Limiter;
 use crate::auth::password::Hasher;
 use crate::config::Config;
-use crate::db::{Db, DbError};
 use crate::service::ServiceError;
+use crate::store::Store;
+use crate::store::sqlite::{Db, DbError};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +45,7 @@ impl std::ops::Deref for AppState {
 
 /// What [`AppState`] holds.
 pub struct Shared {
-    pub db: Db,
+    pub store: Store,
     pub config: Arc<Config>,
     pub hasher: Hasher,
     pub limiter: Arc<Limiter>,
@@ -65,13 +66,13 @@ impl AppState {
             .collect::<Result<_, _>>()
             .map_err(StartError::Setup)?;
         let db = Db::open_with_deadline(&config.db_path, config.readers, config.request_timeout)?;
+        let store = Store::Sqlite(db);
         let hasher = Hasher::new(config.argon2_m_kib, config.argon2_t)?;
-        let device_key = db.write_blocking(|c| {
-            crate::db::keys::get_or_create(c, "device_key", 32).map_err(DbError::from)
-        })?;
+        let device_key = store
+            .write_blocking(|tx| tx.server_key("device_key", 32).map_err(ServiceError::from))?;
         Ok(Self {
             shared: Arc::new(Shared {
-                db,
+                store,
                 searches: Arc::new(crate::search_gate::SearchGate::new(
                     config.max_searches_per_user,
                 )),

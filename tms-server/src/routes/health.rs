@@ -5,7 +5,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use tms_core::api::Health;
 
-use crate::db::users;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -19,12 +18,8 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(get, path = "/healthz", tag = "Health",
     responses((status = 200, description = "The server is up", body = Health)))]
 pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
-    let setup_required = state.config.bootstrap_admin_signup
-        && state
-            .db
-            .read(|c| users::count(c).map_err(AppError::from))
-            .await?
-            == 0;
+    let setup_required =
+        state.config.bootstrap_admin_signup && crate::service::users::count(&state).await? == 0;
     Ok(Json(Health {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),

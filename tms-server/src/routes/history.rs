@@ -4,11 +4,10 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use tms_core::api::HistoryEntry;
-use tms_core::rules;
 
-use crate::db::{history, tickets};
 use crate::error::AppError;
 use crate::extract::{AuthUser, Id};
+use crate::service::tickets;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -28,15 +27,5 @@ pub async fn list(
     caller: AuthUser,
     Id(id): Id,
 ) -> Result<Json<Vec<HistoryEntry>>, AppError> {
-    let actor = caller.actor();
-    let entries = state
-        .db
-        .read(move |c| {
-            let t = tickets::get(c, id)?.ok_or_else(|| AppError::ticket_not_found(id))?;
-            rules::check_see_ticket(actor, t.requester_id)
-                .map_err(|d| AppError::denied(d, || AppError::ticket_not_found(id)))?;
-            Ok::<_, AppError>(history::of_ticket(c, &t)?)
-        })
-        .await?;
-    Ok(Json(entries))
+    Ok(Json(tickets::history(&state, caller.actor(), id).await?))
 }

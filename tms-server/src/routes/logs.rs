@@ -4,14 +4,13 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use tms_core::api::{LogEntry, LogQuery};
-use tms_core::timefmt;
-use tms_core::{ActivityType, rules};
+use tms_core::ActivityType;
+use tms_core::api::LogEntry;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::logs;
 use crate::error::AppError;
 use crate::extract::{AuthUser, Id, QueryPairs};
+use crate::service::logs;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -53,15 +52,7 @@ async fn read_log(
     pairs: &QueryPairs,
     user: Option<i64>,
 ) -> Result<Vec<LogEntry>, AppError> {
-    rules::check_admin(caller.actor())?;
-    let mut q = LogQuery::from_pairs(pairs.iter()).map_err(|e| AppError::invalid_at("query", e))?;
-    if user.is_some() {
-        q.user_id = user;
-    }
-    state
-        .db
-        .read(move |c| logs::list(c, &q).map_err(AppError::from))
-        .await
+    Ok(logs::list(state, caller.actor(), &pairs.0, user).await?)
 }
 
 async fn clear_log(
@@ -69,21 +60,8 @@ async fn clear_log(
     caller: &AuthUser,
     user: Option<i64>,
 ) -> Result<Cleared, AppError> {
-    let actor = caller.actor();
-    rules::check_admin(actor)?;
-    let now = timefmt::now();
-    state
-        .db
-        .write(move |tx| {
-            let n = logs::clear(tx, user)?;
-            let details = match user {
-                Some(id) => format!("cleared the activity log of user {id} ({n} entries)"),
-                None => format!("cleared the activity log ({n} entries)"),
-            };
-            logs::insert(tx, actor.id, ActivityType::Delete, &details, None, now)?;
-            Ok(Cleared { deleted: n as u64 })
-        })
-        .await
+    let deleted = logs::clear(state, caller.actor(), user).await?;
+    Ok(Cleared { deleted })
 }
 
 /// The activity log, newest first.

@@ -1,7 +1,6 @@
 //! The HTTP API: one module per resource, merged here, plus the OpenAPI document.
 
 pub mod auth;
-mod changes;
 pub mod comments;
 pub mod health;
 pub mod history;

@@ -3,13 +3,16 @@
 
 use tms_core::{Denied, ValidationError};
 
-use crate::db::DbError;
+use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     /// Fields that are not valid, each with where it was found (`body`, `query`, `path`).
     #[error("invalid input")]
     Invalid(Vec<(&'static str, ValidationError)>),
+    /// No, invalid or expired credentials.
+    #[error("{0}")]
+    Unauthorized(String),
     /// No such thing, or not the caller's to see.
     #[error("{0}")]
     NotFound(String),
@@ -34,6 +37,24 @@ impl ServiceError {
     pub fn invalid(e: ValidationError) -> Self {
         Self::Invalid(vec![("body", e)])
     }
+
+    /// Invalid fields found at one place (`body`, `query`, `path`).
+    pub fn invalid_at(location: &'static str, errors: Vec<ValidationError>) -> Self {
+        Self::Invalid(errors.into_iter().map(|e| (location, e)).collect())
+    }
+
+    /// A ticket that does not exist or is not the caller's to see.
+    pub fn ticket_not_found(id: i64) -> Self {
+        Self::NotFound(format!("ticket id {id} doesn't exist"))
+    }
+
+    /// A refusal about a resource: an invisible one answers as `not_found` would.
+    pub fn denied(denied: Denied, not_found: impl FnOnce() -> Self) -> Self {
+        match denied {
+            Denied::NotVisible => not_found(),
+            Denied::Forbidden(why) => Self::Forbidden(why.to_string()),
+        }
+    }
 }
 
 impl From<Denied> for ServiceError {
@@ -45,33 +66,15 @@ impl From<Denied> for ServiceError {
     }
 }
 
-impl From<DbError> for ServiceError {
-    fn from(e: DbError) -> Self {
-        if let DbError::Sqlite(rusqlite::Error::SqliteFailure(f, msg)) = &e
-            && f.code == rusqlite::ErrorCode::ConstraintViolation
-        {
-            return constraint(msg.as_deref().unwrap_or(""));
+impl From<StoreError> for ServiceError {
+    /// The one place a storage failure becomes a domain error. Uniqueness is checked before
+    /// writing, so a violation means a race lost to a concurrent write: still the caller's 409.
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unique("users.email") => Self::Conflict("Account already exists".into()),
+            StoreError::Unique("users.username") => Self::Conflict("Username already taken".into()),
+            StoreError::ForeignKey => Self::Conflict("a referenced record no longer exists".into()),
+            other => Self::Internal(other.to_string()),
         }
-        Self::Internal(e.to_string())
-    }
-}
-
-impl From<rusqlite::Error> for ServiceError {
-    fn from(e: rusqlite::Error) -> Self {
-        Self::from(DbError::from(e))
-    }
-}
-
-/// The one place a constraint violation becomes a client error. Uniqueness is checked before
-/// writing, so reaching here means a race lost to a concurrent write: still the caller's 409.
-fn constraint(msg: &str) -> ServiceError {
-    if msg.contains("users.email") {
-        ServiceError::Conflict("Account already exists".into())
-    } else if msg.contains("users.username") {
-        ServiceError::Conflict("Username already taken".into())
-    } else if msg.contains("FOREIGN KEY") {
-        ServiceError::Conflict("a referenced record no longer exists".into())
-    } else {
-        ServiceError::Internal(format!("constraint violated: {msg}"))
     }
 }

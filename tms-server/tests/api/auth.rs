@@ -441,12 +441,14 @@ async fn tokens_and_passwords_are_stored_only_hashed() {
     assert!(!dump.contains(PW), "a raw password is stored");
     let hashes: Vec<String> = s
         .state
-        .db
+        .store
+        .sqlite()
+        .unwrap()
         .read(|c| {
             let mut st = c.prepare("SELECT password_hash FROM users")?;
             let rows = st.query_map([], |r| r.get(0))?;
             rows.collect::<Result<Vec<String>, _>>()
-                .map_err(tms_server::error::AppError::from)
+                .map_err(tms_server::store::sqlite::DbError::from)
         })
         .await
         .unwrap();

@@ -166,8 +166,14 @@ pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Srv {
             ("alice", Role::Requester),
             ("bob", Role::Requester),
         ] {
-            tms_server::cli::add_user(&state, name, &format!("{name}@example.com"), PW, role)
-                .unwrap();
+            tms_server::service::users::add_from_command_line(
+                &state,
+                name,
+                &format!("{name}@example.com"),
+                PW,
+                role,
+            )
+            .unwrap();
         }
         state
     })
@@ -385,7 +391,9 @@ impl Srv {
     /// the API would be a request of its own).
     pub async fn log(&self) -> Vec<LogRow> {
         self.state
-            .db
+            .store
+            .sqlite()
+            .unwrap()
             .read(|c| {
                 let mut stmt = c.prepare(
                     "SELECT id, user_id, activity_type, details, ticket_id
@@ -401,7 +409,7 @@ impl Srv {
                     })
                 })?;
                 rows.collect::<Result<Vec<_>, _>>()
-                    .map_err(tms_server::error::AppError::from)
+                    .map_err(tms_server::store::sqlite::DbError::from)
             })
             .await
             .unwrap()
@@ -425,14 +433,16 @@ impl Srv {
     pub async fn backdate_ticket(&self, id: i64, by: time::Duration) {
         let us = i64::try_from(by.whole_microseconds()).unwrap();
         self.state
-            .db
+            .store
+            .sqlite()
+            .unwrap()
             .write(move |c| {
                 c.execute(
                     "UPDATE tickets SET creation_date = creation_date - ?2,
                                         updated_at = updated_at - ?2 WHERE id = ?1",
                     [id, us],
                 )?;
-                Ok::<_, tms_server::db::DbError>(())
+                Ok::<_, tms_server::store::sqlite::DbError>(())
             })
             .await
             .unwrap();
@@ -442,10 +452,14 @@ impl Srv {
     /// "changed at all" is checked here.
     pub async fn stored_micros(&self, table: &'static str, column: &'static str, id: i64) -> i64 {
         self.state
-            .db
+            .store
+            .sqlite()
+            .unwrap()
             .read(move |c| {
                 let sql = format!("SELECT {column} FROM {table} WHERE id = ?1");
-                Ok::<i64, tms_server::db::DbError>(c.query_row(&sql, [id], |r| r.get(0))?)
+                Ok::<i64, tms_server::store::sqlite::DbError>(
+                    c.query_row(&sql, [id], |r| r.get(0))?,
+                )
             })
             .await
             .unwrap()
@@ -454,7 +468,9 @@ impl Srv {
     /// Every stored row of every table, as text: equal snapshots mean nothing changed.
     pub async fn snapshot(&self) -> String {
         self.state
-            .db
+            .store
+            .sqlite()
+            .unwrap()
             .read(|c| {
                 let mut out = String::new();
                 for table in ["users", "tickets", "comments", "activity_log", "sessions"] {
@@ -470,7 +486,7 @@ impl Srv {
                         out.push('\n');
                     }
                 }
-                Ok::<_, tms_server::error::AppError>(out)
+                Ok::<_, tms_server::store::sqlite::DbError>(out)
             })
             .await
             .unwrap()

@@ -113,12 +113,14 @@ async fn tokens_are_random_distinct_and_stored_as_sha256() {
 
     let stored: Vec<Vec<u8>> = s
         .state
-        .db
+        .store
+        .sqlite()
+        .unwrap()
         .read(|c| {
             let mut st = c.prepare("SELECT token_hash FROM sessions")?;
             let rows = st.query_map([], |r| r.get(0))?;
             rows.collect::<Result<Vec<Vec<u8>>, _>>()
-                .map_err(tms_server::error::AppError::from)
+                .map_err(tms_server::store::sqlite::DbError::from)
         })
         .await
         .unwrap();

@@ -101,10 +101,12 @@ async fn a_hashing_flood_leaves_logins_fast() {
     // 429 or were dropped: far fewer accounts than signups sent.
     let users: i64 = s
         .state
-        .db
+        .store
+        .sqlite()
+        .unwrap()
         .read(|c| {
             c.query_row("SELECT count(*) FROM users", [], |r| r.get(0))
-                .map_err(tms_server::db::DbError::from)
+                .map_err(tms_server::store::sqlite::DbError::from)
         })
         .await
         .unwrap();
@@ -144,7 +146,9 @@ async fn one_users_searches_do_not_starve_other_reads() {
         "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "theta", "kappa",
     ];
     s.state
-        .db
+        .store
+        .sqlite()
+        .unwrap()
         .write(move |c| {
             for i in 0..3000 {
                 let w = |k: usize| words[(i * 7 + k) % words.len()];
@@ -168,7 +172,7 @@ async fn one_users_searches_do_not_starve_other_reads() {
                     ],
                 )?;
             }
-            Ok::<_, tms_server::db::DbError>(())
+            Ok::<_, tms_server::store::sqlite::DbError>(())
         })
         .await
         .unwrap();

@@ -35,8 +35,14 @@ fn add_users(db: &Path, users: &[(String, Role)], production_cost: bool) {
     config.readers = 1;
     let state = AppState::open(config).expect("open the database");
     for (name, role) in users {
-        tms_server::cli::add_user(&state, name, &format!("{name}@example.com"), PW, *role)
-            .expect("add a user");
+        tms_server::service::users::add_from_command_line(
+            &state,
+            name,
+            &format!("{name}@example.com"),
+            PW,
+            *role,
+        )
+        .expect("add a user");
     }
 }
 

@@ -1,5 +1,5 @@
 //! Remembered results of full-text lookups: search totals, and the index's words that a search
-//! word begins (its prefix expansion, see `db::search`).
+//! word begins (its prefix expansion, see `store::sqlite::search`).
 //!
 //! A list's `total` for a search is a count of every match: for a term in one ticket out of ten
 //! that is a walk over 100,000 index entries at a million tickets, ~15 ms, paid again for every

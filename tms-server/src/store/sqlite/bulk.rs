@@ -8,7 +8,7 @@
 use rusqlite::{Connection, Transaction, params};
 use tms_core::timefmt::to_micros;
 
-use super::tickets::{priority_rank, status_rank};
+use crate::store::list::{priority_rank, status_rank};
 
 /// A generated ticket with its thread.
 pub struct BulkTicket {

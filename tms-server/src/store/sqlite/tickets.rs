@@ -8,6 +8,10 @@ use tms_core::{Priority, Status};
 use super::counts::CountCache;
 use super::users::{summary_at, summary_opt_at};
 use super::{ts, ts_opt};
+use crate::store::list::{
+    cursor_of, cursor_values, in_order, priority_rank, sort_columns, status_rank,
+};
+use crate::store::{ListPage, NewTicket, TicketState};
 
 const COLUMNS: &str = "t.id, t.title, t.description, t.status, t.priority, t.creation_date, \
      t.updated_at, t.resolution_date, t.requester_id, t.assigned_agent_id";
@@ -19,14 +23,6 @@ const RETURNING: &str = "id, title, description, status, priority, creation_date
 const PEOPLE: &str = "r.id, r.username, r.email, r.role, a.id, a.username, a.email, a.role";
 const JOIN_PEOPLE: &str =
     "JOIN users r ON r.id = t.requester_id LEFT JOIN users a ON a.id = t.assigned_agent_id";
-
-pub(crate) fn status_rank(s: Status) -> i64 {
-    i64::from(s.rank())
-}
-
-pub(crate) fn priority_rank(p: Priority) -> i64 {
-    i64::from(p.rank())
-}
 
 fn rank_to<T: Copy>(all: &[T], idx: usize, row: &Row<'_>) -> rusqlite::Result<T> {
     let n: i64 = row.get(idx)?;
@@ -57,18 +53,6 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<TicketListItem> {
         requester: summary_at(row, NCOLS)?,
         assigned_agent: summary_opt_at(row, NCOLS + 4)?,
     })
-}
-
-/// A ticket to insert, already validated and permitted.
-pub struct NewTicket<'a> {
-    pub title: &'a str,
-    pub description: &'a str,
-    pub status: Status,
-    pub priority: Priority,
-    pub requester_id: i64,
-    pub assigned_agent_id: Option<i64>,
-    pub resolution_date: Option<Timestamp>,
-    pub creation_date: Timestamp,
 }
 
 pub fn insert(conn: &Connection, t: &NewTicket<'_>) -> rusqlite::Result<Ticket> {
@@ -104,17 +88,6 @@ pub fn get_item(conn: &Connection, id: i64) -> rusqlite::Result<Option<TicketLis
         "SELECT {COLUMNS}, {PEOPLE} FROM tickets t {JOIN_PEOPLE} WHERE t.id = ?1"
     ))?;
     stmt.query_row([id], item_from_row).optional()
-}
-
-/// The full new state of a ticket after an update.
-pub struct TicketState<'a> {
-    pub title: &'a str,
-    pub description: &'a str,
-    pub status: Status,
-    pub priority: Priority,
-    pub resolution_date: Option<Timestamp>,
-    pub assigned_agent_id: Option<i64>,
-    pub updated_at: Timestamp,
 }
 
 pub fn update(conn: &Connection, id: i64, s: &TicketState<'_>) -> rusqlite::Result<Ticket> {
@@ -209,27 +182,6 @@ fn filters(q: &TicketQuery, only_requester: Option<i64>) -> (String, Args) {
     (sql, args)
 }
 
-/// The sort columns, in order, for a sort field.
-fn sort_columns(field: SortField) -> &'static [&'static str] {
-    match field {
-        SortField::Id => &["t.id"],
-        SortField::CreationDate => &["t.creation_date", "t.id"],
-        SortField::UpdatedAt => &["t.updated_at", "t.id"],
-        SortField::Priority => &["t.priority", "t.creation_date", "t.id"],
-        SortField::Status => &["t.status", "t.creation_date", "t.id"],
-    }
-}
-
-fn cursor_tag(field: SortField) -> &'static str {
-    match field {
-        SortField::Id => "i",
-        SortField::CreationDate => "c",
-        SortField::UpdatedAt => "u",
-        SortField::Priority => "p",
-        SortField::Status => "s",
-    }
-}
-
 fn order_by(sort: SortKey) -> String {
     let dir = if sort.descending { "DESC" } else { "ASC" };
     let cols: Vec<String> = sort_columns(sort.field)
@@ -237,59 +189,6 @@ fn order_by(sort: SortKey) -> String {
         .map(|c| format!("{c} {dir}"))
         .collect();
     format!(" ORDER BY {}", cols.join(", "))
-}
-
-/// How `a` and `b` compare in `sort` order: the columns of [`sort_columns`], in Rust.
-fn in_order(sort: SortKey, a: &Ticket, b: &Ticket) -> std::cmp::Ordering {
-    let key = |t: &Ticket| -> (i64, i64, i64) {
-        let created = to_micros(t.creation_date);
-        match sort.field {
-            SortField::Id => (t.id, 0, 0),
-            SortField::CreationDate => (created, t.id, 0),
-            SortField::UpdatedAt => (to_micros(t.updated_at), t.id, 0),
-            SortField::Priority => (priority_rank(t.priority), created, t.id),
-            SortField::Status => (status_rank(t.status), created, t.id),
-        }
-    };
-    let ascending = key(a).cmp(&key(b));
-    if sort.descending {
-        ascending.reverse()
-    } else {
-        ascending
-    }
-}
-
-/// The cursor after `t` in `sort` order: the values of the sort columns, dot-separated.
-fn cursor_of(sort: SortKey, t: &Ticket) -> String {
-    let created = to_micros(t.creation_date);
-    let vals: Vec<i64> = match sort.field {
-        SortField::Id => vec![t.id],
-        SortField::CreationDate => vec![created, t.id],
-        SortField::UpdatedAt => vec![to_micros(t.updated_at), t.id],
-        SortField::Priority => vec![priority_rank(t.priority), created, t.id],
-        SortField::Status => vec![status_rank(t.status), created, t.id],
-    };
-    let dir = if sort.descending { "d" } else { "a" };
-    let vals: Vec<String> = vals.iter().map(i64::to_string).collect();
-    format!("{}{dir}.{}", cursor_tag(sort.field), vals.join("."))
-}
-
-/// The keyset condition for a cursor, or `None` if it was not made for this sort.
-fn after_cursor(sort: SortKey, cursor: &str) -> Option<(String, Args)> {
-    let mut parts = cursor.split('.');
-    let dir = if sort.descending { "d" } else { "a" };
-    if parts.next()? != format!("{}{dir}", cursor_tag(sort.field)) {
-        return None;
-    }
-    let vals: Vec<i64> = parts.map(|p| p.parse().ok()).collect::<Option<_>>()?;
-    let cols = sort_columns(sort.field);
-    if vals.len() != cols.len() {
-        return None;
-    }
-    let op = if sort.descending { "<" } else { ">" };
-    let marks = vec!["?"; cols.len()].join(", ");
-    let sql = format!(" AND ({}) {op} ({marks})", cols.join(", "));
-    Some((sql, vals.into_iter().map(Into::into).collect()))
 }
 
 /// The list's total. Without search or requester filters it is a sum over `ticket_counts`.
@@ -356,13 +255,6 @@ fn total(
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// A page of a list: its rows, the total, and the cursor of the next page.
-pub struct ListPage {
-    pub items: Vec<TicketListItem>,
-    pub total: u64,
-    pub next_cursor: Option<String>,
-}
-
 /// Why a list query cannot run.
 pub enum ListError {
     Sql(rusqlite::Error),
@@ -403,9 +295,12 @@ pub fn list(
     let (mut where_sql, mut args) = filters(q, only_requester);
     let offset = match &q.after {
         Some(c) => {
-            let (sql, vals) = after_cursor(sort, c).ok_or(ListError::BadCursor)?;
-            where_sql.push_str(&sql);
-            args.extend(vals);
+            let vals = cursor_values(sort, c).ok_or(ListError::BadCursor)?;
+            let cols = sort_columns(sort.field);
+            let op = if sort.descending { "<" } else { ">" };
+            let marks = vec!["?"; cols.len()].join(", ");
+            where_sql.push_str(&format!(" AND ({}) {op} ({marks})", cols.join(", ")));
+            args.extend(vals.into_iter().map(Into::into));
             0
         }
         None => q.page.saturating_sub(1).saturating_mul(q.size),

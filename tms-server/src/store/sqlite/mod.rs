@@ -1,4 +1,5 @@
-//! The storage layer: every SQL statement of the server lives under this module.
+//! The SQLite engine: every SQLite statement of the server lives under this module, and
+//! [`Tx`] answers the storage interface (`crate::store`) with them.
 //!
 //! One writer thread owns the only write connection and runs each write as a `BEGIN IMMEDIATE`
 //! transaction, so concurrent writers queue instead of failing with `SQLITE_BUSY`. Reads run on
@@ -59,12 +60,14 @@ pub type DbResult<T> = Result<T, DbError>;
 mod backup;
 mod connection;
 mod readers;
+mod tx;
 mod writer;
 
 pub use backup::restore;
 pub(crate) use connection::create_dir_private;
 pub use connection::open_direct;
 pub use readers::is_interrupted;
+pub use tx::Tx;
 
 use connection::{open_writer, restrict_permissions};
 use readers::{ReadJob, spawn_readers};
@@ -280,7 +283,7 @@ mod tests {
         // One transaction per ticket, each leaving a segment, faster than the idle pause.
         for i in 0..40 {
             db.write(move |c| {
-                let t = tickets::NewTicket {
+                let t = crate::store::NewTicket {
                     title: &format!("Ticket {i}"),
                     description: "the printer jams",
                     status: tms_core::Status::Open,

@@ -5,6 +5,7 @@ use tms_core::api::User;
 use tms_core::timefmt::{Timestamp, to_micros};
 
 use super::{ts, wire};
+use crate::store::SessionUser;
 
 pub fn insert(
     conn: &Connection,
@@ -24,14 +25,6 @@ pub fn insert(
         to_micros(expires_at)
     ])?;
     Ok(())
-}
-
-/// A live session: its id, its user, when it was last used.
-pub struct SessionUser {
-    pub session_id: i64,
-    pub user: User,
-    pub last_seen_at: Timestamp,
-    pub expires_at: Timestamp,
 }
 
 /// The session of a token hash if it is unexpired (absolute and idle) and its user active.

@@ -7,14 +7,14 @@ use std::path::Path;
 
 /// Every migration, in order; index + 1 is the schema version it produces.
 pub const MIGRATIONS: &[&str] = &[
-    include_str!("../../../migrations/0001_init.sql"),
-    include_str!("../../../migrations/0002_ticket_counts.sql"),
-    include_str!("../../../migrations/0003_search_detail_none.sql"),
-    include_str!("../../../migrations/0004_search_merge.sql"),
-    include_str!("../../../migrations/0005_search_queue.sql"),
-    include_str!("../../../migrations/0006_server_keys.sql"),
-    include_str!("../../../migrations/0007_search_vocabulary.sql"),
-    include_str!("../../../migrations/0008_ticket_history.sql"),
+    include_str!("../../../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../../../migrations/sqlite/0002_ticket_counts.sql"),
+    include_str!("../../../../migrations/sqlite/0003_search_detail_none.sql"),
+    include_str!("../../../../migrations/sqlite/0004_search_merge.sql"),
+    include_str!("../../../../migrations/sqlite/0005_search_queue.sql"),
+    include_str!("../../../../migrations/sqlite/0006_server_keys.sql"),
+    include_str!("../../../../migrations/sqlite/0007_search_vocabulary.sql"),
+    include_str!("../../../../migrations/sqlite/0008_ticket_history.sql"),
 ];
 
 /// The schema version this binary writes.

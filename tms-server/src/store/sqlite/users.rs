@@ -6,6 +6,7 @@ use tms_core::api::{User, UserQuery, UserSummary};
 use tms_core::timefmt::{Timestamp, to_micros};
 
 use super::{ts, wire};
+use crate::store::UserChanges;
 
 const COLUMNS: &str = "id, username, email, role, is_active, created_at";
 
@@ -144,16 +145,6 @@ pub fn username_taken(
 ) -> rusqlite::Result<bool> {
     conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1 AND id IS NOT ?2)")?
         .query_row(params![username, except], |r| r.get(0))
-}
-
-/// The changes of an admin update, already validated.
-#[derive(Debug, Default)]
-pub struct UserChanges {
-    pub username: Option<String>,
-    pub email: Option<String>,
-    pub role: Option<Role>,
-    pub is_active: Option<bool>,
-    pub password_hash: Option<String>,
 }
 
 pub fn update(

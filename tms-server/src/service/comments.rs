@@ -1,0 +1,107 @@
+//! Comments: add to a ticket the caller sees; edit and delete under the ownership rules.
+
+use tms_core::api::{Comment, CommentUpdate, NewCommentRequest};
+use tms_core::timefmt;
+use tms_core::validate::Body;
+use tms_core::{ActivityType, Actor, ValidationError, rules};
+
+use super::ServiceError;
+use crate::state::AppState;
+use crate::store::Read;
+
+fn not_found(id: i64) -> ServiceError {
+    ServiceError::NotFound(format!("Comment with the id {id} doesn't exist"))
+}
+
+/// Comment `id`, if `actor` may edit or delete it.
+fn editable(r: &dyn Read, actor: Actor, id: i64) -> Result<Comment, ServiceError> {
+    let (c, requester) = r.comment_with_requester(id)?.ok_or_else(|| not_found(id))?;
+    rules::check_edit_comment(actor, c.commented_by_id, requester)
+        .map_err(|d| ServiceError::denied(d, || not_found(id)))?;
+    Ok(c)
+}
+
+/// Adds a comment to a ticket the caller may comment on.
+pub async fn create(
+    app: &AppState,
+    actor: Actor,
+    req: NewCommentRequest,
+) -> Result<Comment, ServiceError> {
+    let text = Body::parse("description", &req.description).map_err(ServiceError::invalid)?;
+    let ticket_id = req.ticket_id;
+    let now = timefmt::now();
+    app.store
+        .write(move |tx| {
+            let t = tx
+                .ticket_for_update(ticket_id)?
+                .ok_or_else(|| ServiceError::ticket_not_found(ticket_id))?;
+            rules::check_comment(actor, t.requester_id).map_err(|d| {
+                ServiceError::denied(d, || ServiceError::ticket_not_found(ticket_id))
+            })?;
+            let c = tx.insert_comment(ticket_id, actor.id, text.as_str(), now)?;
+            tx.touch_ticket(ticket_id, now)?;
+            let details = format!("created a comment on ticket {ticket_id}");
+            tx.insert_log(
+                actor.id,
+                ActivityType::Create,
+                &details,
+                Some(ticket_id),
+                now,
+            )?;
+            Ok(c)
+        })
+        .await
+}
+
+/// Edits a comment's text (its author, or staff on a ticket they see).
+pub async fn update(
+    app: &AppState,
+    actor: Actor,
+    id: i64,
+    req: CommentUpdate,
+) -> Result<Comment, ServiceError> {
+    let text = req
+        .description
+        .as_deref()
+        .map(|d| Body::parse("description", d))
+        .transpose()
+        .map_err(ServiceError::invalid)?;
+    let now = timefmt::now();
+    app.store
+        .write(move |tx| {
+            let c = editable(tx, actor, id)?;
+            if req.ticket_id.is_some_and(|t| t != c.ticket_id) {
+                return Err(ServiceError::invalid(ValidationError::new(
+                    "ticket_id",
+                    "value_error.ticket_id",
+                    "a comment cannot be moved to another ticket",
+                )));
+            }
+            let Some(text) = text.filter(|t| t.as_str() != c.description) else {
+                return Ok(c);
+            };
+            let updated = tx.update_comment(id, text.as_str(), now)?;
+            tx.touch_ticket(c.ticket_id, now)?;
+            let details = format!("updated comment {id} on ticket {}", c.ticket_id);
+            let kind = ActivityType::Update;
+            tx.insert_log(actor.id, kind, &details, Some(c.ticket_id), now)?;
+            Ok(updated)
+        })
+        .await
+}
+
+/// Deletes a comment (its author, or staff on a ticket they see).
+pub async fn delete(app: &AppState, actor: Actor, id: i64) -> Result<Comment, ServiceError> {
+    let now = timefmt::now();
+    app.store
+        .write(move |tx| {
+            let c = editable(tx, actor, id)?;
+            tx.delete_comment(id)?;
+            tx.touch_ticket(c.ticket_id, now)?;
+            let details = format!("deleted comment {id}");
+            let kind = ActivityType::Delete;
+            tx.insert_log(actor.id, kind, &details, Some(c.ticket_id), now)?;
+            Ok(c)
+        })
+        .await
+}

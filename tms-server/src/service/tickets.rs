@@ -1,0 +1,455 @@
+//! Tickets: list (with filters, sort, search and paging), the agent queue, read, create,
+//! change, delete and history — each one transaction script over the storage interface.
+
+use tms_core::api::HistoryEntry;
+use tms_core::api::{
+    NewTicketRequest, Page, SortField, SortKey, Ticket, TicketDetail, TicketListItem, TicketQuery,
+    TicketUpdate,
+};
+use tms_core::rules::{self, TicketChange, TicketFacts};
+use tms_core::timefmt::{self, Timestamp};
+use tms_core::validate::{Body, TicketTitle};
+use tms_core::{ActivityType, Actor, Priority, Status, ValidationError};
+
+use super::ServiceError;
+use crate::state::AppState;
+use crate::store::{Field, NewTicket, Read, StoreError, TicketState, Write, value_of};
+
+/// How long a search's statements may run before the search is refused as too costly.
+pub const SEARCH_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Records a read in the activity log when the server audits reads.
+async fn audit_read(
+    app: &AppState,
+    actor: Actor,
+    details: String,
+    ticket_id: Option<i64>,
+) -> Result<(), ServiceError> {
+    if !app.config.audit_reads {
+        return Ok(());
+    }
+    let now = timefmt::now();
+    app.store
+        .write(move |tx| {
+            tx.insert_log(actor.id, ActivityType::Read, &details, ticket_id, now)
+                .map_err(ServiceError::from)
+        })
+        .await
+}
+
+/// Which tickets a list shows: everything the caller may see, or one agent's queue.
+pub enum Scope {
+    All,
+    Queue(i64),
+}
+
+/// A page of the tickets the caller may see (a Requester: their own), filtered, sorted and
+/// paged by the query string's `pairs`. Search results come newest first by ticket number
+/// unless a sort is asked for — the order the search index yields them in, so that any term
+/// costs the same.
+pub async fn list(
+    app: &AppState,
+    actor: Actor,
+    pairs: &[(String, String)],
+    scope: Scope,
+) -> Result<Page<TicketListItem>, ServiceError> {
+    if let Scope::Queue(_) = scope {
+        rules::check_view_queue(actor)?;
+    }
+    let mut q = TicketQuery::from_pairs(super::pairs(pairs))
+        .map_err(|e| ServiceError::invalid_at("query", e))?;
+    let explicit_sort = pairs.iter().any(|(k, _)| k == "sort");
+    let audit = match scope {
+        Scope::All => "viewing all tickets",
+        Scope::Queue(agent) => {
+            q.assigned_agent_id = Some(agent);
+            q.unassigned = false;
+            "viewing assigned tickets"
+        }
+    };
+    let only = rules::list_scope(actor);
+    let sort = if q.q.is_some() && !explicit_sort {
+        SortKey {
+            field: SortField::Id,
+            descending: true,
+        }
+    } else {
+        q.sort
+    };
+    let (page, size) = (q.page, q.size);
+    let searching = q.q.is_some();
+    let list = move |r: &dyn Read| r.tickets(&q, sort, only).map_err(list_error);
+    let found = if searching {
+        // A search can cost far more than a list: a few at a time per user, on the engine's
+        // search capacity, within a budget.
+        let permit = app
+            .searches
+            .try_start(actor.id)
+            .ok_or(ServiceError::Busy(1))?;
+        // Held by the search itself: released when its statements end, not when a client
+        // that hung up drops the request.
+        app.store
+            .search(SEARCH_BUDGET, move |r| {
+                let _permit = permit;
+                list(r)
+            })
+            .await?
+    } else {
+        app.store.read(list).await?
+    };
+    let mut out = Page::new(found.items, found.total, page, size);
+    out.next_cursor = found.next_cursor;
+    audit_read(app, actor, audit.into(), None).await?;
+    Ok(out)
+}
+
+fn list_error(e: StoreError) -> ServiceError {
+    match e {
+        StoreError::Interrupted => ServiceError::invalid_at(
+            "query",
+            vec![ValidationError::new(
+                "q",
+                "value_error.search_too_costly",
+                format!(
+                    "this search took longer than {} s to answer; use longer or fewer common words, or add a filter",
+                    SEARCH_BUDGET.as_secs()
+                ),
+            )],
+        ),
+        StoreError::BadCursor => ServiceError::invalid_at(
+            "query",
+            vec![ValidationError::new(
+                "after",
+                "value_error.cursor",
+                "is not a cursor of this list's sort order",
+            )],
+        ),
+        other => other.into(),
+    }
+}
+
+fn detail(r: &dyn Read, id: i64) -> Result<Option<TicketDetail>, ServiceError> {
+    let Some(item) = r.ticket_item(id)? else {
+        return Ok(None);
+    };
+    let comments = r.comments_of(id)?;
+    Ok(Some(TicketDetail {
+        ticket: item.ticket,
+        requester: item.requester,
+        assigned_agent: item.assigned_agent,
+        comments,
+    }))
+}
+
+/// One ticket with its people and its thread.
+pub async fn read(app: &AppState, actor: Actor, id: i64) -> Result<TicketDetail, ServiceError> {
+    let found = app.store.read(move |r| detail(r, id)).await?;
+    let t = found
+        .filter(|t| rules::can_see_ticket(actor, t.ticket.requester_id))
+        .ok_or_else(|| ServiceError::ticket_not_found(id))?;
+    audit_read(app, actor, format!("viewing ticket {id}"), Some(id)).await?;
+    Ok(t)
+}
+
+/// Every change of a ticket, oldest first, for whoever may see it.
+pub async fn history(
+    app: &AppState,
+    actor: Actor,
+    id: i64,
+) -> Result<Vec<HistoryEntry>, ServiceError> {
+    app.store
+        .read(move |r| {
+            let t = r
+                .ticket(id)?
+                .ok_or_else(|| ServiceError::ticket_not_found(id))?;
+            rules::check_see_ticket(actor, t.requester_id)
+                .map_err(|d| ServiceError::denied(d, || ServiceError::ticket_not_found(id)))?;
+            Ok(r.history(&t)?)
+        })
+        .await
+}
+
+/// 422 unless `agent` may be assigned tickets.
+fn check_assignee(r: &dyn Read, agent: i64) -> Result<(), ServiceError> {
+    match r.user(agent)? {
+        Some(u) if rules::can_be_assigned(u.role, u.is_active) => Ok(()),
+        _ => Err(ServiceError::invalid(ValidationError::new(
+            "assigned_agent_id",
+            "value_error.assignee",
+            format!("user {agent} is not an active helpdesk agent or admin"),
+        ))),
+    }
+}
+
+/// File a ticket. Staff may file for someone else, pre-assign, or pick the status.
+pub async fn create(
+    app: &AppState,
+    actor: Actor,
+    req: NewTicketRequest,
+) -> Result<Ticket, ServiceError> {
+    let title = TicketTitle::parse(&req.title).map_err(ServiceError::invalid)?;
+    let description =
+        Body::parse("description", &req.description).map_err(ServiceError::invalid)?;
+    rules::check_create_ticket(actor, req.requester_id, req.status, req.assigned_agent_id)?;
+    let now = timefmt::now();
+    let status = req.status.unwrap_or(Status::Open);
+    app.store
+        .write(move |tx| {
+            let requester_id = req.requester_id.unwrap_or(actor.id);
+            if requester_id != actor.id && !tx.user(requester_id)?.is_some_and(|u| u.is_active) {
+                return Err(ServiceError::invalid(ValidationError::new(
+                    "requester_id",
+                    "value_error.requester",
+                    format!("user {requester_id} is not an active user"),
+                )));
+            }
+            if let Some(agent) = req.assigned_agent_id {
+                check_assignee(tx, agent)?;
+            }
+            let new = NewTicket {
+                title: title.as_str(),
+                description: description.as_str(),
+                status,
+                priority: req.priority.unwrap_or(Priority::Medium),
+                requester_id,
+                assigned_agent_id: req.assigned_agent_id,
+                resolution_date: rules::resolution_on_create(status, now),
+                creation_date: now,
+            };
+            let t = tx.insert_ticket(&new)?;
+            let details = format!("created ticket {}", t.id);
+            tx.insert_log(actor.id, ActivityType::Create, &details, Some(t.id), now)?;
+            Ok(t)
+        })
+        .await
+}
+
+/// A change of some fields of a ticket, parsed; `None` keeps a field.
+struct Change {
+    title: Option<TicketTitle>,
+    description: Option<Body>,
+    req: TicketUpdate,
+}
+
+/// A full-object PUT (all of title, description, status and priority) — the web client's form
+/// sends back every field it read — that sends a field's value from before another user's
+/// latest change of that field is resending what it read, not changing it back: that field
+/// keeps the other user's value, so two forms filled from the same read cannot silently undo
+/// each other's changes. (Clients that send only what they change are not second-guessed.)
+/// See `migrations/sqlite/0008_ticket_history.sql`.
+fn keep_later_changes(
+    r: &dyn Read,
+    old: &Ticket,
+    actor: i64,
+    c: &mut Change,
+) -> Result<(), ServiceError> {
+    let stale = |field: Field, value: Option<String>| -> Result<bool, ServiceError> {
+        if value == value_of(old, field) {
+            return Ok(false);
+        }
+        let last = r.last_change(old.id, field)?;
+        Ok(last.is_some_and(|c| c.actor_id != actor && c.old_value == value))
+    };
+    if let Some(t) = c.title.as_ref()
+        && stale(Field::Title, Some(t.as_str().to_string()))?
+    {
+        c.title = None;
+    }
+    if let Some(d) = c.description.as_ref()
+        && stale(Field::Description, Some(d.as_str().to_string()))?
+    {
+        c.description = None;
+    }
+    let req = &mut c.req;
+    if let Some(s) = req.status
+        && stale(Field::Status, Some(s.to_string()))?
+    {
+        // The resolution date goes with the status it was read with.
+        req.status = None;
+        req.resolution_date = None;
+    }
+    if let Some(p) = req.priority
+        && stale(Field::Priority, Some(p.to_string()))?
+    {
+        req.priority = None;
+    }
+    // A resolution date travels in whole seconds; history keeps microseconds.
+    if let Some(sent) = req.resolution_date {
+        let second = |t: Timestamp| timefmt::to_micros(timefmt::whole_seconds(t));
+        let sent = sent.map(second);
+        if sent != old.resolution_date.map(second)
+            && let Some(c) = r.last_change(old.id, Field::ResolutionDate)?
+        {
+            let before = c
+                .old_value
+                .and_then(|v| v.parse::<i64>().ok())
+                .map(|us| second(timefmt::from_micros(us)));
+            if c.actor_id != actor && before == sent {
+                req.resolution_date = None;
+            }
+        }
+    }
+    if let Some(a) = req.assigned_agent_id
+        && stale(Field::Assignee, a.map(|id| id.to_string()))?
+    {
+        req.assigned_agent_id = None;
+    }
+    Ok(())
+}
+
+/// Change some fields of a ticket; omitted fields stay. `full_object` is a PUT of every
+/// field (see [`keep_later_changes`]).
+pub async fn update(
+    app: &AppState,
+    actor: Actor,
+    id: i64,
+    req: TicketUpdate,
+    full_object: bool,
+) -> Result<TicketDetail, ServiceError> {
+    let title = req
+        .title
+        .as_deref()
+        .map(TicketTitle::parse)
+        .transpose()
+        .map_err(ServiceError::invalid)?;
+    let description = req
+        .description
+        .as_deref()
+        .map(|d| Body::parse("description", d))
+        .transpose()
+        .map_err(ServiceError::invalid)?;
+    let full_object = full_object
+        && req.title.is_some()
+        && req.description.is_some()
+        && req.status.is_some()
+        && req.priority.is_some();
+    let mut change = Change {
+        title,
+        description,
+        req,
+    };
+    let now = timefmt::now();
+    app.store
+        .write(move |tx| {
+            let old = tx
+                .ticket_for_update(id)?
+                .ok_or_else(|| ServiceError::ticket_not_found(id))?;
+            if full_object {
+                keep_later_changes(tx, &old, actor.id, &mut change)?;
+            }
+            let req = &change.req;
+            let facts = TicketFacts {
+                requester_id: old.requester_id,
+                status: old.status,
+                assigned_agent_id: old.assigned_agent_id,
+                resolution_date: old.resolution_date,
+                creation_date: old.creation_date,
+            };
+            let asked = TicketChange {
+                status: req.status,
+                assigned_agent_id: req.assigned_agent_id,
+                resolution_date: req.resolution_date,
+            };
+            rules::check_update_ticket(actor, &facts, &asked)
+                .map_err(|d| ServiceError::denied(d, || ServiceError::ticket_not_found(id)))?;
+            let assignee = req.assigned_agent_id.unwrap_or(old.assigned_agent_id);
+            if let Some(agent) = assignee.filter(|a| Some(*a) != old.assigned_agent_id) {
+                check_assignee(tx, agent)?;
+            }
+            let resolution =
+                rules::next_resolution_date(&facts, req.status, req.resolution_date, now)
+                    .map_err(ServiceError::invalid)?;
+            let new = TicketState {
+                title: change
+                    .title
+                    .as_ref()
+                    .map_or(old.title.as_str(), |t| t.as_str()),
+                description: change
+                    .description
+                    .as_ref()
+                    .map_or(old.description.as_str(), |d| d.as_str()),
+                status: req.status.unwrap_or(old.status),
+                priority: req.priority.unwrap_or(old.priority),
+                resolution_date: resolution,
+                assigned_agent_id: assignee,
+                updated_at: now,
+            };
+            if let Some(details) = describe_changes(tx, &old, &new)? {
+                tx.update_ticket(id, &new)?;
+                tx.record_history(&old, &new, actor.id, now)?;
+                tx.insert_log(actor.id, ActivityType::Update, &details, Some(id), now)?;
+            }
+            detail(tx, id)?.ok_or_else(|| ServiceError::ticket_not_found(id))
+        })
+        .await
+}
+
+/// Delete a ticket and its thread (SysAdmin).
+pub async fn delete(app: &AppState, actor: Actor, id: i64) -> Result<Ticket, ServiceError> {
+    let now = timefmt::now();
+    app.store
+        .write(move |tx: &dyn Write| {
+            let t = tx
+                .ticket_for_update(id)?
+                .ok_or_else(|| ServiceError::ticket_not_found(id))?;
+            rules::check_delete_ticket(actor, t.requester_id)
+                .map_err(|d| ServiceError::denied(d, || ServiceError::ticket_not_found(id)))?;
+            tx.delete_ticket(id)?;
+            let details = format!("deleted ticket {id}");
+            tx.insert_log(actor.id, ActivityType::Delete, &details, Some(id), now)?;
+            Ok(t)
+        })
+        .await
+}
+
+fn name(r: &dyn Read, id: Option<i64>) -> Result<String, ServiceError> {
+    Ok(match id {
+        None => "nobody".into(),
+        Some(id) => r
+            .user(id)?
+            .map_or_else(|| format!("user {id}"), |u| u.username),
+    })
+}
+
+/// The activity log's sentence for an update, in the seed's wording: `None` if nothing
+/// changes; otherwise e.g. "updated ticket 12: status Open → In Progress, assignee nobody →
+/// John", or "ticket 12 has been resolved: …" when it moves to Resolved.
+fn describe_changes(
+    r: &dyn Read,
+    old: &Ticket,
+    new: &TicketState<'_>,
+) -> Result<Option<String>, ServiceError> {
+    let mut parts = Vec::new();
+    if old.title != new.title {
+        parts.push(format!("title \"{}\" → \"{}\"", old.title, new.title));
+    }
+    if old.description != new.description {
+        parts.push("description edited".to_string());
+    }
+    if old.status != new.status {
+        parts.push(format!("status {} → {}", old.status, new.status));
+    }
+    if old.priority != new.priority {
+        parts.push(format!("priority {} → {}", old.priority, new.priority));
+    }
+    if old.assigned_agent_id != new.assigned_agent_id {
+        parts.push(format!(
+            "assignee {} → {}",
+            name(r, old.assigned_agent_id)?,
+            name(r, new.assigned_agent_id)?
+        ));
+    }
+    if old.resolution_date != new.resolution_date && old.status == new.status {
+        parts.push("resolution date changed".to_string());
+    }
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    let id = old.id;
+    let head = if new.status == Status::Resolved && old.status != Status::Resolved {
+        format!("ticket {id} has been resolved")
+    } else {
+        format!("updated ticket {id}")
+    };
+    Ok(Some(format!("{head}: {}", parts.join(", "))))
+}

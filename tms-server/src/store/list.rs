@@ -1,0 +1,83 @@
+//! What both engines share about ticket lists: the stored ranks of statuses and priorities,
+//! the columns of each sort order, and the keyset cursors (`docs/API.md`, "Paging").
+
+use tms_core::api::{SortField, SortKey, Ticket};
+use tms_core::timefmt::to_micros;
+use tms_core::{Priority, Status};
+
+/// How a status is stored: its rank (Open 0, In Progress 1, Resolved 2).
+pub fn status_rank(s: Status) -> i64 {
+    i64::from(s.rank())
+}
+
+/// How a priority is stored: its rank (Low 0, Medium 1, High 2).
+pub fn priority_rank(p: Priority) -> i64 {
+    i64::from(p.rank())
+}
+
+/// The sort columns, in order, for a sort field.
+pub fn sort_columns(field: SortField) -> &'static [&'static str] {
+    match field {
+        SortField::Id => &["t.id"],
+        SortField::CreationDate => &["t.creation_date", "t.id"],
+        SortField::UpdatedAt => &["t.updated_at", "t.id"],
+        SortField::Priority => &["t.priority", "t.creation_date", "t.id"],
+        SortField::Status => &["t.status", "t.creation_date", "t.id"],
+    }
+}
+
+fn cursor_tag(field: SortField) -> &'static str {
+    match field {
+        SortField::Id => "i",
+        SortField::CreationDate => "c",
+        SortField::UpdatedAt => "u",
+        SortField::Priority => "p",
+        SortField::Status => "s",
+    }
+}
+
+/// How `a` and `b` compare in `sort` order: the columns of [`sort_columns`], in Rust.
+pub fn in_order(sort: SortKey, a: &Ticket, b: &Ticket) -> std::cmp::Ordering {
+    let key = |t: &Ticket| -> (i64, i64, i64) {
+        let created = to_micros(t.creation_date);
+        match sort.field {
+            SortField::Id => (t.id, 0, 0),
+            SortField::CreationDate => (created, t.id, 0),
+            SortField::UpdatedAt => (to_micros(t.updated_at), t.id, 0),
+            SortField::Priority => (priority_rank(t.priority), created, t.id),
+            SortField::Status => (status_rank(t.status), created, t.id),
+        }
+    };
+    let ascending = key(a).cmp(&key(b));
+    if sort.descending {
+        ascending.reverse()
+    } else {
+        ascending
+    }
+}
+
+/// The cursor after `t` in `sort` order: the values of the sort columns, dot-separated.
+pub fn cursor_of(sort: SortKey, t: &Ticket) -> String {
+    let created = to_micros(t.creation_date);
+    let vals: Vec<i64> = match sort.field {
+        SortField::Id => vec![t.id],
+        SortField::CreationDate => vec![created, t.id],
+        SortField::UpdatedAt => vec![to_micros(t.updated_at), t.id],
+        SortField::Priority => vec![priority_rank(t.priority), created, t.id],
+        SortField::Status => vec![status_rank(t.status), created, t.id],
+    };
+    let dir = if sort.descending { "d" } else { "a" };
+    let vals: Vec<String> = vals.iter().map(i64::to_string).collect();
+    format!("{}{dir}.{}", cursor_tag(sort.field), vals.join("."))
+}
+
+/// The sort-column values a cursor names, or `None` if it was not made for this sort.
+pub fn cursor_values(sort: SortKey, cursor: &str) -> Option<Vec<i64>> {
+    let mut parts = cursor.split('.');
+    let dir = if sort.descending { "d" } else { "a" };
+    if parts.next()? != format!("{}{dir}", cursor_tag(sort.field)) {
+        return None;
+    }
+    let vals: Vec<i64> = parts.map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    (vals.len() == sort_columns(sort.field).len()).then_some(vals)
+}

@@ -1,0 +1,292 @@
+//! The storage interface: what the service layer asks of a database, and the engines that
+//! answer it. See `docs/ARCHITECTURE.md`, "Service layer and storage interface".
+//!
+//! A use case is one synchronous transaction script over [`Write`] (or a read over [`Read`]),
+//! written once in `crate::service`. [`Store::write`] runs it as one transaction on whichever
+//! engine the server was started with:
+//!
+//! - `sqlite`: on the writer thread, inside a group commit, with no await between statements —
+//!   which is why the interface is synchronous: an interface with an await per statement would
+//!   hold SQLite's single writer across every round trip and lose the group commit;
+//! - (PostgreSQL joins here as a second variant.)
+//!
+//! Neither the traits nor [`Store`] mention a driver type; no route or command-line code sees
+//! one.
+
+pub mod list;
+pub mod sqlite;
+mod types;
+
+use std::time::Duration;
+
+pub use types::{
+    Field, LastChange, ListPage, NewTicket, SessionUser, TicketState, UserChanges, field_changes,
+    value_of,
+};
+
+use tms_core::api::{
+    Comment, CommentWithUser, HistoryEntry, LogEntry, LogQuery, SortKey, Ticket, TicketListItem,
+    TicketQuery, User, UserQuery,
+};
+use tms_core::timefmt::Timestamp;
+use tms_core::{ActivityType, Role};
+
+/// How a storage operation failed, in terms every engine shares.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule refused the write; names what was duplicated (`users.email`, …).
+    #[error("duplicate {0}")]
+    Unique(&'static str),
+    /// A row the write refers to no longer exists.
+    #[error("a referenced record no longer exists")]
+    ForeignKey,
+    /// A statement was stopped at its deadline.
+    #[error("the statement was stopped at its deadline")]
+    Interrupted,
+    /// A list's `after` cursor does not belong to its sort order.
+    #[error("the cursor does not belong to this sort order")]
+    BadCursor,
+    /// The engine is shutting down.
+    #[error("the database is shutting down")]
+    Closed,
+    /// Anything else: a bug, a broken connection, a full disk.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A result from the storage layer.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Every read a use case makes. Implemented by each engine's transaction and read handles.
+pub trait Read {
+    fn user(&self, id: i64) -> StoreResult<Option<User>>;
+    /// An account by (lower-cased) email, with its password hash.
+    fn user_by_email(&self, email: &str) -> StoreResult<Option<(User, String)>>;
+    fn password_hash(&self, user_id: i64) -> StoreResult<Option<String>>;
+    /// Accounts matching `q`, by id, at most `limit` of them.
+    fn users(&self, q: &UserQuery, limit: Option<u64>) -> StoreResult<Vec<User>>;
+    fn count_users(&self) -> StoreResult<i64>;
+    fn count_active_admins(&self) -> StoreResult<i64>;
+    /// Whether another account (not `except`) has this email.
+    fn email_taken(&self, email: &str, except: Option<i64>) -> StoreResult<bool>;
+    /// Whether another account (not `except`) has this username.
+    fn username_taken(&self, username: &str, except: Option<i64>) -> StoreResult<bool>;
+    /// The live session of a token hash: unexpired (absolute and idle) and its user active.
+    fn session(
+        &self,
+        token_hash: &[u8],
+        now: Timestamp,
+        idle_micros: i64,
+    ) -> StoreResult<Option<SessionUser>>;
+    fn ticket(&self, id: i64) -> StoreResult<Option<Ticket>>;
+    /// A ticket with its requester and assignee.
+    fn ticket_item(&self, id: i64) -> StoreResult<Option<TicketListItem>>;
+    /// A ticket's thread, oldest first.
+    fn comments_of(&self, ticket_id: i64) -> StoreResult<Vec<CommentWithUser>>;
+    /// A comment with the requester of its ticket.
+    fn comment_with_requester(&self, id: i64) -> StoreResult<Option<(Comment, i64)>>;
+    /// One page of tickets: `only_requester` restricts a Requester to their own; search
+    /// results (`q.q`) come in `sort` order too.
+    fn tickets(
+        &self,
+        q: &TicketQuery,
+        sort: SortKey,
+        only_requester: Option<i64>,
+    ) -> StoreResult<ListPage>;
+    /// Every change of ticket `t`, oldest first.
+    fn history(&self, t: &Ticket) -> StoreResult<Vec<HistoryEntry>>;
+    /// The latest change of one field of a ticket.
+    fn last_change(&self, ticket_id: i64, field: Field) -> StoreResult<Option<LastChange>>;
+    /// The activity log, newest first, filtered and paged.
+    fn log(&self, q: &LogQuery) -> StoreResult<Vec<LogEntry>>;
+}
+
+/// Every write a use case makes, inside the transaction [`Store::write`] opened.
+pub trait Write: Read {
+    /// Serialises changes of roles and activity (the last-admin rule) with every other such
+    /// change, on every server: call before counting admins to decide.
+    fn lock_accounts(&self) -> StoreResult<()>;
+    /// The ticket, locked against other transactions' changes until this one ends.
+    fn ticket_for_update(&self, id: i64) -> StoreResult<Option<Ticket>>;
+    fn insert_user(
+        &self,
+        username: &str,
+        email: &str,
+        role: Role,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<User>;
+    fn update_user(&self, id: i64, c: &UserChanges, now: Timestamp) -> StoreResult<Option<User>>;
+    fn insert_session(
+        &self,
+        user_id: i64,
+        token_hash: &[u8],
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<()>;
+    fn touch_session(&self, session_id: i64, now: Timestamp) -> StoreResult<()>;
+    fn delete_session(&self, session_id: i64) -> StoreResult<()>;
+    /// Ends every session of a user except `keep`; returns how many ended.
+    fn delete_sessions_of(&self, user_id: i64, keep: Option<i64>) -> StoreResult<usize>;
+    fn insert_ticket(&self, t: &NewTicket<'_>) -> StoreResult<Ticket>;
+    fn update_ticket(&self, id: i64, s: &TicketState<'_>) -> StoreResult<Ticket>;
+    /// Marks a ticket as changed now (its thread changed).
+    fn touch_ticket(&self, id: i64, now: Timestamp) -> StoreResult<()>;
+    fn delete_ticket(&self, id: i64) -> StoreResult<usize>;
+    /// Unassigns the unresolved tickets of an agent; returns their ids.
+    fn unassign_open(&self, agent_id: i64, now: Timestamp) -> StoreResult<Vec<i64>>;
+    /// Records the fields that differ between `old` and `new` in the ticket's history.
+    fn record_history(
+        &self,
+        old: &Ticket,
+        new: &TicketState<'_>,
+        actor: i64,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    fn insert_comment(
+        &self,
+        ticket_id: i64,
+        author: i64,
+        text: &str,
+        at: Timestamp,
+    ) -> StoreResult<Comment>;
+    fn update_comment(&self, id: i64, text: &str, now: Timestamp) -> StoreResult<Comment>;
+    fn delete_comment(&self, id: i64) -> StoreResult<usize>;
+    fn insert_log(
+        &self,
+        user_id: i64,
+        kind: ActivityType,
+        details: &str,
+        ticket_id: Option<i64>,
+        at: Timestamp,
+    ) -> StoreResult<()>;
+    /// Clears the activity log (of one user); returns how many entries went.
+    fn clear_log(&self, user_id: Option<i64>) -> StoreResult<usize>;
+    /// The server secret `name`, created with `len` random bytes if there is none yet.
+    fn server_key(&self, name: &str, len: usize) -> StoreResult<Vec<u8>>;
+}
+
+/// The database a server runs on; cheap to clone.
+#[derive(Clone)]
+pub enum Store {
+    Sqlite(sqlite::Db),
+}
+
+/// Carries a caller's error through an engine's own error bound.
+struct Carried<E>(E);
+
+impl<E> Carried<E> {
+    fn into_inner(self) -> E {
+        self.0
+    }
+}
+
+/// A use case's script as a job for one of the SQLite engine's threads.
+fn on_sqlite<T, E, G>(
+    db: &sqlite::Db,
+    f: G,
+) -> impl FnOnce(&rusqlite::Connection) -> Result<T, Carried<E>> + Send + 'static + use<T, E, G>
+where
+    G: FnOnce(&sqlite::Tx<'_>) -> Result<T, E> + Send + 'static,
+{
+    let counts = db.counts();
+    move |c| f(&sqlite::Tx::new(c, &counts)).map_err(Carried)
+}
+
+impl<E: From<StoreError>> From<sqlite::DbError> for Carried<E> {
+    fn from(e: sqlite::DbError) -> Self {
+        Self(E::from(StoreError::from(e)))
+    }
+}
+
+impl Store {
+    /// Runs `f` as one transaction: everything it wrote is committed if it returns `Ok`
+    /// (before this returns), and undone otherwise.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&dyn Write) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        match self {
+            Store::Sqlite(db) => db
+                .write(on_sqlite(db, move |tx| f(tx)))
+                .await
+                .map_err(Carried::into_inner),
+        }
+    }
+
+    /// [`Store::write`] for synchronous callers (command-line tools), never from async code.
+    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&dyn Write) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        match self {
+            Store::Sqlite(db) => db
+                .write_blocking(on_sqlite(db, move |tx| f(tx)))
+                .map_err(Carried::into_inner),
+        }
+    }
+
+    /// Runs `f` on a consistent snapshot, stopped at the request deadline.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&dyn Read) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        match self {
+            Store::Sqlite(db) => db
+                .read(on_sqlite(db, move |tx| f(tx)))
+                .await
+                .map_err(Carried::into_inner),
+        }
+    }
+
+    /// [`Store::read`] for synchronous callers.
+    pub fn read_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&dyn Read) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        match self {
+            Store::Sqlite(db) => db
+                .read_blocking(on_sqlite(db, move |tx| f(tx)))
+                .map_err(Carried::into_inner),
+        }
+    }
+
+    /// A full-text search: like [`Store::read`], on the engine's search capacity, stopped
+    /// after `budget` ([`StoreError::Interrupted`]).
+    pub async fn search<T, E, F>(&self, budget: Duration, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&dyn Read) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        match self {
+            Store::Sqlite(db) => db
+                .search(budget, on_sqlite(db, move |tx| f(tx)))
+                .await
+                .map_err(Carried::into_inner),
+        }
+    }
+
+    /// The SQLite database underneath, for the tools that only SQLite has (backup, restore,
+    /// the serving lock) and for tests that look at stored rows.
+    pub fn sqlite(&self) -> Option<&sqlite::Db> {
+        match self {
+            Store::Sqlite(db) => Some(db),
+        }
+    }
+
+    /// Where the data lives, for messages: a path or a URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Store::Sqlite(db) => db.path().display().to_string(),
+        }
+    }
+}

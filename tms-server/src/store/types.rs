@@ -1,0 +1,149 @@
+//! The values that cross the storage interface, the same for every engine.
+
+use tms_core::api::{Ticket, TicketListItem, User};
+use tms_core::timefmt::{Timestamp, to_micros};
+use tms_core::{Priority, Role, Status};
+
+/// A ticket to insert, already validated and permitted.
+pub struct NewTicket<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub status: Status,
+    pub priority: Priority,
+    pub requester_id: i64,
+    pub assigned_agent_id: Option<i64>,
+    pub resolution_date: Option<Timestamp>,
+    pub creation_date: Timestamp,
+}
+
+/// The full new state of a ticket after an update.
+pub struct TicketState<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub status: Status,
+    pub priority: Priority,
+    pub resolution_date: Option<Timestamp>,
+    pub assigned_agent_id: Option<i64>,
+    pub updated_at: Timestamp,
+}
+
+/// The changes of an account, already validated; `None` keeps a field.
+#[derive(Debug, Default)]
+pub struct UserChanges {
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub role: Option<Role>,
+    pub is_active: Option<bool>,
+    pub password_hash: Option<String>,
+}
+
+/// A live session: its id, its user, when it was last used and when it ends.
+pub struct SessionUser {
+    pub session_id: i64,
+    pub user: User,
+    pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// A page of a list: its rows, the total, and the cursor of the next page.
+pub struct ListPage {
+    pub items: Vec<TicketListItem>,
+    pub total: u64,
+    pub next_cursor: Option<String>,
+}
+
+/// A field of a ticket whose changes the history keeps (`ticket_history.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Title,
+    Description,
+    Status,
+    Priority,
+    Assignee,
+    ResolutionDate,
+}
+
+impl Field {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Title => "title",
+            Field::Description => "description",
+            Field::Status => "status",
+            Field::Priority => "priority",
+            Field::Assignee => "assignee",
+            Field::ResolutionDate => "resolution_date",
+        }
+    }
+}
+
+/// The latest change of a field: who made it and the value it replaced (as stored).
+pub struct LastChange {
+    pub actor_id: i64,
+    pub old_value: Option<String>,
+}
+
+/// Each field's value in the text form history stores.
+fn values(
+    title: &str,
+    description: &str,
+    status: Status,
+    priority: Priority,
+    assignee: Option<i64>,
+    resolved: Option<Timestamp>,
+) -> [(Field, Option<String>); 6] {
+    [
+        (Field::Title, Some(title.to_string())),
+        (Field::Description, Some(description.to_string())),
+        (Field::Status, Some(status.to_string())),
+        (Field::Priority, Some(priority.to_string())),
+        (Field::Assignee, assignee.map(|a| a.to_string())),
+        (
+            Field::ResolutionDate,
+            resolved.map(|t| to_micros(t).to_string()),
+        ),
+    ]
+}
+
+/// The stored text of `field`'s value in `t`.
+pub fn value_of(t: &Ticket, field: Field) -> Option<String> {
+    let all = values(
+        &t.title,
+        &t.description,
+        t.status,
+        t.priority,
+        t.assigned_agent_id,
+        t.resolution_date,
+    );
+    all.into_iter()
+        .find(|(f, _)| *f == field)
+        .and_then(|(_, v)| v)
+}
+
+/// Every field that differs between `old` and `new`: (field, old value, new value), as stored.
+pub fn field_changes(
+    old: &Ticket,
+    new: &TicketState<'_>,
+) -> Vec<(Field, Option<String>, Option<String>)> {
+    let before = values(
+        &old.title,
+        &old.description,
+        old.status,
+        old.priority,
+        old.assigned_agent_id,
+        old.resolution_date,
+    );
+    let after = values(
+        new.title,
+        new.description,
+        new.status,
+        new.priority,
+        new.assigned_agent_id,
+        new.resolution_date,
+    );
+    before
+        .into_iter()
+        .zip(after)
+        .filter(|((_, was), (_, is))| was != is)
+        .map(|((field, was), (_, is))| (field, was, is))
+        .collect()
+}
