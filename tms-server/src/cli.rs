@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::service::ServiceError;
 use crate::service::users::add_from_command_line;
 use crate::state::AppState;
+use crate::store::Target;
 
 #[derive(Debug, Parser)]
 #[command(name = "tms-server", version, about = "The tms helpdesk server")]
@@ -25,6 +26,28 @@ pub struct DbArg {
     /// The SQLite database file (created if missing).
     #[arg(long, env = "TMS_DB", default_value = "tms.db")]
     pub db: PathBuf,
+    /// A PostgreSQL database instead of the SQLite file:
+    /// postgres://user:password@host:port/database.
+    #[arg(long, env = "TMS_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+impl DbArg {
+    /// Production settings for this database.
+    pub fn config(&self) -> Config {
+        match &self.database_url {
+            Some(url) => Config::postgres(url),
+            None => Config::new(&self.db),
+        }
+    }
+
+    /// The database this names.
+    pub fn target(&self) -> Target {
+        match &self.database_url {
+            Some(url) => Target::Postgres(url.clone()),
+            None => Target::Sqlite(self.db.clone()),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,18 +163,18 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 .read_to_string(&mut password)
                 .map_err(|e| e.to_string())?;
             let password = password.trim_end_matches(['\n', '\r']);
-            let state = AppState::open(Config::new(db.db)).map_err(|e| e.to_string())?;
+            let state = AppState::open(db.config()).map_err(|e| e.to_string())?;
             let user = add_from_command_line(&state, &username, &email, password, role)
                 .map_err(|e| describe(&e))?;
             println!("created user {} ({}, {})", user.id, user.email, user.role);
             Ok(())
         }
         Command::SeedDemo(db) => {
-            let state = AppState::open(Config::new(&db.db)).map_err(|e| e.to_string())?;
+            let state = AppState::open(db.config()).map_err(|e| e.to_string())?;
             crate::demo::seed(&state).map_err(|e| describe(&e))?;
             println!(
                 "demo helpdesk loaded into {}: 11 users (password {}), 11 tickets",
-                db.db.display(),
+                db.target().describe(),
                 crate::demo::DEMO_PASSWORD
             );
             Ok(())
@@ -163,16 +186,20 @@ pub fn run(cli: Cli) -> Result<(), String> {
             quiet,
         } => {
             let started = std::time::Instant::now();
-            crate::generate::generate(&db.db, tickets, seed, !quiet).map_err(|e| describe(&e))?;
+            let target = db.target();
+            crate::generate::generate(&target, tickets, seed, !quiet).map_err(|e| describe(&e))?;
             println!(
                 "added {tickets} tickets to {} in {:.1?}",
-                db.db.display(),
+                target.describe(),
                 started.elapsed()
             );
             Ok(())
         }
         Command::Backup { db, dest } => {
-            let state = AppState::open(Config::new(&db.db)).map_err(|e| e.to_string())?;
+            if db.database_url.is_some() {
+                return Err(ON_POSTGRES.into());
+            }
+            let state = AppState::open(db.config()).map_err(|e| e.to_string())?;
             state
                 .store
                 .sqlite()
@@ -183,12 +210,18 @@ pub fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Restore { db, src } => {
+            if db.database_url.is_some() {
+                return Err(ON_POSTGRES.into());
+            }
             crate::store::sqlite::restore(&db.db, &src).map_err(|e| e.to_string())?;
             println!("restored {} from {}", db.db.display(), src.display());
             Ok(())
         }
     }
 }
+
+/// What `backup` and `restore` say about a PostgreSQL database.
+const ON_POSTGRES: &str = "backup and restore copy a SQLite file; back a PostgreSQL database up with pg_dump (e.g. pg_dump -Fc -f tms.dump URL) and restore it with pg_restore (pg_restore -d URL tms.dump)";
 
 fn describe(e: &ServiceError) -> String {
     match e {
@@ -202,9 +235,15 @@ fn describe(e: &ServiceError) -> String {
 }
 
 fn serve(args: ServeArgs) -> Result<(), String> {
-    // Before anything touches the database (migrations included).
-    let lock = crate::store::sqlite::lock::lock(&args.db.db).map_err(|e| e.to_string())?;
-    let mut config = Config::new(&args.db.db);
+    // Before anything touches the database (migrations included). One server per SQLite
+    // file; any number on one PostgreSQL database.
+    let lock = match args.db.target() {
+        Target::Sqlite(path) => {
+            Some(crate::store::sqlite::lock::lock(&path).map_err(|e| e.to_string())?)
+        }
+        Target::Postgres(_) => None,
+    };
+    let mut config = args.db.config();
     config.audit_reads = args.audit_reads;
     config.allow_signup = !args.disable_signup;
     config.cors_origins = args.cors_origin;
@@ -236,9 +275,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        tracing::info!(%addr, db = %args.db.db.display(), "tms-server listening");
+        tracing::info!(%addr, db = %args.db.target().describe(), "tms-server listening");
         println!("tms-server listening on http://{addr}");
-        crate::serve_locked(listener, state, Some(lock), shutdown_signal())
+        crate::serve_locked(listener, state, lock, shutdown_signal())
             .await
             .map_err(|e| e.to_string())
     })

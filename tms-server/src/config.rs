@@ -6,8 +6,12 @@ use std::time::Duration;
 /// Everything a running server needs to know.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The SQLite database file (created if missing).
+    /// The SQLite database file (created if missing), unless `database_url` is set.
     pub db_path: PathBuf,
+    /// A PostgreSQL database (`postgres://user:pass@host:port/db`) instead of the SQLite file.
+    pub database_url: Option<String>,
+    /// Connections in the PostgreSQL pool.
+    pub pool_size: usize,
     /// Log reads to the activity log too (`--audit-reads`).
     pub audit_reads: bool,
     /// Whether `POST /signup` is open to the public (a SysAdmin can always create users).
@@ -53,6 +57,8 @@ impl Config {
     pub fn new(db_path: impl Into<PathBuf>) -> Self {
         Self {
             db_path: db_path.into(),
+            database_url: None,
+            pool_size: 16,
             audit_reads: false,
             allow_signup: true,
             bootstrap_admin_signup: false,
@@ -72,6 +78,15 @@ impl Config {
             argon2_m_kib: 19 * 1024,
             argon2_t: 2,
         }
+    }
+}
+
+impl Config {
+    /// Production defaults for the PostgreSQL database at `url`.
+    pub fn postgres(url: impl Into<String>) -> Self {
+        let mut c = Self::new("");
+        c.database_url = Some(url.into());
+        c
     }
 }
 

@@ -5,8 +5,6 @@
 //! Every ticket carries one topic word (each in about 10% of tickets, a "common" search term)
 //! and one error code `E` + six digits (a rare term: a given code is in about N/1,000,000 tickets).
 
-use std::path::Path;
-
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -17,8 +15,9 @@ use tms_core::{Priority, Role, Status};
 
 use crate::auth::password::Hasher;
 use crate::service::ServiceError;
-use crate::store::StoreError;
-use crate::store::sqlite::{self, bulk, users};
+use crate::store::postgres::Pg;
+use crate::store::sqlite::{self, bulk};
+use crate::store::{BulkTicket, StoreError, Target, Write};
 
 /// Ten topics: each ticket is about one, so each topic word is in ~10% of tickets.
 pub const TOPICS: &[&str] = &[
@@ -144,44 +143,33 @@ struct Pools {
     requesters: Vec<i64>,
 }
 
-fn ensure_users(
-    conn: &rusqlite::Connection,
-    tickets: u64,
-    hash: &str,
-) -> Result<Pools, ServiceError> {
+/// The generator's accounts, made if missing: an admin, agents and requesters.
+fn ensure_users(tx: &dyn Write, tickets: u64, hash: &str) -> Result<Pools, ServiceError> {
     let (n_agents, n_requesters) = people(tickets);
     let now = timefmt::now();
-    let tx = conn.unchecked_transaction().map_err(sql)?;
-    if users::get_by_email_with_hash(&tx, "admin@example.com")
-        .map_err(sql)?
-        .is_none()
-    {
-        users::insert(&tx, "admin", "admin@example.com", Role::Admin, hash, now).map_err(sql)?;
+    if tx.user_by_email("admin@example.com")?.is_none() {
+        tx.insert_user("admin", "admin@example.com", Role::Admin, hash, now)?;
     }
     let make = |prefix: &str, n: u64, role: Role| -> Result<Vec<i64>, ServiceError> {
         (1..=n)
             .map(|i| {
                 let email = format!("{prefix}{i}@gen.example.com");
-                Ok(
-                    match users::get_by_email_with_hash(&tx, &email).map_err(sql)? {
-                        Some((u, _)) => u.id,
-                        None => {
-                            users::insert(&tx, &format!("{prefix}{i}"), &email, role, hash, now)
-                                .map_err(sql)?
-                                .id
-                        }
-                    },
-                )
+                Ok(match tx.user_by_email(&email)? {
+                    Some((u, _)) => u.id,
+                    None => {
+                        tx.insert_user(&format!("{prefix}{i}"), &email, role, hash, now)?
+                            .id
+                    }
+                })
             })
             .collect()
     };
     let agents = make("agent", n_agents, Role::Agent)?;
     let requesters = make("user", n_requesters, Role::Requester)?;
-    tx.commit().map_err(sql)?;
     Ok(Pools { agents, requesters })
 }
 
-fn ticket(rng: &mut StdRng, pools: &Pools, i: u64, n: u64, now: Timestamp) -> bulk::BulkTicket {
+fn ticket(rng: &mut StdRng, pools: &Pools, i: u64, n: u64, now: Timestamp) -> BulkTicket {
     let span = Duration::days(3 * 365);
     // Ticket i of n was filed at a time proportional to i, with some jitter.
     let frac = (i as f64 + rng.gen_range(0.0..1.0)) / n as f64;
@@ -237,7 +225,7 @@ fn ticket(rng: &mut StdRng, pools: &Pools, i: u64, n: u64, now: Timestamp) -> bu
     let updated_at = comments.last().map_or(created, |c| c.2);
     let resolution_date =
         (status == Status::Resolved).then(|| (updated_at + Duration::hours(2)).min(now));
-    bulk::BulkTicket {
+    BulkTicket {
         description: description(rng, topic, &code),
         title,
         status,
@@ -251,12 +239,41 @@ fn ticket(rng: &mut StdRng, pools: &Pools, i: u64, n: u64, now: Timestamp) -> bu
     }
 }
 
-/// Adds `n` generated tickets (and the users they need) to the database at `path`.
-pub fn generate(path: &Path, n: u64, seed: u64, progress: bool) -> Result<(), ServiceError> {
-    let mut conn = sqlite::open_direct(path).map_err(sql)?;
+/// Adds `n` generated tickets (and the users they need) to the database `target`.
+pub fn generate(target: &Target, n: u64, seed: u64, progress: bool) -> Result<(), ServiceError> {
     let hash = Hasher::new(19 * 1024, 2)?.hash_blocking(crate::demo::DEMO_PASSWORD)?;
-    let pools = ensure_users(&conn, n, &hash)?;
-    let triggers = bulk::search_triggers(&conn).map_err(sql)?;
+    match target {
+        Target::Sqlite(path) => {
+            let mut conn = sqlite::open_direct(path).map_err(sql)?;
+            let tx = conn.unchecked_transaction().map_err(sql)?;
+            let counts = sqlite::counts::CountCache::default();
+            let pools = ensure_users(&sqlite::Tx::new(&tx, &counts), n, &hash)?;
+            tx.commit().map_err(sql)?;
+            let triggers = bulk::search_triggers(&conn).map_err(sql)?;
+            fill(n, seed, progress, &pools, |batch| {
+                bulk::insert_batch(&mut conn, &triggers, batch).map_err(sql)
+            })?;
+            bulk::finish(&conn).map_err(sql)
+        }
+        Target::Postgres(url) => {
+            let pg = Pg::open(url, 2, std::time::Duration::from_secs(3600))?;
+            let pools = pg.write_blocking(|tx| ensure_users(tx, n, &hash))?;
+            fill(n, seed, progress, &pools, |batch| {
+                pg.insert_generated(batch).map_err(ServiceError::from)
+            })?;
+            Ok(pg.analyze()?)
+        }
+    }
+}
+
+/// Generates `n` tickets in batches and hands each batch to `load`.
+fn fill(
+    n: u64,
+    seed: u64,
+    progress: bool,
+    pools: &Pools,
+    mut load: impl FnMut(&[BulkTicket]) -> Result<(), ServiceError>,
+) -> Result<(), ServiceError> {
     let mut rng = StdRng::seed_from_u64(seed);
     let bar = if progress {
         ProgressBar::new(n)
@@ -273,13 +290,12 @@ pub fn generate(path: &Path, n: u64, seed: u64, progress: bool) -> Result<(), Se
     while i < n {
         let end = (i + BATCH).min(n);
         let batch: Vec<_> = (i..end)
-            .map(|k| ticket(&mut rng, &pools, k, n, now))
+            .map(|k| ticket(&mut rng, pools, k, n, now))
             .collect();
-        bulk::insert_batch(&mut conn, &triggers, &batch).map_err(sql)?;
+        load(&batch)?;
         bar.inc(end - i);
         i = end;
     }
     bar.finish();
-    bulk::finish(&conn).map_err(sql)?;
     Ok(())
 }

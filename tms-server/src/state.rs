@@ -10,6 +10,7 @@ use crate::auth::password::Hasher;
 use crate::config::Config;
 use crate::service::ServiceError;
 use crate::store::Store;
+use crate::store::postgres::Pg;
 use crate::store::sqlite::{Db, DbError};
 
 /// Why the server could not start.
@@ -65,8 +66,17 @@ impl AppState {
             .map(|o| crate::config::parse_origin(o))
             .collect::<Result<_, _>>()
             .map_err(StartError::Setup)?;
-        let db = Db::open_with_deadline(&config.db_path, config.readers, config.request_timeout)?;
-        let store = Store::Sqlite(db);
+        let store = match &config.database_url {
+            Some(url) => Store::Postgres(
+                Pg::open(url, config.pool_size, config.request_timeout)
+                    .map_err(|e| StartError::Setup(e.to_string()))?,
+            ),
+            None => Store::Sqlite(Db::open_with_deadline(
+                &config.db_path,
+                config.readers,
+                config.request_timeout,
+            )?),
+        };
         let hasher = Hasher::new(config.argon2_m_kib, config.argon2_t)?;
         let device_key = store
             .write_blocking(|tx| tx.server_key("device_key", 32).map_err(ServiceError::from))?;

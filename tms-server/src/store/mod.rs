@@ -8,20 +8,22 @@
 //! - `sqlite`: on the writer thread, inside a group commit, with no await between statements —
 //!   which is why the interface is synchronous: an interface with an await per statement would
 //!   hold SQLite's single writer across every round trip and lose the group commit;
-//! - (PostgreSQL joins here as a second variant.)
+//! - `postgres`: on a blocking thread, over a pooled connection of the async driver, one
+//!   `block_on` per statement; several servers may share the database.
 //!
 //! Neither the traits nor [`Store`] mention a driver type; no route or command-line code sees
 //! one.
 
 pub mod list;
+pub mod postgres;
 pub mod sqlite;
 mod types;
 
 use std::time::Duration;
 
 pub use types::{
-    Field, LastChange, ListPage, NewTicket, SessionUser, TicketState, UserChanges, field_changes,
-    value_of,
+    BulkTicket, Field, LastChange, ListPage, NewTicket, SessionUser, TicketState, UserChanges,
+    field_changes, value_of,
 };
 
 use tms_core::api::{
@@ -166,10 +168,28 @@ pub trait Write: Read {
     fn server_key(&self, name: &str, len: usize) -> StoreResult<Vec<u8>>;
 }
 
+/// Where a database is: the command line's `--db PATH` or `--database-url URL`.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl Target {
+    /// Where the data lives, for messages: the file, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Sqlite(path) => path.display().to_string(),
+            Target::Postgres(url) => postgres::without_password(url),
+        }
+    }
+}
+
 /// The database a server runs on; cheap to clone.
 #[derive(Clone)]
 pub enum Store {
     Sqlite(sqlite::Db),
+    Postgres(postgres::Pg),
 }
 
 /// Carries a caller's error through an engine's own error bound.
@@ -213,6 +233,7 @@ impl Store {
                 .write(on_sqlite(db, move |tx| f(tx)))
                 .await
                 .map_err(Carried::into_inner),
+            Store::Postgres(pg) => pg.blocking(move |pg| pg.write_blocking(f)).await,
         }
     }
 
@@ -227,6 +248,7 @@ impl Store {
             Store::Sqlite(db) => db
                 .write_blocking(on_sqlite(db, move |tx| f(tx)))
                 .map_err(Carried::into_inner),
+            Store::Postgres(pg) => pg.write_blocking(f),
         }
     }
 
@@ -242,6 +264,7 @@ impl Store {
                 .read(on_sqlite(db, move |tx| f(tx)))
                 .await
                 .map_err(Carried::into_inner),
+            Store::Postgres(pg) => pg.blocking(move |pg| pg.read_blocking(f)).await,
         }
     }
 
@@ -256,6 +279,7 @@ impl Store {
             Store::Sqlite(db) => db
                 .read_blocking(on_sqlite(db, move |tx| f(tx)))
                 .map_err(Carried::into_inner),
+            Store::Postgres(pg) => pg.read_blocking(f),
         }
     }
 
@@ -272,6 +296,7 @@ impl Store {
                 .search(budget, on_sqlite(db, move |tx| f(tx)))
                 .await
                 .map_err(Carried::into_inner),
+            Store::Postgres(pg) => pg.blocking(move |pg| pg.search_blocking(budget, f)).await,
         }
     }
 
@@ -280,13 +305,39 @@ impl Store {
     pub fn sqlite(&self) -> Option<&sqlite::Db> {
         match self {
             Store::Sqlite(db) => Some(db),
+            Store::Postgres(_) => None,
         }
+    }
+
+    /// Runs literal SQL (statements separated by `;`; the rows of the last are returned,
+    /// every value as text) in its own transaction. For tests and diagnostics: never with
+    /// anything a client sent.
+    #[doc(hidden)]
+    pub async fn raw_query(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>, StoreError> {
+        let sql = sql.to_string();
+        match self {
+            Store::Sqlite(db) => {
+                let db = db.clone();
+                tokio::task::spawn_blocking(move || db.raw_query(&sql))
+                    .await
+                    .map_err(|e| StoreError::Other(e.to_string()))?
+                    .map_err(StoreError::from)
+            }
+            Store::Postgres(pg) => pg.blocking(move |pg| pg.raw_query(&sql)).await,
+        }
+    }
+
+    /// Whether several servers may share this database: then nothing a server remembers
+    /// in memory (sessions, totals) may be trusted without asking the database.
+    pub fn shared(&self) -> bool {
+        matches!(self, Store::Postgres(_))
     }
 
     /// Where the data lives, for messages: a path or a URL without its password.
     pub fn describe(&self) -> String {
         match self {
             Store::Sqlite(db) => db.path().display().to_string(),
+            Store::Postgres(pg) => pg.describe().to_string(),
         }
     }
 }

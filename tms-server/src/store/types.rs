@@ -147,3 +147,18 @@ pub fn field_changes(
         .map(|((field, was), (_, is))| (field, was, is))
         .collect()
 }
+
+/// A generated ticket with its thread.
+pub struct BulkTicket {
+    pub title: String,
+    pub description: String,
+    pub status: Status,
+    pub priority: Priority,
+    pub requester_id: i64,
+    pub assigned_agent_id: Option<i64>,
+    pub creation_date: Timestamp,
+    pub updated_at: Timestamp,
+    pub resolution_date: Option<Timestamp>,
+    /// `(author, text, at)`
+    pub comments: Vec<(i64, String, Timestamp)>,
+}

@@ -440,18 +440,11 @@ async fn tokens_and_passwords_are_stored_only_hashed() {
     }
     assert!(!dump.contains(PW), "a raw password is stored");
     let hashes: Vec<String> = s
-        .state
-        .store
-        .sqlite()
-        .unwrap()
-        .read(|c| {
-            let mut st = c.prepare("SELECT password_hash FROM users")?;
-            let rows = st.query_map([], |r| r.get(0))?;
-            rows.collect::<Result<Vec<String>, _>>()
-                .map_err(tms_server::store::sqlite::DbError::from)
-        })
+        .sql("SELECT password_hash FROM users")
         .await
-        .unwrap();
+        .into_iter()
+        .map(|r| r[0].clone().unwrap())
+        .collect();
     assert!(hashes.iter().all(|h| h.starts_with("$argon2id$")));
 }
 

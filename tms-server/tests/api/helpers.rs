@@ -144,6 +144,24 @@ pub struct Srv {
     _dir: TempDir,
 }
 
+/// The PostgreSQL database to create test databases from (`TMS_TEST_DATABASE_URL`): when it
+/// is set, every test server runs on a fresh PostgreSQL database instead of a SQLite file.
+pub fn postgres_cluster() -> Option<String> {
+    std::env::var("TMS_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// A new, empty database in the test cluster.
+pub async fn fresh_postgres_database(admin: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("tms_test_{}_{n}", std::process::id());
+    tms_server::store::postgres::create_database(admin, &name)
+        .await
+        .unwrap()
+}
+
 /// A server with the default test settings.
 pub async fn start() -> Srv {
     start_with(|_| {}).await
@@ -152,7 +170,10 @@ pub async fn start() -> Srv {
 /// A server whose settings `tweak` may change first (argon2 is always cheap).
 pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Srv {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::new(dir.path().join("tms.db"));
+    let mut config = match postgres_cluster() {
+        Some(admin) => Config::postgres(fresh_postgres_database(&admin).await),
+        None => Config::new(dir.path().join("tms.db")),
+    };
     config.argon2_m_kib = 1024;
     config.argon2_t = 1;
     config.readers = 2;
@@ -387,32 +408,32 @@ impl Srv {
             .clone()
     }
 
+    /// Literal SQL on the server's database, every value as text.
+    pub async fn sql(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        self.state.store.raw_query(sql).await.unwrap()
+    }
+
     /// The activity log, newest first, read straight from the database (reading it through
     /// the API would be a request of its own).
     pub async fn log(&self) -> Vec<LogRow> {
-        self.state
-            .store
-            .sqlite()
-            .unwrap()
-            .read(|c| {
-                let mut stmt = c.prepare(
-                    "SELECT id, user_id, activity_type, details, ticket_id
-                     FROM activity_log ORDER BY id DESC",
-                )?;
-                let rows = stmt.query_map([], |r| {
-                    Ok(LogRow {
-                        id: r.get(0)?,
-                        user_id: r.get(1)?,
-                        kind: r.get(2)?,
-                        details: r.get(3)?,
-                        ticket_id: r.get(4)?,
-                    })
-                })?;
-                rows.collect::<Result<Vec<_>, _>>()
-                    .map_err(tms_server::store::sqlite::DbError::from)
+        let rows = self
+            .sql(
+                "SELECT id, user_id, activity_type, details, ticket_id
+                 FROM activity_log ORDER BY id DESC",
+            )
+            .await;
+        rows.into_iter()
+            .map(|r| {
+                let int = |v: &Option<String>| v.as_deref().map(|s| s.parse::<i64>().unwrap());
+                LogRow {
+                    id: int(&r[0]).unwrap(),
+                    user_id: int(&r[1]).unwrap(),
+                    kind: r[2].clone().unwrap(),
+                    details: r[3].clone().unwrap(),
+                    ticket_id: int(&r[4]),
+                }
             })
-            .await
-            .unwrap()
+            .collect()
     }
 
     /// Entries written since the log held `before` entries, oldest first.
@@ -432,64 +453,34 @@ impl Srv {
     /// its creation can differ from it by whole seconds, as replies show them.
     pub async fn backdate_ticket(&self, id: i64, by: time::Duration) {
         let us = i64::try_from(by.whole_microseconds()).unwrap();
-        self.state
-            .store
-            .sqlite()
-            .unwrap()
-            .write(move |c| {
-                c.execute(
-                    "UPDATE tickets SET creation_date = creation_date - ?2,
-                                        updated_at = updated_at - ?2 WHERE id = ?1",
-                    [id, us],
-                )?;
-                Ok::<_, tms_server::store::sqlite::DbError>(())
-            })
-            .await
-            .unwrap();
+        self.sql(&format!(
+            "UPDATE tickets SET creation_date = creation_date - {us},
+                                updated_at = updated_at - {us} WHERE id = {id}"
+        ))
+        .await;
     }
 
     /// A stored timestamp column of one row, in microseconds: replies carry whole seconds, so
     /// "changed at all" is checked here.
     pub async fn stored_micros(&self, table: &'static str, column: &'static str, id: i64) -> i64 {
-        self.state
-            .store
-            .sqlite()
-            .unwrap()
-            .read(move |c| {
-                let sql = format!("SELECT {column} FROM {table} WHERE id = ?1");
-                Ok::<i64, tms_server::store::sqlite::DbError>(
-                    c.query_row(&sql, [id], |r| r.get(0))?,
-                )
-            })
-            .await
-            .unwrap()
+        let rows = self
+            .sql(&format!("SELECT {column} FROM {table} WHERE id = {id}"))
+            .await;
+        rows[0][0].as_deref().unwrap().parse().unwrap()
     }
 
     /// Every stored row of every table, as text: equal snapshots mean nothing changed.
     pub async fn snapshot(&self) -> String {
-        self.state
-            .store
-            .sqlite()
-            .unwrap()
-            .read(|c| {
-                let mut out = String::new();
-                for table in ["users", "tickets", "comments", "activity_log", "sessions"] {
-                    let mut stmt = c.prepare(&format!("SELECT * FROM {table} ORDER BY rowid"))?;
-                    let n = stmt.column_count();
-                    let mut rows = stmt.query([])?;
-                    while let Some(row) = rows.next()? {
-                        out.push_str(table);
-                        for i in 0..n {
-                            let v: rusqlite::types::Value = row.get(i)?;
-                            out.push_str(&format!(" {v:?}"));
-                        }
-                        out.push('\n');
-                    }
-                }
-                Ok::<_, tms_server::store::sqlite::DbError>(out)
-            })
-            .await
-            .unwrap()
+        let mut out = String::new();
+        for table in ["users", "tickets", "comments", "activity_log", "sessions"] {
+            for row in self
+                .sql(&format!("SELECT * FROM {table} ORDER BY id"))
+                .await
+            {
+                out.push_str(&format!("{table} {row:?}\n"));
+            }
+        }
+        out
     }
 }
 

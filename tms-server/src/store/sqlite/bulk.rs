@@ -8,22 +8,8 @@
 use rusqlite::{Connection, Transaction, params};
 use tms_core::timefmt::to_micros;
 
+use crate::store::BulkTicket;
 use crate::store::list::{priority_rank, status_rank};
-
-/// A generated ticket with its thread.
-pub struct BulkTicket {
-    pub title: String,
-    pub description: String,
-    pub status: tms_core::Status,
-    pub priority: tms_core::Priority,
-    pub requester_id: i64,
-    pub assigned_agent_id: Option<i64>,
-    pub creation_date: tms_core::timefmt::Timestamp,
-    pub updated_at: tms_core::timefmt::Timestamp,
-    pub resolution_date: Option<tms_core::timefmt::Timestamp>,
-    /// `(author, text, at)`
-    pub comments: Vec<(i64, String, tms_core::timefmt::Timestamp)>,
-}
 
 /// The `CREATE TRIGGER` statements that maintain `ticket_search`.
 pub fn search_triggers(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {

@@ -176,6 +176,42 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Runs literal SQL (several statements: the rows of the last) on the writer thread and
+    /// returns every value as text. For tests and diagnostics.
+    #[doc(hidden)]
+    pub fn raw_query(&self, sql: &str) -> DbResult<Vec<Vec<Option<String>>>> {
+        use rusqlite::types::ValueRef;
+        let sql = sql.to_string();
+        self.write_blocking(move |c| {
+            let mut statements: Vec<&str> =
+                sql.split(';').filter(|s| !s.trim().is_empty()).collect();
+            let last = statements.pop().unwrap_or("SELECT 1 WHERE 0");
+            for s in statements {
+                c.execute_batch(s)?;
+            }
+            let mut stmt = c.prepare(last)?;
+            let n = stmt.column_count();
+            let mut rows = stmt.query([])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let mut values = Vec::with_capacity(n);
+                for i in 0..n {
+                    values.push(match row.get_ref(i)? {
+                        ValueRef::Null => None,
+                        ValueRef::Integer(v) => Some(v.to_string()),
+                        ValueRef::Real(v) => Some(v.to_string()),
+                        ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+                        ValueRef::Blob(b) => Some(format!("\\x{}", hex::encode(b))),
+                    });
+                }
+                out.push(values);
+            }
+            Ok(out)
+        })
+    }
+}
+
 /// Reads a row's `INTEGER` microseconds column as a timestamp.
 pub(crate) fn ts(
     row: &rusqlite::Row<'_>,

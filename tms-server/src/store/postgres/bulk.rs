@@ -1,0 +1,98 @@
+//! Bulk loading for the data generator on PostgreSQL: one transaction per batch, each table
+//! written with one statement over arrays (`UNNEST`). Ticket ids are drawn from the sequence
+//! first, so that comments and log entries can name them; the search index and the counts
+//! are kept by the schema's triggers as for any insert.
+
+use tms_core::timefmt::to_micros;
+
+use super::Pg;
+use crate::store::list::{priority_rank, status_rank};
+use crate::store::{BulkTicket, StoreError};
+
+impl Pg {
+    /// Inserts `batch` in one transaction. Blocking.
+    pub fn insert_generated(&self, batch: &[BulkTicket]) -> Result<(), StoreError> {
+        let rt = self.handle();
+        let mut client = self.client(&rt)?;
+        rt.block_on(async {
+            let tx = client.transaction().await?;
+            let n = i64::try_from(batch.len()).unwrap_or(i64::MAX);
+            let ids: Vec<i64> = tx
+                .query(
+                    "SELECT nextval(pg_get_serial_sequence('tickets', 'id'))
+                     FROM generate_series(1, $1::BIGINT)",
+                    &[&n],
+                )
+                .await?
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<Result<_, _>>()?;
+            let col = |f: &dyn Fn(&BulkTicket) -> i64| batch.iter().map(f).collect::<Vec<i64>>();
+            let titles: Vec<&str> = batch.iter().map(|t| t.title.as_str()).collect();
+            let descriptions: Vec<&str> = batch.iter().map(|t| t.description.as_str()).collect();
+            let resolved: Vec<Option<i64>> =
+                batch.iter().map(|t| t.resolution_date.map(to_micros)).collect();
+            let agents: Vec<Option<i64>> = batch.iter().map(|t| t.assigned_agent_id).collect();
+            tx.execute(
+                "INSERT INTO tickets (id, title, description, status, priority, creation_date,
+                                      updated_at, resolution_date, requester_id, assigned_agent_id)
+                 SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[],
+                                      $5::BIGINT[], $6::BIGINT[], $7::BIGINT[], $8::BIGINT[],
+                                      $9::BIGINT[], $10::BIGINT[])",
+                &[
+                    &ids,
+                    &titles,
+                    &descriptions,
+                    &col(&|t| status_rank(t.status)),
+                    &col(&|t| priority_rank(t.priority)),
+                    &col(&|t| to_micros(t.creation_date)),
+                    &col(&|t| to_micros(t.updated_at)),
+                    &resolved,
+                    &col(&|t| t.requester_id),
+                    &agents,
+                ],
+            )
+            .await?;
+            let details: Vec<String> = ids.iter().map(|id| format!("created ticket {id}")).collect();
+            tx.execute(
+                "INSERT INTO activity_log (user_id, activity_type, details, activity_date, ticket_id)
+                 SELECT u, 'Create', d, a, t FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[],
+                                                        $4::BIGINT[]) AS x(u, d, a, t)",
+                &[
+                    &col(&|t| t.requester_id),
+                    &details,
+                    &col(&|t| to_micros(t.creation_date)),
+                    &ids,
+                ],
+            )
+            .await?;
+            let (mut on, mut by, mut text, mut at) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for (t, id) in batch.iter().zip(&ids) {
+                for (author, body, when) in &t.comments {
+                    on.push(*id);
+                    by.push(*author);
+                    text.push(body.as_str());
+                    at.push(to_micros(*when));
+                }
+            }
+            tx.execute(
+                "INSERT INTO comments (ticket_id, commented_by_id, description, creation_date,
+                                       updated_at)
+                 SELECT t, u, d, a, a FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::TEXT[],
+                                                  $4::BIGINT[]) AS x(t, u, d, a)",
+                &[&on, &by, &text, &at],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// After a bulk load: fresh planner statistics. Blocking.
+    pub fn analyze(&self) -> Result<(), StoreError> {
+        let rt = self.handle();
+        let client = self.client(&rt)?;
+        rt.block_on(client.batch_execute("ANALYZE"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,222 @@
+//! Ticket lists on PostgreSQL: filters, sort, keyset cursors and full-text search over the
+//! `ticket_search` tsvector index, with the API's word semantics (`docs/API.md`, "Search"):
+//! every word of two or more characters is a prefix, a one-character word a whole word, all
+//! words must match.
+
+use deadpool_postgres::GenericClient;
+use tms_core::api::{SortKey, TicketQuery, search_terms};
+use tokio_postgres::types::ToSql;
+
+use super::tx::{JOIN_PEOPLE, PEOPLE, PgTx, TICKET_COLUMNS, ticket_item};
+use crate::store::list::{
+    cursor_of, cursor_values, in_order, priority_rank, sort_columns, status_rank,
+};
+use crate::store::{ListPage, StoreError, StoreResult};
+
+/// A statement being built: its text and its parameters, numbered as they are added.
+#[derive(Default)]
+struct Sql {
+    text: String,
+    args: Vec<Box<dyn ToSql + Sync + Send>>,
+}
+
+impl Sql {
+    /// Adds a parameter; returns its placeholder.
+    fn arg(&mut self, v: impl ToSql + Sync + Send + 'static) -> String {
+        self.args.push(Box::new(v));
+        format!("${}", self.args.len())
+    }
+
+    fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+    }
+
+    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.args
+            .iter()
+            .map(|a| a.as_ref() as &(dyn ToSql + Sync))
+            .collect()
+    }
+}
+
+/// The text-search query for what a user typed: its words ANDed, prefixes as `word:*`.
+/// `None` when there is no searchable word. The words are runs of letters and digits
+/// (`search_terms`), which hold no tsquery syntax.
+pub fn ts_query(input: &str) -> Option<String> {
+    let parts: Vec<String> = search_terms(input)
+        .into_iter()
+        .map(|t| {
+            let w = t.text.to_lowercase();
+            if t.prefix { format!("{w}:*") } else { w }
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" & "))
+}
+
+/// The list's filters other than search, each starting with ` AND`.
+fn filters(sql: &mut Sql, q: &TicketQuery, only_requester: Option<i64>) {
+    if !q.status.is_empty() {
+        let ranks: Vec<i64> = q.status.iter().map(|s| status_rank(*s)).collect();
+        let p = sql.arg(ranks);
+        sql.push(&format!(" AND t.status = ANY({p})"));
+    }
+    if !q.priority.is_empty() {
+        let ranks: Vec<i64> = q.priority.iter().map(|p| priority_rank(*p)).collect();
+        let p = sql.arg(ranks);
+        sql.push(&format!(" AND t.priority = ANY({p})"));
+    }
+    for id in [only_requester, q.requester_id].into_iter().flatten() {
+        let p = sql.arg(id);
+        sql.push(&format!(" AND t.requester_id = {p}"));
+    }
+    if q.unassigned {
+        sql.push(" AND t.assigned_agent_id IS NULL");
+    } else if let Some(id) = q.assigned_agent_id {
+        let p = sql.arg(id);
+        sql.push(&format!(" AND t.assigned_agent_id = {p}"));
+    }
+}
+
+fn search_filter(sql: &mut Sql, tsq: &str) {
+    let p = sql.arg(tsq.to_string());
+    sql.push(&format!(
+        " AND t.id IN (SELECT ticket_id FROM ticket_search
+                       WHERE doc @@ to_tsquery('tms_search', {p}))"
+    ));
+}
+
+/// The list's total: without search or requester filters a sum over `ticket_counts`.
+fn total<C: GenericClient>(
+    tx: &PgTx<'_, C>,
+    q: &TicketQuery,
+    only_requester: Option<i64>,
+    tsq: Option<&str>,
+) -> StoreResult<u64> {
+    let mut sql = Sql::default();
+    if tsq.is_none() && only_requester.is_none() && q.requester_id.is_none() {
+        sql.push("SELECT coalesce(sum(n), 0)::BIGINT FROM ticket_counts WHERE TRUE");
+        if !q.status.is_empty() {
+            let ranks: Vec<i64> = q.status.iter().map(|s| status_rank(*s)).collect();
+            let p = sql.arg(ranks);
+            sql.push(&format!(" AND status = ANY({p})"));
+        }
+        if !q.priority.is_empty() {
+            let ranks: Vec<i64> = q.priority.iter().map(|p| priority_rank(*p)).collect();
+            let p = sql.arg(ranks);
+            sql.push(&format!(" AND priority = ANY({p})"));
+        }
+        if q.unassigned {
+            sql.push(" AND assigned_agent_id = 0");
+        } else if let Some(id) = q.assigned_agent_id {
+            let p = sql.arg(id);
+            sql.push(&format!(" AND assigned_agent_id = {p}"));
+        }
+    } else {
+        sql.push("SELECT count(*) FROM tickets t WHERE TRUE");
+        filters(&mut sql, q, only_requester);
+        if let Some(m) = tsq {
+            search_filter(&mut sql, m);
+        }
+    }
+    let n: i64 = tx.one(&sql.text, &sql.params())?.try_get(0)?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// One page of tickets, as the SQLite engine gives it: the same filters, order, totals and
+/// cursors.
+pub fn tickets<C: GenericClient>(
+    tx: &PgTx<'_, C>,
+    q: &TicketQuery,
+    sort: SortKey,
+    only_requester: Option<i64>,
+) -> StoreResult<ListPage> {
+    let tsq = match &q.q {
+        Some(text) => match ts_query(text) {
+            Some(m) => Some(m),
+            None => {
+                return Ok(ListPage {
+                    items: Vec::new(),
+                    total: 0,
+                    next_cursor: None,
+                });
+            }
+        },
+        None => None,
+    };
+    let total = total(tx, q, only_requester, tsq.as_deref())?;
+    let mut sql = Sql::default();
+    sql.push("SELECT t.id FROM tickets t WHERE TRUE");
+    filters(&mut sql, q, only_requester);
+    if let Some(m) = &tsq {
+        search_filter(&mut sql, m);
+    }
+    let offset = match &q.after {
+        Some(c) => {
+            let vals = cursor_values(sort, c).ok_or(StoreError::BadCursor)?;
+            let cols = sort_columns(sort.field);
+            let op = if sort.descending { "<" } else { ">" };
+            let marks: Vec<String> = vals.into_iter().map(|v| sql.arg(v)).collect();
+            sql.push(&format!(
+                " AND ({}) {op} ({})",
+                cols.join(", "),
+                marks.join(", ")
+            ));
+            0
+        }
+        None => q.page.saturating_sub(1).saturating_mul(q.size),
+    };
+    if q.after.is_none() && offset >= total {
+        return Ok(ListPage {
+            items: Vec::new(),
+            total,
+            next_cursor: None,
+        });
+    }
+    let dir = if sort.descending { "DESC" } else { "ASC" };
+    let order: Vec<String> = sort_columns(sort.field)
+        .iter()
+        .map(|c| format!("{c} {dir}"))
+        .collect();
+    let limit = sql.arg(i64::try_from(q.size).unwrap_or(100));
+    let offset = sql.arg(i64::try_from(offset).unwrap_or(i64::MAX));
+    sql.push(&format!(
+        " ORDER BY {} LIMIT {limit} OFFSET {offset}",
+        order.join(", ")
+    ));
+    // The page's ids first, then their rows and people.
+    let page = format!(
+        "SELECT {TICKET_COLUMNS}, {PEOPLE} FROM ({}) p
+         JOIN tickets t ON t.id = p.id {JOIN_PEOPLE}",
+        sql.text
+    );
+    let mut items = tx
+        .rows(&page, &sql.params())?
+        .iter()
+        .map(ticket_item)
+        .collect::<StoreResult<Vec<_>>>()?;
+    items.sort_unstable_by(|a, b| in_order(sort, &a.ticket, &b.ticket));
+    let next_cursor = (items.len() as u64 == q.size)
+        .then(|| items.last().map(|i| cursor_of(sort, &i.ticket)))
+        .flatten();
+    Ok(ListPage {
+        items,
+        total,
+        next_cursor,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ts_query;
+
+    #[test]
+    fn words_become_prefix_terms_anded() {
+        assert_eq!(ts_query("PRINT jam").as_deref(), Some("print:* & jam:*"));
+        assert_eq!(ts_query("b").as_deref(), Some("b"));
+        assert_eq!(
+            ts_query("a\" OR 1=1 --").as_deref(),
+            Some("a & or:* & 1 & 1")
+        );
+        assert_eq!(ts_query("-- **"), None);
+    }
+}

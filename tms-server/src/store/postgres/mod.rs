@@ -1,0 +1,256 @@
+//! The PostgreSQL engine: for several servers on one database (`docs/ARCHITECTURE.md`,
+//! "Service layer and storage interface").
+//!
+//! tokio-postgres connections in a deadpool pool, driven by a small runtime of the engine's
+//! own, so that the synchronous transaction scripts of the service layer run the same way from
+//! the server (on a blocking thread) and from the command line: each statement is one
+//! `block_on` over the async driver. A write is one `READ COMMITTED` transaction whose
+//! scripts lock what their decisions rest on (`Write::ticket_for_update`,
+//! `Write::lock_accounts`); a read is a statement or two on a pooled connection; a search is a
+//! read-only transaction under a `statement_timeout` of its budget.
+
+mod bulk;
+mod list;
+mod migrate;
+mod tx;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio::runtime::Handle;
+
+pub use tx::PgTx;
+
+use super::{Read, StoreError, Write};
+
+/// The engine's own runtime: shut down in the background when the engine goes, so that
+/// dropping the engine inside async code (a test's end) does not block.
+struct EngineRuntime(Option<tokio::runtime::Runtime>);
+
+impl Drop for EngineRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+struct Inner {
+    pool: Pool,
+    // Declared after the pool: dropped after it.
+    rt: EngineRuntime,
+    /// The URL without its password, for messages.
+    shown: String,
+}
+
+/// A handle to a PostgreSQL database; cheap to clone.
+#[derive(Clone)]
+pub struct Pg {
+    inner: Arc<Inner>,
+}
+
+/// Why a database URL cannot be used.
+fn bad_url(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Other(format!("invalid database URL: {e}"))
+}
+
+/// `url` without its password.
+pub fn without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            u.to_string()
+        }
+        Err(_) => "(unparsable URL)".into(),
+    }
+}
+
+impl Pg {
+    /// Connects to the database at `url` (`postgres://user:pass@host:port/db`), with at most
+    /// `pool_size` connections, every statement stopped after `statement_timeout`, and
+    /// migrates it. Blocking.
+    pub fn open(
+        url: &str,
+        pool_size: usize,
+        statement_timeout: Duration,
+    ) -> Result<Self, StoreError> {
+        let mut config: tokio_postgres::Config = url.parse().map_err(bad_url)?;
+        config.application_name("tms-server");
+        config.options(format!(
+            "-c statement_timeout={} -c TimeZone=UTC -c client_min_messages=warning",
+            statement_timeout.as_millis()
+        ));
+        let manager = Manager::from_config(
+            config,
+            tokio_postgres::NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("tms-pg")
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let pool = Pool::builder(manager)
+            .max_size(pool_size.max(2))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(statement_timeout))
+            .create_timeout(Some(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| StoreError::Other(e.to_string()))?;
+        let pg = Self {
+            inner: Arc::new(Inner {
+                pool,
+                rt: EngineRuntime(Some(rt)),
+                shown: without_password(url),
+            }),
+        };
+        pg.migrate()?;
+        Ok(pg)
+    }
+
+    fn handle(&self) -> Handle {
+        // Present until `Inner` drops.
+        self.inner
+            .rt
+            .0
+            .as_ref()
+            .map(|rt| rt.handle().clone())
+            .expect("the engine's runtime lives as long as the engine")
+    }
+
+    /// Where the data lives, without the password.
+    pub fn describe(&self) -> &str {
+        &self.inner.shown
+    }
+
+    fn client(&self, rt: &Handle) -> Result<deadpool_postgres::Client, StoreError> {
+        rt.block_on(self.inner.pool.get())
+            .map_err(|e| StoreError::Other(format!("no database connection: {e}")))
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let rt = self.handle();
+        let mut client = self.client(&rt)?;
+        rt.block_on(migrate::apply(&mut client, &self.inner.shown))
+    }
+
+    /// Runs `f` in one transaction, committed if it returns `Ok`. Blocking.
+    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&dyn Write) -> Result<T, E>,
+        E: From<StoreError>,
+    {
+        let rt = self.handle();
+        let mut client = self.client(&rt)?;
+        let tx = rt
+            .block_on(client.transaction())
+            .map_err(StoreError::from)?;
+        match f(&PgTx::new(&tx, &rt)) {
+            Ok(v) => {
+                rt.block_on(tx.commit()).map_err(StoreError::from)?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = rt.block_on(tx.rollback());
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs `f` over a pooled connection, statement by statement. Blocking.
+    pub fn read_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&dyn Read) -> Result<T, E>,
+        E: From<StoreError>,
+    {
+        let rt = self.handle();
+        let client = self.client(&rt)?;
+        f(&PgTx::new(&client, &rt))
+    }
+
+    /// Runs `f` in a read-only transaction whose statements stop after `budget`. Blocking.
+    pub fn search_blocking<T, E, F>(&self, budget: Duration, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&dyn Read) -> Result<T, E>,
+        E: From<StoreError>,
+    {
+        let rt = self.handle();
+        let mut client = self.client(&rt)?;
+        let tx = rt
+            .block_on(client.build_transaction().read_only(true).start())
+            .map_err(StoreError::from)?;
+        let limit = format!("SET LOCAL statement_timeout = {}", budget.as_millis());
+        rt.block_on(tx.batch_execute(&limit))
+            .map_err(StoreError::from)?;
+        let out = f(&PgTx::new(&tx, &rt));
+        let _ = rt.block_on(tx.rollback());
+        out
+    }
+
+    /// Runs `job` on a blocking thread of the caller's runtime.
+    pub async fn blocking<T, E, J>(&self, job: J) -> Result<T, E>
+    where
+        J: FnOnce(Pg) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || job(me))
+            .await
+            .unwrap_or_else(|e| {
+                Err(E::from(StoreError::Other(format!(
+                    "a database task failed: {e}"
+                ))))
+            })
+    }
+}
+
+/// Creates the empty database `name` in the cluster of `admin_url` (a database the user may
+/// create databases from) and returns its URL. For tests and tools.
+#[doc(hidden)]
+pub async fn create_database(admin_url: &str, name: &str) -> Result<String, StoreError> {
+    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(StoreError::Other(format!(
+            "{name:?} is not a plain database name"
+        )));
+    }
+    let (client, connection) = tokio_postgres::connect(admin_url, tokio_postgres::NoTls).await?;
+    let driver = tokio::spawn(connection);
+    // Two statements: neither may run in a transaction, which one batch would be.
+    client
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .await?;
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await?;
+    drop(client);
+    let _ = driver.await;
+    let mut url = url::Url::parse(admin_url).map_err(bad_url)?;
+    url.set_path(&format!("/{name}"));
+    Ok(url.to_string())
+}
+
+impl Pg {
+    /// Runs literal SQL and returns every value as text. For tests and diagnostics.
+    #[doc(hidden)]
+    pub fn raw_query(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>, StoreError> {
+        let rt = self.handle();
+        let client = self.client(&rt)?;
+        let messages = rt.block_on(client.simple_query(sql))?;
+        Ok(messages
+            .iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => {
+                    Some((0..r.len()).map(|i| r.get(i).map(str::to_string)).collect())
+                }
+                _ => None,
+            })
+            .collect())
+    }
+}

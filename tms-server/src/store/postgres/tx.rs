@@ -1,0 +1,754 @@
+//! The storage interface on PostgreSQL: [`PgTx`] answers `store::Read` and `store::Write`
+//! over a pooled connection or a transaction, one statement per `block_on`.
+
+use deadpool_postgres::GenericClient;
+use tms_core::api::{
+    Comment, CommentWithUser, HistoryActor, HistoryEntry, LogEntry, LogQuery, SortKey, Ticket,
+    TicketListItem, TicketQuery, User, UserQuery, UserSummary,
+};
+use tms_core::timefmt::{self, Timestamp, from_micros, to_micros};
+use tms_core::{ActivityType, HistoryKind, Priority, Role, Status};
+use tokio::runtime::Handle;
+use tokio_postgres::Row;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+
+use crate::store::list::{priority_rank, status_rank};
+use crate::store::{
+    Field, LastChange, ListPage, NewTicket, Read, SessionUser, StoreError, StoreResult,
+    TicketState, UserChanges, Write, field_changes,
+};
+
+/// Statement parameters.
+pub(super) type Params<'a> = [&'a (dyn ToSql + Sync)];
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        let Some(db) = e.as_db_error() else {
+            return Self::Other(format!("database error: {e}"));
+        };
+        let described = || {
+            let detail = db.detail().map(|d| format!(" ({d})")).unwrap_or_default();
+            Self::Other(format!("database error: {}{detail}", db.message()))
+        };
+        let code = db.code();
+        if *code == SqlState::UNIQUE_VIOLATION {
+            match db.constraint() {
+                Some("users_email_key") => return Self::Unique("users.email"),
+                Some("users_username_key") => return Self::Unique("users.username"),
+                _ => {}
+            }
+        } else if *code == SqlState::FOREIGN_KEY_VIOLATION {
+            return Self::ForeignKey;
+        } else if *code == SqlState::QUERY_CANCELED {
+            return Self::Interrupted;
+        }
+        described()
+    }
+}
+
+/// A stored value the schema should not allow.
+fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
+    StoreError::Other(format!("stored {what} {value} is not valid"))
+}
+
+/// A wire string stored in a TEXT column.
+fn wire<T: std::str::FromStr>(row: &Row, idx: usize) -> StoreResult<T> {
+    let s: String = row.try_get(idx)?;
+    s.parse().map_err(|_| corrupt("value", s))
+}
+
+fn ts(row: &Row, idx: usize) -> StoreResult<Timestamp> {
+    Ok(from_micros(row.try_get::<_, i64>(idx)?))
+}
+
+fn ts_opt(row: &Row, idx: usize) -> StoreResult<Option<Timestamp>> {
+    Ok(row.try_get::<_, Option<i64>>(idx)?.map(from_micros))
+}
+
+fn rank<T: Copy>(all: &[T], row: &Row, idx: usize) -> StoreResult<T> {
+    let n: i64 = row.try_get(idx)?;
+    usize::try_from(n)
+        .ok()
+        .and_then(|i| all.get(i).copied())
+        .ok_or_else(|| corrupt("rank", n))
+}
+
+pub(super) const USER_COLUMNS: &str = "id, username, email, role, is_active, created_at";
+
+fn user(row: &Row, at: usize) -> StoreResult<User> {
+    Ok(User {
+        id: row.try_get(at)?,
+        username: row.try_get(at + 1)?,
+        email: row.try_get(at + 2)?,
+        role: wire(row, at + 3)?,
+        is_active: row.try_get(at + 4)?,
+        created_at: ts(row, at + 5)?,
+    })
+}
+
+/// A summary from the 4 columns `id, username, email, role` starting at `at`.
+pub(super) fn summary(row: &Row, at: usize) -> StoreResult<UserSummary> {
+    Ok(UserSummary {
+        id: row.try_get(at)?,
+        username: row.try_get(at + 1)?,
+        email: row.try_get(at + 2)?,
+        role: wire(row, at + 3)?,
+    })
+}
+
+/// Like [`summary`], `None` when the id column is NULL.
+pub(super) fn summary_opt(row: &Row, at: usize) -> StoreResult<Option<UserSummary>> {
+    match row.try_get::<_, Option<i64>>(at)? {
+        None => Ok(None),
+        Some(_) => summary(row, at).map(Some),
+    }
+}
+
+pub(super) const TICKET_COLUMNS: &str = "t.id, t.title, t.description, t.status, t.priority, \
+     t.creation_date, t.updated_at, t.resolution_date, t.requester_id, t.assigned_agent_id";
+pub(super) const TICKET_NCOLS: usize = 10;
+const TICKET_RETURNING: &str = "id, title, description, status, priority, creation_date, \
+     updated_at, resolution_date, requester_id, assigned_agent_id";
+/// Requester and assignee summaries after the ticket columns.
+pub(super) const PEOPLE: &str =
+    "r.id, r.username, r.email, r.role, a.id, a.username, a.email, a.role";
+pub(super) const JOIN_PEOPLE: &str =
+    "JOIN users r ON r.id = t.requester_id LEFT JOIN users a ON a.id = t.assigned_agent_id";
+
+pub(super) fn ticket(row: &Row) -> StoreResult<Ticket> {
+    Ok(Ticket {
+        id: row.try_get(0)?,
+        title: row.try_get(1)?,
+        description: row.try_get(2)?,
+        status: rank(Status::ALL, row, 3)?,
+        priority: rank(Priority::ALL, row, 4)?,
+        creation_date: ts(row, 5)?,
+        updated_at: ts(row, 6)?,
+        resolution_date: ts_opt(row, 7)?,
+        requester_id: row.try_get(8)?,
+        assigned_agent_id: row.try_get(9)?,
+    })
+}
+
+pub(super) fn ticket_item(row: &Row) -> StoreResult<TicketListItem> {
+    Ok(TicketListItem {
+        ticket: ticket(row)?,
+        requester: summary(row, TICKET_NCOLS)?,
+        assigned_agent: summary_opt(row, TICKET_NCOLS + 4)?,
+    })
+}
+
+const COMMENT_COLUMNS: &str =
+    "c.id, c.ticket_id, c.commented_by_id, c.description, c.creation_date, c.updated_at";
+const COMMENT_RETURNING: &str =
+    "id, ticket_id, commented_by_id, description, creation_date, updated_at";
+
+fn comment(row: &Row) -> StoreResult<Comment> {
+    Ok(Comment {
+        id: row.try_get(0)?,
+        ticket_id: row.try_get(1)?,
+        commented_by_id: row.try_get(2)?,
+        description: row.try_get(3)?,
+        creation_date: ts(row, 4)?,
+        updated_at: ts(row, 5)?,
+    })
+}
+
+/// A connection or a transaction, and the runtime that drives it.
+pub struct PgTx<'a, C: GenericClient> {
+    pub(super) c: &'a C,
+    rt: &'a Handle,
+}
+
+impl<'a, C: GenericClient> PgTx<'a, C> {
+    pub fn new(c: &'a C, rt: &'a Handle) -> Self {
+        Self { c, rt }
+    }
+
+    /// The rows of one statement (prepared once per connection).
+    pub(super) fn rows(&self, sql: &str, params: &Params<'_>) -> StoreResult<Vec<Row>> {
+        self.rt.block_on(async {
+            let st = self.c.prepare_cached(sql).await?;
+            Ok(self.c.query(&st, params).await?)
+        })
+    }
+
+    pub(super) fn opt(&self, sql: &str, params: &Params<'_>) -> StoreResult<Option<Row>> {
+        self.rt.block_on(async {
+            let st = self.c.prepare_cached(sql).await?;
+            Ok(self.c.query_opt(&st, params).await?)
+        })
+    }
+
+    pub(super) fn one(&self, sql: &str, params: &Params<'_>) -> StoreResult<Row> {
+        self.opt(sql, params)?
+            .ok_or_else(|| StoreError::Other("a statement returned no row".into()))
+    }
+
+    pub(super) fn exec(&self, sql: &str, params: &Params<'_>) -> StoreResult<u64> {
+        self.rt.block_on(async {
+            let st = self.c.prepare_cached(sql).await?;
+            Ok(self.c.execute(&st, params).await?)
+        })
+    }
+
+    fn history_actor(&self, row: &Row, at: usize) -> StoreResult<HistoryActor> {
+        Ok(HistoryActor {
+            id: row.try_get(at)?,
+            username: row.try_get(at + 1)?,
+            role: wire(row, at + 2)?,
+        })
+    }
+
+    /// A stored history value as the API shows it: an assignee by username, a resolution
+    /// date in the wire form, anything else as stored.
+    fn shown(&self, kind: &str, value: Option<String>) -> StoreResult<Option<String>> {
+        let Some(v) = value else { return Ok(None) };
+        Ok(Some(match kind {
+            "assignee" => match v.parse::<i64>() {
+                Ok(id) => self
+                    .opt("SELECT username FROM users WHERE id = $1", &[&id])?
+                    .map(|r| r.try_get::<_, String>(0))
+                    .transpose()?
+                    .unwrap_or(v),
+                Err(_) => v,
+            },
+            "resolution_date" => match v.parse::<i64>() {
+                Ok(us) => timefmt::format(from_micros(us)),
+                Err(_) => v,
+            },
+            _ => v,
+        }))
+    }
+}
+
+impl<C: GenericClient> Read for PgTx<'_, C> {
+    fn user(&self, id: i64) -> StoreResult<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        self.opt(&sql, &[&id])?.map(|r| user(&r, 0)).transpose()
+    }
+
+    fn user_by_email(&self, email: &str) -> StoreResult<Option<(User, String)>> {
+        let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1");
+        self.opt(&sql, &[&email])?
+            .map(|r| Ok((user(&r, 0)?, r.try_get(6)?)))
+            .transpose()
+    }
+
+    fn password_hash(&self, user_id: i64) -> StoreResult<Option<String>> {
+        self.opt("SELECT password_hash FROM users WHERE id = $1", &[&user_id])?
+            .map(|r| Ok(r.try_get(0)?))
+            .transpose()
+    }
+
+    fn users(&self, q: &UserQuery, limit: Option<u64>) -> StoreResult<Vec<User>> {
+        let needle = q.q.as_ref().map(|t| t.to_lowercase());
+        if needle.as_ref().is_some_and(|n| n.contains('\0')) {
+            // No stored name or email holds a NUL, and PostgreSQL text cannot.
+            return Ok(Vec::new());
+        }
+        let role = q.role.map(Role::as_str);
+        let limit = limit.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users
+             WHERE ($1 OR is_active)
+               AND ($2::TEXT IS NULL OR role = $2)
+               AND ($3::TEXT IS NULL OR strpos(lower(username), $3) > 0 OR strpos(email, $3) > 0)
+             ORDER BY id LIMIT $4"
+        );
+        self.rows(&sql, &[&q.include_inactive, &role, &needle, &limit])?
+            .iter()
+            .map(|r| user(r, 0))
+            .collect()
+    }
+
+    fn count_users(&self) -> StoreResult<i64> {
+        Ok(self.one("SELECT count(*) FROM users", &[])?.try_get(0)?)
+    }
+
+    fn count_active_admins(&self) -> StoreResult<i64> {
+        let sql = "SELECT count(*) FROM users WHERE role = 'SysAdmin' AND is_active";
+        Ok(self.one(sql, &[])?.try_get(0)?)
+    }
+
+    fn email_taken(&self, email: &str, except: Option<i64>) -> StoreResult<bool> {
+        let sql = "SELECT EXISTS (SELECT 1 FROM users WHERE email = $1 AND id IS DISTINCT FROM $2)";
+        Ok(self.one(sql, &[&email, &except])?.try_get(0)?)
+    }
+
+    fn username_taken(&self, username: &str, except: Option<i64>) -> StoreResult<bool> {
+        let sql = "SELECT EXISTS (SELECT 1 FROM users
+                   WHERE lower(username) = lower($1) AND id IS DISTINCT FROM $2)";
+        Ok(self.one(sql, &[&username, &except])?.try_get(0)?)
+    }
+
+    fn session(
+        &self,
+        token_hash: &[u8],
+        now: Timestamp,
+        idle_micros: i64,
+    ) -> StoreResult<Option<SessionUser>> {
+        let sql = format!(
+            "SELECT s.id, s.last_seen_at, s.expires_at, {}
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $2 - $3
+               AND u.is_active",
+            USER_COLUMNS
+                .split(", ")
+                .map(|c| format!("u.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let now = to_micros(now);
+        self.opt(&sql, &[&token_hash, &now, &idle_micros])?
+            .map(|r| {
+                Ok(SessionUser {
+                    session_id: r.try_get(0)?,
+                    last_seen_at: ts(&r, 1)?,
+                    expires_at: ts(&r, 2)?,
+                    user: user(&r, 3)?,
+                })
+            })
+            .transpose()
+    }
+
+    fn ticket(&self, id: i64) -> StoreResult<Option<Ticket>> {
+        let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = $1");
+        self.opt(&sql, &[&id])?.map(|r| ticket(&r)).transpose()
+    }
+
+    fn ticket_item(&self, id: i64) -> StoreResult<Option<TicketListItem>> {
+        let sql = format!(
+            "SELECT {TICKET_COLUMNS}, {PEOPLE} FROM tickets t {JOIN_PEOPLE} WHERE t.id = $1"
+        );
+        self.opt(&sql, &[&id])?.map(|r| ticket_item(&r)).transpose()
+    }
+
+    fn comments_of(&self, ticket_id: i64) -> StoreResult<Vec<CommentWithUser>> {
+        let sql = format!(
+            "SELECT {COMMENT_COLUMNS}, u.id, u.username, u.email, u.role
+             FROM comments c JOIN users u ON u.id = c.commented_by_id
+             WHERE c.ticket_id = $1 ORDER BY c.id"
+        );
+        self.rows(&sql, &[&ticket_id])?
+            .iter()
+            .map(|r| {
+                Ok(CommentWithUser {
+                    comment: comment(r)?,
+                    user: summary(r, 6)?,
+                })
+            })
+            .collect()
+    }
+
+    fn comment_with_requester(&self, id: i64) -> StoreResult<Option<(Comment, i64)>> {
+        let sql = format!(
+            "SELECT {COMMENT_COLUMNS}, t.requester_id FROM comments c
+             JOIN tickets t ON t.id = c.ticket_id WHERE c.id = $1"
+        );
+        self.opt(&sql, &[&id])?
+            .map(|r| Ok((comment(&r)?, r.try_get(6)?)))
+            .transpose()
+    }
+
+    fn tickets(
+        &self,
+        q: &TicketQuery,
+        sort: SortKey,
+        only_requester: Option<i64>,
+    ) -> StoreResult<ListPage> {
+        super::list::tickets(self, q, sort, only_requester)
+    }
+
+    fn history(&self, t: &Ticket) -> StoreResult<Vec<HistoryEntry>> {
+        let filer: i64 = self
+            .opt(
+                "SELECT user_id FROM activity_log
+                 WHERE ticket_id = $1 AND activity_type = 'Create' AND details = $2
+                 ORDER BY id LIMIT 1",
+                &[&t.id, &format!("created ticket {}", t.id)],
+            )?
+            .map(|r| r.try_get(0))
+            .transpose()?
+            .unwrap_or(t.requester_id);
+        let filed_title: String = self
+            .opt(
+                "SELECT old_value FROM ticket_history WHERE ticket_id = $1 AND kind = 'title'
+                 ORDER BY id LIMIT 1",
+                &[&t.id],
+            )?
+            .map(|r| r.try_get::<_, Option<String>>(0))
+            .transpose()?
+            .flatten()
+            .unwrap_or_else(|| t.title.clone());
+        let row = self.one(
+            "SELECT id, username, role FROM users WHERE id = $1",
+            &[&filer],
+        )?;
+        let created_by = self.history_actor(&row, 0)?;
+        // (time, order among equal times, entry)
+        let mut all: Vec<(Timestamp, i64, HistoryEntry)> = vec![(
+            t.creation_date,
+            0,
+            HistoryEntry {
+                at: t.creation_date,
+                actor: created_by,
+                kind: HistoryKind::Created,
+                from: None,
+                to: Some(filed_title),
+            },
+        )];
+        let changes = self.rows(
+            "SELECT h.at, h.kind, h.old_value, h.new_value, u.id, u.username, u.role, h.id
+             FROM ticket_history h JOIN users u ON u.id = h.actor_id
+             WHERE h.ticket_id = $1 ORDER BY h.id",
+            &[&t.id],
+        )?;
+        for r in &changes {
+            let kind: String = r.try_get(1)?;
+            let Ok(parsed) = kind.parse::<HistoryKind>() else {
+                continue;
+            };
+            let at = ts(r, 0)?;
+            let seq: i64 = r.try_get(7)?;
+            let from = self.shown(&kind, r.try_get(2)?)?;
+            let to = self.shown(&kind, r.try_get(3)?)?;
+            let entry = HistoryEntry {
+                at,
+                actor: self.history_actor(r, 4)?,
+                kind: parsed,
+                from,
+                to,
+            };
+            all.push((at, 1 + seq * 2, entry));
+        }
+        let comments = self.rows(
+            "SELECT c.creation_date, c.description, u.id, u.username, u.role, c.id
+             FROM comments c JOIN users u ON u.id = c.commented_by_id
+             WHERE c.ticket_id = $1 ORDER BY c.id",
+            &[&t.id],
+        )?;
+        for r in &comments {
+            let at = ts(r, 0)?;
+            let id: i64 = r.try_get(5)?;
+            let entry = HistoryEntry {
+                at,
+                actor: self.history_actor(r, 2)?,
+                kind: HistoryKind::Comment,
+                from: None,
+                to: Some(r.try_get(1)?),
+            };
+            all.push((at, 2 + id * 2, entry));
+        }
+        all.sort_by_key(|(at, order, _)| (*at, *order));
+        Ok(all.into_iter().map(|(_, _, e)| e).collect())
+    }
+
+    fn last_change(&self, ticket_id: i64, field: Field) -> StoreResult<Option<LastChange>> {
+        self.opt(
+            "SELECT actor_id, old_value FROM ticket_history
+             WHERE ticket_id = $1 AND kind = $2 ORDER BY id DESC LIMIT 1",
+            &[&ticket_id, &field.as_str()],
+        )?
+        .map(|r| {
+            Ok(LastChange {
+                actor_id: r.try_get(0)?,
+                old_value: r.try_get(1)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn log(&self, q: &LogQuery) -> StoreResult<Vec<LogEntry>> {
+        let kind = q.activity_type.map(ActivityType::as_str);
+        let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
+        let rows = self.rows(
+            "SELECT l.id, l.user_id, l.activity_type, l.details, l.activity_date, l.ticket_id,
+                    u.id, u.username, u.email, u.role
+             FROM activity_log l JOIN users u ON u.id = l.user_id
+             WHERE ($1::BIGINT IS NULL OR l.user_id = $1)
+               AND ($2::TEXT IS NULL OR l.activity_type = $2)
+               AND ($3::BIGINT IS NULL OR l.ticket_id = $3)
+               AND ($4::BIGINT IS NULL OR l.id < $4)
+             ORDER BY l.id DESC LIMIT $5",
+            &[&q.user_id, &kind, &q.ticket_id, &q.before_id, &limit],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(LogEntry {
+                    id: r.try_get(0)?,
+                    user_id: r.try_get(1)?,
+                    activity_type: wire(r, 2)?,
+                    details: r.try_get(3)?,
+                    activity_date: ts(r, 4)?,
+                    ticket_id: r.try_get(5)?,
+                    user: summary(r, 6)?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The key of the advisory lock that serialises changes of roles and activity.
+const ACCOUNTS_LOCK: i64 = 0x746d_7302;
+
+impl<C: GenericClient> Write for PgTx<'_, C> {
+    fn lock_accounts(&self) -> StoreResult<()> {
+        self.exec("SELECT pg_advisory_xact_lock($1)", &[&ACCOUNTS_LOCK])?;
+        Ok(())
+    }
+
+    fn ticket_for_update(&self, id: i64) -> StoreResult<Option<Ticket>> {
+        let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = $1 FOR UPDATE");
+        self.opt(&sql, &[&id])?.map(|r| ticket(&r)).transpose()
+    }
+
+    fn insert_user(
+        &self,
+        username: &str,
+        email: &str,
+        role: Role,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<User> {
+        let sql = format!(
+            "INSERT INTO users (username, email, role, password_hash, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $5) RETURNING {USER_COLUMNS}"
+        );
+        let now = to_micros(now);
+        let row = self.one(
+            &sql,
+            &[&username, &email, &role.as_str(), &password_hash, &now],
+        )?;
+        user(&row, 0)
+    }
+
+    fn update_user(&self, id: i64, c: &UserChanges, now: Timestamp) -> StoreResult<Option<User>> {
+        let sql = format!(
+            "UPDATE users SET
+                username = coalesce($2, username),
+                email = coalesce($3, email),
+                role = coalesce($4, role),
+                is_active = coalesce($5, is_active),
+                password_hash = coalesce($6, password_hash),
+                updated_at = $7
+             WHERE id = $1 RETURNING {USER_COLUMNS}"
+        );
+        let role = c.role.map(Role::as_str);
+        let now = to_micros(now);
+        self.opt(
+            &sql,
+            &[
+                &id,
+                &c.username,
+                &c.email,
+                &role,
+                &c.is_active,
+                &c.password_hash,
+                &now,
+            ],
+        )?
+        .map(|r| user(&r, 0))
+        .transpose()
+    }
+
+    fn insert_session(
+        &self,
+        user_id: i64,
+        token_hash: &[u8],
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<()> {
+        let (now, expires_at) = (to_micros(now), to_micros(expires_at));
+        self.exec(
+            "INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at)
+             VALUES ($1, $2, $3, $3, $4)",
+            &[&user_id, &token_hash, &now, &expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn touch_session(&self, session_id: i64, now: Timestamp) -> StoreResult<()> {
+        let now = to_micros(now);
+        self.exec(
+            "UPDATE sessions SET last_seen_at = $2 WHERE id = $1",
+            &[&session_id, &now],
+        )?;
+        Ok(())
+    }
+
+    fn delete_session(&self, session_id: i64) -> StoreResult<()> {
+        self.exec("DELETE FROM sessions WHERE id = $1", &[&session_id])?;
+        Ok(())
+    }
+
+    fn delete_sessions_of(&self, user_id: i64, keep: Option<i64>) -> StoreResult<usize> {
+        let n = self.exec(
+            "DELETE FROM sessions WHERE user_id = $1 AND id IS DISTINCT FROM $2",
+            &[&user_id, &keep],
+        )?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    fn insert_ticket(&self, t: &NewTicket<'_>) -> StoreResult<Ticket> {
+        let sql = format!(
+            "INSERT INTO tickets (title, description, status, priority, creation_date, updated_at,
+                                  resolution_date, requester_id, assigned_agent_id)
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8) RETURNING {TICKET_RETURNING}"
+        );
+        let row = self.one(
+            &sql,
+            &[
+                &t.title,
+                &t.description,
+                &status_rank(t.status),
+                &priority_rank(t.priority),
+                &to_micros(t.creation_date),
+                &t.resolution_date.map(to_micros),
+                &t.requester_id,
+                &t.assigned_agent_id,
+            ],
+        )?;
+        ticket(&row)
+    }
+
+    fn update_ticket(&self, id: i64, s: &TicketState<'_>) -> StoreResult<Ticket> {
+        let sql = format!(
+            "UPDATE tickets SET title = $2, description = $3, status = $4, priority = $5,
+                    resolution_date = $6, assigned_agent_id = $7, updated_at = $8
+             WHERE id = $1 RETURNING {TICKET_RETURNING}"
+        );
+        let row = self.one(
+            &sql,
+            &[
+                &id,
+                &s.title,
+                &s.description,
+                &status_rank(s.status),
+                &priority_rank(s.priority),
+                &s.resolution_date.map(to_micros),
+                &s.assigned_agent_id,
+                &to_micros(s.updated_at),
+            ],
+        )?;
+        ticket(&row)
+    }
+
+    fn touch_ticket(&self, id: i64, now: Timestamp) -> StoreResult<()> {
+        let now = to_micros(now);
+        self.exec(
+            "UPDATE tickets SET updated_at = $2 WHERE id = $1",
+            &[&id, &now],
+        )?;
+        Ok(())
+    }
+
+    fn delete_ticket(&self, id: i64) -> StoreResult<usize> {
+        let n = self.exec("DELETE FROM tickets WHERE id = $1", &[&id])?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    fn unassign_open(&self, agent_id: i64, now: Timestamp) -> StoreResult<Vec<i64>> {
+        let unresolved: Vec<i64> = Status::ALL
+            .iter()
+            .filter(|s| s.is_unresolved())
+            .map(|s| status_rank(*s))
+            .collect();
+        let now = to_micros(now);
+        self.rows(
+            "UPDATE tickets SET assigned_agent_id = NULL, updated_at = $2
+             WHERE assigned_agent_id = $1 AND status = ANY($3) RETURNING id",
+            &[&agent_id, &now, &unresolved],
+        )?
+        .iter()
+        .map(|r| Ok(r.try_get(0)?))
+        .collect()
+    }
+
+    fn record_history(
+        &self,
+        old: &Ticket,
+        new: &TicketState<'_>,
+        actor: i64,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let now = to_micros(now);
+        for (field, was, is) in field_changes(old, new) {
+            self.exec(
+                "INSERT INTO ticket_history (ticket_id, at, actor_id, kind, old_value, new_value)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+                &[&old.id, &now, &actor, &field.as_str(), &was, &is],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn insert_comment(
+        &self,
+        ticket_id: i64,
+        author: i64,
+        text: &str,
+        at: Timestamp,
+    ) -> StoreResult<Comment> {
+        let sql = format!(
+            "INSERT INTO comments (ticket_id, commented_by_id, description, creation_date,
+                                   updated_at)
+             VALUES ($1, $2, $3, $4, $4) RETURNING {COMMENT_RETURNING}"
+        );
+        let at = to_micros(at);
+        comment(&self.one(&sql, &[&ticket_id, &author, &text, &at])?)
+    }
+
+    fn update_comment(&self, id: i64, text: &str, now: Timestamp) -> StoreResult<Comment> {
+        let sql = format!(
+            "UPDATE comments SET description = $2, updated_at = $3 WHERE id = $1
+             RETURNING {COMMENT_RETURNING}"
+        );
+        let now = to_micros(now);
+        comment(&self.one(&sql, &[&id, &text, &now])?)
+    }
+
+    fn delete_comment(&self, id: i64) -> StoreResult<usize> {
+        let n = self.exec("DELETE FROM comments WHERE id = $1", &[&id])?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    fn insert_log(
+        &self,
+        user_id: i64,
+        kind: ActivityType,
+        details: &str,
+        ticket_id: Option<i64>,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        let at = to_micros(at);
+        self.exec(
+            "INSERT INTO activity_log (user_id, activity_type, details, activity_date, ticket_id)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[&user_id, &kind.as_str(), &details, &at, &ticket_id],
+        )?;
+        Ok(())
+    }
+
+    fn clear_log(&self, user_id: Option<i64>) -> StoreResult<usize> {
+        let n = self.exec(
+            "DELETE FROM activity_log WHERE $1::BIGINT IS NULL OR user_id = $1",
+            &[&user_id],
+        )?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    fn server_key(&self, name: &str, len: usize) -> StoreResult<Vec<u8>> {
+        let mut key = vec![0u8; len];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+        // Two servers starting at once: the first insert wins and both read its key.
+        self.exec(
+            "INSERT INTO server_keys (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            &[&name, &key],
+        )?;
+        Ok(self
+            .one("SELECT value FROM server_keys WHERE name = $1", &[&name])?
+            .try_get(0)?)
+    }
+}
