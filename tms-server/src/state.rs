@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::auth::cache::SessionCache;
 use crate::auth::device::DeviceKeys;
-use crate::auth::limiter::Limiter;
 use crate::auth::password::Hasher;
+use crate::auth::slowing::Slowing;
 use crate::config::Config;
 use crate::service::ServiceError;
 use crate::store::Store;
@@ -49,7 +49,7 @@ pub struct Shared {
     pub store: Store,
     pub config: Arc<Config>,
     pub hasher: Hasher,
-    pub limiter: Arc<Limiter>,
+    pub limiter: Slowing,
     pub sessions: Arc<SessionCache>,
     pub devices: Arc<DeviceKeys>,
     pub searches: Arc<crate::search_gate::SearchGate>,
@@ -82,11 +82,11 @@ impl AppState {
             .write_blocking(|tx| tx.server_key("device_key", 32).map_err(ServiceError::from))?;
         Ok(Self {
             shared: Arc::new(Shared {
+                limiter: Slowing::new(&store, config.login_window),
                 store,
                 searches: Arc::new(crate::search_gate::SearchGate::new(
                     config.max_searches_per_user,
                 )),
-                limiter: Arc::new(Limiter::new(config.login_window)),
                 config: Arc::new(config),
                 hasher,
                 sessions: Arc::new(SessionCache::default()),

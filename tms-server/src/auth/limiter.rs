@@ -84,7 +84,7 @@ struct Entries {
 
 /// An attempt in progress: counted as a failure under its keys until it succeeds.
 #[derive(Debug)]
-pub struct Attempt {
+pub struct LocalAttempt {
     keys: Vec<Key>,
     at: Instant,
 }
@@ -110,7 +110,7 @@ impl Limiter {
     /// if any key is at its maximum; otherwise the attempt is counted as a failure under every
     /// key at once, under the same lock as the check, so a burst of concurrent attempts cannot
     /// all pass the check before the first has failed. [`Limiter::succeed`] takes it back.
-    pub fn begin(&self, limits: &[(Key, u32)]) -> Result<Attempt, u64> {
+    pub fn begin(&self, limits: &[(Key, u32)]) -> Result<LocalAttempt, u64> {
         let now = Instant::now();
         let Ok(mut e) = self.entries.lock() else {
             return Err(self.window.as_secs().max(1));
@@ -130,7 +130,7 @@ impl Limiter {
             let f = e.map.entry(key.clone()).or_default();
             f.times.push(now);
         }
-        Ok(Attempt {
+        Ok(LocalAttempt {
             keys: limits.iter().map(|(k, _)| k.clone()).collect(),
             at: now,
         })
@@ -138,7 +138,7 @@ impl Limiter {
 
     /// The attempt succeeded: it no longer counts as a failure, and every failure under
     /// `forget` (e.g. the account's) is cleared.
-    pub fn succeed(&self, attempt: &Attempt, forget: &[Key]) {
+    pub fn succeed(&self, attempt: &LocalAttempt, forget: &[Key]) {
         let Ok(mut e) = self.entries.lock() else {
             return;
         };

@@ -4,4 +4,5 @@ pub mod cache;
 pub mod device;
 pub mod limiter;
 pub mod password;
+pub mod slowing;
 pub mod token;

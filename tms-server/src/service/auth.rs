@@ -115,13 +115,13 @@ pub async fn login(
     let attempt = app
         .limiter
         .begin(&login_limits(app, &email, device.as_deref(), addr))
-        .map_err(ServiceError::TooManyAttempts)?;
+        .await?;
     let (user, matches) = match judge(app, &email, password).await {
         Ok(judged) => judged,
         Err(e) => {
             // Nothing was judged (a full hashing queue, a storage failure): the attempt must
             // not count against the account or device.
-            app.limiter.succeed(&attempt, &[]);
+            app.limiter.succeed(&attempt, &[]).await;
             return Err(e);
         }
     };
@@ -133,7 +133,7 @@ pub async fn login(
                 Some(nonce) => Key::Device(nonce),
                 None => Key::Account(email.clone()),
             };
-            app.limiter.succeed(&attempt, &[forget]);
+            app.limiter.succeed(&attempt, &[forget]).await;
             let device_token = app.devices.issue(&email);
             let session = open_session(app, user, "logged in").await?;
             Ok(LoggedIn {
@@ -181,7 +181,7 @@ pub async fn signup(
             let limit = app.config.signup_max_per_address;
             app.limiter
                 .begin(&[(Key::Signup(Key::network(a)), limit)])
-                .map_err(ServiceError::TooManyAttempts)?;
+                .await?;
         }
     }
     // Before the hash: a taken email or name costs no hashing.
@@ -240,7 +240,7 @@ pub async fn change_password(
     let attempt = app
         .limiter
         .begin(&[(Key::Password(id), app.config.login_max_per_account)])
-        .map_err(ServiceError::TooManyAttempts)?;
+        .await?;
     let judged = async {
         let phc = app
             .store
@@ -252,7 +252,7 @@ pub async fn change_password(
         Ok(right) => right,
         Err(e) => {
             // Nothing was judged: the attempt must not count.
-            app.limiter.succeed(&attempt, &[]);
+            app.limiter.succeed(&attempt, &[]).await;
             return Err(e);
         }
     };
@@ -269,7 +269,7 @@ pub async fn change_password(
             "The current password is incorrect".into(),
         ));
     }
-    app.limiter.succeed(&attempt, &[Key::Password(id)]);
+    app.limiter.succeed(&attempt, &[Key::Password(id)]).await;
     let hash = app.hasher.hash(Purpose::Account, new.into_inner()).await?;
     let now = timefmt::now();
     app.store

@@ -166,6 +166,19 @@ pub trait Write: Read {
     fn clear_log(&self, user_id: Option<i64>) -> StoreResult<usize>;
     /// The server secret `name`, created with `len` random bytes if there is none yet.
     fn server_key(&self, name: &str, len: usize) -> StoreResult<Vec<u8>>;
+    /// Serialises attempts under the slowing key `key` with every other attempt under it, on
+    /// every server, until this transaction ends.
+    fn lock_attempts(&self, key: &str) -> StoreResult<()>;
+    /// The times of the failures under `key` since `since`, oldest first.
+    fn failures(&self, key: &str, since: Timestamp) -> StoreResult<Vec<Timestamp>>;
+    /// Counts a failure under `key` at `at`; returns its id.
+    fn add_failure(&self, key: &str, at: Timestamp) -> StoreResult<i64>;
+    /// Takes back the failures `ids` (their attempts succeeded).
+    fn remove_failures(&self, ids: &[i64]) -> StoreResult<()>;
+    /// Forgets every failure under `key`.
+    fn forget_failures(&self, key: &str) -> StoreResult<()>;
+    /// Forgets every failure before `before`, under any key.
+    fn expire_failures(&self, before: Timestamp) -> StoreResult<()>;
 }
 
 /// Where a database is: the command line's `--db PATH` or `--database-url URL`.

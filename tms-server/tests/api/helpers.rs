@@ -200,18 +200,8 @@ pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Srv {
     })
     .await
     .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let served = state.clone();
-    tokio::spawn(async move {
-        let _ = tms_server::serve(listener, served, async {
-            let _ = stopped.await;
-        })
-        .await;
-    });
+    let (base, stop) = serve(state.clone()).await;
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let base = format!("http://{addr}");
     let mut who = Vec::new();
     for name in ["admin", "agent", "agent2", "alice", "bob"] {
         who.push(login_as(&http, &base, name).await);
@@ -230,6 +220,45 @@ pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Srv {
         _stop: stop,
         _dir: dir,
     }
+}
+
+/// Serves `state` on `127.0.0.1:0` until the returned sender is dropped; returns its base URL.
+async fn serve(state: AppState) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = tms_server::serve(listener, state, async {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    (format!("http://{addr}"), stop)
+}
+
+/// Two servers on one PostgreSQL database (`TMS_TEST_DATABASE_URL`), with the same users
+/// and tokens: `None` when no test cluster is configured.
+pub async fn start_pair() -> Option<(Srv, Srv)> {
+    postgres_cluster()?;
+    let a = start().await;
+    let config = a.state.config.as_ref().clone();
+    let state = tokio::task::spawn_blocking(move || AppState::open(config).unwrap())
+        .await
+        .unwrap();
+    let (base, stop) = serve(state.clone()).await;
+    let b = Srv {
+        base,
+        http: reqwest::Client::builder().no_proxy().build().unwrap(),
+        state,
+        admin: a.admin.clone(),
+        agent: a.agent.clone(),
+        agent2: a.agent2.clone(),
+        alice: a.alice.clone(),
+        bob: a.bob.clone(),
+        _stop: stop,
+        _dir: tempfile::tempdir().unwrap(),
+    };
+    Some((a, b))
 }
 
 async fn login_as(http: &reqwest::Client, base: &str, name: &str) -> Who {

@@ -492,6 +492,8 @@ impl<C: GenericClient> Read for PgTx<'_, C> {
 
 /// The key of the advisory lock that serialises changes of roles and activity.
 const ACCOUNTS_LOCK: i64 = 0x746d_7302;
+/// The first half of the advisory lock of each slowing key (the second is its hash).
+const ATTEMPTS_LOCK: i32 = 0x746d_7303;
 
 impl<C: GenericClient> Write for PgTx<'_, C> {
     fn lock_accounts(&self) -> StoreResult<()> {
@@ -750,5 +752,52 @@ impl<C: GenericClient> Write for PgTx<'_, C> {
         Ok(self
             .one("SELECT value FROM server_keys WHERE name = $1", &[&name])?
             .try_get(0)?)
+    }
+
+    fn lock_attempts(&self, key: &str) -> StoreResult<()> {
+        self.exec(
+            "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+            &[&ATTEMPTS_LOCK, &key],
+        )?;
+        Ok(())
+    }
+
+    fn failures(&self, key: &str, since: Timestamp) -> StoreResult<Vec<Timestamp>> {
+        let since = to_micros(since);
+        self.rows(
+            "SELECT at FROM login_failures WHERE key = $1 AND at > $2 ORDER BY at",
+            &[&key, &since],
+        )?
+        .iter()
+        .map(|r| ts(r, 0))
+        .collect()
+    }
+
+    fn add_failure(&self, key: &str, at: Timestamp) -> StoreResult<i64> {
+        let at = to_micros(at);
+        let row = self.one(
+            "INSERT INTO login_failures (key, at) VALUES ($1, $2) RETURNING id",
+            &[&key, &at],
+        )?;
+        Ok(row.try_get(0)?)
+    }
+
+    fn remove_failures(&self, ids: &[i64]) -> StoreResult<()> {
+        self.exec(
+            "DELETE FROM login_failures WHERE id = ANY($1)",
+            &[&ids.to_vec()],
+        )?;
+        Ok(())
+    }
+
+    fn forget_failures(&self, key: &str) -> StoreResult<()> {
+        self.exec("DELETE FROM login_failures WHERE key = $1", &[&key])?;
+        Ok(())
+    }
+
+    fn expire_failures(&self, before: Timestamp) -> StoreResult<()> {
+        let before = to_micros(before);
+        self.exec("DELETE FROM login_failures WHERE at <= $1", &[&before])?;
+        Ok(())
     }
 }

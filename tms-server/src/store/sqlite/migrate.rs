@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/sqlite/0006_server_keys.sql"),
     include_str!("../../../../migrations/sqlite/0007_search_vocabulary.sql"),
     include_str!("../../../../migrations/sqlite/0008_ticket_history.sql"),
+    include_str!("../../../../migrations/sqlite/0009_login_failures.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -88,6 +89,7 @@ mod tests {
             [
                 "activity_log",
                 "comments",
+                "login_failures",
                 "search_pending",
                 "server_keys",
                 "sessions",

@@ -7,7 +7,7 @@ use tms_core::api::{
     Comment, CommentWithUser, HistoryEntry, LogEntry, LogQuery, SortKey, Ticket, TicketListItem,
     TicketQuery, User, UserQuery,
 };
-use tms_core::timefmt::Timestamp;
+use tms_core::timefmt::{Timestamp, from_micros, to_micros};
 use tms_core::{ActivityType, Role};
 
 use super::counts::CountCache;
@@ -269,5 +269,51 @@ impl Write for Tx<'_> {
 
     fn server_key(&self, name: &str, len: usize) -> StoreResult<Vec<u8>> {
         Ok(keys::get_or_create(self.conn, name, len)?)
+    }
+
+    /// Writes are serial here: nothing else counts under `key` before this transaction ends.
+    fn lock_attempts(&self, _key: &str) -> StoreResult<()> {
+        Ok(())
+    }
+
+    fn failures(&self, key: &str, since: Timestamp) -> StoreResult<Vec<Timestamp>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT at FROM login_failures WHERE key = ?1 AND at > ?2 ORDER BY at",
+        )?;
+        let rows = stmt.query_map(rusqlite::params![key, to_micros(since)], |r| {
+            r.get::<_, i64>(0).map(from_micros)
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn add_failure(&self, key: &str, at: Timestamp) -> StoreResult<i64> {
+        self.conn
+            .prepare_cached("INSERT INTO login_failures (key, at) VALUES (?1, ?2)")?
+            .execute(rusqlite::params![key, to_micros(at)])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn remove_failures(&self, ids: &[i64]) -> StoreResult<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("DELETE FROM login_failures WHERE id = ?1")?;
+        for id in ids {
+            stmt.execute([id])?;
+        }
+        Ok(())
+    }
+
+    fn forget_failures(&self, key: &str) -> StoreResult<()> {
+        self.conn
+            .prepare_cached("DELETE FROM login_failures WHERE key = ?1")?
+            .execute([key])?;
+        Ok(())
+    }
+
+    fn expire_failures(&self, before: Timestamp) -> StoreResult<()> {
+        self.conn
+            .prepare_cached("DELETE FROM login_failures WHERE at <= ?1")?
+            .execute([to_micros(before)])?;
+        Ok(())
     }
 }

@@ -1,7 +1,7 @@
--- Checks of the PostgreSQL schema (0001_init.sql), run against a database it was loaded into.
+-- Checks of the PostgreSQL schema (migrations/postgres/0001_init.sql), run against a database it was loaded into.
 -- Not a migration: it changes nothing (everything is rolled back) and fails at the first
 -- check that does not hold.
---   psql -X -v ON_ERROR_STOP=1 -f migrations/postgres/check.sql "$DATABASE_URL"
+--   psql -X -v ON_ERROR_STOP=1 -f scripts/pg-schema-check.sql "$DATABASE_URL"
 \set ON_ERROR_STOP 1
 \set QUIET 1
 \o /dev/null
@@ -99,8 +99,7 @@ VALUES (4, 'Create', 'created ticket 1', 10, 1);
 INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at)
 VALUES (4, '\x0102', 1, 1, 100), (5, '\x0304', 1, 1, 100);
 INSERT INTO server_keys (name, value) VALUES ('device_key', '\xdeadbeef');
-INSERT INTO login_attempts (key, failures, window_started_at, last_failure_at)
-VALUES ('ip:127.0.0.1', 1, 5, 5);
+INSERT INTO login_failures (key, at) VALUES ('address:127.0.0.1', 5);
 
 -- Search: words of a title, of a description and of a comment, by prefix.
 SELECT pg_temp.expect(pg_temp.found('print:*') = '{1}', 'title word by prefix');
@@ -256,4 +255,4 @@ SELECT pg_temp.expect(pg_temp.found(md5('1-1')) = '{}', 'its comments deleted, b
 
 ROLLBACK;
 \o
-\echo check.sql: all checks passed
+\echo pg-schema-check.sql: all checks passed

@@ -1,0 +1,202 @@
+//! Two servers on one PostgreSQL database, as behind a load balancer: what one server does,
+//! the other sees on the very next request. Skipped (with a note) unless the suite runs on
+//! PostgreSQL (`TMS_TEST_DATABASE_URL`).
+
+use serde_json::json;
+
+use crate::helpers::{PW, start_pair};
+
+macro_rules! pair_or_skip {
+    () => {
+        match start_pair().await {
+            Some(pair) => pair,
+            None => {
+                eprintln!("skipped: set TMS_TEST_DATABASE_URL to run the two-server tests");
+                return;
+            }
+        }
+    };
+}
+
+#[tokio::test]
+async fn a_session_ended_through_one_server_is_refused_by_the_other_at_once() {
+    let (a, b) = pair_or_skip!();
+    b.get(a.alice.t(), "/users/me").await.expect(200);
+    a.post(a.alice.t(), "/logout", json!({})).await.expect(204);
+    b.get(a.alice.t(), "/users/me").await.expect(401);
+    // Deactivation through B ends the sessions A serves.
+    a.get(a.bob.t(), "/users/me").await.expect(200);
+    b.delete(a.admin.t(), &format!("/api/v1/admin/users/{}", a.bob.id))
+        .await
+        .expect(200);
+    a.get(a.bob.t(), "/users/me").await.expect(401);
+    // A password change through A ends the agent's other sessions on B.
+    let other = b
+        .post(
+            "",
+            "/login",
+            json!({"email": a.agent.email, "password": PW}),
+        )
+        .await
+        .expect(200)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    b.get(&other, "/users/me").await.expect(200);
+    a.put(
+        a.agent.t(),
+        "/users/me/password",
+        json!({"current_password": PW, "new_password": "another horse battery"}),
+    )
+    .await
+    .expect(204);
+    b.get(&other, "/users/me").await.expect(401);
+    b.get(a.agent.t(), "/users/me").await.expect(200);
+}
+
+#[tokio::test]
+async fn failed_logins_are_counted_across_servers() {
+    let (a, b) = pair_or_skip!();
+    let wrong = json!({"email": a.alice.email, "password": "not the password"});
+    // Five failures per account, spread over both servers.
+    for i in 0..5 {
+        let s = if i % 2 == 0 { &a } else { &b };
+        s.post("", "/login", wrong.clone()).await.expect(401);
+    }
+    for s in [&a, &b] {
+        let r = s.post("", "/login", wrong.clone()).await;
+        r.expect(429);
+        assert!(r.header("retry-after").is_some());
+        // The right password too, from a client without the account's device token.
+        s.post(
+            "",
+            "/login",
+            json!({"email": a.alice.email, "password": PW}),
+        )
+        .await
+        .expect(429);
+    }
+    // Other accounts are not slowed.
+    b.post("", "/login", json!({"email": a.bob.email, "password": PW}))
+        .await
+        .expect(200);
+}
+
+#[tokio::test]
+async fn a_write_through_one_server_is_read_through_the_other_at_once() {
+    let (a, b) = pair_or_skip!();
+    for i in 0..20 {
+        let title = format!("Projector zxq{i} flickers");
+        let t = a
+            .post(
+                a.alice.t(),
+                "/api/v1/tickets",
+                json!({"title": title, "description": "In room 4"}),
+            )
+            .await
+            .expect(201)
+            .clone();
+        let id = t["id"].as_i64().unwrap();
+        let seen = b
+            .get(a.alice.t(), &format!("/api/v1/tickets/{id}"))
+            .await
+            .expect(200)
+            .clone();
+        assert_eq!(seen["title"], title);
+        let found = b
+            .get(a.agent.t(), &format!("/api/v1/tickets?q=zxq{i}"))
+            .await
+            .expect(200)
+            .clone();
+        assert_eq!(found["total"], 1, "search through B finds A's ticket");
+        b.patch(
+            a.agent.t(),
+            &format!("/api/v1/tickets/{id}"),
+            json!({"status": "In Progress"}),
+        )
+        .await
+        .expect(200);
+        let again = a
+            .get(a.alice.t(), &format!("/api/v1/tickets/{id}"))
+            .await
+            .expect(200)
+            .clone();
+        assert_eq!(again["status"], "In Progress");
+    }
+    let list = b
+        .get(a.agent.t(), "/api/v1/tickets?status=In%20Progress")
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(list["total"], 20, "totals count A's writes through B");
+}
+
+#[tokio::test]
+async fn concurrent_demotions_through_two_servers_keep_one_active_admin() {
+    let (a, b) = pair_or_skip!();
+    let second = a
+        .post(
+            a.admin.t(),
+            "/api/v1/admin/users",
+            json!({"username": "admin2", "email": "admin2@example.com",
+                   "password": PW, "role": "SysAdmin"}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let first = a.admin.id;
+    let login = |email: String| {
+        let a = &a;
+        async move {
+            a.post("", "/login", json!({"email": email, "password": PW}))
+                .await
+                .expect(200)["access_token"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    for round in 0..10 {
+        let t1 = login(a.admin.email.clone()).await;
+        let t2 = login("admin2@example.com".to_string()).await;
+        // Each admin demotes the other at the same moment, through different servers.
+        let (p1, p2) = (
+            format!("/api/v1/admin/users/{second}"),
+            format!("/api/v1/admin/users/{first}"),
+        );
+        let (x, y) = tokio::join!(
+            a.put(&t1, &p1, json!({"role": "Helpdesk Agent"})),
+            b.put(&t2, &p2, json!({"role": "Helpdesk Agent"})),
+        );
+        // One wins; the other is refused: as the last admin (409), or because its own
+        // demotion already ended its session (401).
+        let won: Vec<u16> = [x.status, y.status]
+            .into_iter()
+            .filter(|s| *s == 200)
+            .collect();
+        assert_eq!(won.len(), 1, "round {round}: {} / {}", x.text, y.text);
+        let lost = if x.status == 200 { y.status } else { x.status };
+        assert!(
+            lost == 409 || lost == 401,
+            "round {round}: {} / {}",
+            x.text,
+            y.text
+        );
+        let admins = a
+            .sql("SELECT count(*) FROM users WHERE role = 'SysAdmin' AND is_active")
+            .await;
+        assert_eq!(admins[0][0].as_deref(), Some("1"), "round {round}");
+        // The admin left promotes the other again for the next round.
+        let (token, other, path) = if x.status == 200 {
+            (t1, second, p1)
+        } else {
+            (t2, first, p2)
+        };
+        let server = if other == second { &a } else { &b };
+        server
+            .put(&token, &path, json!({"role": "SysAdmin"}))
+            .await
+            .expect(200);
+    }
+}
