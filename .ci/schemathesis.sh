@@ -18,7 +18,9 @@
 # Then one run without a token: every authenticated route must answer its documented 401.
 #
 # Usage: .ci/schemathesis.sh  (from anywhere; builds tms-server, installs schemathesis under
-# target/). SCHEMATHESIS_MAX_EXAMPLES overrides the number of examples per operation.
+# target/). SCHEMATHESIS_MAX_EXAMPLES overrides the number of examples per operation;
+# SCHEMATHESIS_DATABASE_URL (an empty PostgreSQL database) runs the server on PostgreSQL
+# instead of a SQLite file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,10 +51,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$server_bin" seed-demo --db "$work/tms.db" >/dev/null
+if [ -n "${SCHEMATHESIS_DATABASE_URL:-}" ]; then
+  db_args=(--database-url "$SCHEMATHESIS_DATABASE_URL")
+  echo "--- schemathesis on PostgreSQL"
+else
+  db_args=(--db "$work/tms.db")
+  echo "--- schemathesis on SQLite"
+fi
+"$server_bin" seed-demo "${db_args[@]}" >/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
-TMS_LOG=warn "$server_bin" serve --db "$work/tms.db" --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+TMS_LOG=warn "$server_bin" serve "${db_args[@]}" --bind "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do
   curl -fsS "$base/healthz" >/dev/null 2>&1 && break
