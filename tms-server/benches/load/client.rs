@@ -91,9 +91,9 @@ async fn connection(
     (latencies.len() as u64, errors, latencies, failures)
 }
 
-/// Runs `make` at `concurrency` for `duration`.
+/// Runs `make` at `concurrency` for `duration`, the connections spread over `addrs` in turn.
 pub async fn run(
-    addr: SocketAddr,
+    addrs: &[SocketAddr],
     concurrency: u64,
     duration: Duration,
     make: MakeRequest,
@@ -101,7 +101,10 @@ pub async fn run(
     let started = Instant::now();
     let until = started + duration;
     let tasks: Vec<_> = (0..concurrency)
-        .map(|i| tokio::spawn(connection(addr, Arc::clone(&make), until, i, concurrency)))
+        .map(|i| {
+            let addr = addrs[i as usize % addrs.len()];
+            tokio::spawn(connection(addr, Arc::clone(&make), until, i, concurrency))
+        })
         .collect();
     let mut stats = Stats {
         requests: 0,

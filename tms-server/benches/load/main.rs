@@ -59,12 +59,102 @@ struct Args {
     /// runs wrote, in the process that wrote it.
     #[arg(long)]
     one_server: bool,
+    /// The engine: `sqlite` (a file) or `postgres` (a throwaway cluster the benchmark starts
+    /// with `scripts/pg.sh` under the data directory and keeps running between invocations;
+    /// stop it with `scripts/pg.sh stop DATA_DIR/pg`).
+    #[arg(long, default_value = "sqlite")]
+    engine: Engine,
+    /// `tms-server` processes serving the database at once (PostgreSQL only); the load is
+    /// spread over them, connection by connection.
+    #[arg(long, default_value_t = 1)]
+    servers: usize,
     /// Ignored (cargo bench passes it).
     #[arg(long, hide = true)]
     bench: bool,
 }
 
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A database the servers of one run are started on.
+#[derive(Clone)]
+enum Db {
+    File(PathBuf),
+    Url(String),
+}
+
+impl Db {
+    fn args(&self) -> Vec<String> {
+        match self {
+            Db::File(p) => vec!["--db".into(), p.display().to_string()],
+            Db::Url(u) => vec!["--database-url".into(), u.clone()],
+        }
+    }
+}
+
+/// The generated data of one size, from which every run gets a fresh copy.
+enum Generated {
+    File(PathBuf),
+    /// A cluster's admin URL and the template database.
+    Template {
+        admin: String,
+        name: String,
+    },
+}
+
 const SERVER: &str = env!("CARGO_BIN_EXE_tms-server");
+
+/// `scripts/pg.sh` of this repository.
+fn pg_script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg.sh")
+}
+
+/// Starts (or finds running) the benchmark's PostgreSQL cluster; returns its admin URL.
+fn pg_cluster(data_dir: &Path) -> String {
+    let dir = data_dir.join("pg");
+    std::fs::create_dir_all(&dir).expect("create the cluster directory");
+    let out = Command::new("bash")
+        .arg(pg_script())
+        .arg("start")
+        .arg(&dir)
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run scripts/pg.sh");
+    assert!(out.status.success(), "scripts/pg.sh start failed");
+    String::from_utf8(out.stdout)
+        .expect("url")
+        .trim()
+        .to_string()
+}
+
+/// The generated PostgreSQL database of `tickets` tickets (made once, kept as a template).
+fn ensure_pg(runtime: &tokio::runtime::Runtime, data_dir: &Path, tickets: u64) -> Generated {
+    let admin = pg_cluster(data_dir);
+    let name = format!("tms_bench_v1_{tickets}");
+    let done = data_dir.join(format!("{name}.done"));
+    if !done.exists() {
+        eprintln!("generating {tickets} tickets into PostgreSQL database {name} (once) ...");
+        let url = runtime
+            .block_on(tms_server::store::postgres::create_database(&admin, &name))
+            .expect("create the template database");
+        let status = Command::new(SERVER)
+            .args([
+                "gen",
+                "--tickets",
+                &tickets.to_string(),
+                "--database-url",
+                &url,
+            ])
+            .status()
+            .expect("run tms-server gen");
+        assert!(status.success(), "tms-server gen failed");
+        std::fs::write(&done, "").expect("mark the template done");
+    }
+    Generated::Template { admin, name }
+}
 const PASSWORD: &str = "Hello123.";
 
 fn ensure_db(dir: &Path, tickets: u64) -> PathBuf {
@@ -95,6 +185,39 @@ fn ensure_db(dir: &Path, tickets: u64) -> PathBuf {
     path
 }
 
+/// A fresh copy of the generated data for a run, or the one the last run left with `reuse`.
+fn run_copy(
+    runtime: &tokio::runtime::Runtime,
+    generated: &Generated,
+    name: &str,
+    reuse: bool,
+) -> Db {
+    match generated {
+        Generated::File(path) if reuse => Db::File(path.with_extension(format!("{name}.db"))),
+        Generated::File(path) => Db::File(working_copy(path, name)),
+        Generated::Template {
+            admin,
+            name: template,
+        } => {
+            let run = format!("{template}_{name}");
+            if reuse {
+                let mut url = url::Url::parse(admin).expect("admin url");
+                url.set_path(&format!("/{run}"));
+                return Db::Url(url.to_string());
+            }
+            Db::Url(
+                runtime
+                    .block_on(tms_server::store::postgres::create_database_from(
+                        admin,
+                        &run,
+                        Some(template),
+                    ))
+                    .expect("copy the template database"),
+            )
+        }
+    }
+}
+
 /// A fresh copy of the generated database for this invocation, so that every invocation starts
 /// from the same data: the write scenarios add tickets and comments to the copy only.
 fn working_copy(generated: &Path, name: &str) -> PathBuf {
@@ -114,10 +237,10 @@ struct Server {
 }
 
 impl Server {
-    fn start(bin: &Path, db: &Path) -> Self {
+    fn start(bin: &Path, db: &Db) -> Self {
         let mut child = Command::new(bin)
-            .args(["serve", "--bind", "127.0.0.1:0", "--db"])
-            .arg(db)
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(db.args())
             .env("TMS_LOG", "warn")
             .stdout(Stdio::piped())
             .spawn()
@@ -207,27 +330,62 @@ struct Fixture {
     rare_term: String,
 }
 
-fn fixture(db: &Path) -> Fixture {
-    let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+/// The rows of one query on the run's database, every value as text.
+fn query(db: &Db, sql: &str) -> Vec<Vec<Option<String>>> {
+    match db {
+        Db::File(path) => {
+            let conn = rusqlite::Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+            )
             .expect("open db");
-    let tickets: i64 = conn
-        .query_row("SELECT max(id) FROM tickets", [], |r| r.get(0))
-        .expect("count");
-    let mut stmt = conn
-        .prepare("SELECT DISTINCT ticket_id FROM comments WHERE ticket_id % 13 = 0 LIMIT 2000")
-        .expect("prepare");
-    let with_comments = stmt
-        .query_map([], |r| r.get(0))
-        .expect("query")
-        .filter_map(Result::ok)
-        .collect();
-    let description: String = conn
-        .query_row(
-            "SELECT description FROM tickets WHERE id = ?1",
-            [tickets / 2],
-            |r| r.get(0),
-        )
+            let mut stmt = conn.prepare(sql).expect("prepare");
+            let n = stmt.column_count();
+            stmt.query_map([], |r| {
+                (0..n)
+                    .map(|i| {
+                        Ok(match r.get_ref(i)? {
+                            rusqlite::types::ValueRef::Null => None,
+                            rusqlite::types::ValueRef::Integer(v) => Some(v.to_string()),
+                            rusqlite::types::ValueRef::Text(t) => {
+                                Some(String::from_utf8_lossy(t).into_owned())
+                            }
+                            other => Some(format!("{other:?}")),
+                        })
+                    })
+                    .collect()
+            })
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+        }
+        Db::Url(url) => {
+            let pg = tms_server::store::postgres::Pg::open(url, 2, Duration::from_secs(60))
+                .expect("open the PostgreSQL database");
+            pg.raw_query(sql).expect("query")
+        }
+    }
+}
+
+fn fixture(db: &Db) -> Fixture {
+    let int = |v: &Option<String>| {
+        v.as_deref()
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let tickets = int(&query(db, "SELECT max(id) FROM tickets")[0][0]);
+    let with_comments = query(
+        db,
+        "SELECT DISTINCT ticket_id FROM comments WHERE ticket_id % 13 = 0 LIMIT 2000",
+    )
+    .iter()
+    .map(|r| int(&r[0]))
+    .collect();
+    let description = query(
+        db,
+        &format!("SELECT description FROM tickets WHERE id = {}", tickets / 2),
+    )[0][0]
+        .clone()
         .expect("a ticket");
     let rare_term = description
         .split_whitespace()
@@ -353,8 +511,10 @@ async fn scenarios(
     out
 }
 
-async fn suite(args: &Args, server: &Server, fx: &Fixture, results: &mut Results) {
-    let addr = server.addr;
+async fn suite(args: &Args, servers: &[Server], fx: &Fixture, results: &mut Results) {
+    let addrs: Vec<SocketAddr> = servers.iter().map(|s| s.addr).collect();
+    let addr = addrs[0];
+    let rss = || servers.iter().map(|s| s.memory_mb().1).sum::<f64>();
     let token: Arc<str> = login(addr, "agent1@gen.example.com").await.into();
     let mut agents = vec![token.to_string()];
     for i in 2..=16 {
@@ -371,24 +531,25 @@ async fn suite(args: &Args, server: &Server, fx: &Fixture, results: &mut Results
     };
     for (name, concurrency, make) in scenarios(args, addr, &token, &agents, fx).await {
         if wanted(name) {
-            let stats = client::run(addr, concurrency, dur, make).await;
+            let stats = client::run(&addrs, concurrency, dur, make).await;
             eprintln!(
                 "  {name}: {:.0} req/s, p50 {:.2} ms; server RSS {:.1} MB",
                 stats.rps(),
                 stats.percentile(0.5).as_secs_f64() * 1000.0,
-                server.memory_mb().1
+                rss()
             );
             results.entry(name).or_default().push(stats);
         }
     }
     if wanted("login") {
-        login_scenario(addr, dur, results).await;
-        eprintln!("  logins: server RSS {:.1} MB", server.memory_mb().1);
+        login_scenario(&addrs, dur, results).await;
+        eprintln!("  logins: server RSS {:.1} MB", rss());
     }
 }
 
 /// 16 concurrent logins, and the health route measured beside them.
-async fn login_scenario(addr: SocketAddr, dur: Duration, results: &mut Results) {
+async fn login_scenario(addrs: &[SocketAddr], dur: Duration, results: &mut Results) {
+    let addr = addrs[0];
     let make: MakeRequest = Arc::new(move |i| {
         // Sixteen people logging in at once, not five people logging in three times at once:
         // attempts in flight count against an account until they succeed (see the limiter).
@@ -398,8 +559,8 @@ async fn login_scenario(addr: SocketAddr, dur: Duration, results: &mut Results) 
     });
     let health: MakeRequest = Arc::new(move |_| get(addr, "/healthz", ""));
     let (logins, beside) = tokio::join!(
-        client::run(addr, 16, dur, make),
-        client::run(addr, 4, dur, health)
+        client::run(addrs, 16, dur, make),
+        client::run(addrs, 4, dur, health)
     );
     results.entry("login").or_default().push(logins);
     results
@@ -490,8 +651,8 @@ struct Subject {
     results: Results,
     /// Peak and last resident memory of its servers, in MB.
     memory: (f64, f64),
-    /// The server kept between runs with `--one-server`.
-    server: Option<Server>,
+    /// The servers kept between runs with `--one-server`.
+    servers: Vec<Server>,
 }
 
 impl Subject {
@@ -502,7 +663,7 @@ impl Subject {
             fixture: None,
             results: Results::new(),
             memory: (0.0, 0.0),
-            server: None,
+            servers: Vec::new(),
         }
     }
 }
@@ -513,14 +674,21 @@ fn main() {
         args.tickets = 10_000;
         args.duration = 1.0;
     }
-    let generated = ensure_db(&args.data_dir, args.tickets);
+    assert!(
+        args.servers == 1 || args.engine == Engine::Postgres,
+        "several servers share a PostgreSQL database only (--engine postgres)"
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let generated = match args.engine {
+        Engine::Sqlite => Generated::File(ensure_db(&args.data_dir, args.tickets)),
+        Engine::Postgres => ensure_pg(&runtime, &args.data_dir, args.tickets),
+    };
     let mut subjects = vec![Subject::new("this build".into(), PathBuf::from(SERVER))];
     if let Some(other) = &args.compare_with {
         let label = format!("compared ({})", other.display());
         subjects.push(Subject::new(label, other.clone()));
     }
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    // Every run starts a server on a fresh copy of the generated data, so that the runs are
+    // Every run starts its servers on a fresh copy of the generated data, so that the runs are
     // repetitions of one measurement (the write scenarios of one run do not become the data of
     // the next). Runs alternate between builds, so that a noisy minute on this shared machine
     // falls on both alike.
@@ -528,27 +696,41 @@ fn main() {
         for (i, s) in subjects.iter_mut().enumerate() {
             eprintln!("run {}/{} of {} ...", run + 1, args.runs, s.label);
             let name = format!("run{i}");
-            let db = if args.reuse || (args.one_server && run > 0) {
-                generated.with_extension(format!("{name}.db"))
+            let reuse = args.reuse || (args.one_server && run > 0);
+            let servers = if s.servers.is_empty() {
+                let db = run_copy(&runtime, &generated, &name, reuse);
+                if s.fixture.is_none() {
+                    s.fixture = Some(fixture(&db));
+                }
+                (0..args.servers)
+                    .map(|_| Server::start(&s.bin, &db))
+                    .collect()
             } else {
-                working_copy(&generated, &name)
+                std::mem::take(&mut s.servers)
             };
-            let fx = s.fixture.get_or_insert_with(|| fixture(&db));
-            let server = match s.server.take() {
-                Some(running) => running,
-                None => Server::start(&s.bin, &db),
-            };
-            runtime.block_on(suite(&args, &server, fx, &mut s.results));
-            let (peak, now) = server.memory_mb();
+            let fx = s.fixture.as_ref().expect("fixture");
+            runtime.block_on(suite(&args, &servers, fx, &mut s.results));
+            let peak: f64 = servers.iter().map(|s| s.memory_mb().0).sum();
+            let now: f64 = servers.iter().map(|s| s.memory_mb().1).sum();
             s.memory = (s.memory.0.max(peak), now);
             if args.one_server {
-                s.server = Some(server);
+                s.servers = servers;
             }
         }
     }
+    let engine = match args.engine {
+        Engine::Sqlite => "SQLite".to_string(),
+        Engine::Postgres => format!("PostgreSQL, {} server(s)", args.servers),
+    };
     for s in &subjects {
         let tickets = s.fixture.as_ref().map_or(0, |f| f.tickets);
-        report(&s.label, &s.results, &args, tickets, s.memory);
+        report(
+            &format!("{} on {engine}", s.label),
+            &s.results,
+            &args,
+            tickets,
+            s.memory,
+        );
     }
     if let [this, other] = subjects.as_slice() {
         compare(&this.results, &other.results);

@@ -215,7 +215,19 @@ impl Pg {
 /// create databases from) and returns its URL. For tests and tools.
 #[doc(hidden)]
 pub async fn create_database(admin_url: &str, name: &str) -> Result<String, StoreError> {
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    create_database_from(admin_url, name, None).await
+}
+
+/// [`create_database`] as a copy of the database `template` (which nobody may be connected
+/// to), when given.
+#[doc(hidden)]
+pub async fn create_database_from(
+    admin_url: &str,
+    name: &str,
+    template: Option<&str>,
+) -> Result<String, StoreError> {
+    let plain = |n: &str| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !plain(name) || !template.is_none_or(plain) {
         return Err(StoreError::Other(format!(
             "{name:?} is not a plain database name"
         )));
@@ -227,7 +239,10 @@ pub async fn create_database(admin_url: &str, name: &str) -> Result<String, Stor
         .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
         .await?;
     client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .batch_execute(&match template {
+            Some(t) => format!("CREATE DATABASE {name} TEMPLATE {t}"),
+            None => format!("CREATE DATABASE {name}"),
+        })
         .await?;
     drop(client);
     let _ = driver.await;
