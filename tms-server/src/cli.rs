@@ -1,5 +1,5 @@
-//! The `tms-server` command line: serve, user add, seed-demo, gen, backup and restore. Every
-//! flag can also be given as a `TMS_*` environment variable.
+//! The `tms-server` command line: serve, user add, seed-demo, gen, backup, restore and
+//! migrate-to-postgres. Every flag can also be given as a `TMS_*` environment variable.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -87,6 +87,30 @@ pub enum Command {
         /// The backup to restore.
         src: PathBuf,
     },
+    /// Copy a SQLite database into an empty PostgreSQL database, in one transaction, and
+    /// verify the copy (row counts and a SHA-256 of every table) before committing it. Stop
+    /// the server first.
+    MigrateToPostgres(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The SQLite database file to copy; it must exist, and no server may be serving it.
+    #[arg(long, env = "TMS_DB", value_name = "PATH")]
+    pub db: PathBuf,
+    /// The PostgreSQL database to copy into, which must hold no tms data:
+    /// postgres://user:password@host:port/database. Its schema is created if missing.
+    #[arg(
+        long,
+        env = "TMS_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: String,
+    /// Copy the sessions too, so that everyone stays signed in. Without it, sessions are
+    /// left behind and everyone signs in again.
+    #[arg(long)]
+    pub with_sessions: bool,
 }
 
 #[derive(Debug, Args)]
@@ -217,7 +241,38 @@ pub fn run(cli: Cli) -> Result<(), String> {
             println!("restored {} from {}", db.db.display(), src.display());
             Ok(())
         }
+        Command::MigrateToPostgres(args) => migrate_to_postgres(&args),
     }
+}
+
+fn migrate_to_postgres(args: &MigrateArgs) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let options = crate::store::copy::Options {
+        with_sessions: args.with_sessions,
+    };
+    let report = crate::store::copy::sqlite_to_postgres(&args.db, &args.database_url, options)
+        .map_err(|e| e.to_string())?;
+    for t in &report.tables {
+        println!(
+            "{:<15} {:>10} rows  sha256 {}",
+            t.table,
+            t.rows,
+            &t.hex()[..16]
+        );
+    }
+    if !report.sessions_copied {
+        println!(
+            "{:<15} not copied: everyone signs in again (--with-sessions copies them)",
+            "sessions"
+        );
+    }
+    println!(
+        "copied {} to {} in {:.1?}: every table verified",
+        args.db.display(),
+        report.target,
+        started.elapsed()
+    );
+    Ok(())
 }
 
 /// What `backup` and `restore` say about a PostgreSQL database.

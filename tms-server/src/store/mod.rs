@@ -14,6 +14,7 @@
 //! Neither the traits nor [`Store`] mention a driver type; no route or command-line code sees
 //! one.
 
+pub mod copy;
 pub mod list;
 pub mod postgres;
 pub mod sqlite;

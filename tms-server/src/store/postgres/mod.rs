@@ -114,7 +114,7 @@ impl Pg {
         Ok(pg)
     }
 
-    fn handle(&self) -> Handle {
+    pub(in crate::store) fn handle(&self) -> Handle {
         // Present until `Inner` drops.
         self.inner
             .rt
@@ -129,7 +129,10 @@ impl Pg {
         &self.inner.shown
     }
 
-    fn client(&self, rt: &Handle) -> Result<deadpool_postgres::Client, StoreError> {
+    pub(in crate::store) fn client(
+        &self,
+        rt: &Handle,
+    ) -> Result<deadpool_postgres::Client, StoreError> {
         rt.block_on(self.inner.pool.get())
             .map_err(|e| StoreError::Other(format!("no database connection: {e}")))
     }
