@@ -28,7 +28,12 @@ pub struct DbArg {
     pub db: PathBuf,
     /// A PostgreSQL database instead of the SQLite file:
     /// postgres://user:password@host:port/database.
-    #[arg(long, env = "TMS_DATABASE_URL", value_name = "URL")]
+    #[arg(
+        long,
+        env = "TMS_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
 }
 
@@ -146,6 +151,9 @@ pub struct ServeArgs {
     /// are exempt.
     #[arg(long, env = "TMS_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 128)]
     pub max_connections_per_address: usize,
+    /// Connections to PostgreSQL this server keeps (with --database-url).
+    #[arg(long, env = "TMS_POOL_SIZE", default_value_t = 16)]
+    pub pool_size: usize,
 }
 
 /// An address (one host) or a CIDR range.
@@ -305,6 +313,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     config.trusted_proxies = args.trusted_proxy;
     config.max_connections = args.max_connections.unwrap_or(0);
     config.max_connections_per_address = args.max_connections_per_address;
+    config.pool_size = args.pool_size;
     let state = AppState::open(config).map_err(|e| e.to_string())?;
     if let (Some(email), Some(password)) = (args.admin_email, args.admin_password) {
         let empty = state
