@@ -23,8 +23,8 @@ mod types;
 use std::time::Duration;
 
 pub use types::{
-    BulkTicket, Field, LastChange, ListPage, NewTicket, SessionUser, TicketState, UserChanges,
-    field_changes, value_of,
+    BulkTicket, Field, LastChange, ListPage, NewTicket, SessionUser, TicketState, Timeline,
+    UserChanges, field_changes, shown_value, value_of,
 };
 
 use tms_core::api::{

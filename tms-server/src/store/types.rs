@@ -1,6 +1,7 @@
 //! The values that cross the storage interface, the same for every engine.
 
-use tms_core::api::{Ticket, TicketListItem, User};
+use tms_core::HistoryKind;
+use tms_core::api::{HistoryActor, HistoryEntry, Ticket, TicketListItem, User};
 use tms_core::timefmt::{Timestamp, to_micros};
 use tms_core::{Priority, Role, Status};
 
@@ -161,4 +162,81 @@ pub struct BulkTicket {
     pub resolution_date: Option<Timestamp>,
     /// `(author, text, at)`
     pub comments: Vec<(i64, String, Timestamp)>,
+}
+
+/// A ticket's history being put together from its rows, the same on every engine: its filing,
+/// its field changes and its comments, oldest first (ties: filing, then changes and comments
+/// in the order they were stored).
+pub struct Timeline {
+    /// (time, place among equal times, entry)
+    all: Vec<(Timestamp, i64, HistoryEntry)>,
+}
+
+impl Timeline {
+    /// Starts with the ticket's filing by `filer`, under the title it was filed with.
+    pub fn new(t: &Ticket, filer: HistoryActor, filed_title: String) -> Self {
+        let filed = HistoryEntry {
+            at: t.creation_date,
+            actor: filer,
+            kind: HistoryKind::Created,
+            from: None,
+            to: Some(filed_title),
+        };
+        Self {
+            all: vec![(t.creation_date, 0, filed)],
+        }
+    }
+
+    /// The change row `seq` (values as the API shows them); a kind this build does not know
+    /// is left out.
+    pub fn change(
+        &mut self,
+        seq: i64,
+        at: Timestamp,
+        kind: &str,
+        from: Option<String>,
+        to: Option<String>,
+        actor: HistoryActor,
+    ) {
+        if let Ok(kind) = kind.parse::<HistoryKind>() {
+            let entry = HistoryEntry {
+                at,
+                actor,
+                kind,
+                from,
+                to,
+            };
+            self.all.push((at, 1 + seq * 2, entry));
+        }
+    }
+
+    /// Comment `id`.
+    pub fn comment(&mut self, id: i64, at: Timestamp, text: String, actor: HistoryActor) {
+        let entry = HistoryEntry {
+            at,
+            actor,
+            kind: HistoryKind::Comment,
+            from: None,
+            to: Some(text),
+        };
+        self.all.push((at, 2 + id * 2, entry));
+    }
+
+    pub fn into_entries(mut self) -> Vec<HistoryEntry> {
+        self.all.sort_by_key(|(at, order, _)| (*at, *order));
+        self.all.into_iter().map(|(_, _, e)| e).collect()
+    }
+}
+
+/// A stored history value as the API shows it, where no lookup is needed: a resolution date
+/// in the wire form; `None` when it names an assignee, whose username the engine looks up.
+pub fn shown_value(kind: &str, value: &str) -> Option<String> {
+    match kind {
+        "assignee" if value.parse::<i64>().is_ok() => None,
+        "resolution_date" => Some(match value.parse::<i64>() {
+            Ok(us) => tms_core::timefmt::format(tms_core::timefmt::from_micros(us)),
+            Err(_) => value.to_string(),
+        }),
+        _ => Some(value.to_string()),
+    }
 }

@@ -6,8 +6,8 @@ use tms_core::api::{
     Comment, CommentWithUser, HistoryActor, HistoryEntry, LogEntry, LogQuery, SortKey, Ticket,
     TicketListItem, TicketQuery, User, UserQuery, UserSummary,
 };
-use tms_core::timefmt::{self, Timestamp, from_micros, to_micros};
-use tms_core::{ActivityType, HistoryKind, Priority, Role, Status};
+use tms_core::timefmt::{Timestamp, from_micros, to_micros};
+use tms_core::{ActivityType, Priority, Role, Status};
 use tokio::runtime::Handle;
 use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
@@ -16,7 +16,7 @@ use tokio_postgres::types::ToSql;
 use crate::store::list::{priority_rank, status_rank};
 use crate::store::{
     Field, LastChange, ListPage, NewTicket, Read, SessionUser, StoreError, StoreResult,
-    TicketState, UserChanges, Write, field_changes,
+    TicketState, Timeline, UserChanges, Write, field_changes, shown_value,
 };
 
 /// Statement parameters.
@@ -205,21 +205,16 @@ impl<'a, C: GenericClient> PgTx<'a, C> {
     /// date in the wire form, anything else as stored.
     fn shown(&self, kind: &str, value: Option<String>) -> StoreResult<Option<String>> {
         let Some(v) = value else { return Ok(None) };
-        Ok(Some(match kind {
-            "assignee" => match v.parse::<i64>() {
-                Ok(id) => self
-                    .opt("SELECT username FROM users WHERE id = $1", &[&id])?
-                    .map(|r| r.try_get::<_, String>(0))
-                    .transpose()?
-                    .unwrap_or(v),
-                Err(_) => v,
-            },
-            "resolution_date" => match v.parse::<i64>() {
-                Ok(us) => timefmt::format(from_micros(us)),
-                Err(_) => v,
-            },
-            _ => v,
-        }))
+        if let Some(shown) = shown_value(kind, &v) {
+            return Ok(Some(shown));
+        }
+        let id: i64 = v.parse().unwrap_or_default();
+        Ok(Some(
+            self.opt("SELECT username FROM users WHERE id = $1", &[&id])?
+                .map(|r| r.try_get::<_, String>(0))
+                .transpose()?
+                .unwrap_or(v),
+        ))
     }
 }
 
@@ -387,18 +382,7 @@ impl<C: GenericClient> Read for PgTx<'_, C> {
             &[&filer],
         )?;
         let created_by = self.history_actor(&row, 0)?;
-        // (time, order among equal times, entry)
-        let mut all: Vec<(Timestamp, i64, HistoryEntry)> = vec![(
-            t.creation_date,
-            0,
-            HistoryEntry {
-                at: t.creation_date,
-                actor: created_by,
-                kind: HistoryKind::Created,
-                from: None,
-                to: Some(filed_title),
-            },
-        )];
+        let mut timeline = Timeline::new(t, created_by, filed_title);
         let changes = self.rows(
             "SELECT h.at, h.kind, h.old_value, h.new_value, u.id, u.username, u.role, h.id
              FROM ticket_history h JOIN users u ON u.id = h.actor_id
@@ -407,21 +391,10 @@ impl<C: GenericClient> Read for PgTx<'_, C> {
         )?;
         for r in &changes {
             let kind: String = r.try_get(1)?;
-            let Ok(parsed) = kind.parse::<HistoryKind>() else {
-                continue;
-            };
-            let at = ts(r, 0)?;
-            let seq: i64 = r.try_get(7)?;
             let from = self.shown(&kind, r.try_get(2)?)?;
             let to = self.shown(&kind, r.try_get(3)?)?;
-            let entry = HistoryEntry {
-                at,
-                actor: self.history_actor(r, 4)?,
-                kind: parsed,
-                from,
-                to,
-            };
-            all.push((at, 1 + seq * 2, entry));
+            let actor = self.history_actor(r, 4)?;
+            timeline.change(r.try_get(7)?, ts(r, 0)?, &kind, from, to, actor);
         }
         let comments = self.rows(
             "SELECT c.creation_date, c.description, u.id, u.username, u.role, c.id
@@ -430,19 +403,10 @@ impl<C: GenericClient> Read for PgTx<'_, C> {
             &[&t.id],
         )?;
         for r in &comments {
-            let at = ts(r, 0)?;
-            let id: i64 = r.try_get(5)?;
-            let entry = HistoryEntry {
-                at,
-                actor: self.history_actor(r, 2)?,
-                kind: HistoryKind::Comment,
-                from: None,
-                to: Some(r.try_get(1)?),
-            };
-            all.push((at, 2 + id * 2, entry));
+            let actor = self.history_actor(r, 2)?;
+            timeline.comment(r.try_get(5)?, ts(r, 0)?, r.try_get(1)?, actor);
         }
-        all.sort_by_key(|(at, order, _)| (*at, *order));
-        Ok(all.into_iter().map(|(_, _, e)| e).collect())
+        Ok(timeline.into_entries())
     }
 
     fn last_change(&self, ticket_id: i64, field: Field) -> StoreResult<Option<LastChange>> {

@@ -1,11 +1,11 @@
 //! Queries on `ticket_history`: one row per field of a ticket changed.
 
 use rusqlite::{Connection, OptionalExtension, params};
+use tms_core::Role;
 use tms_core::api::{HistoryActor, HistoryEntry, Ticket};
-use tms_core::timefmt::{self, Timestamp, to_micros};
-use tms_core::{HistoryKind, Role};
+use tms_core::timefmt::{Timestamp, to_micros};
 
-use crate::store::{Field, LastChange, TicketState, field_changes};
+use crate::store::{Field, LastChange, TicketState, Timeline, field_changes, shown_value};
 
 /// Records every field that differs between `old` and `new`, changed by `actor` at `now`.
 pub fn record(
@@ -54,21 +54,16 @@ pub fn last_change(
 /// the wire form, anything else as stored.
 fn shown(conn: &Connection, kind: &str, value: Option<String>) -> rusqlite::Result<Option<String>> {
     let Some(v) = value else { return Ok(None) };
-    Ok(Some(match kind {
-        "assignee" => match v.parse::<i64>() {
-            Ok(id) => conn
-                .prepare_cached("SELECT username FROM users WHERE id = ?1")?
-                .query_row([id], |r| r.get(0))
-                .optional()?
-                .unwrap_or(v),
-            Err(_) => v,
-        },
-        "resolution_date" => match v.parse::<i64>() {
-            Ok(us) => timefmt::format(timefmt::from_micros(us)),
-            Err(_) => v,
-        },
-        _ => v,
-    }))
+    if let Some(shown) = shown_value(kind, &v) {
+        return Ok(Some(shown));
+    }
+    let id: i64 = v.parse().unwrap_or_default();
+    Ok(Some(
+        conn.prepare_cached("SELECT username FROM users WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?
+            .unwrap_or(v),
+    ))
 }
 
 fn actor(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<HistoryActor> {
@@ -103,18 +98,7 @@ pub fn of_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<Vec<HistoryE
     let created_by = conn
         .prepare_cached("SELECT id, username, role FROM users WHERE id = ?1")?
         .query_row([filer], |r| actor(r, 0))?;
-    // (time, order among equal times, entry)
-    let mut all: Vec<(Timestamp, i64, HistoryEntry)> = vec![(
-        t.creation_date,
-        0,
-        HistoryEntry {
-            at: t.creation_date,
-            actor: created_by,
-            kind: HistoryKind::Created,
-            from: None,
-            to: Some(filed_title),
-        },
-    )];
+    let mut timeline = Timeline::new(t, created_by, filed_title);
     let mut changes = conn.prepare_cached(
         "SELECT h.at, h.kind, h.old_value, h.new_value, u.id, u.username, u.role, h.id
          FROM ticket_history h JOIN users u ON u.id = h.actor_id
@@ -132,21 +116,8 @@ pub fn of_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<Vec<HistoryE
     })?;
     for row in rows {
         let (at, kind, from, to, who, seq) = row?;
-        let Ok(parsed) = kind.parse::<HistoryKind>() else {
-            continue;
-        };
         let (from, to) = (shown(conn, &kind, from)?, shown(conn, &kind, to)?);
-        all.push((
-            at,
-            1 + seq * 2,
-            HistoryEntry {
-                at,
-                actor: who,
-                kind: parsed,
-                from,
-                to,
-            },
-        ));
+        timeline.change(seq, at, &kind, from, to, who);
     }
     let mut comments = conn.prepare_cached(
         "SELECT c.creation_date, c.description, u.id, u.username, u.role, c.id
@@ -163,15 +134,7 @@ pub fn of_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<Vec<HistoryE
     })?;
     for row in rows {
         let (at, text, who, id) = row?;
-        let entry = HistoryEntry {
-            at,
-            actor: who,
-            kind: HistoryKind::Comment,
-            from: None,
-            to: Some(text),
-        };
-        all.push((at, 2 + id * 2, entry));
+        timeline.comment(id, at, text, who);
     }
-    all.sort_by_key(|(at, order, _)| (*at, *order));
-    Ok(all.into_iter().map(|(_, _, e)| e).collect())
+    Ok(timeline.into_entries())
 }
