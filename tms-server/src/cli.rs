@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use tms_core::Role;
-use tms_core::validate::Username;
 
 use crate::config::Config;
 use crate::service::ServiceError;
@@ -316,20 +315,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     config.pool_size = args.pool_size;
     let state = AppState::open(config).map_err(|e| e.to_string())?;
     if let (Some(email), Some(password)) = (args.admin_email, args.admin_password) {
-        let empty = state
-            .store
-            .read_blocking(|r| r.count_users().map_err(ServiceError::from))
-            .map_err(|e| describe(&e))?
-            == 0;
-        if empty {
-            let name = email.split('@').next().unwrap_or("admin").to_string();
-            let name = if Username::parse(&name).is_ok() {
-                name
-            } else {
-                "admin".to_string()
-            };
-            let u = add_from_command_line(&state, &name, &email, &password, Role::Admin)
-                .map_err(|e| describe(&e))?;
+        let made = crate::service::users::ensure_first_admin(&state, &email, &password)
+            .map_err(|e| describe(&e))?;
+        if let Some(u) = made {
             tracing::info!(id = u.id, email = %u.email, "created the first SysAdmin");
         }
     }

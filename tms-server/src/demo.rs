@@ -17,6 +17,7 @@ struct DemoTicket {
     description: &'static str,
     status: Status,
     priority: Priority,
+    /// The requester and the agent, by their place (from 1) in `tms_core::demo::ACCOUNTS`.
     requester: i64,
     agent: Option<i64>,
     /// Hours before now that it was filed, and (if Resolved) resolved.
@@ -211,12 +212,18 @@ pub fn seed(state: &AppState) -> Result<(), ServiceError> {
             ));
         }
         let created = now - Duration::days(30);
-        for a in tms_core::demo::ACCOUNTS {
-            tx.insert_user(a.username, a.email, a.role, &hash, created)?;
-        }
+        // The ids the database gives (not always 1, 2, …: a sequence may have moved on).
+        let ids = tms_core::demo::ACCOUNTS
+            .iter()
+            .map(|a| {
+                Ok(tx
+                    .insert_user(a.username, a.email, a.role, &hash, created)?
+                    .id)
+            })
+            .collect::<Result<Vec<i64>, ServiceError>>()?;
         let mut history = Vec::new();
         for t in TICKETS {
-            history.extend(insert_ticket(tx, t, now)?);
+            history.extend(insert_ticket(tx, t, &ids, now)?);
         }
         // The log is read newest first by id: write it in the order things happened.
         history.sort_by_key(|e| e.at);
@@ -245,29 +252,37 @@ struct Event {
 fn insert_ticket(
     tx: &dyn Write,
     t: &DemoTicket,
+    ids: &[i64],
     now: Timestamp,
 ) -> Result<Vec<Event>, ServiceError> {
+    let person = |place: i64| {
+        usize::try_from(place - 1)
+            .ok()
+            .and_then(|i| ids.get(i).copied())
+            .ok_or_else(|| ServiceError::Internal(format!("no demo account {place}")))
+    };
+    let (requester, agent) = (person(t.requester)?, t.agent.map(person).transpose()?);
     let creation_date = now - Duration::hours(t.created_h);
     let new = NewTicket {
         title: t.title,
         description: t.description,
         status: t.status,
         priority: t.priority,
-        requester_id: t.requester,
-        assigned_agent_id: t.agent,
+        requester_id: requester,
+        assigned_agent_id: agent,
         resolution_date: t.resolved_h.map(|h| now - Duration::hours(h)),
         creation_date,
     };
     let ticket = tx.insert_ticket(&new)?;
     let mut events = vec![Event {
         at: creation_date,
-        user: t.requester,
+        user: requester,
         details: format!("created ticket {}", ticket.id),
         ticket: ticket.id,
     }];
-    let responder = t.agent.unwrap_or(1);
+    let responder = agent.map_or_else(|| person(1), Ok)?;
     for (i, text) in t.thread.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
-        let author = if i % 2 == 0 { t.requester } else { responder };
+        let author = if i % 2 == 0 { requester } else { responder };
         // Spread the thread over the ticket's life, never in the future.
         let step = (t.created_h * 60 / 5).max(1);
         let at = creation_date + Duration::minutes(step * (i as i64 + 1));

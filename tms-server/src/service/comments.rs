@@ -7,15 +7,23 @@ use tms_core::{ActivityType, Actor, ValidationError, rules};
 
 use super::ServiceError;
 use crate::state::AppState;
-use crate::store::Read;
+use crate::store::Write;
 
 fn not_found(id: i64) -> ServiceError {
     ServiceError::NotFound(format!("Comment with the id {id} doesn't exist"))
 }
 
-/// Comment `id`, if `actor` may edit or delete it.
-fn editable(r: &dyn Read, actor: Actor, id: i64) -> Result<Comment, ServiceError> {
-    let (c, requester) = r.comment_with_requester(id)?.ok_or_else(|| not_found(id))?;
+/// Comment `id`, if `actor` may edit or delete it. Its ticket is locked first (the order of
+/// comment creation and ticket deletion), then the comment read again: a comment deleted
+/// meanwhile is a 404, and two servers editing one thread take turns.
+fn editable(tx: &dyn Write, actor: Actor, id: i64) -> Result<Comment, ServiceError> {
+    let (c, _) = tx
+        .comment_with_requester(id)?
+        .ok_or_else(|| not_found(id))?;
+    tx.ticket_for_update(c.ticket_id)?;
+    let (c, requester) = tx
+        .comment_with_requester(id)?
+        .ok_or_else(|| not_found(id))?;
     rules::check_edit_comment(actor, c.commented_by_id, requester)
         .map_err(|d| ServiceError::denied(d, || not_found(id)))?;
     Ok(c)

@@ -196,6 +196,10 @@ pub async fn create(
     app.store
         .write(move |tx| {
             let requester_id = req.requester_id.unwrap_or(actor.id);
+            if requester_id != actor.id || req.assigned_agent_id.is_some() {
+                // The named people must stay active until this ticket is stored.
+                tx.share_accounts()?;
+            }
             if requester_id != actor.id && !tx.user(requester_id)?.is_some_and(|u| u.is_active) {
                 return Err(ServiceError::invalid(ValidationError::new(
                     "requester_id",
@@ -331,6 +335,11 @@ pub async fn update(
     let now = timefmt::now();
     app.store
         .write(move |tx| {
+            if change.req.assigned_agent_id.flatten().is_some() {
+                // The new assignee must stay active until this change is stored (a
+                // deactivation unassigns their open tickets: it must see this one).
+                tx.share_accounts()?;
+            }
             let old = tx
                 .ticket_for_update(id)?
                 .ok_or_else(|| ServiceError::ticket_not_found(id))?;

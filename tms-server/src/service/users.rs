@@ -195,6 +195,38 @@ pub(super) struct Signup {
     pub by_admin: bool,
 }
 
+/// Creates the first SysAdmin from the command line (`serve --admin-email`) when the helpdesk
+/// has no account yet; `None` when it has some. Servers starting together on one database
+/// take turns: exactly one creates it, the others find it made. Blocking.
+pub fn ensure_first_admin(
+    app: &AppState,
+    email: &str,
+    password: &str,
+) -> Result<Option<User>, ServiceError> {
+    let name = email.split('@').next().unwrap_or("admin");
+    let name = if Username::parse(name).is_ok() {
+        name
+    } else {
+        "admin"
+    };
+    let a = parse_new(name, email, password)?;
+    let hash = app.hasher.hash_blocking(a.password.as_str())?;
+    let now = timefmt::now();
+    app.store.write_blocking(move |tx| {
+        tx.lock_accounts()?;
+        if tx.count_users()? > 0 {
+            return Ok(None);
+        }
+        let details = |u: &User| {
+            format!(
+                "created user {} ({}, {}) from the command line",
+                u.id, u.username, u.role
+            )
+        };
+        insert_account(tx, &a, Role::Admin, &hash, None, details, now).map(Some)
+    })
+}
+
 /// Inserts a signup's account; `by` is the SysAdmin making it, if any. `bootstrap` is a
 /// signup into an empty helpdesk, which must still be empty now unless it only makes a
 /// Requester.

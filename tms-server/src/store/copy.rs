@@ -788,7 +788,7 @@ async fn copy_in(
     options: Options,
 ) -> Result<Vec<TableSum>, CopyError> {
     // No other writer (a server started on the new database) until this transaction ends;
-    // readers may read.
+    // turning the search triggers off below locks tickets and comments against readers too.
     let names: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
     tx.batch_execute(&format!(
         "LOCK TABLE {} IN EXCLUSIVE MODE",

@@ -109,6 +109,10 @@ pub trait Write: Read {
     /// Serialises changes of roles and activity (the last-admin rule) with every other such
     /// change, on every server: call before counting admins to decide.
     fn lock_accounts(&self) -> StoreResult<()>;
+    /// Holds off changes of roles and activity (taken with [`Write::lock_accounts`]) until
+    /// this transaction ends, while it relies on an account staying as it read it (an
+    /// assignee active). Taken before any row lock.
+    fn share_accounts(&self) -> StoreResult<()>;
     /// The ticket, locked against other transactions' changes until this one ends.
     fn ticket_for_update(&self, id: i64) -> StoreResult<Option<Ticket>>;
     fn insert_user(
@@ -266,7 +270,9 @@ impl Store {
         }
     }
 
-    /// Runs `f` on a consistent snapshot, stopped at the request deadline.
+    /// Runs `f` as a read, stopped at the request deadline: on SQLite one snapshot; on
+    /// PostgreSQL statements on one pooled connection, each seeing what was committed when it
+    /// began (a list's total and its page may straddle a commit).
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&dyn Read) -> Result<T, E> + Send + 'static,

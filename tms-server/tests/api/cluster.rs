@@ -200,3 +200,108 @@ async fn concurrent_demotions_through_two_servers_keep_one_active_admin() {
             .expect(200);
     }
 }
+
+#[tokio::test]
+async fn one_comment_edited_and_deleted_through_two_servers_at_once_is_never_a_5xx() {
+    let (a, b) = pair_or_skip!();
+    let ticket = a
+        .post(
+            a.alice.t(),
+            "/api/v1/tickets",
+            json!({"title": "Scanner", "description": "It jams"}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    for round in 0..15 {
+        let comment = a
+            .post(
+                a.alice.t(),
+                "/api/v1/comments",
+                json!({"ticket_id": ticket, "description": format!("Still jams ({round})")}),
+            )
+            .await
+            .expect(201)["id"]
+            .as_i64()
+            .unwrap();
+        let path = format!("/api/v1/comments/{comment}");
+        // The author deletes it through A while editing it and deleting it again through B.
+        let (x, y, z) = tokio::join!(
+            a.delete(a.alice.t(), &path),
+            b.put(a.alice.t(), &path, json!({"description": "Edited"})),
+            b.delete(a.alice.t(), &path),
+        );
+        let statuses = [x.status, y.status, z.status];
+        assert!(
+            statuses.iter().all(|s| *s == 200 || *s == 404),
+            "round {round}: {statuses:?} {} {} {}",
+            x.text,
+            y.text,
+            z.text
+        );
+        let deletes = [x.status, z.status].iter().filter(|s| **s == 200).count();
+        assert_eq!(deletes, 1, "round {round}: exactly one delete succeeds");
+    }
+    let log = a
+        .sql("SELECT count(*) FROM activity_log WHERE details LIKE 'deleted comment %'")
+        .await;
+    assert_eq!(
+        log[0][0].as_deref(),
+        Some("15"),
+        "one log entry per comment deleted"
+    );
+}
+
+#[tokio::test]
+async fn an_agent_deactivated_while_being_assigned_keeps_no_open_ticket() {
+    let (a, b) = pair_or_skip!();
+    for round in 0..10 {
+        let email = format!("temp{round}@example.com");
+        let agent = a
+            .post(
+                a.admin.t(),
+                "/api/v1/admin/users",
+                json!({"username": format!("temp{round}"), "email": email,
+                       "password": PW, "role": "Helpdesk Agent"}),
+            )
+            .await
+            .expect(201)["id"]
+            .as_i64()
+            .unwrap();
+        let ticket = a
+            .post(
+                a.alice.t(),
+                "/api/v1/tickets",
+                json!({"title": format!("Printer {round}"), "description": "Offline"}),
+            )
+            .await
+            .expect(201)["id"]
+            .as_i64()
+            .unwrap();
+        let (ticket_path, user_path) = (
+            format!("/api/v1/tickets/{ticket}"),
+            format!("/api/v1/admin/users/{agent}"),
+        );
+        let (x, y) = tokio::join!(
+            a.patch(
+                a.agent.t(),
+                &ticket_path,
+                json!({"assigned_agent_id": agent})
+            ),
+            b.delete(a.admin.t(), &user_path),
+        );
+        assert!(
+            x.status == 200 || x.status == 422,
+            "round {round}: {}",
+            x.text
+        );
+        y.expect(200);
+        let stranded = a
+            .sql(&format!(
+                "SELECT count(*) FROM tickets WHERE assigned_agent_id = {agent} AND status <> 2"
+            ))
+            .await;
+        assert_eq!(stranded[0][0].as_deref(), Some("0"), "round {round}");
+    }
+}

@@ -79,6 +79,11 @@ impl Pg {
     ) -> Result<Self, StoreError> {
         let mut config: tokio_postgres::Config = url.parse().map_err(bad_url)?;
         config.application_name("tms-server");
+        // A database that vanishes (a failover, a dropped network) fails requests within
+        // seconds instead of holding connections until the kernel gives up.
+        config.connect_timeout(Duration::from_secs(5));
+        config.keepalives_idle(Duration::from_secs(30));
+        config.tcp_user_timeout(Duration::from_secs(30));
         config.options(format!(
             "-c statement_timeout={} -c TimeZone=UTC -c client_min_messages=warning",
             statement_timeout.as_millis()

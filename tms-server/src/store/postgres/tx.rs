@@ -465,6 +465,11 @@ impl<C: GenericClient> Write for PgTx<'_, C> {
         Ok(())
     }
 
+    fn share_accounts(&self) -> StoreResult<()> {
+        self.exec("SELECT pg_advisory_xact_lock_shared($1)", &[&ACCOUNTS_LOCK])?;
+        Ok(())
+    }
+
     fn ticket_for_update(&self, id: i64) -> StoreResult<Option<Ticket>> {
         let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = $1 FOR UPDATE");
         self.opt(&sql, &[&id])?.map(|r| ticket(&r)).transpose()

@@ -151,6 +151,11 @@ impl Write for Tx<'_> {
         Ok(())
     }
 
+    /// Writes are serial here: no account changes before this transaction ends.
+    fn share_accounts(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
     /// Writes are serial here: nothing can change the ticket before this transaction ends.
     fn ticket_for_update(&self, id: i64) -> StoreResult<Option<Ticket>> {
         self.ticket(id)
