@@ -68,6 +68,10 @@ struct Args {
     /// spread over them, connection by connection.
     #[arg(long, default_value_t = 1)]
     servers: usize,
+    /// Also measure the health route with this `oha` binary, on the same server right after
+    /// the harness did, to show whether the harness's own generator is the bottleneck.
+    #[arg(long)]
+    oha: Option<PathBuf>,
     /// Ignored (cargo bench passes it).
     #[arg(long, hide = true)]
     bench: bool,
@@ -653,6 +657,8 @@ struct Subject {
     memory: (f64, f64),
     /// The servers kept between runs with `--one-server`.
     servers: Vec<Server>,
+    /// The health route measured by oha in each run: (successful req/s, p50 ms).
+    oha: Vec<(f64, f64)>,
 }
 
 impl Subject {
@@ -664,6 +670,7 @@ impl Subject {
             results: Results::new(),
             memory: (0.0, 0.0),
             servers: Vec::new(),
+            oha: Vec::new(),
         }
     }
 }
@@ -710,6 +717,14 @@ fn main() {
             };
             let fx = s.fixture.as_ref().expect("fixture");
             runtime.block_on(suite(&args, &servers, fx, &mut s.results));
+            if let Some(oha) = &args.oha {
+                let measured = oha_health(oha, &servers, &args);
+                eprintln!(
+                    "  health by oha: {:.0} req/s, p50 {:.2} ms",
+                    measured.0, measured.1
+                );
+                s.oha.push(measured);
+            }
             let peak: f64 = servers.iter().map(|s| s.memory_mb().0).sum();
             let now: f64 = servers.iter().map(|s| s.memory_mb().1).sum();
             s.memory = (s.memory.0.max(peak), now);
@@ -731,10 +746,56 @@ fn main() {
             tickets,
             s.memory,
         );
+        if !s.oha.is_empty() {
+            let harness = s
+                .results
+                .get("health")
+                .map_or(0.0, |v| median(v.iter().map(Stats::rps).collect()));
+            let by_oha = median(s.oha.iter().map(|m| m.0).collect());
+            println!(
+                "health by oha (same concurrency, same servers, right after): {by_oha:.0} req/s, p50 {:.2} ms; this harness reached {:.1}% of it",
+                median(s.oha.iter().map(|m| m.1).collect()),
+                100.0 * harness / by_oha.max(1.0)
+            );
+        }
     }
     if let [this, other] = subjects.as_slice() {
         compare(&this.results, &other.results);
     }
+}
+
+/// The health route measured by oha for the scenario duration at the read concurrency,
+/// spread over the servers: (successful req/s, p50 ms).
+fn oha_health(oha: &Path, servers: &[Server], args: &Args) -> (f64, f64) {
+    let per = (args.concurrency as usize / servers.len()).max(1);
+    let outs: Vec<std::process::Child> = servers
+        .iter()
+        .map(|s| {
+            Command::new(oha)
+                .args([
+                    "--no-tui",
+                    "--output-format",
+                    "json",
+                    "-c",
+                    &per.to_string(),
+                ])
+                .args(["-z", &format!("{}s", args.duration)])
+                .arg(format!("http://{}/healthz", s.addr))
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("run oha")
+        })
+        .collect();
+    let mut rps = 0.0;
+    let mut p50 = Vec::new();
+    for child in outs {
+        let out = child.wait_with_output().expect("oha output");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("oha json");
+        let ok = v["statusCodeDistribution"]["200"].as_f64().unwrap_or(0.0);
+        rps += ok / v["summary"]["total"].as_f64().unwrap_or(1.0);
+        p50.push(v["latencyPercentiles"]["p50"].as_f64().unwrap_or(0.0) * 1000.0);
+    }
+    (rps, median(p50))
 }
 
 /// Each scenario's median req/s and p50 of this build against the compared one.

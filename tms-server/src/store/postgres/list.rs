@@ -4,7 +4,7 @@
 //! words must match.
 
 use deadpool_postgres::GenericClient;
-use tms_core::api::{SortKey, TicketQuery, search_terms};
+use tms_core::api::{SortField, SortKey, TicketQuery, search_terms};
 use tokio_postgres::types::ToSql;
 
 use super::tx::{JOIN_PEOPLE, PEOPLE, PgTx, TICKET_COLUMNS, ticket_item};
@@ -12,6 +12,9 @@ use crate::store::list::{
     cursor_of, cursor_values, in_order, priority_rank, sort_columns, status_rank,
 };
 use crate::store::{ListPage, StoreError, StoreResult};
+
+/// Up to this many matches, a search's page is sorted from all of them rather than walked.
+const FEW_MATCHES: u64 = 5_000;
 
 /// A statement being built: its text and its parameters, numbered as they are added.
 #[derive(Default)]
@@ -77,14 +80,6 @@ fn filters(sql: &mut Sql, q: &TicketQuery, only_requester: Option<i64>) {
     }
 }
 
-fn search_filter(sql: &mut Sql, tsq: &str) {
-    let p = sql.arg(tsq.to_string());
-    sql.push(&format!(
-        " AND t.id IN (SELECT ticket_id FROM ticket_search
-                       WHERE doc @@ to_tsquery('tms_search', {p}))"
-    ));
-}
-
 /// The list's total: without search or requester filters a sum over `ticket_counts`.
 fn total<C: GenericClient>(
     tx: &PgTx<'_, C>,
@@ -111,12 +106,16 @@ fn total<C: GenericClient>(
             let p = sql.arg(id);
             sql.push(&format!(" AND assigned_agent_id = {p}"));
         }
+    } else if let Some(m) = tsq {
+        let p = sql.arg(m.to_string());
+        sql.push(&format!(
+            "SELECT count(*) FROM ticket_search s JOIN tickets t ON t.id = s.ticket_id
+             WHERE s.doc @@ to_tsquery('tms_search', {p})"
+        ));
+        filters(&mut sql, q, only_requester);
     } else {
         sql.push("SELECT count(*) FROM tickets t WHERE TRUE");
         filters(&mut sql, q, only_requester);
-        if let Some(m) = tsq {
-            search_filter(&mut sql, m);
-        }
     }
     let n: i64 = tx.one(&sql.text, &sql.params())?.try_get(0)?;
     Ok(u64::try_from(n).unwrap_or(0))
@@ -145,11 +144,30 @@ pub fn tickets<C: GenericClient>(
     };
     let total = total(tx, q, only_requester, tsq.as_deref())?;
     let mut sql = Sql::default();
-    sql.push("SELECT t.id FROM tickets t WHERE TRUE");
-    filters(&mut sql, q, only_requester);
+    // A search's page: with few matches (the total, counted first, says how many), its
+    // matches are read from the index and sorted; with many, the index is walked in ticket
+    // order until the page is full. The planner cannot tell the two apart (a prefix's matches
+    // are estimated at a fixed share of the tickets), and walking for a rare word reads every
+    // ticket's words.
+    let few = tsq.is_some() && total <= FEW_MATCHES;
     if let Some(m) = &tsq {
-        search_filter(&mut sql, m);
+        let p = sql.arg(m.clone());
+        sql.push(&if few {
+            format!(
+                "WITH m AS MATERIALIZED (SELECT ticket_id FROM ticket_search
+                                         WHERE doc @@ to_tsquery('tms_search', {p}))
+                 SELECT t.id FROM m JOIN tickets t ON t.id = m.ticket_id WHERE TRUE"
+            )
+        } else {
+            format!(
+                "SELECT t.id FROM ticket_search s JOIN tickets t ON t.id = s.ticket_id
+                 WHERE s.doc @@ to_tsquery('tms_search', {p})"
+            )
+        });
+    } else {
+        sql.push("SELECT t.id FROM tickets t WHERE TRUE");
     }
+    filters(&mut sql, q, only_requester);
     let offset = match &q.after {
         Some(c) => {
             let vals = cursor_values(sort, c).ok_or(StoreError::BadCursor)?;
@@ -173,9 +191,14 @@ pub fn tickets<C: GenericClient>(
         });
     }
     let dir = if sort.descending { "DESC" } else { "ASC" };
+    let by_index = tsq.is_some() && !few && sort.field == SortField::Id;
     let order: Vec<String> = sort_columns(sort.field)
         .iter()
-        .map(|c| format!("{c} {dir}"))
+        .map(|c| match *c {
+            // The index's own order (the same ids).
+            "t.id" if by_index => format!("s.ticket_id {dir}"),
+            c => format!("{c} {dir}"),
+        })
         .collect();
     let limit = sql.arg(i64::try_from(q.size).unwrap_or(100));
     let offset = sql.arg(i64::try_from(offset).unwrap_or(i64::MAX));
