@@ -2,7 +2,7 @@
 //! trusted device, a client address, a user's password changes), further attempts under that
 //! key are refused with 429 until the oldest failure has left the window. Which keys a login,
 //! a signup and a password change count under is stated in `SECURITY.md` ("Accounts and
-//! passwords") and chosen in `routes::auth`.
+//! passwords") and chosen in `service::auth`.
 //!
 //! In memory, and bounded: every entry expires a window after its last failure (a sweep runs
 //! at most once a second), and past [`MAX_KEYS`] the entries whose last failure is oldest are

@@ -78,14 +78,10 @@ async fn judge(
     password: String,
 ) -> Result<(Option<User>, bool), ServiceError> {
     let lookup = email.to_string();
-    // No stored email holds a NUL (and PostgreSQL text cannot): no account, same hashing.
-    let found = if lookup.contains('\0') {
-        None
-    } else {
-        app.store
-            .read(move |r| r.user_by_email(&lookup).map_err(ServiceError::from))
-            .await?
-    };
+    let found = app
+        .store
+        .read(move |r| r.user_by_email(&lookup).map_err(ServiceError::from))
+        .await?;
     let (user, phc) = match found {
         Some((u, h)) => (Some(u), Some(h)),
         None => (None, None),

@@ -1,7 +1,7 @@
 //! What both engines share about ticket lists: the stored ranks of statuses and priorities,
 //! the columns of each sort order, and the keyset cursors (`docs/API.md`, "Paging").
 
-use tms_core::api::{SortField, SortKey, Ticket};
+use tms_core::api::{SortField, SortKey, Ticket, TicketListItem};
 use tms_core::timefmt::to_micros;
 use tms_core::{Priority, Status};
 
@@ -80,4 +80,39 @@ pub fn cursor_values(sort: SortKey, cursor: &str) -> Option<Vec<i64>> {
     }
     let vals: Vec<i64> = parts.map(|p| p.parse().ok()).collect::<Option<_>>()?;
     (vals.len() == sort_columns(sort.field).len()).then_some(vals)
+}
+
+/// The keyset condition (` AND (columns) < (values)`, or `>` ascending) of a cursor whose
+/// values are bound at `marks`, one per sort column.
+pub fn keyset(sort: SortKey, marks: &[String]) -> String {
+    let op = if sort.descending { "<" } else { ">" };
+    format!(
+        " AND ({}) {op} ({})",
+        sort_columns(sort.field).join(", "),
+        marks.join(", ")
+    )
+}
+
+impl super::ListPage {
+    /// A page with no rows.
+    pub fn empty(total: u64) -> Self {
+        Self {
+            items: Vec::new(),
+            total,
+            next_cursor: None,
+        }
+    }
+
+    /// A page of `items` in `sort` order; a full page (`size` rows) carries the cursor of the
+    /// next one.
+    pub fn of(items: Vec<TicketListItem>, total: u64, sort: SortKey, size: u64) -> Self {
+        let next_cursor = (items.len() as u64 == size)
+            .then(|| items.last().map(|i| cursor_of(sort, &i.ticket)))
+            .flatten();
+        Self {
+            items,
+            total,
+            next_cursor,
+        }
+    }
 }

@@ -9,7 +9,7 @@ use tokio_postgres::types::ToSql;
 
 use super::tx::{JOIN_PEOPLE, PEOPLE, PgTx, TICKET_COLUMNS, ticket_item};
 use crate::store::list::{
-    cursor_of, cursor_values, in_order, priority_rank, sort_columns, status_rank,
+    cursor_values, in_order, keyset, priority_rank, sort_columns, status_rank,
 };
 use crate::store::{ListPage, StoreError, StoreResult};
 
@@ -132,13 +132,7 @@ pub fn tickets<C: GenericClient>(
     let tsq = match &q.q {
         Some(text) => match ts_query(text) {
             Some(m) => Some(m),
-            None => {
-                return Ok(ListPage {
-                    items: Vec::new(),
-                    total: 0,
-                    next_cursor: None,
-                });
-            }
+            None => return Ok(ListPage::empty(0)),
         },
         None => None,
     };
@@ -171,24 +165,14 @@ pub fn tickets<C: GenericClient>(
     let offset = match &q.after {
         Some(c) => {
             let vals = cursor_values(sort, c).ok_or(StoreError::BadCursor)?;
-            let cols = sort_columns(sort.field);
-            let op = if sort.descending { "<" } else { ">" };
             let marks: Vec<String> = vals.into_iter().map(|v| sql.arg(v)).collect();
-            sql.push(&format!(
-                " AND ({}) {op} ({})",
-                cols.join(", "),
-                marks.join(", ")
-            ));
+            sql.push(&keyset(sort, &marks));
             0
         }
         None => q.page.saturating_sub(1).saturating_mul(q.size),
     };
     if q.after.is_none() && offset >= total {
-        return Ok(ListPage {
-            items: Vec::new(),
-            total,
-            next_cursor: None,
-        });
+        return Ok(ListPage::empty(total));
     }
     let dir = if sort.descending { "DESC" } else { "ASC" };
     let by_index = tsq.is_some() && !few && sort.field == SortField::Id;
@@ -218,14 +202,7 @@ pub fn tickets<C: GenericClient>(
         .map(ticket_item)
         .collect::<StoreResult<Vec<_>>>()?;
     items.sort_unstable_by(|a, b| in_order(sort, &a.ticket, &b.ticket));
-    let next_cursor = (items.len() as u64 == q.size)
-        .then(|| items.last().map(|i| cursor_of(sort, &i.ticket)))
-        .flatten();
-    Ok(ListPage {
-        items,
-        total,
-        next_cursor,
-    })
+    Ok(ListPage::of(items, total, sort, q.size))
 }
 
 #[cfg(test)]

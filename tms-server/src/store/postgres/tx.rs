@@ -225,6 +225,10 @@ impl<C: GenericClient> Read for PgTx<'_, C> {
     }
 
     fn user_by_email(&self, email: &str) -> StoreResult<Option<(User, String)>> {
+        if email.contains('\0') {
+            // No stored email holds a NUL, and PostgreSQL text cannot.
+            return Ok(None);
+        }
         let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1");
         self.opt(&sql, &[&email])?
             .map(|r| Ok((user(&r, 0)?, r.try_get(6)?)))

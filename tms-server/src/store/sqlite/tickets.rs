@@ -9,7 +9,7 @@ use super::counts::CountCache;
 use super::users::{summary_at, summary_opt_at};
 use super::{ts, ts_opt};
 use crate::store::list::{
-    cursor_of, cursor_values, in_order, priority_rank, sort_columns, status_rank,
+    cursor_values, in_order, keyset, priority_rank, sort_columns, status_rank,
 };
 use crate::store::{ListPage, NewTicket, TicketState};
 
@@ -282,13 +282,7 @@ pub fn list(
     let fts = match &q.q {
         Some(text) => match super::search::fts_query(conn, counts, text)? {
             Some(m) => Some(m),
-            None => {
-                return Ok(ListPage {
-                    items: Vec::new(),
-                    total: 0,
-                    next_cursor: None,
-                });
-            }
+            None => return Ok(ListPage::empty(0)),
         },
         None => None,
     };
@@ -296,10 +290,7 @@ pub fn list(
     let offset = match &q.after {
         Some(c) => {
             let vals = cursor_values(sort, c).ok_or(ListError::BadCursor)?;
-            let cols = sort_columns(sort.field);
-            let op = if sort.descending { "<" } else { ">" };
-            let marks = vec!["?"; cols.len()].join(", ");
-            where_sql.push_str(&format!(" AND ({}) {op} ({marks})", cols.join(", ")));
+            where_sql.push_str(&keyset(sort, &vec!["?".to_string(); vals.len()]));
             args.extend(vals.into_iter().map(Into::into));
             0
         }
@@ -307,11 +298,7 @@ pub fn list(
     };
     let total = total(conn, counts, q, only_requester, fts.as_deref())?;
     if q.after.is_none() && offset >= total {
-        return Ok(ListPage {
-            items: Vec::new(),
-            total,
-            next_cursor: None,
-        });
+        return Ok(ListPage::empty(total));
     }
     let limit: rusqlite::types::Value = i64::try_from(q.size).unwrap_or(100).into();
     let offset: rusqlite::types::Value = i64::try_from(offset).unwrap_or(i64::MAX).into();
@@ -351,12 +338,5 @@ pub fn list(
     if fts.is_none() {
         items.sort_unstable_by(|a, b| in_order(sort, &a.ticket, &b.ticket));
     }
-    let next_cursor = (items.len() as u64 == q.size)
-        .then(|| items.last().map(|i| cursor_of(sort, &i.ticket)))
-        .flatten();
-    Ok(ListPage {
-        items,
-        total,
-        next_cursor,
-    })
+    Ok(ListPage::of(items, total, sort, q.size))
 }
