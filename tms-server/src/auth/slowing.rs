@@ -177,3 +177,39 @@ impl Slowing {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sqlite::Db;
+
+    /// The database-backed slowing, here over SQLite (the two-server tests run it on
+    /// PostgreSQL): the same sliding window as the in-memory limiter.
+    #[tokio::test]
+    async fn failures_counted_in_the_database_slow_and_are_taken_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::Sqlite(Db::open(&dir.path().join("t.db"), 1).unwrap());
+        let slowing = Slowing::Shared {
+            store,
+            window: Duration::from_secs(60),
+            swept: Mutex::new(Instant::now()),
+        };
+        let limits = |email: &str| [(Key::Account(email.into()), 3)];
+        for _ in 0..3 {
+            slowing.begin(&limits("a@x.io")).await.unwrap();
+        }
+        let refused = slowing.begin(&limits("a@x.io")).await.unwrap_err();
+        assert!(
+            matches!(refused, ServiceError::TooManyAttempts(1..=60)),
+            "{refused:?}"
+        );
+        // Another key is not slowed; its success is taken back and forgets a@x.io's failures.
+        let b = slowing.begin(&limits("b@x.io")).await.unwrap();
+        slowing.succeed(&b, &[Key::Account("a@x.io".into())]).await;
+        for _ in 0..3 {
+            let a = slowing.begin(&limits("a@x.io")).await.unwrap();
+            slowing.succeed(&a, &[]).await;
+        }
+        assert!(slowing.begin(&limits("a@x.io")).await.is_ok());
+    }
+}
