@@ -44,17 +44,20 @@ LANGUAGE sql AS $$
     FROM ticket_search WHERE doc @@ to_tsquery('tms_search', q)
 $$;
 
--- Whether ticket_counts holds exactly the counts of tickets (buckets at 0 aside).
+-- Whether ticket_counts holds exactly the counts of tickets (summed over slots, buckets at 0
+-- aside).
 CREATE FUNCTION pg_temp.counts_agree() RETURNS BOOLEAN
 LANGUAGE sql AS $$
     SELECT NOT EXISTS (
-        (SELECT status, priority, assigned_agent_id, n::BIGINT FROM ticket_counts WHERE n > 0
+        (SELECT status, priority, assigned_agent_id, sum(n)::BIGINT FROM ticket_counts
+         GROUP BY 1, 2, 3 HAVING sum(n) <> 0
          EXCEPT
          SELECT status, priority, coalesce(assigned_agent_id, 0), count(*) FROM tickets GROUP BY 1, 2, 3)
         UNION ALL
         (SELECT status, priority, coalesce(assigned_agent_id, 0), count(*) FROM tickets GROUP BY 1, 2, 3
          EXCEPT
-         SELECT status, priority, assigned_agent_id, n::BIGINT FROM ticket_counts WHERE n > 0))
+         SELECT status, priority, assigned_agent_id, sum(n)::BIGINT FROM ticket_counts
+         GROUP BY 1, 2, 3 HAVING sum(n) <> 0))
 $$;
 
 -- Users, with explicit ids as a copy inserts them, then the sequence set past them.
@@ -191,6 +194,16 @@ SELECT pg_temp.expect((SELECT sum(n) FROM ticket_counts WHERE assigned_agent_id 
                       = (SELECT count(*) FROM tickets WHERE assigned_agent_id IS NULL),
                       'unassigned tickets are counted under 0');
 
+-- Counts in several slots (as several connections leave them, one slot each) fold into one.
+UPDATE ticket_counts SET slot = (slot + 1) % 16 WHERE status = 0;
+UPDATE tickets SET status = 1 WHERE id BETWEEN 2 AND 5 AND status = 0;
+UPDATE tickets SET priority = 2 WHERE id BETWEEN 6 AND 9;
+SELECT pg_temp.expect(pg_temp.counts_agree(), 'counts spread over slots');
+SELECT ticket_counts_fold();
+SELECT pg_temp.expect(pg_temp.counts_agree(), 'counts after a fold');
+SELECT pg_temp.expect((SELECT count(*) = 0 FROM ticket_counts WHERE slot <> 0 OR n = 0),
+                      'a fold leaves one non-empty row per bucket');
+
 -- Deleting a ticket takes its comments, history and index row; its log entries stay.
 DELETE FROM tickets WHERE id = 1;
 SELECT pg_temp.expect((SELECT count(*) = 0 FROM comments WHERE ticket_id = 1), 'comments cascade');
@@ -230,7 +243,7 @@ SELECT pg_temp.refused($$UPDATE users SET username = 'JANE' WHERE id = 1$$, '235
 SELECT pg_temp.refused($$INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at) VALUES (1, '\x0102', 1, 1, 1)$$, '23505', 'sessions_token_hash_key');
 SELECT pg_temp.refused($$INSERT INTO activity_log (user_id, activity_type, details, activity_date) VALUES (1, 'Login', 'x', 1)$$, '23514', 'activity_log_activity_type_check');
 SELECT pg_temp.refused($$INSERT INTO ticket_history (ticket_id, at, actor_id, kind) VALUES (2, 1, 1, 'requester')$$, '23514', 'ticket_history_kind_check');
-SELECT pg_temp.refused($$INSERT INTO ticket_counts VALUES (0, 0, 0, -1) ON CONFLICT DO NOTHING$$, '23514', 'ticket_counts_n_check');
+SELECT pg_temp.refused($$INSERT INTO ticket_counts (status, priority, assigned_agent_id, slot, n) VALUES (0, 0, 0, 16, 1)$$, '23514', 'ticket_counts_slot_check');
 SELECT pg_temp.refused($$INSERT INTO server_keys (name, value) VALUES ('device_key', '\x00')$$, '23505', 'server_keys_pkey');
 SELECT pg_temp.expect((SELECT count(*) = 1 FROM users WHERE lower(username) = lower('AGENT.ONE')),
                       'usernames match regardless of case');

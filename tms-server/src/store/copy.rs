@@ -468,8 +468,8 @@ async fn check_derived(tx: &Transaction<'_>) -> Result<(), CopyError> {
             .collect::<Result<Vec<(i64, i64, i64, i64)>, tokio_postgres::Error>>()
     };
     let kept = buckets(
-        "SELECT status, priority, assigned_agent_id, n::BIGINT FROM ticket_counts
-         WHERE n <> 0 ORDER BY 1, 2, 3",
+        "SELECT status, priority, assigned_agent_id, sum(n)::BIGINT FROM ticket_counts
+         GROUP BY 1, 2, 3 HAVING sum(n) <> 0 ORDER BY 1, 2, 3",
     )
     .await?;
     let counted = buckets(

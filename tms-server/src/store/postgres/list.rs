@@ -5,6 +5,7 @@
 
 use deadpool_postgres::GenericClient;
 use tms_core::api::{SortField, SortKey, TicketQuery, search_terms};
+use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
 use super::tx::{JOIN_PEOPLE, PEOPLE, PgTx, TICKET_COLUMNS, ticket_item};
@@ -56,18 +57,30 @@ pub fn ts_query(input: &str) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" & "))
 }
 
+/// ` AND {column} = …` for the stored ranks: a scalar for one value (a plan made for any
+/// value then still walks the column's index in order), an array otherwise.
+fn ranks(sql: &mut Sql, column: &str, ranks: Vec<i64>) {
+    if let [one] = ranks[..] {
+        let p = sql.arg(one);
+        sql.push(&format!(" AND {column} = {p}"));
+    } else if !ranks.is_empty() {
+        let p = sql.arg(ranks);
+        sql.push(&format!(" AND {column} = ANY({p})"));
+    }
+}
+
 /// The list's filters other than search, each starting with ` AND`.
 fn filters(sql: &mut Sql, q: &TicketQuery, only_requester: Option<i64>) {
-    if !q.status.is_empty() {
-        let ranks: Vec<i64> = q.status.iter().map(|s| status_rank(*s)).collect();
-        let p = sql.arg(ranks);
-        sql.push(&format!(" AND t.status = ANY({p})"));
-    }
-    if !q.priority.is_empty() {
-        let ranks: Vec<i64> = q.priority.iter().map(|p| priority_rank(*p)).collect();
-        let p = sql.arg(ranks);
-        sql.push(&format!(" AND t.priority = ANY({p})"));
-    }
+    ranks(
+        sql,
+        "t.status",
+        q.status.iter().map(|s| status_rank(*s)).collect(),
+    );
+    ranks(
+        sql,
+        "t.priority",
+        q.priority.iter().map(|p| priority_rank(*p)).collect(),
+    );
     for id in [only_requester, q.requester_id].into_iter().flatten() {
         let p = sql.arg(id);
         sql.push(&format!(" AND t.requester_id = {p}"));
@@ -80,44 +93,61 @@ fn filters(sql: &mut Sql, q: &TicketQuery, only_requester: Option<i64>) {
     }
 }
 
-/// The list's total: without search or requester filters a sum over `ticket_counts`.
-fn total<C: GenericClient>(
-    tx: &PgTx<'_, C>,
-    q: &TicketQuery,
-    only_requester: Option<i64>,
-    tsq: Option<&str>,
-) -> StoreResult<u64> {
+/// Whether the list has filters beyond search.
+fn filtered(q: &TicketQuery, only_requester: Option<i64>) -> bool {
+    !q.status.is_empty()
+        || !q.priority.is_empty()
+        || only_requester.is_some()
+        || q.requester_id.is_some()
+        || q.unassigned
+        || q.assigned_agent_id.is_some()
+}
+
+/// The statement of the list's total: without search or requester filters a sum over
+/// `ticket_counts`.
+fn total_sql(q: &TicketQuery, only_requester: Option<i64>, tsq: Option<&str>) -> Sql {
     let mut sql = Sql::default();
     if tsq.is_none() && only_requester.is_none() && q.requester_id.is_none() {
-        sql.push("SELECT coalesce(sum(n), 0)::BIGINT FROM ticket_counts WHERE TRUE");
-        if !q.status.is_empty() {
-            let ranks: Vec<i64> = q.status.iter().map(|s| status_rank(*s)).collect();
-            let p = sql.arg(ranks);
-            sql.push(&format!(" AND status = ANY({p})"));
-        }
-        if !q.priority.is_empty() {
-            let ranks: Vec<i64> = q.priority.iter().map(|p| priority_rank(*p)).collect();
-            let p = sql.arg(ranks);
-            sql.push(&format!(" AND priority = ANY({p})"));
-        }
+        sql.push("SELECT coalesce(sum(n), 0)::BIGINT FROM ticket_counts t WHERE TRUE");
+        ranks(
+            &mut sql,
+            "t.status",
+            q.status.iter().map(|s| status_rank(*s)).collect(),
+        );
+        ranks(
+            &mut sql,
+            "t.priority",
+            q.priority.iter().map(|p| priority_rank(*p)).collect(),
+        );
         if q.unassigned {
-            sql.push(" AND assigned_agent_id = 0");
+            sql.push(" AND t.assigned_agent_id = 0");
         } else if let Some(id) = q.assigned_agent_id {
             let p = sql.arg(id);
-            sql.push(&format!(" AND assigned_agent_id = {p}"));
+            sql.push(&format!(" AND t.assigned_agent_id = {p}"));
         }
     } else if let Some(m) = tsq {
         let p = sql.arg(m.to_string());
-        sql.push(&format!(
-            "SELECT count(*) FROM ticket_search s JOIN tickets t ON t.id = s.ticket_id
-             WHERE s.doc @@ to_tsquery('tms_search', {p})"
-        ));
-        filters(&mut sql, q, only_requester);
+        if filtered(q, only_requester) {
+            sql.push(&format!(
+                "SELECT count(*) FROM ticket_search s JOIN tickets t ON t.id = s.ticket_id
+                 WHERE s.doc @@ to_tsquery('tms_search', {p})"
+            ));
+            filters(&mut sql, q, only_requester);
+        } else {
+            // Every indexed ticket exists (the index row goes with its ticket).
+            sql.push(&format!(
+                "SELECT count(*) FROM ticket_search s WHERE s.doc @@ to_tsquery('tms_search', {p})"
+            ));
+        }
     } else {
         sql.push("SELECT count(*) FROM tickets t WHERE TRUE");
         filters(&mut sql, q, only_requester);
     }
-    let n: i64 = tx.one(&sql.text, &sql.params())?.try_get(0)?;
+    sql
+}
+
+fn count(row: &Row) -> StoreResult<u64> {
+    let n: i64 = row.try_get(0)?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
@@ -136,14 +166,25 @@ pub fn tickets<C: GenericClient>(
         },
         None => None,
     };
-    let total = total(tx, q, only_requester, tsq.as_deref())?;
-    let mut sql = Sql::default();
+    let offset = match &q.after {
+        Some(_) => 0,
+        None => q.page.saturating_sub(1).saturating_mul(q.size),
+    };
+    let count_sql = total_sql(q, only_requester, tsq.as_deref());
     // A search's page: with few matches (the total, counted first, says how many), its
     // matches are read from the index and sorted; with many, the index is walked in ticket
     // order until the page is full. The planner cannot tell the two apart (a prefix's matches
     // are estimated at a fixed share of the tickets), and walking for a rare word reads every
     // ticket's words.
-    let few = tsq.is_some() && total <= FEW_MATCHES;
+    let searched = match &tsq {
+        Some(_) => Some(count(&tx.one(&count_sql.text, &count_sql.params())?)?),
+        None => None,
+    };
+    if searched.is_some_and(|total| q.after.is_none() && offset >= total) {
+        return Ok(ListPage::empty(searched.unwrap_or_default()));
+    }
+    let few = searched.is_some_and(|total| total <= FEW_MATCHES);
+    let mut sql = Sql::default();
     if let Some(m) = &tsq {
         let p = sql.arg(m.clone());
         sql.push(&if few {
@@ -162,17 +203,10 @@ pub fn tickets<C: GenericClient>(
         sql.push("SELECT t.id FROM tickets t WHERE TRUE");
     }
     filters(&mut sql, q, only_requester);
-    let offset = match &q.after {
-        Some(c) => {
-            let vals = cursor_values(sort, c).ok_or(StoreError::BadCursor)?;
-            let marks: Vec<String> = vals.into_iter().map(|v| sql.arg(v)).collect();
-            sql.push(&keyset(sort, &marks));
-            0
-        }
-        None => q.page.saturating_sub(1).saturating_mul(q.size),
-    };
-    if q.after.is_none() && offset >= total {
-        return Ok(ListPage::empty(total));
+    if let Some(c) = &q.after {
+        let vals = cursor_values(sort, c).ok_or(StoreError::BadCursor)?;
+        let marks: Vec<String> = vals.into_iter().map(|v| sql.arg(v)).collect();
+        sql.push(&keyset(sort, &marks));
     }
     let dir = if sort.descending { "DESC" } else { "ASC" };
     let by_index = tsq.is_some() && !few && sort.field == SortField::Id;
@@ -185,19 +219,39 @@ pub fn tickets<C: GenericClient>(
         })
         .collect();
     let limit = sql.arg(i64::try_from(q.size).unwrap_or(100));
-    let offset = sql.arg(i64::try_from(offset).unwrap_or(i64::MAX));
+    let skip = sql.arg(i64::try_from(offset).unwrap_or(i64::MAX));
     sql.push(&format!(
-        " ORDER BY {} LIMIT {limit} OFFSET {offset}",
+        " ORDER BY {} LIMIT {limit} OFFSET {skip}",
         order.join(", ")
     ));
-    // The page's ids first, then their rows and people.
-    let page = format!(
-        "SELECT {TICKET_COLUMNS}, {PEOPLE} FROM ({}) p
-         JOIN tickets t ON t.id = p.id {JOIN_PEOPLE}",
-        sql.text
-    );
+    // The page's ids (a one-table statement, cheap to plan and planned once for any values),
+    // with the total sent beside it when it does not decide how the page is read; then the
+    // page's rows and people by id (one statement for every list).
+    let (total, ids) = match searched {
+        Some(total) => (total, tx.rows(&sql.text, &sql.params())?),
+        None => {
+            let (counted, ids) = tx.rows_pair(
+                (&count_sql.text, &count_sql.params()),
+                (&sql.text, &sql.params()),
+            )?;
+            let row = counted
+                .first()
+                .ok_or_else(|| StoreError::Other("a count returned no row".into()))?;
+            (count(row)?, ids)
+        }
+    };
+    let ids = ids
+        .iter()
+        .map(|r| r.try_get::<_, i64>(0))
+        .collect::<Result<Vec<_>, _>>()?;
+    if ids.is_empty() {
+        return Ok(ListPage::empty(total));
+    }
     let mut items = tx
-        .rows(&page, &sql.params())?
+        .rows(
+            &format!("SELECT {TICKET_COLUMNS}, {PEOPLE} FROM tickets t {JOIN_PEOPLE} WHERE t.id = ANY($1)"),
+            &[&ids],
+        )?
         .iter()
         .map(ticket_item)
         .collect::<StoreResult<Vec<_>>>()?;

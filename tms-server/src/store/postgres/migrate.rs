@@ -7,9 +7,10 @@ use deadpool_postgres::Client;
 use crate::store::StoreError;
 
 /// The migrations, in order; the version of each is its position, from 1.
-const MIGRATIONS: &[&str] = &[include_str!(
-    "../../../../migrations/postgres/0001_init.sql"
-)];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../../migrations/postgres/0001_init.sql"),
+    include_str!("../../../../migrations/postgres/0002_count_slots.sql"),
+];
 
 /// The advisory lock key that serialises migrations ("tms" in ASCII, and a 1).
 const MIGRATION_LOCK: i64 = 0x746d_7301;

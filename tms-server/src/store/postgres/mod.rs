@@ -24,6 +24,9 @@ pub use tx::PgTx;
 
 use super::{Read, StoreError, Write};
 
+/// How often the ticket counts' slots are folded together.
+const FOLD_EVERY: Duration = Duration::from_secs(60);
+
 /// The engine's own runtime: shut down in the background when the engine goes, so that
 /// dropping the engine inside async code (a test's end) does not block.
 struct EngineRuntime(Option<tokio::runtime::Runtime>);
@@ -116,7 +119,41 @@ impl Pg {
             }),
         };
         pg.migrate()?;
+        pg.fold_counts_every(FOLD_EVERY);
         Ok(pg)
+    }
+
+    /// Folds the ticket counts' slots together every `period` (migration 0002), in the
+    /// background, for as long as the engine lives. A fold that would wait on a writer's row
+    /// gives way at once and runs again a period later.
+    fn fold_counts_every(&self, period: Duration) {
+        let pool = Arc::downgrade(&self.inner);
+        self.handle().spawn(async move {
+            let mut tick = tokio::time::interval(period);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let Some(inner) = pool.upgrade() else { return };
+                let pool = inner.pool.clone();
+                drop(inner);
+                let folded = async {
+                    let mut client = pool
+                        .get()
+                        .await
+                        .map_err(|e| StoreError::Other(e.to_string()))?;
+                    let tx = client.transaction().await?;
+                    tx.batch_execute(
+                        "SET LOCAL lock_timeout = '50ms'; SELECT ticket_counts_fold()",
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    Ok::<_, StoreError>(())
+                };
+                if let Err(e) = folded.await {
+                    tracing::debug!(error = %e, "ticket counts not folded this time");
+                }
+            }
+        });
     }
 
     pub(in crate::store) fn handle(&self) -> Handle {

@@ -174,6 +174,21 @@ impl<'a, C: GenericClient> PgTx<'a, C> {
         })
     }
 
+    /// The rows of two statements sent together: one round trip to the server instead of two.
+    pub(super) fn rows_pair(
+        &self,
+        (a, a_params): (&str, &Params<'_>),
+        (b, b_params): (&str, &Params<'_>),
+    ) -> StoreResult<(Vec<Row>, Vec<Row>)> {
+        self.rt.block_on(async {
+            let (sa, sb) = tokio::try_join!(self.c.prepare_cached(a), self.c.prepare_cached(b))?;
+            Ok(tokio::try_join!(
+                self.c.query(&sa, a_params),
+                self.c.query(&sb, b_params)
+            )?)
+        })
+    }
+
     pub(super) fn opt(&self, sql: &str, params: &Params<'_>) -> StoreResult<Option<Row>> {
         self.rt.block_on(async {
             let st = self.c.prepare_cached(sql).await?;

@@ -1,0 +1,51 @@
+-- Ticket counts in slots: creations no longer take turns on one counter row.
+--
+-- Every ticket created Open, Medium and unassigned added 1 to the same ticket_counts row,
+-- whose lock its transaction then held until it committed (its WAL flushed): creations
+-- across every server went one at a time. Now each connection adds to its own slot of a
+-- bucket (its backend's process id modulo 16), so concurrent transactions on different
+-- connections touch different rows and commit together. A bucket's count is the sum of its
+-- slots; a slot may go negative (a ticket counted in one slot and moved out through another),
+-- the sum never does. ticket_counts_fold() moves the other slots back into slot 0, so the
+-- table stays near one row per bucket; the server runs it every minute.
+--
+-- Locks are still taken in key order within a statement (the triggers sort by bucket, and a
+-- transaction uses one slot), so two writers cannot deadlock on counts.
+
+ALTER TABLE ticket_counts DROP CONSTRAINT ticket_counts_pkey;
+ALTER TABLE ticket_counts DROP CONSTRAINT ticket_counts_n_check;
+ALTER TABLE ticket_counts
+    ADD COLUMN slot SMALLINT NOT NULL DEFAULT 0 CHECK (slot BETWEEN 0 AND 15);
+ALTER TABLE ticket_counts ADD PRIMARY KEY (status, priority, assigned_agent_id, slot);
+
+-- Adds `delta` to one bucket, in this connection's slot.
+CREATE OR REPLACE FUNCTION ticket_counts_add(p_status BIGINT, p_priority BIGINT, p_agent BIGINT,
+                                             p_delta INTEGER) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO ticket_counts AS c (status, priority, assigned_agent_id, slot, n)
+    VALUES (p_status, p_priority, p_agent, pg_backend_pid() % 16, p_delta)
+    ON CONFLICT (status, priority, assigned_agent_id, slot) DO UPDATE SET n = c.n + EXCLUDED.n;
+$$;
+
+-- Moves every slot but 0 into slot 0, skipping rows a transaction holds (they are folded next
+-- time). Meant to run under a short lock_timeout: it gives way to writers rather than wait.
+CREATE FUNCTION ticket_counts_fold() RETURNS void
+LANGUAGE sql AS $$
+    WITH taken AS (
+        SELECT status, priority, assigned_agent_id, slot FROM ticket_counts
+        WHERE slot <> 0
+        ORDER BY status, priority, assigned_agent_id, slot
+        FOR UPDATE SKIP LOCKED
+    ), moved AS (
+        DELETE FROM ticket_counts c USING taken t
+        WHERE (c.status, c.priority, c.assigned_agent_id, c.slot)
+            = (t.status, t.priority, t.assigned_agent_id, t.slot)
+        RETURNING c.status, c.priority, c.assigned_agent_id, c.n
+    )
+    INSERT INTO ticket_counts AS c (status, priority, assigned_agent_id, slot, n)
+    SELECT status, priority, assigned_agent_id, 0, sum(n)::INTEGER FROM moved
+    GROUP BY status, priority, assigned_agent_id
+    ORDER BY status, priority, assigned_agent_id
+    ON CONFLICT (status, priority, assigned_agent_id, slot) DO UPDATE SET n = c.n + EXCLUDED.n;
+    DELETE FROM ticket_counts WHERE n = 0;
+$$;
