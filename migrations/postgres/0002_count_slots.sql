@@ -18,13 +18,38 @@ ALTER TABLE ticket_counts
     ADD COLUMN slot SMALLINT NOT NULL DEFAULT 0 CHECK (slot BETWEEN 0 AND 15);
 ALTER TABLE ticket_counts ADD PRIMARY KEY (status, priority, assigned_agent_id, slot);
 
--- Adds `delta` to one bucket, in this connection's slot.
+-- Adds `delta` to one bucket, in this connection's slot. (PL/pgSQL keeps the statement's plan
+-- for the session; an SQL-language function called from a trigger is planned at every call.)
 CREATE OR REPLACE FUNCTION ticket_counts_add(p_status BIGINT, p_priority BIGINT, p_agent BIGINT,
                                              p_delta INTEGER) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
     INSERT INTO ticket_counts AS c (status, priority, assigned_agent_id, slot, n)
     VALUES (p_status, p_priority, p_agent, pg_backend_pid() % 16, p_delta)
     ON CONFLICT (status, priority, assigned_agent_id, slot) DO UPDATE SET n = c.n + EXCLUDED.n;
+END
+$$;
+
+-- Inserts and deletes: once per statement, one statement for every bucket it touched, in key
+-- order.
+CREATE OR REPLACE FUNCTION tickets_count_rows() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO ticket_counts AS c (status, priority, assigned_agent_id, slot, n)
+        SELECT status, priority, coalesce(assigned_agent_id, 0), pg_backend_pid() % 16,
+               count(*)::INTEGER
+        FROM new_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (status, priority, assigned_agent_id, slot) DO UPDATE SET n = c.n + EXCLUDED.n;
+    ELSE
+        INSERT INTO ticket_counts AS c (status, priority, assigned_agent_id, slot, n)
+        SELECT status, priority, coalesce(assigned_agent_id, 0), pg_backend_pid() % 16,
+               -count(*)::INTEGER
+        FROM old_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (status, priority, assigned_agent_id, slot) DO UPDATE SET n = c.n + EXCLUDED.n;
+    END IF;
+    RETURN NULL;
+END
 $$;
 
 -- Moves every slot but 0 into slot 0, skipping rows a transaction holds (they are folded next
