@@ -9,9 +9,9 @@ use crate::auth::password::Hasher;
 use crate::auth::slowing::Slowing;
 use crate::config::Config;
 use crate::service::ServiceError;
-use crate::store::Store;
 use crate::store::postgres::Pg;
 use crate::store::sqlite::{Db, DbError};
+use crate::store::{Engine, Store};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -67,16 +67,17 @@ impl AppState {
             .collect::<Result<_, _>>()
             .map_err(StartError::Setup)?;
         let store = match &config.database_url {
-            Some(url) => Store::Postgres(
+            Some(url) => Store::new(Engine::Postgres(
                 Pg::open(url, config.pool_size, config.request_timeout)
                     .map_err(|e| StartError::Setup(e.to_string()))?,
-            ),
-            None => Store::Sqlite(Db::open_with_deadline(
+            )),
+            None => Store::new(Engine::Sqlite(Db::open_with_deadline(
                 &config.db_path,
                 config.readers,
                 config.request_timeout,
-            )?),
+            )?)),
         };
+        store.relay_events();
         let hasher = Hasher::new(config.argon2_m_kib, config.argon2_t)?;
         let device_key = store
             .write_blocking(|tx| tx.server_key("device_key", 32).map_err(ServiceError::from))?;

@@ -181,6 +181,7 @@ impl Slowing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Engine;
     use crate::store::sqlite::Db;
 
     /// The database-backed slowing, here over SQLite (the two-server tests run it on
@@ -188,7 +189,9 @@ mod tests {
     #[tokio::test]
     async fn failures_counted_in_the_database_slow_and_are_taken_back() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::Sqlite(Db::open(&dir.path().join("t.db"), 1).unwrap());
+        let store = Store::new(Engine::Sqlite(
+            Db::open(&dir.path().join("t.db"), 1).unwrap(),
+        ));
         let slowing = Slowing::Shared {
             store,
             window: Duration::from_secs(60),

@@ -15,12 +15,19 @@
 //! one.
 
 pub mod copy;
+pub mod counts;
 pub mod list;
 pub mod postgres;
+mod recorder;
 pub mod sqlite;
 mod types;
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use recorder::Recorder;
+
+use crate::events::{Event, Hub};
 
 pub use types::{
     BulkTicket, Field, LastChange, ListPage, NewTicket, SessionUser, TicketState, Timeline,
@@ -203,11 +210,28 @@ impl Target {
     }
 }
 
-/// The database a server runs on; cheap to clone.
+/// The engine under a [`Store`].
 #[derive(Clone)]
-pub enum Store {
+pub enum Engine {
     Sqlite(sqlite::Db),
     Postgres(postgres::Pg),
+}
+
+/// The database a server runs on, and the events of what its writes change; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    engine: Engine,
+    events: Arc<Hub>,
+}
+
+/// Runs a use case's script over a [`Recorder`]: its result and the events of its writes.
+fn recorded<T, E>(
+    tx: &dyn Write,
+    f: impl FnOnce(&dyn Write) -> Result<T, E>,
+) -> Result<(T, Vec<Event>), E> {
+    let rec = Recorder::new(tx);
+    let out = f(&rec)?;
+    Ok((out, rec.into_events()))
 }
 
 /// Carries a caller's error through an engine's own error bound.
@@ -238,21 +262,62 @@ impl<E: From<StoreError>> From<sqlite::DbError> for Carried<E> {
 }
 
 impl Store {
+    /// A store on `engine`, whose events reach this process's listeners only; see
+    /// [`Store::relay_events`].
+    pub fn new(engine: Engine) -> Self {
+        Self {
+            engine,
+            events: Arc::new(Hub::default()),
+        }
+    }
+
+    /// Tells the other servers on the same database what this one changes, and this one
+    /// what they change (on PostgreSQL; SQLite has one server). For servers, not for
+    /// one-off commands.
+    pub fn relay_events(&self) {
+        if let Engine::Postgres(pg) = &self.engine {
+            pg.relay(self.events.clone());
+        }
+    }
+
+    /// The committed changes, as they happen: this server's and (see
+    /// [`Store::relay_events`]) the other servers'.
+    pub fn events(&self) -> &Arc<Hub> {
+        &self.events
+    }
+
+    /// Publishes the events of a committed transaction.
+    fn committed(&self, events: Vec<Event>) {
+        if events.is_empty() {
+            return;
+        }
+        if let Engine::Postgres(pg) = &self.engine {
+            pg.changed(&events);
+        }
+        self.events.publish(events);
+    }
+
     /// Runs `f` as one transaction: everything it wrote is committed if it returns `Ok`
-    /// (before this returns), and undone otherwise.
+    /// (before this returns), and undone otherwise. The events of its changes are published
+    /// once it committed.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&dyn Write) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        match self {
-            Store::Sqlite(db) => db
-                .write(on_sqlite(db, move |tx| f(tx)))
+        let (out, events) = match &self.engine {
+            Engine::Sqlite(db) => db
+                .write(on_sqlite(db, move |tx| recorded(tx, f)))
                 .await
-                .map_err(Carried::into_inner),
-            Store::Postgres(pg) => pg.blocking(move |pg| pg.write_blocking(f)).await,
-        }
+                .map_err(Carried::into_inner)?,
+            Engine::Postgres(pg) => {
+                pg.blocking(move |pg| pg.write_blocking(|tx| recorded(tx, f)))
+                    .await?
+            }
+        };
+        self.committed(events);
+        Ok(out)
     }
 
     /// [`Store::write`] for synchronous callers (command-line tools), never from async code.
@@ -262,12 +327,14 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        match self {
-            Store::Sqlite(db) => db
-                .write_blocking(on_sqlite(db, move |tx| f(tx)))
-                .map_err(Carried::into_inner),
-            Store::Postgres(pg) => pg.write_blocking(f),
-        }
+        let (out, events) = match &self.engine {
+            Engine::Sqlite(db) => db
+                .write_blocking(on_sqlite(db, move |tx| recorded(tx, f)))
+                .map_err(Carried::into_inner)?,
+            Engine::Postgres(pg) => pg.write_blocking(|tx| recorded(tx, f))?,
+        };
+        self.committed(events);
+        Ok(out)
     }
 
     /// Runs `f` as a read, stopped at the request deadline: on SQLite one snapshot; on
@@ -279,12 +346,12 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        match self {
-            Store::Sqlite(db) => db
+        match &self.engine {
+            Engine::Sqlite(db) => db
                 .read(on_sqlite(db, move |tx| f(tx)))
                 .await
                 .map_err(Carried::into_inner),
-            Store::Postgres(pg) => pg.blocking(move |pg| pg.read_blocking(f)).await,
+            Engine::Postgres(pg) => pg.blocking(move |pg| pg.read_blocking(f)).await,
         }
     }
 
@@ -295,11 +362,11 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        match self {
-            Store::Sqlite(db) => db
+        match &self.engine {
+            Engine::Sqlite(db) => db
                 .read_blocking(on_sqlite(db, move |tx| f(tx)))
                 .map_err(Carried::into_inner),
-            Store::Postgres(pg) => pg.read_blocking(f),
+            Engine::Postgres(pg) => pg.read_blocking(f),
         }
     }
 
@@ -311,21 +378,21 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        match self {
-            Store::Sqlite(db) => db
+        match &self.engine {
+            Engine::Sqlite(db) => db
                 .search(budget, on_sqlite(db, move |tx| f(tx)))
                 .await
                 .map_err(Carried::into_inner),
-            Store::Postgres(pg) => pg.blocking(move |pg| pg.search_blocking(budget, f)).await,
+            Engine::Postgres(pg) => pg.blocking(move |pg| pg.search_blocking(budget, f)).await,
         }
     }
 
     /// The SQLite database underneath, for the tools that only SQLite has (backup, restore,
     /// the serving lock) and for tests that look at stored rows.
     pub fn sqlite(&self) -> Option<&sqlite::Db> {
-        match self {
-            Store::Sqlite(db) => Some(db),
-            Store::Postgres(_) => None,
+        match &self.engine {
+            Engine::Sqlite(db) => Some(db),
+            Engine::Postgres(_) => None,
         }
     }
 
@@ -335,29 +402,29 @@ impl Store {
     #[doc(hidden)]
     pub async fn raw_query(&self, sql: &str) -> Result<Vec<Vec<Option<String>>>, StoreError> {
         let sql = sql.to_string();
-        match self {
-            Store::Sqlite(db) => {
+        match &self.engine {
+            Engine::Sqlite(db) => {
                 let db = db.clone();
                 tokio::task::spawn_blocking(move || db.raw_query(&sql))
                     .await
                     .map_err(|e| StoreError::Other(e.to_string()))?
                     .map_err(StoreError::from)
             }
-            Store::Postgres(pg) => pg.blocking(move |pg| pg.raw_query(&sql)).await,
+            Engine::Postgres(pg) => pg.blocking(move |pg| pg.raw_query(&sql)).await,
         }
     }
 
     /// Whether several servers may share this database: then nothing a server remembers
     /// in memory (sessions, totals) may be trusted without asking the database.
     pub fn shared(&self) -> bool {
-        matches!(self, Store::Postgres(_))
+        matches!(self.engine, Engine::Postgres(_))
     }
 
     /// Where the data lives, for messages: a path or a URL without its password.
     pub fn describe(&self) -> String {
-        match self {
-            Store::Sqlite(db) => db.path().display().to_string(),
-            Store::Postgres(pg) => pg.describe().to_string(),
+        match &self.engine {
+            Engine::Sqlite(db) => db.path().display().to_string(),
+            Engine::Postgres(pg) => pg.describe().to_string(),
         }
     }
 }

@@ -305,3 +305,68 @@ async fn an_agent_deactivated_while_being_assigned_keeps_no_open_ticket() {
         assert_eq!(stranded[0][0].as_deref(), Some("0"), "round {round}");
     }
 }
+
+#[tokio::test]
+async fn a_change_through_one_server_reaches_the_other_servers_listeners_and_totals() {
+    use tms_server::events::Change;
+    let (a, b) = pair_or_skip!();
+    let mut heard = b.state.store.events().subscribe();
+    let search = "/api/v1/tickets?q=zebracorn";
+    // B counts the matches and remembers the total.
+    for _ in 0..2 {
+        let found = b.get(a.agent.t(), search).await.expect(200).clone();
+        assert_eq!(found["total"], 0);
+    }
+    let id = a
+        .post(
+            a.alice.t(),
+            "/api/v1/tickets",
+            json!({"title": "A zebracorn in the server room", "description": "Seen twice"}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    // B's listeners hear of it as made through another server...
+    let batch = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            let batch = heard.recv().await.expect("the hub stays open");
+            if batch.events.iter().any(|e| e.ticket_id == id) {
+                return batch;
+            }
+        }
+    })
+    .await
+    .expect("B hears of the ticket A created");
+    assert!(batch.remote && !batch.resync);
+    assert_eq!(batch.events[0].change, Change::TicketCreated);
+    // ...and forgot the total it remembered.
+    let found = b.get(a.agent.t(), search).await.expect(200).clone();
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["items"][0]["id"], id);
+    // A comment through B is heard by A, with its ticket.
+    let mut heard_by_a = a.state.store.events().subscribe();
+    b.post(
+        a.alice.t(),
+        "/api/v1/comments",
+        json!({"ticket_id": id, "description": "It is a zebracorn, with stripes"}),
+    )
+    .await
+    .expect(201);
+    let batch = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            let batch = heard_by_a.recv().await.expect("the hub stays open");
+            if batch.remote {
+                return batch;
+            }
+        }
+    })
+    .await
+    .expect("A hears of the comment made through B");
+    assert!(
+        batch
+            .events
+            .iter()
+            .any(|e| e.change == Change::CommentCreated && e.ticket_id == id)
+    );
+}

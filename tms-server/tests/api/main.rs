@@ -6,6 +6,7 @@ mod bad_input;
 mod cluster;
 mod comments;
 mod edits;
+mod events;
 mod general;
 mod helpers;
 mod history;

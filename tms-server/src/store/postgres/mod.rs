@@ -12,9 +12,10 @@
 mod bulk;
 mod list;
 mod migrate;
+mod relay;
 mod tx;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -22,7 +23,9 @@ use tokio::runtime::Handle;
 
 pub use tx::PgTx;
 
+use super::counts::CountCache;
 use super::{Read, StoreError, Write};
+use crate::events::Event;
 
 /// How often the ticket counts' slots are folded together.
 const FOLD_EVERY: Duration = Duration::from_secs(60);
@@ -41,6 +44,12 @@ impl Drop for EngineRuntime {
 
 struct Inner {
     pool: Pool,
+    /// How to connect, for the connections outside the pool (`relay`).
+    config: tokio_postgres::Config,
+    /// Remembered search totals (`store::counts`).
+    counts: Arc<CountCache>,
+    /// This server's committed events, on their way to the other servers (`relay`).
+    outbox: OnceLock<tokio::sync::mpsc::UnboundedSender<Vec<Event>>>,
     // Declared after the pool: dropped after it.
     rt: EngineRuntime,
     /// The URL without its password, for messages.
@@ -92,7 +101,7 @@ impl Pg {
             statement_timeout.as_millis()
         ));
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             tokio_postgres::NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -114,13 +123,34 @@ impl Pg {
         let pg = Self {
             inner: Arc::new(Inner {
                 pool,
+                config,
+                counts: Arc::new(CountCache::default()),
+                outbox: OnceLock::new(),
                 rt: EngineRuntime(Some(rt)),
                 shown: without_password(url),
             }),
         };
         pg.migrate()?;
         pg.fold_counts_every(FOLD_EVERY);
+        pg.forget_counts_every(relay::FORGET_EVERY);
         Ok(pg)
+    }
+
+    /// Forgets the remembered search totals every `period`, for as long as the engine lives:
+    /// a change another server made whose notification was lost is then counted again.
+    fn forget_counts_every(&self, period: Duration) {
+        let counts = Arc::downgrade(&self.inner.counts);
+        self.handle().spawn(async move {
+            let mut tick = tokio::time::interval(period);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                match counts.upgrade() {
+                    Some(c) => c.invalidate(),
+                    None => return,
+                }
+            }
+        });
     }
 
     /// Folds the ticket counts' slots together every `period` (migration 0002), in the
@@ -216,7 +246,7 @@ impl Pg {
     {
         let rt = self.handle();
         let client = self.client(&rt)?;
-        f(&PgTx::new(&client, &rt))
+        f(&PgTx::new(&client, &rt).remembering(&self.inner.counts))
     }
 
     /// Runs `f` in a read-only transaction whose statements stop after `budget`. Blocking.
@@ -238,7 +268,7 @@ impl Pg {
         );
         rt.block_on(tx.batch_execute(&limit))
             .map_err(StoreError::from)?;
-        let out = f(&PgTx::new(&tx, &rt));
+        let out = f(&PgTx::new(&tx, &rt).remembering(&self.inner.counts));
         let _ = rt.block_on(tx.rollback());
         out
     }

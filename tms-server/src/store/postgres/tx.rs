@@ -13,6 +13,7 @@ use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 
+use crate::store::counts::CountCache;
 use crate::store::list::{priority_rank, status_rank};
 use crate::store::{
     Field, LastChange, ListPage, NewTicket, Read, SessionUser, StoreError, StoreResult,
@@ -159,11 +160,24 @@ fn comment(row: &Row) -> StoreResult<Comment> {
 pub struct PgTx<'a, C: GenericClient> {
     pub(super) c: &'a C,
     rt: &'a Handle,
+    /// Where search totals are remembered, for reads (a write's own transaction sees its
+    /// uncommitted changes: nothing it counts may be remembered).
+    pub(super) counts: Option<&'a CountCache>,
 }
 
 impl<'a, C: GenericClient> PgTx<'a, C> {
     pub fn new(c: &'a C, rt: &'a Handle) -> Self {
-        Self { c, rt }
+        Self {
+            c,
+            rt,
+            counts: None,
+        }
+    }
+
+    /// Reads that remember search totals in `counts`.
+    pub(super) fn remembering(mut self, counts: &'a CountCache) -> Self {
+        self.counts = Some(counts);
+        self
     }
 
     /// The rows of one statement (prepared once per connection).

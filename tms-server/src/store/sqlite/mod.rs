@@ -13,7 +13,7 @@
 
 pub mod bulk;
 pub mod comments;
-pub mod counts;
+pub use super::counts;
 pub mod history;
 pub mod keys;
 pub mod lock;

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use rusqlite::Connection;
 use tms_core::api::search_terms;
 
-use super::counts::CountCache;
+use crate::store::counts::CountCache;
 
 /// Most words a prefix is expanded into; beyond, it stays a prefix term.
 const MAX_EXPANSION: usize = 32;

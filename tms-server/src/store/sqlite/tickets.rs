@@ -5,9 +5,9 @@ use tms_core::api::{SortField, SortKey, Ticket, TicketListItem, TicketQuery};
 use tms_core::timefmt::{Timestamp, to_micros};
 use tms_core::{Priority, Status};
 
-use super::counts::CountCache;
 use super::users::{summary_at, summary_opt_at};
 use super::{ts, ts_opt};
+use crate::store::counts::CountCache;
 use crate::store::list::{
     cursor_values, in_order, keyset, priority_rank, sort_columns, status_rank,
 };

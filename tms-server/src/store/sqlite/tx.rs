@@ -10,8 +10,8 @@ use tms_core::api::{
 use tms_core::timefmt::{Timestamp, from_micros, to_micros};
 use tms_core::{ActivityType, Role};
 
-use super::counts::CountCache;
 use super::{DbError, comments, history, keys, logs, sessions, tickets, users};
+use crate::store::counts::CountCache;
 use crate::store::{
     Field, LastChange, ListPage, NewTicket, Read, SessionUser, StoreError, StoreResult,
     TicketState, UserChanges, Write,

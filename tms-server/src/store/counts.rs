@@ -11,6 +11,12 @@
 //! snapshot, and the writer moves the generation on only *after* its commit. A count can thus
 //! only be tagged with a generation at or before the data it saw: if the data changed since,
 //! the tag is older than the current generation and the count is never used again.
+//!
+//! On SQLite the writer thread moves the generation on after each commit that touched tickets
+//! or comments. On PostgreSQL, where other servers write too, it moves on after this server's
+//! own committed changes and when another server's are heard (`store::postgres::relay`); a
+//! change heard late is remembered wrongly only until then, and the generation also moves on
+//! every 30 seconds in case a notification was lost.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
