@@ -6,9 +6,9 @@
 use deadpool_postgres::GenericClient;
 use tms_core::api::{SortField, SortKey, TicketQuery, search_terms};
 use tokio_postgres::Row;
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{ToSql, Type};
 
-use super::tx::{JOIN_PEOPLE, PEOPLE, PgTx, TICKET_COLUMNS, ticket_item};
+use super::tx::{JOIN_PEOPLE, PEOPLE, PgTx, TICKET_COLUMNS, Unprepared, ticket_item};
 use crate::store::list::{
     cursor_values, in_order, keyset, priority_rank, sort_columns, status_rank,
 };
@@ -17,17 +17,35 @@ use crate::store::{ListPage, StoreError, StoreResult};
 /// Up to this many matches, a search's page is sorted from all of them rather than walked.
 const FEW_MATCHES: u64 = 5_000;
 
-/// A statement being built: its text and its parameters, numbered as they are added.
+/// A statement being built: its text and its parameters with their types, numbered as they
+/// are added.
 #[derive(Default)]
 struct Sql {
     text: String,
-    args: Vec<Box<dyn ToSql + Sync + Send>>,
+    args: Vec<(Box<dyn ToSql + Sync + Send>, Type)>,
+}
+
+/// A parameter's type, for statements sent unprepared.
+trait Typed: ToSql + Sync + Send + 'static {
+    const TYPE: Type;
+}
+
+impl Typed for i64 {
+    const TYPE: Type = Type::INT8;
+}
+
+impl Typed for Vec<i64> {
+    const TYPE: Type = Type::INT8_ARRAY;
+}
+
+impl Typed for String {
+    const TYPE: Type = Type::TEXT;
 }
 
 impl Sql {
     /// Adds a parameter; returns its placeholder.
-    fn arg(&mut self, v: impl ToSql + Sync + Send + 'static) -> String {
-        self.args.push(Box::new(v));
+    fn arg<T: Typed>(&mut self, v: T) -> String {
+        self.args.push((Box::new(v), T::TYPE));
         format!("${}", self.args.len())
     }
 
@@ -38,8 +56,31 @@ impl Sql {
     fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
         self.args
             .iter()
-            .map(|a| a.as_ref() as &(dyn ToSql + Sync))
+            .map(|(a, _)| a.as_ref() as &(dyn ToSql + Sync))
             .collect()
+    }
+
+    fn typed(&self) -> Vec<(&(dyn ToSql + Sync), Type)> {
+        self.args
+            .iter()
+            .map(|(a, t)| (a.as_ref() as &(dyn ToSql + Sync), t.clone()))
+            .collect()
+    }
+
+    /// The rows of the statement: prepared once per connection and planned for any values,
+    /// or, for a search, sent unprepared and planned for its words. (A plan made for any
+    /// word walks every ticket for a rare one; a plan made for each word of a prepared
+    /// statement would plan everything else of the read again too.)
+    fn rows<C: GenericClient + Unprepared>(
+        &self,
+        tx: &PgTx<'_, C>,
+        search: bool,
+    ) -> StoreResult<Vec<Row>> {
+        if search {
+            tx.unprepared(&self.text, &self.typed())
+        } else {
+            tx.rows(&self.text, &self.params())
+        }
     }
 }
 
@@ -148,14 +189,20 @@ fn total_sql(q: &TicketQuery, only_requester: Option<i64>, tsq: Option<&str>) ->
 
 /// A search's total: remembered per data generation (`store::counts`), as the SQLite engine
 /// does, since counting every match of a common word walks a tenth of the index.
-fn search_total<C: GenericClient>(tx: &PgTx<'_, C>, sql: &Sql) -> StoreResult<u64> {
-    let counted = || count(&tx.one(&sql.text, &sql.params())?);
+fn search_total<C: GenericClient + Unprepared>(tx: &PgTx<'_, C>, sql: &Sql) -> StoreResult<u64> {
+    let counted = || {
+        let rows = sql.rows(tx, true)?;
+        count(
+            rows.first()
+                .ok_or_else(|| StoreError::Other("a count returned no row".into()))?,
+        )
+    };
     let Some(counts) = tx.counts else {
         return counted();
     };
     // The generation is read before the count's snapshot begins.
     let generation = counts.generation();
-    let key = format!("{}{:?}", sql.text, sql.args);
+    let key = format!("{}{:?}", sql.text, sql.params());
     if let Some(n) = counts.get(&key, generation) {
         return Ok(n);
     }
@@ -171,7 +218,7 @@ fn count(row: &Row) -> StoreResult<u64> {
 
 /// One page of tickets, as the SQLite engine gives it: the same filters, order, totals and
 /// cursors.
-pub fn tickets<C: GenericClient>(
+pub fn tickets<C: GenericClient + Unprepared>(
     tx: &PgTx<'_, C>,
     q: &TicketQuery,
     sort: SortKey,
@@ -206,10 +253,12 @@ pub fn tickets<C: GenericClient>(
     if let Some(m) = &tsq {
         let p = sql.arg(m.clone());
         sql.push(&if few {
+            // The matches as an array: their tickets are then looked up by id. (As a join,
+            // the planner expects a prefix to match hundreds of tickets and walks them all.)
             format!(
-                "WITH m AS MATERIALIZED (SELECT ticket_id FROM ticket_search
-                                         WHERE doc @@ to_tsquery('tms_search', {p}))
-                 SELECT t.id FROM m JOIN tickets t ON t.id = m.ticket_id WHERE TRUE"
+                "SELECT t.id FROM tickets t
+                 WHERE t.id = ANY(ARRAY(SELECT ticket_id FROM ticket_search
+                                        WHERE doc @@ to_tsquery('tms_search', {p})))"
             )
         } else {
             format!(
@@ -246,7 +295,7 @@ pub fn tickets<C: GenericClient>(
     // with the total sent beside it when it does not decide how the page is read; then the
     // page's rows and people by id (one statement for every list).
     let (total, ids) = match searched {
-        Some(total) => (total, tx.rows(&sql.text, &sql.params())?),
+        Some(total) => (total, sql.rows(tx, true)?),
         None => {
             let (counted, ids) = tx.rows_pair(
                 (&count_sql.text, &count_sql.params()),

@@ -260,12 +260,8 @@ impl Pg {
         let tx = rt
             .block_on(client.build_transaction().read_only(true).start())
             .map_err(StoreError::from)?;
-        // Plans made for the words searched: a plan made for any word (a prepared statement's
-        // generic plan) walks every ticket for a rare one.
-        let limit = format!(
-            "SET LOCAL statement_timeout = {}; SET LOCAL plan_cache_mode = force_custom_plan",
-            budget.as_millis()
-        );
+        // (Its statements are planned for the words searched: `list::Sql::rows`.)
+        let limit = format!("SET LOCAL statement_timeout = {}", budget.as_millis());
         rt.block_on(tx.batch_execute(&limit))
             .map_err(StoreError::from)?;
         let out = f(&PgTx::new(&tx, &rt).remembering(&self.inner.counts));

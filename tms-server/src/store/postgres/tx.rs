@@ -11,7 +11,7 @@ use tms_core::{ActivityType, Priority, Role, Status};
 use tokio::runtime::Handle;
 use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{ToSql, Type};
 
 use crate::store::counts::CountCache;
 use crate::store::list::{priority_rank, status_rank};
@@ -156,6 +156,36 @@ fn comment(row: &Row) -> StoreResult<Comment> {
     })
 }
 
+/// Statements sent without preparing them first (`query_typed`: one round trip, planned for
+/// the values sent), on a pooled connection or a transaction.
+pub trait Unprepared {
+    fn query_unprepared(
+        &self,
+        sql: &str,
+        params: &[(&(dyn ToSql + Sync), Type)],
+    ) -> impl Future<Output = Result<Vec<Row>, tokio_postgres::Error>>;
+}
+
+impl Unprepared for deadpool_postgres::Client {
+    fn query_unprepared(
+        &self,
+        sql: &str,
+        params: &[(&(dyn ToSql + Sync), Type)],
+    ) -> impl Future<Output = Result<Vec<Row>, tokio_postgres::Error>> {
+        self.query_typed(sql, params)
+    }
+}
+
+impl Unprepared for deadpool_postgres::Transaction<'_> {
+    fn query_unprepared(
+        &self,
+        sql: &str,
+        params: &[(&(dyn ToSql + Sync), Type)],
+    ) -> impl Future<Output = Result<Vec<Row>, tokio_postgres::Error>> {
+        self.query_typed(sql, params)
+    }
+}
+
 /// A connection or a transaction, and the runtime that drives it.
 pub struct PgTx<'a, C: GenericClient> {
     pub(super) c: &'a C,
@@ -186,6 +216,18 @@ impl<'a, C: GenericClient> PgTx<'a, C> {
             let st = self.c.prepare_cached(sql).await?;
             Ok(self.c.query(&st, params).await?)
         })
+    }
+
+    /// The rows of a statement sent unprepared ([`Unprepared`]).
+    pub(super) fn unprepared(
+        &self,
+        sql: &str,
+        params: &[(&(dyn ToSql + Sync), Type)],
+    ) -> StoreResult<Vec<Row>>
+    where
+        C: Unprepared,
+    {
+        Ok(self.rt.block_on(self.c.query_unprepared(sql, params))?)
     }
 
     /// The rows of two statements sent together: one round trip to the server instead of two.
@@ -247,7 +289,7 @@ impl<'a, C: GenericClient> PgTx<'a, C> {
     }
 }
 
-impl<C: GenericClient> Read for PgTx<'_, C> {
+impl<C: GenericClient + Unprepared> Read for PgTx<'_, C> {
     fn user(&self, id: i64) -> StoreResult<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
         self.opt(&sql, &[&id])?.map(|r| user(&r, 0)).transpose()
@@ -492,7 +534,7 @@ const ACCOUNTS_LOCK: i64 = 0x746d_7302;
 /// The first half of the advisory lock of each slowing key (the second is its hash).
 const ATTEMPTS_LOCK: i32 = 0x746d_7303;
 
-impl<C: GenericClient> Write for PgTx<'_, C> {
+impl<C: GenericClient + Unprepared> Write for PgTx<'_, C> {
     fn lock_accounts(&self) -> StoreResult<()> {
         self.exec("SELECT pg_advisory_xact_lock($1)", &[&ACCOUNTS_LOCK])?;
         Ok(())
