@@ -129,10 +129,9 @@ fn list_error(e: StoreError) -> ServiceError {
 }
 
 fn detail(r: &dyn Read, id: i64) -> Result<Option<TicketDetail>, ServiceError> {
-    let Some(item) = r.ticket_item(id)? else {
+    let Some((item, comments)) = r.ticket_thread(id)? else {
         return Ok(None);
     };
-    let comments = r.comments_of(id)?;
     Ok(Some(TicketDetail {
         ticket: item.ticket,
         requester: item.requester,

@@ -93,6 +93,17 @@ pub trait Read {
     fn ticket_item(&self, id: i64) -> StoreResult<Option<TicketListItem>>;
     /// A ticket's thread, oldest first.
     fn comments_of(&self, ticket_id: i64) -> StoreResult<Vec<CommentWithUser>>;
+    /// A ticket with its people and its thread: [`Read::ticket_item`] and
+    /// [`Read::comments_of`], which an engine may read at once.
+    fn ticket_thread(
+        &self,
+        id: i64,
+    ) -> StoreResult<Option<(TicketListItem, Vec<CommentWithUser>)>> {
+        let Some(item) = self.ticket_item(id)? else {
+            return Ok(None);
+        };
+        Ok(Some((item, self.comments_of(id)?)))
+    }
     /// A comment with the requester of its ticket.
     fn comment_with_requester(&self, id: i64) -> StoreResult<Option<(Comment, i64)>>;
     /// One page of tickets: `only_requester` restricts a Requester to their own; search

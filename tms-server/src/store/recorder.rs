@@ -95,6 +95,13 @@ impl Read for Recorder<'_> {
         self.inner.comments_of(ticket_id)
     }
 
+    fn ticket_thread(
+        &self,
+        id: i64,
+    ) -> StoreResult<Option<(TicketListItem, Vec<CommentWithUser>)>> {
+        self.inner.ticket_thread(id)
+    }
+
     fn comment_with_requester(&self, id: i64) -> StoreResult<Option<(Comment, i64)>> {
         self.inner.comment_with_requester(id)
     }

@@ -1,6 +1,8 @@
 //! The storage interface on PostgreSQL: [`PgTx`] answers `store::Read` and `store::Write`
 //! over a pooled connection or a transaction, one statement per `block_on`.
 
+use std::sync::LazyLock;
+
 use deadpool_postgres::GenericClient;
 use tms_core::api::{
     Comment, CommentWithUser, HistoryActor, HistoryEntry, LogEntry, LogQuery, SortKey, Ticket,
@@ -144,6 +146,27 @@ const COMMENT_COLUMNS: &str =
     "c.id, c.ticket_id, c.commented_by_id, c.description, c.creation_date, c.updated_at";
 const COMMENT_RETURNING: &str =
     "id, ticket_id, commented_by_id, description, creation_date, updated_at";
+
+/// A ticket with its people, by id.
+static TICKET_ITEM: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {TICKET_COLUMNS}, {PEOPLE} FROM tickets t {JOIN_PEOPLE} WHERE t.id = $1")
+});
+
+/// A ticket's thread with its authors, oldest first.
+static THREAD: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {COMMENT_COLUMNS}, u.id, u.username, u.email, u.role
+         FROM comments c JOIN users u ON u.id = c.commented_by_id
+         WHERE c.ticket_id = $1 ORDER BY c.id"
+    )
+});
+
+fn comment_with_user(row: &Row) -> StoreResult<CommentWithUser> {
+    Ok(CommentWithUser {
+        comment: comment(row)?,
+        user: summary(row, 6)?,
+    })
+}
 
 fn comment(row: &Row) -> StoreResult<Comment> {
     Ok(Comment {
@@ -389,27 +412,32 @@ impl<C: GenericClient + Unprepared> Read for PgTx<'_, C> {
     }
 
     fn ticket_item(&self, id: i64) -> StoreResult<Option<TicketListItem>> {
-        let sql = format!(
-            "SELECT {TICKET_COLUMNS}, {PEOPLE} FROM tickets t {JOIN_PEOPLE} WHERE t.id = $1"
-        );
-        self.opt(&sql, &[&id])?.map(|r| ticket_item(&r)).transpose()
+        self.opt(&TICKET_ITEM, &[&id])?
+            .map(|r| ticket_item(&r))
+            .transpose()
     }
 
     fn comments_of(&self, ticket_id: i64) -> StoreResult<Vec<CommentWithUser>> {
-        let sql = format!(
-            "SELECT {COMMENT_COLUMNS}, u.id, u.username, u.email, u.role
-             FROM comments c JOIN users u ON u.id = c.commented_by_id
-             WHERE c.ticket_id = $1 ORDER BY c.id"
-        );
-        self.rows(&sql, &[&ticket_id])?
+        self.rows(&THREAD, &[&ticket_id])?
             .iter()
-            .map(|r| {
-                Ok(CommentWithUser {
-                    comment: comment(r)?,
-                    user: summary(r, 6)?,
-                })
-            })
+            .map(comment_with_user)
             .collect()
+    }
+
+    fn ticket_thread(
+        &self,
+        id: i64,
+    ) -> StoreResult<Option<(TicketListItem, Vec<CommentWithUser>)>> {
+        // One round trip for both.
+        let (item, thread) = self.rows_pair((&TICKET_ITEM, &[&id]), (&THREAD, &[&id]))?;
+        let Some(item) = item.first() else {
+            return Ok(None);
+        };
+        let thread = thread
+            .iter()
+            .map(comment_with_user)
+            .collect::<StoreResult<_>>()?;
+        Ok(Some((ticket_item(item)?, thread)))
     }
 
     fn comment_with_requester(&self, id: i64) -> StoreResult<Option<(Comment, i64)>> {
