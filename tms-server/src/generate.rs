@@ -257,7 +257,8 @@ pub fn generate(target: &Target, n: u64, seed: u64, progress: bool) -> Result<()
         }
         Target::Postgres(url) => {
             let pg = Pg::open(url, 2, std::time::Duration::from_secs(3600))?;
-            let pools = pg.write_blocking(|tx| ensure_users(tx, n, &hash))?;
+            let hash = hash.clone();
+            let pools = pg.write_blocking(move |tx| ensure_users(tx, n, &hash))?;
             fill(n, seed, progress, &pools, |batch| {
                 pg.insert_generated(batch).map_err(ServiceError::from)
             })?;

@@ -322,10 +322,7 @@ impl Store {
                 .write(on_sqlite(db, move |tx| recorded(tx, f)))
                 .await
                 .map_err(Carried::into_inner)?,
-            Engine::Postgres(pg) => {
-                pg.blocking(move |pg| pg.write_blocking(|tx| recorded(tx, f)))
-                    .await?
-            }
+            Engine::Postgres(pg) => pg.write(move |tx| recorded(tx, f)).await?,
         };
         self.committed(events);
         Ok(out)
@@ -342,7 +339,7 @@ impl Store {
             Engine::Sqlite(db) => db
                 .write_blocking(on_sqlite(db, move |tx| recorded(tx, f)))
                 .map_err(Carried::into_inner)?,
-            Engine::Postgres(pg) => pg.write_blocking(|tx| recorded(tx, f))?,
+            Engine::Postgres(pg) => pg.write_blocking(move |tx| recorded(tx, f))?,
         };
         self.committed(events);
         Ok(out)
@@ -362,7 +359,7 @@ impl Store {
                 .read(on_sqlite(db, move |tx| f(tx)))
                 .await
                 .map_err(Carried::into_inner),
-            Engine::Postgres(pg) => pg.blocking(move |pg| pg.read_blocking(f)).await,
+            Engine::Postgres(pg) => pg.read(f).await,
         }
     }
 
@@ -394,7 +391,7 @@ impl Store {
                 .search(budget, on_sqlite(db, move |tx| f(tx)))
                 .await
                 .map_err(Carried::into_inner),
-            Engine::Postgres(pg) => pg.blocking(move |pg| pg.search_blocking(budget, f)).await,
+            Engine::Postgres(pg) => pg.search(budget, f).await,
         }
     }
 

@@ -370,3 +370,61 @@ async fn a_change_through_one_server_reaches_the_other_servers_listeners_and_tot
             .any(|e| e.change == Change::CommentCreated && e.ticket_id == id)
     );
 }
+
+#[tokio::test]
+async fn requests_go_on_after_the_database_ended_every_connection_of_the_servers() {
+    let (a, b) = pair_or_skip!();
+    // Spread over several of each server's connections.
+    let list = |s: &crate::helpers::Srv| {
+        let (http, base, token) = (s.http.clone(), s.base.clone(), a.agent.t().to_string());
+        async move {
+            http.get(format!("{base}/api/v1/tickets"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let burst = |s: &crate::helpers::Srv| futures_util::future::join_all((0..16).map(|_| list(s)));
+    assert!(burst(&a).await.iter().all(|s| *s == 200));
+    assert!(burst(&b).await.iter().all(|s| *s == 200));
+    // As a failover or an administrator would.
+    a.state
+        .store
+        .raw_query(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()
+               AND backend_type = 'client backend'",
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    for s in [&a, &b] {
+        let statuses = burst(s).await;
+        assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    }
+    // Each server still hears the other (the listeners connected again).
+    let mut heard = b.state.store.events().subscribe();
+    let id = a
+        .post(
+            a.alice.t(),
+            "/api/v1/tickets",
+            json!({"title": "After the failover", "description": "Still here"}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            let batch = heard.recv().await.expect("the hub stays open");
+            if batch.events.iter().any(|e| e.ticket_id == id) {
+                return;
+            }
+        }
+    })
+    .await
+    .expect("B hears A again");
+}

@@ -3,12 +3,12 @@
 //! every word of two or more characters is a prefix, a one-character word a whole word, all
 //! words must match.
 
-use deadpool_postgres::GenericClient;
 use tms_core::api::{SortField, SortKey, TicketQuery, search_terms};
+use tokio_postgres::GenericClient;
 use tokio_postgres::Row;
 use tokio_postgres::types::{ToSql, Type};
 
-use super::tx::{JOIN_PEOPLE, PEOPLE, PgTx, TICKET_COLUMNS, Unprepared, ticket_item};
+use super::tx::{JOIN_PEOPLE, PEOPLE, PgTx, TICKET_COLUMNS, ticket_item};
 use crate::store::list::{
     cursor_values, in_order, keyset, priority_rank, sort_columns, status_rank,
 };
@@ -71,7 +71,7 @@ impl Sql {
     /// or, for a search, sent unprepared and planned for its words. (A plan made for any
     /// word walks every ticket for a rare one; a plan made for each word of a prepared
     /// statement would plan everything else of the read again too.)
-    fn rows<C: GenericClient + Unprepared>(
+    fn rows<C: GenericClient + Sync>(
         &self,
         tx: &PgTx<'_, C>,
         search: bool,
@@ -189,7 +189,7 @@ fn total_sql(q: &TicketQuery, only_requester: Option<i64>, tsq: Option<&str>) ->
 
 /// A search's total: remembered per data generation (`store::counts`), as the SQLite engine
 /// does, since counting every match of a common word walks a tenth of the index.
-fn search_total<C: GenericClient + Unprepared>(tx: &PgTx<'_, C>, sql: &Sql) -> StoreResult<u64> {
+fn search_total<C: GenericClient + Sync>(tx: &PgTx<'_, C>, sql: &Sql) -> StoreResult<u64> {
     let counted = || {
         let rows = sql.rows(tx, true)?;
         count(
@@ -218,7 +218,7 @@ fn count(row: &Row) -> StoreResult<u64> {
 
 /// One page of tickets, as the SQLite engine gives it: the same filters, order, totals and
 /// cursors.
-pub fn tickets<C: GenericClient + Unprepared>(
+pub fn tickets<C: GenericClient + Sync>(
     tx: &PgTx<'_, C>,
     q: &TicketQuery,
     sort: SortKey,

@@ -14,14 +14,16 @@ mod list;
 mod migrate;
 mod relay;
 mod tx;
+mod workers;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio::runtime::Handle;
+use tokio::runtime::{Handle, Runtime};
 
 pub use tx::PgTx;
+use workers::{Conn, Workers};
 
 use super::counts::CountCache;
 use super::{Read, StoreError, Write};
@@ -44,6 +46,8 @@ impl Drop for EngineRuntime {
 
 struct Inner {
     pool: Pool,
+    /// The threads that run use cases, one connection each.
+    workers: Workers,
     /// How to connect, for the connections outside the pool (`relay`).
     config: tokio_postgres::Config,
     /// Remembered search totals (`store::counts`).
@@ -113,8 +117,11 @@ impl Pg {
             .enable_all()
             .build()
             .map_err(|e| StoreError::Other(e.to_string()))?;
+        let workers = Workers::start(&config, pool_size)?;
+        // For tools and upkeep (bulk loads, copies, migrations, folding counts): requests
+        // run on the workers.
         let pool = Pool::builder(manager)
-            .max_size(pool_size.max(2))
+            .max_size(2)
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .wait_timeout(Some(statement_timeout))
             .create_timeout(Some(Duration::from_secs(10)))
@@ -123,6 +130,7 @@ impl Pg {
         let pg = Self {
             inner: Arc::new(Inner {
                 pool,
+                workers,
                 config,
                 counts: Arc::new(CountCache::default()),
                 outbox: OnceLock::new(),
@@ -215,58 +223,105 @@ impl Pg {
         rt.block_on(migrate::apply(&mut client, &self.inner.shown))
     }
 
-    /// Runs `f` in one transaction, committed if it returns `Ok`. Blocking.
+    /// Runs `job` on a worker's connection and waits for its result. Blocking: never from
+    /// async code.
+    fn on_worker_blocking<T, E, J>(&self, job: J) -> Result<T, E>
+    where
+        J: FnOnce(&mut Conn, &Runtime) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.inner.workers.submit(Box::new(move |conn, rt| {
+            let _ = tx.send(conn.map_err(E::from).and_then(|c| job(c, rt)));
+        }))?;
+        rx.recv()
+            .unwrap_or_else(|_| Err(E::from(StoreError::Closed)))
+    }
+
+    /// Runs `job` on a worker's connection.
+    async fn on_worker<T, E, J>(&self, job: J) -> Result<T, E>
+    where
+        J: FnOnce(&mut Conn, &Runtime) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.inner.workers.submit(Box::new(move |conn, rt| {
+            let _ = tx.send(conn.map_err(E::from).and_then(|c| job(c, rt)));
+        }))?;
+        rx.await
+            .unwrap_or_else(|_| Err(E::from(StoreError::Closed)))
+    }
+
+    /// Runs `f` in one transaction, committed if it returns `Ok`.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&dyn Write) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.on_worker(move |c, rt| write_on(c, rt, f)).await
+    }
+
+    /// [`Pg::write`], blocking.
     pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&dyn Write) -> Result<T, E>,
-        E: From<StoreError>,
+        F: FnOnce(&dyn Write) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
     {
-        let rt = self.handle();
-        let mut client = self.client(&rt)?;
-        let tx = rt
-            .block_on(client.transaction())
-            .map_err(StoreError::from)?;
-        match f(&PgTx::new(&tx, &rt)) {
-            Ok(v) => {
-                rt.block_on(tx.commit()).map_err(StoreError::from)?;
-                Ok(v)
-            }
-            Err(e) => {
-                let _ = rt.block_on(tx.rollback());
-                Err(e)
-            }
-        }
+        self.on_worker_blocking(move |c, rt| write_on(c, rt, f))
     }
 
-    /// Runs `f` over a pooled connection, statement by statement. Blocking.
+    /// Runs `f` over a worker's connection, statement by statement.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&dyn Read) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let counts = Arc::clone(&self.inner.counts);
+        self.on_worker(
+            move |c, rt| f(&PgTx::new(&c.client, &c.statements, rt).remembering(&counts)),
+        )
+        .await
+    }
+
+    /// [`Pg::read`], blocking.
     pub fn read_blocking<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&dyn Read) -> Result<T, E>,
-        E: From<StoreError>,
+        F: FnOnce(&dyn Read) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
     {
-        let rt = self.handle();
-        let client = self.client(&rt)?;
-        f(&PgTx::new(&client, &rt).remembering(&self.inner.counts))
+        let counts = Arc::clone(&self.inner.counts);
+        self.on_worker_blocking(move |c, rt| {
+            f(&PgTx::new(&c.client, &c.statements, rt).remembering(&counts))
+        })
     }
 
-    /// Runs `f` in a read-only transaction whose statements stop after `budget`. Blocking.
-    pub fn search_blocking<T, E, F>(&self, budget: Duration, f: F) -> Result<T, E>
+    /// Runs `f` in a read-only transaction whose statements stop after `budget`.
+    pub async fn search<T, E, F>(&self, budget: Duration, f: F) -> Result<T, E>
     where
-        F: FnOnce(&dyn Read) -> Result<T, E>,
-        E: From<StoreError>,
+        F: FnOnce(&dyn Read) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
     {
-        let rt = self.handle();
-        let mut client = self.client(&rt)?;
-        let tx = rt
-            .block_on(client.build_transaction().read_only(true).start())
-            .map_err(StoreError::from)?;
-        // (Its statements are planned for the words searched: `list::Sql::rows`.)
-        let limit = format!("SET LOCAL statement_timeout = {}", budget.as_millis());
-        rt.block_on(tx.batch_execute(&limit))
-            .map_err(StoreError::from)?;
-        let out = f(&PgTx::new(&tx, &rt).remembering(&self.inner.counts));
-        let _ = rt.block_on(tx.rollback());
-        out
+        let counts = Arc::clone(&self.inner.counts);
+        self.on_worker(move |c, rt| {
+            let tx = rt
+                .block_on(c.client.build_transaction().read_only(true).start())
+                .map_err(StoreError::from)?;
+            // (Its statements are planned for the words searched: `list::Sql::rows`.)
+            let limit = format!("SET LOCAL statement_timeout = {}", budget.as_millis());
+            rt.block_on(tx.batch_execute(&limit))
+                .map_err(StoreError::from)?;
+            let out = f(&PgTx::new(&tx, &c.statements, rt).remembering(&counts));
+            let _ = rt.block_on(tx.rollback());
+            out
+        })
+        .await
     }
 
     /// Runs `job` on a blocking thread of the caller's runtime.
@@ -343,5 +398,29 @@ impl Pg {
                 _ => None,
             })
             .collect())
+    }
+}
+
+/// Runs `f` in one transaction on `c`, committed if it returns `Ok`.
+fn write_on<T, E>(
+    c: &mut Conn,
+    rt: &Runtime,
+    f: impl FnOnce(&dyn Write) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    let tx = rt
+        .block_on(c.client.transaction())
+        .map_err(StoreError::from)?;
+    match f(&PgTx::new(&tx, &c.statements, rt)) {
+        Ok(v) => {
+            rt.block_on(tx.commit()).map_err(StoreError::from)?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = rt.block_on(tx.rollback());
+            Err(e)
+        }
     }
 }

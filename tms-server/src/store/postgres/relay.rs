@@ -11,9 +11,11 @@
 //! - the *listener* `LISTEN`s and publishes what other servers relayed on this server's hub
 //!   (its own come back too and are skipped), and forgets the remembered search totals.
 //!
-//! Either link may break: the notifier reconnects (what it held is lost: the other servers
-//! learn of it at their next 30-second forgetting, see `store::counts`), the listener
-//! reconnects and tells this server's listeners to resync, since it may have missed events.
+//! Either link may break: the notifier reconnects and sends what it had not sent yet (a
+//! notification sent twice is harmless: events are signals), the listener reconnects and tells
+//! this server's listeners to resync, since it may have missed events. A notification the
+//! database accepted but a listener never got is caught by the 30-second forgetting of
+//! `store::counts`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,26 +37,28 @@ const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 /// How often remembered totals are forgotten anyway, in case a notification was lost.
 pub(super) const FORGET_EVERY: Duration = Duration::from_secs(30);
 
+/// A notification's payload, and how many of the events it was made from it carries through
+/// (counting those of the payloads before it).
+struct Payload {
+    text: String,
+    through: usize,
+}
+
 /// The payloads carrying `events`, each within [`PAYLOAD_MAX`].
-fn payloads(origin: u64, events: &[Event]) -> Vec<String> {
+fn payloads(origin: u64, events: &[Event]) -> Vec<Payload> {
+    // An event is under 100 bytes of JSON.
+    let per = PAYLOAD_MAX / 100;
     let mut out = Vec::new();
-    let mut batch = Relayed {
-        origin,
-        events: Vec::new(),
-    };
-    let mut size = 0;
-    for e in events {
-        // An event is under 100 bytes of JSON.
-        if size + 100 > PAYLOAD_MAX && !batch.events.is_empty() {
-            out.extend(serde_json::to_string(&batch).ok());
-            batch.events.clear();
-            size = 0;
+    let mut through = 0;
+    for chunk in events.chunks(per) {
+        through += chunk.len();
+        let batch = Relayed {
+            origin,
+            events: chunk.to_vec(),
+        };
+        if let Ok(text) = serde_json::to_string(&batch) {
+            out.push(Payload { text, through });
         }
-        batch.events.push(*e);
-        size += 100;
-    }
-    if !batch.events.is_empty() {
-        out.extend(serde_json::to_string(&batch).ok());
     }
     out
 }
@@ -87,6 +91,8 @@ impl Pg {
 }
 
 async fn notify(config: Config, origin: u64, mut rx: mpsc::UnboundedReceiver<Vec<Event>>) {
+    // Events not yet sent: kept across a broken link and sent once it is back.
+    let mut pending: Vec<Event> = Vec::new();
     loop {
         let client = match config.connect(NoTls).await {
             Ok((client, connection)) => {
@@ -105,24 +111,30 @@ async fn notify(config: Config, origin: u64, mut rx: mpsc::UnboundedReceiver<Vec
             continue;
         }
         loop {
-            let Some(mut events) = rx.recv().await else {
-                return;
-            };
-            while let Ok(more) = rx.try_recv() {
-                events.extend(more);
-            }
-            let mut sent = true;
-            for payload in payloads(origin, &events) {
-                if let Err(e) = client
-                    .execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload])
-                    .await
-                {
-                    tracing::warn!(error = %e, "events not relayed to the other servers");
-                    sent = false;
-                    break;
+            if pending.is_empty() {
+                match rx.recv().await {
+                    Some(events) => pending = events,
+                    None => return,
                 }
             }
-            if !sent {
+            while let Ok(more) = rx.try_recv() {
+                pending.extend(more);
+            }
+            let mut sent = 0;
+            for payload in payloads(origin, &pending) {
+                match client
+                    .execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload.text])
+                    .await
+                {
+                    Ok(_) => sent = payload.through,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the event relay broke; sending again once it is back");
+                        break;
+                    }
+                }
+            }
+            pending.drain(..sent);
+            if !pending.is_empty() {
                 break;
             }
         }
@@ -202,10 +214,11 @@ mod tests {
         assert!(sent.len() > 1);
         let mut back = Vec::new();
         for p in &sent {
-            assert!(p.len() < 8000, "{} bytes", p.len());
-            let r: Relayed = serde_json::from_str(p).unwrap();
+            assert!(p.text.len() < 8000, "{} bytes", p.text.len());
+            let r: Relayed = serde_json::from_str(&p.text).unwrap();
             assert_eq!(r.origin, 9);
             back.extend(r.events);
+            assert_eq!(p.through, back.len());
         }
         assert_eq!(back, events);
         assert!(payloads(9, &[]).is_empty());

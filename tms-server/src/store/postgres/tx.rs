@@ -3,14 +3,16 @@
 
 use std::sync::LazyLock;
 
-use deadpool_postgres::GenericClient;
 use tms_core::api::{
     Comment, CommentWithUser, HistoryActor, HistoryEntry, LogEntry, LogQuery, SortKey, Ticket,
     TicketListItem, TicketQuery, User, UserQuery, UserSummary,
 };
 use tms_core::timefmt::{Timestamp, from_micros, to_micros};
 use tms_core::{ActivityType, Priority, Role, Status};
-use tokio::runtime::Handle;
+use tokio::runtime::Runtime;
+use tokio_postgres::GenericClient;
+
+use super::workers::Statements;
 use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{ToSql, Type};
@@ -179,49 +181,22 @@ fn comment(row: &Row) -> StoreResult<Comment> {
     })
 }
 
-/// Statements sent without preparing them first (`query_typed`: one round trip, planned for
-/// the values sent), on a pooled connection or a transaction.
-pub trait Unprepared {
-    fn query_unprepared(
-        &self,
-        sql: &str,
-        params: &[(&(dyn ToSql + Sync), Type)],
-    ) -> impl Future<Output = Result<Vec<Row>, tokio_postgres::Error>>;
-}
-
-impl Unprepared for deadpool_postgres::Client {
-    fn query_unprepared(
-        &self,
-        sql: &str,
-        params: &[(&(dyn ToSql + Sync), Type)],
-    ) -> impl Future<Output = Result<Vec<Row>, tokio_postgres::Error>> {
-        self.query_typed(sql, params)
-    }
-}
-
-impl Unprepared for deadpool_postgres::Transaction<'_> {
-    fn query_unprepared(
-        &self,
-        sql: &str,
-        params: &[(&(dyn ToSql + Sync), Type)],
-    ) -> impl Future<Output = Result<Vec<Row>, tokio_postgres::Error>> {
-        self.query_typed(sql, params)
-    }
-}
-
-/// A connection or a transaction, and the runtime that drives it.
+/// A worker's connection or a transaction on it, and the runtime that drives it
+/// (`super::workers`).
 pub struct PgTx<'a, C: GenericClient> {
     pub(super) c: &'a C,
-    rt: &'a Handle,
+    statements: &'a Statements,
+    rt: &'a Runtime,
     /// Where search totals are remembered, for reads (a write's own transaction sees its
     /// uncommitted changes: nothing it counts may be remembered).
     pub(super) counts: Option<&'a CountCache>,
 }
 
-impl<'a, C: GenericClient> PgTx<'a, C> {
-    pub fn new(c: &'a C, rt: &'a Handle) -> Self {
+impl<'a, C: GenericClient + Sync> PgTx<'a, C> {
+    pub fn new(c: &'a C, statements: &'a Statements, rt: &'a Runtime) -> Self {
         Self {
             c,
+            statements,
             rt,
             counts: None,
         }
@@ -236,21 +211,19 @@ impl<'a, C: GenericClient> PgTx<'a, C> {
     /// The rows of one statement (prepared once per connection).
     pub(super) fn rows(&self, sql: &str, params: &Params<'_>) -> StoreResult<Vec<Row>> {
         self.rt.block_on(async {
-            let st = self.c.prepare_cached(sql).await?;
+            let st = self.statements.get(self.c, sql).await?;
             Ok(self.c.query(&st, params).await?)
         })
     }
 
-    /// The rows of a statement sent unprepared ([`Unprepared`]).
+    /// The rows of a statement sent without preparing it first (`query_typed`: one round
+    /// trip, planned for the values sent).
     pub(super) fn unprepared(
         &self,
         sql: &str,
         params: &[(&(dyn ToSql + Sync), Type)],
-    ) -> StoreResult<Vec<Row>>
-    where
-        C: Unprepared,
-    {
-        Ok(self.rt.block_on(self.c.query_unprepared(sql, params))?)
+    ) -> StoreResult<Vec<Row>> {
+        Ok(self.rt.block_on(self.c.query_typed(sql, params))?)
     }
 
     /// The rows of two statements sent together: one round trip to the server instead of two.
@@ -260,7 +233,8 @@ impl<'a, C: GenericClient> PgTx<'a, C> {
         (b, b_params): (&str, &Params<'_>),
     ) -> StoreResult<(Vec<Row>, Vec<Row>)> {
         self.rt.block_on(async {
-            let (sa, sb) = tokio::try_join!(self.c.prepare_cached(a), self.c.prepare_cached(b))?;
+            let sa = self.statements.get(self.c, a).await?;
+            let sb = self.statements.get(self.c, b).await?;
             Ok(tokio::try_join!(
                 self.c.query(&sa, a_params),
                 self.c.query(&sb, b_params)
@@ -270,7 +244,7 @@ impl<'a, C: GenericClient> PgTx<'a, C> {
 
     pub(super) fn opt(&self, sql: &str, params: &Params<'_>) -> StoreResult<Option<Row>> {
         self.rt.block_on(async {
-            let st = self.c.prepare_cached(sql).await?;
+            let st = self.statements.get(self.c, sql).await?;
             Ok(self.c.query_opt(&st, params).await?)
         })
     }
@@ -282,7 +256,7 @@ impl<'a, C: GenericClient> PgTx<'a, C> {
 
     pub(super) fn exec(&self, sql: &str, params: &Params<'_>) -> StoreResult<u64> {
         self.rt.block_on(async {
-            let st = self.c.prepare_cached(sql).await?;
+            let st = self.statements.get(self.c, sql).await?;
             Ok(self.c.execute(&st, params).await?)
         })
     }
@@ -312,7 +286,7 @@ impl<'a, C: GenericClient> PgTx<'a, C> {
     }
 }
 
-impl<C: GenericClient + Unprepared> Read for PgTx<'_, C> {
+impl<C: GenericClient + Sync> Read for PgTx<'_, C> {
     fn user(&self, id: i64) -> StoreResult<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
         self.opt(&sql, &[&id])?.map(|r| user(&r, 0)).transpose()
@@ -562,7 +536,7 @@ const ACCOUNTS_LOCK: i64 = 0x746d_7302;
 /// The first half of the advisory lock of each slowing key (the second is its hash).
 const ATTEMPTS_LOCK: i32 = 0x746d_7303;
 
-impl<C: GenericClient + Unprepared> Write for PgTx<'_, C> {
+impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
     fn lock_accounts(&self) -> StoreResult<()> {
         self.exec("SELECT pg_advisory_xact_lock($1)", &[&ACCOUNTS_LOCK])?;
         Ok(())
