@@ -16,6 +16,7 @@ mod relay;
 mod tx;
 mod workers;
 
+use std::cell::Cell;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -401,7 +402,9 @@ impl Pg {
     }
 }
 
-/// Runs `f` in one transaction on `c`, committed if it returns `Ok`.
+/// Runs `f` in one transaction on `c`, committed if it returns `Ok`. The transaction begins
+/// with its first statement (in the same round trip); a script that ran none has nothing to
+/// commit.
 fn write_on<T, E>(
     c: &mut Conn,
     rt: &Runtime,
@@ -410,17 +413,18 @@ fn write_on<T, E>(
 where
     E: From<StoreError>,
 {
-    let tx = rt
-        .block_on(c.client.transaction())
-        .map_err(StoreError::from)?;
-    match f(&PgTx::new(&tx, &c.statements, rt)) {
-        Ok(v) => {
-            rt.block_on(tx.commit()).map_err(StoreError::from)?;
-            Ok(v)
-        }
-        Err(e) => {
-            let _ = rt.block_on(tx.rollback());
-            Err(e)
+    let begin = Cell::new(true);
+    let out = f(&PgTx::new(&c.client, &c.statements, rt).beginning(&begin));
+    if begin.get() {
+        return out;
+    }
+    let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    if let Err(e) = rt.block_on(c.client.batch_execute(end)) {
+        // Whatever state the connection is in, it is not reused.
+        c.broken = true;
+        if out.is_ok() {
+            return Err(E::from(StoreError::from(e)));
         }
     }
+    out
 }

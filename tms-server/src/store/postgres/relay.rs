@@ -105,11 +105,18 @@ async fn notify(config: Config, origin: u64, mut rx: mpsc::UnboundedReceiver<Vec
                 continue;
             }
         };
-        if let Err(e) = client.batch_execute("SET synchronous_commit = off").await {
-            tracing::warn!(error = %e, "cannot set up the event relay; trying again");
-            tokio::time::sleep(RECONNECT_AFTER).await;
-            continue;
-        }
+        let prepared = async {
+            client.batch_execute("SET synchronous_commit = off").await?;
+            client.prepare("SELECT pg_notify($1, $2)").await
+        };
+        let notify = match prepared.await {
+            Ok(statement) => statement,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot set up the event relay; trying again");
+                tokio::time::sleep(RECONNECT_AFTER).await;
+                continue;
+            }
+        };
         loop {
             if pending.is_empty() {
                 match rx.recv().await {
@@ -122,10 +129,7 @@ async fn notify(config: Config, origin: u64, mut rx: mpsc::UnboundedReceiver<Vec
             }
             let mut sent = 0;
             for payload in payloads(origin, &pending) {
-                match client
-                    .execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &payload.text])
-                    .await
-                {
+                match client.execute(&notify, &[&CHANNEL, &payload.text]).await {
                     Ok(_) => sent = payload.through,
                     Err(e) => {
                         tracing::warn!(error = %e, "the event relay broke; sending again once it is back");

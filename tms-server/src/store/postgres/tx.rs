@@ -1,7 +1,9 @@
 //! The storage interface on PostgreSQL: [`PgTx`] answers `store::Read` and `store::Write`
 //! over a pooled connection or a transaction, one statement per `block_on`.
 
+use std::cell::Cell;
 use std::sync::LazyLock;
+use std::task::Poll;
 
 use tms_core::api::{
     Comment, CommentWithUser, HistoryActor, HistoryEntry, LogEntry, LogQuery, SortKey, Ticket,
@@ -190,6 +192,9 @@ pub struct PgTx<'a, C: GenericClient> {
     /// Where search totals are remembered, for reads (a write's own transaction sees its
     /// uncommitted changes: nothing it counts may be remembered).
     pub(super) counts: Option<&'a CountCache>,
+    /// For a write: whether its transaction is still to begin, which its first statement
+    /// then does (`BEGIN` sent with it, in one round trip).
+    begin: Option<&'a Cell<bool>>,
 }
 
 impl<'a, C: GenericClient + Sync> PgTx<'a, C> {
@@ -199,7 +204,39 @@ impl<'a, C: GenericClient + Sync> PgTx<'a, C> {
             statements,
             rt,
             counts: None,
+            begin: None,
         }
+    }
+
+    /// Statements of a transaction that begins with the first of them, marked in `begin`
+    /// (true until then).
+    pub(super) fn beginning(mut self, begin: &'a Cell<bool>) -> Self {
+        self.begin = Some(begin);
+        self
+    }
+
+    /// Runs one statement's `reply`, after the `BEGIN` of a transaction still to begin, sent
+    /// ahead of it in the same round trip.
+    async fn begun<T>(
+        &self,
+        reply: impl Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> StoreResult<T> {
+        if !self.begin.is_some_and(|b| b.replace(false)) {
+            return Ok(reply.await?);
+        }
+        let begin = self.c.batch_execute("BEGIN");
+        tokio::pin!(begin, reply);
+        // The first poll queues the BEGIN, before the statement is queued.
+        let begun = match futures_util::poll!(begin.as_mut()) {
+            Poll::Ready(r) => Some(r),
+            Poll::Pending => None,
+        };
+        let out = reply.await;
+        match begun {
+            Some(r) => r?,
+            None => begin.await?,
+        }
+        Ok(out?)
     }
 
     /// Reads that remember search totals in `counts`.
@@ -212,7 +249,7 @@ impl<'a, C: GenericClient + Sync> PgTx<'a, C> {
     pub(super) fn rows(&self, sql: &str, params: &Params<'_>) -> StoreResult<Vec<Row>> {
         self.rt.block_on(async {
             let st = self.statements.get(self.c, sql).await?;
-            Ok(self.c.query(&st, params).await?)
+            self.begun(self.c.query(&st, params)).await
         })
     }
 
@@ -223,7 +260,8 @@ impl<'a, C: GenericClient + Sync> PgTx<'a, C> {
         sql: &str,
         params: &[(&(dyn ToSql + Sync), Type)],
     ) -> StoreResult<Vec<Row>> {
-        Ok(self.rt.block_on(self.c.query_typed(sql, params))?)
+        self.rt
+            .block_on(self.begun(self.c.query_typed(sql, params)))
     }
 
     /// The rows of two statements sent together: one round trip to the server instead of two.
@@ -235,17 +273,17 @@ impl<'a, C: GenericClient + Sync> PgTx<'a, C> {
         self.rt.block_on(async {
             let sa = self.statements.get(self.c, a).await?;
             let sb = self.statements.get(self.c, b).await?;
-            Ok(tokio::try_join!(
-                self.c.query(&sa, a_params),
-                self.c.query(&sb, b_params)
-            )?)
+            self.begun(async {
+                tokio::try_join!(self.c.query(&sa, a_params), self.c.query(&sb, b_params))
+            })
+            .await
         })
     }
 
     pub(super) fn opt(&self, sql: &str, params: &Params<'_>) -> StoreResult<Option<Row>> {
         self.rt.block_on(async {
             let st = self.statements.get(self.c, sql).await?;
-            Ok(self.c.query_opt(&st, params).await?)
+            self.begun(self.c.query_opt(&st, params)).await
         })
     }
 
@@ -257,7 +295,7 @@ impl<'a, C: GenericClient + Sync> PgTx<'a, C> {
     pub(super) fn exec(&self, sql: &str, params: &Params<'_>) -> StoreResult<u64> {
         self.rt.block_on(async {
             let st = self.statements.get(self.c, sql).await?;
-            Ok(self.c.execute(&st, params).await?)
+            self.begun(self.c.execute(&st, params)).await
         })
     }
 

@@ -27,6 +27,9 @@ use crate::store::StoreError;
 pub struct Conn {
     pub(super) client: Client,
     pub(super) statements: Statements,
+    /// Set by a job that left the connection in a state it cannot be reused in (a
+    /// transaction neither committed nor rolled back).
+    pub(super) broken: bool,
 }
 
 /// A job for a worker: its connection (or why there is none) and the runtime that drives it.
@@ -169,6 +172,7 @@ fn work(config: &Config, dispatch: &Mutex<Dispatch>) {
                     conn = Some(Conn {
                         client,
                         statements: Statements::default(),
+                        broken: false,
                     });
                 }
                 Err(e) => {
@@ -180,9 +184,14 @@ fn work(config: &Config, dispatch: &Mutex<Dispatch>) {
                 }
             }
         }
-        match conn.as_mut() {
+        // A script that panics fails its own request (its caller sees the job dropped), not
+        // the worker; its connection, in whatever state it was left, is not reused.
+        let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match conn.as_mut() {
             Some(c) => job(Ok(c), &rt),
             None => job(Err(StoreError::Closed), &rt),
+        }));
+        if ran.is_err() || conn.as_ref().is_some_and(|c| c.broken) {
+            conn = None;
         }
     }
 }
