@@ -33,6 +33,7 @@ use tokio_postgres::{IsolationLevel, Transaction};
 
 use super::StoreError;
 use super::postgres::Pg;
+use super::postgres::bulk::{COUNT_GROUPS, COUNT_TICKETS, COUNT_TRIGGER_OFF, COUNT_TRIGGER_ON};
 use super::sqlite::{self, DbError};
 
 /// Rows per `INSERT` statement, and per fetch when reading back.
@@ -804,11 +805,15 @@ async fn copy_in(
     }
     let conn = open_source(path)?;
     tx.batch_execute(SEARCH_TRIGGERS_OFF).await?;
+    tx.batch_execute(COUNT_TRIGGER_OFF).await?;
     for t in options.tables() {
         let n = copy_table(&conn, tx, t).await?;
         tracing::debug!(table = t.name, rows = n, "copied");
     }
     tx.batch_execute(SEARCH_INDEX_BUILD).await?;
+    tx.execute(&format!("{COUNT_TICKETS} WHERE TRUE {COUNT_GROUPS}"), &[])
+        .await?;
+    tx.batch_execute(COUNT_TRIGGER_ON).await?;
     tracing::debug!("search index built");
     restart_sequences(&conn, tx, options).await?;
     compare(&conn, tx, options).await

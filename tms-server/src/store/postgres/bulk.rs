@@ -6,6 +6,20 @@
 use tms_core::timefmt::to_micros;
 
 use super::Pg;
+
+/// Bulk loads turn the per-row count trigger off inside their transaction (transactional:
+/// undone if the load fails) and count the loaded tickets with one statement.
+pub(crate) const COUNT_TRIGGER_OFF: &str =
+    "ALTER TABLE tickets DISABLE TRIGGER tickets_count_insert";
+pub(crate) const COUNT_TRIGGER_ON: &str = "ALTER TABLE tickets ENABLE TRIGGER tickets_count_insert";
+/// Counts tickets into this connection's slot: followed by a `WHERE` and [`COUNT_GROUPS`].
+pub(crate) const COUNT_TICKETS: &str =
+    "INSERT INTO ticket_counts AS c (status, priority, assigned_agent_id, slot, n)
+     SELECT status, priority, coalesce(assigned_agent_id, 0), pg_backend_pid() % 16,
+            count(*)::INTEGER
+     FROM tickets";
+pub(crate) const COUNT_GROUPS: &str = "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+     ON CONFLICT (status, priority, assigned_agent_id, slot) DO UPDATE SET n = c.n + EXCLUDED.n";
 use crate::store::list::{priority_rank, status_rank};
 use crate::store::{BulkTicket, StoreError};
 
@@ -27,6 +41,8 @@ impl Pg {
                 .iter()
                 .map(|r| r.try_get(0))
                 .collect::<Result<_, _>>()?;
+            // Counted once for the batch, not ticket by ticket (migration 0002).
+            tx.batch_execute(COUNT_TRIGGER_OFF).await?;
             let col = |f: &dyn Fn(&BulkTicket) -> i64| batch.iter().map(f).collect::<Vec<i64>>();
             let titles: Vec<&str> = batch.iter().map(|t| t.title.as_str()).collect();
             let descriptions: Vec<&str> = batch.iter().map(|t| t.description.as_str()).collect();
@@ -53,6 +69,9 @@ impl Pg {
                 ],
             )
             .await?;
+            tx.execute(&format!("{COUNT_TICKETS} WHERE id = ANY($1) {COUNT_GROUPS}"), &[&ids])
+                .await?;
+            tx.batch_execute(COUNT_TRIGGER_ON).await?;
             let details: Vec<String> = ids.iter().map(|id| format!("created ticket {id}")).collect();
             tx.execute(
                 "INSERT INTO activity_log (user_id, activity_type, details, activity_date, ticket_id)

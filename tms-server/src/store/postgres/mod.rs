@@ -9,7 +9,7 @@
 //! `Write::lock_accounts`); a read is a statement or two on a pooled connection; a search is a
 //! read-only transaction under a `statement_timeout` of its budget.
 
-mod bulk;
+pub(crate) mod bulk;
 mod list;
 mod migrate;
 mod relay;
