@@ -9,9 +9,11 @@
 -- the sum never does. ticket_counts_fold() moves the other slots back into slot 0, so the
 -- table stays near one row per bucket; the server runs it every minute.
 --
--- Two writers cannot deadlock on counts: a transaction uses one slot (its connection's), the
--- application inserts one ticket per statement, and the update and delete triggers take
--- their buckets in key order.
+-- Writers rarely wait for each other on counts: a transaction uses its connection's slot, and
+-- two connections share one only when their process ids do modulo 16. When they do, a
+-- statement that changes many tickets at once (unassigning a deactivated agent's) takes its
+-- buckets in row order and may deadlock with another change in the same slot; PostgreSQL then
+-- fails one of the two transactions, answered 429 with Retry-After (nothing written; send it again).
 
 ALTER TABLE ticket_counts DROP CONSTRAINT ticket_counts_pkey;
 ALTER TABLE ticket_counts DROP CONSTRAINT ticket_counts_n_check;
@@ -54,19 +56,11 @@ CREATE TRIGGER tickets_count_insert AFTER INSERT ON tickets
 CREATE OR REPLACE FUNCTION tickets_count_rows() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO ticket_counts AS c (status, priority, assigned_agent_id, slot, n)
-        SELECT status, priority, coalesce(assigned_agent_id, 0), pg_backend_pid() % 16,
-               count(*)::INTEGER
-        FROM new_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-        ON CONFLICT (status, priority, assigned_agent_id, slot) DO UPDATE SET n = c.n + EXCLUDED.n;
-    ELSE
-        INSERT INTO ticket_counts AS c (status, priority, assigned_agent_id, slot, n)
-        SELECT status, priority, coalesce(assigned_agent_id, 0), pg_backend_pid() % 16,
-               -count(*)::INTEGER
-        FROM old_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-        ON CONFLICT (status, priority, assigned_agent_id, slot) DO UPDATE SET n = c.n + EXCLUDED.n;
-    END IF;
+    INSERT INTO ticket_counts AS c (status, priority, assigned_agent_id, slot, n)
+    SELECT status, priority, coalesce(assigned_agent_id, 0), pg_backend_pid() % 16,
+           -count(*)::INTEGER
+    FROM old_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+    ON CONFLICT (status, priority, assigned_agent_id, slot) DO UPDATE SET n = c.n + EXCLUDED.n;
     RETURN NULL;
 END
 $$;

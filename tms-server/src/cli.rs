@@ -150,7 +150,8 @@ pub struct ServeArgs {
     /// are exempt.
     #[arg(long, env = "TMS_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 128)]
     pub max_connections_per_address: usize,
-    /// Connections to PostgreSQL this server keeps (with --database-url).
+    /// Connections to PostgreSQL this server runs requests on, at most (with
+    /// --database-url); it keeps up to four more for upkeep and for the other servers' events.
     #[arg(long, env = "TMS_POOL_SIZE", default_value_t = 16)]
     pub pool_size: usize,
 }

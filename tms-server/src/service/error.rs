@@ -74,6 +74,8 @@ impl From<StoreError> for ServiceError {
             StoreError::Unique("users.email") => Self::Conflict("Account already exists".into()),
             StoreError::Unique("users.username") => Self::Conflict("Username already taken".into()),
             StoreError::ForeignKey => Self::Conflict("a referenced record no longer exists".into()),
+            // Nothing was written: the client may send it again.
+            StoreError::Contended => Self::Busy(1),
             other => Self::Internal(other.to_string()),
         }
     }

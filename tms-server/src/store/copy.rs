@@ -3,9 +3,9 @@
 //!
 //! The copy is one PostgreSQL transaction. It refuses a database that holds any tms row, then
 //! writes every table in key order, keeping every id, 5,000 rows per statement (arrays through
-//! `UNNEST`). The schema's triggers keep `ticket_counts` as the tickets arrive (once per
-//! statement); the search index is built once after the rows are in, by the schema's own
-//! function, its per-row triggers set aside meanwhile (see [`SEARCH_TRIGGERS_OFF`]). The
+//! `UNNEST`). The per-row triggers that count tickets and index them are set aside inside the
+//! transaction while the rows arrive; the tickets are then counted with one statement and the
+//! search index built once, by the schema's own function (see [`SEARCH_TRIGGERS_OFF`]). The
 //! identity sequences are then restarted past the copied ids as
 //! `migrations/postgres/0001_init.sql` says: from `sqlite_sequence` for the AUTOINCREMENT
 //! tables (tickets, comments, activity_log: an id is never given out twice, even after the
@@ -14,8 +14,7 @@
 //!
 //! Before the commit both databases are read back, each in one snapshot, and compared table by
 //! table: the row count, and a SHA-256 over every row in key order with every value in one
-//! canonical form ([`TableSum`]). The counts the triggers kept are checked against the
-//! tickets, and the search index for a row per ticket and its triggers on again. Any
+//! canonical form ([`TableSum`]). The counts are checked against the tickets, and the search index for a row per ticket and its triggers on again. Any
 //! difference rolls everything back.
 //!
 //! The SQLite database is opened (and migrated, if it is older) with the usual helpers, then

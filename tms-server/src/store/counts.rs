@@ -19,8 +19,8 @@
 //! every 30 seconds in case a notification was lost.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Entries kept at most; past that, stale entries go first, then everything.
 const CAPACITY: usize = 512;
@@ -70,6 +70,8 @@ pub struct CountCache {
     generation: AtomicU64,
     counts: Tagged<u64>,
     expansions: Tagged<std::sync::Arc<[String]>>,
+    /// One lock per key being counted (`count_once`).
+    counting: Mutex<HashMap<String, Arc<Mutex<()>>>>,
 }
 
 impl CountCache {
@@ -86,6 +88,39 @@ impl CountCache {
     /// Stores `count` for `key`, computed in `generation`.
     pub fn put(&self, key: String, generation: u64, count: u64) {
         self.counts.put(key, generation, self.generation(), count);
+    }
+
+    /// The count of `key` for the current generation: remembered, or counted by `count` —
+    /// by one caller at a time per key, the others waiting for its result (sixteen agents
+    /// opening the same common search at once count it once, not sixteen times over).
+    pub fn count_once<E>(
+        &self,
+        key: &str,
+        count: impl FnOnce() -> Result<u64, E>,
+    ) -> Result<u64, E> {
+        // Read before the count starts its snapshot (see the module's comment).
+        let generation = self.generation();
+        if let Some(n) = self.get(key, generation) {
+            return Ok(n);
+        }
+        let turn = {
+            let Ok(mut counting) = self.counting.lock() else {
+                return count();
+            };
+            if counting.len() >= CAPACITY {
+                counting.retain(|_, t| Arc::strong_count(t) > 1);
+            }
+            Arc::clone(counting.entry(key.to_string()).or_default())
+        };
+        let _mine = turn.lock();
+        // Counted while this caller waited?
+        let generation = self.generation();
+        if let Some(n) = self.get(key, generation) {
+            return Ok(n);
+        }
+        let n = count()?;
+        self.put(key.to_string(), generation, n);
+        Ok(n)
     }
 
     /// The words of the index that `prefix` begins, if looked up in `generation`.

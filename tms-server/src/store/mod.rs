@@ -8,7 +8,7 @@
 //! - `sqlite`: on the writer thread, inside a group commit, with no await between statements —
 //!   which is why the interface is synchronous: an interface with an await per statement would
 //!   hold SQLite's single writer across every round trip and lose the group commit;
-//! - `postgres`: on a blocking thread, over a pooled connection of the async driver, one
+//! - `postgres`: on a worker thread that owns a connection of the async driver, one
 //!   `block_on` per statement; several servers may share the database.
 //!
 //! Neither the traits nor [`Store`] mention a driver type; no route or command-line code sees
@@ -53,6 +53,10 @@ pub enum StoreError {
     /// A statement was stopped at its deadline.
     #[error("the statement was stopped at its deadline")]
     Interrupted,
+    /// The database gave this transaction up for another's sake (a deadlock, or a
+    /// serialization failure): nothing was written, and trying again may succeed.
+    #[error("the transaction lost a race with another; try again")]
+    Contended,
     /// A list's `after` cursor does not belong to its sort order.
     #[error("the cursor does not belong to this sort order")]
     BadCursor,
@@ -297,34 +301,44 @@ impl Store {
         &self.events
     }
 
-    /// Publishes the events of a committed transaction.
-    fn committed(&self, events: Vec<Event>) {
-        if events.is_empty() {
-            return;
+    /// What runs once a transaction committed, on the engine's own thread and whether or not
+    /// its caller still waits (a request past its deadline): its events published, and on
+    /// PostgreSQL the remembered totals forgotten and the other servers told.
+    fn after_commit<T>(&self) -> impl FnOnce(&mut (T, Vec<Event>)) + Send + 'static {
+        let hub = Arc::clone(&self.events);
+        let pg = match &self.engine {
+            Engine::Postgres(pg) => Some(pg.clone()),
+            Engine::Sqlite(_) => None,
+        };
+        move |(_, events)| {
+            let events = std::mem::take(events);
+            if events.is_empty() {
+                return;
+            }
+            if let Some(pg) = pg {
+                pg.changed(&events);
+            }
+            hub.publish(events);
         }
-        if let Engine::Postgres(pg) = &self.engine {
-            pg.changed(&events);
-        }
-        self.events.publish(events);
     }
 
     /// Runs `f` as one transaction: everything it wrote is committed if it returns `Ok`
     /// (before this returns), and undone otherwise. The events of its changes are published
-    /// once it committed.
+    /// once it committed, even if this future is dropped meanwhile.
     pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&dyn Write) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let (out, events) = match &self.engine {
+        let after = self.after_commit();
+        let (out, _published) = match &self.engine {
             Engine::Sqlite(db) => db
-                .write(on_sqlite(db, move |tx| recorded(tx, f)))
+                .write_then(on_sqlite(db, move |tx| recorded(tx, f)), after)
                 .await
                 .map_err(Carried::into_inner)?,
-            Engine::Postgres(pg) => pg.write(move |tx| recorded(tx, f)).await?,
+            Engine::Postgres(pg) => pg.write_then(move |tx| recorded(tx, f), after).await?,
         };
-        self.committed(events);
         Ok(out)
     }
 
@@ -335,18 +349,18 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        let (out, events) = match &self.engine {
+        let after = self.after_commit();
+        let (out, _published) = match &self.engine {
             Engine::Sqlite(db) => db
-                .write_blocking(on_sqlite(db, move |tx| recorded(tx, f)))
+                .write_blocking_then(on_sqlite(db, move |tx| recorded(tx, f)), after)
                 .map_err(Carried::into_inner)?,
-            Engine::Postgres(pg) => pg.write_blocking(move |tx| recorded(tx, f))?,
+            Engine::Postgres(pg) => pg.write_blocking_then(move |tx| recorded(tx, f), after)?,
         };
-        self.committed(events);
         Ok(out)
     }
 
     /// Runs `f` as a read, stopped at the request deadline: on SQLite one snapshot; on
-    /// PostgreSQL statements on one pooled connection, each seeing what was committed when it
+    /// PostgreSQL statements on one connection, each seeing what was committed when it
     /// began (a list's total and its page may straddle a commit).
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where

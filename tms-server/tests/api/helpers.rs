@@ -156,7 +156,17 @@ pub fn postgres_cluster() -> Option<String> {
 pub async fn fresh_postgres_database(admin: &str) -> String {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let name = format!("tms_test_{}_{n}", std::process::id());
+    let mine = format!("tms_test_{}_", std::process::id());
+    // Once per run: the databases of earlier runs go.
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    SWEPT
+        .get_or_init(|| async {
+            tms_server::store::postgres::drop_databases(admin, "tms_test_", &mine)
+                .await
+                .unwrap();
+        })
+        .await;
+    let name = format!("{mine}{n}");
     tms_server::store::postgres::create_database(admin, &name)
         .await
         .unwrap()

@@ -1,7 +1,8 @@
 //! Bulk loading for the data generator on PostgreSQL: one transaction per batch, each table
 //! written with one statement over arrays (`UNNEST`). Ticket ids are drawn from the sequence
-//! first, so that comments and log entries can name them; the search index and the counts
-//! are kept by the schema's triggers as for any insert.
+//! first, so that comments and log entries can name them; the search index is kept by the
+//! schema's triggers as for any insert, the counts by one statement per batch (the per-row
+//! count trigger off inside the batch's transaction).
 
 use tms_core::timefmt::to_micros;
 

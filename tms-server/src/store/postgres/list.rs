@@ -190,25 +190,19 @@ fn total_sql(q: &TicketQuery, only_requester: Option<i64>, tsq: Option<&str>) ->
 /// A search's total: remembered per data generation (`store::counts`), as the SQLite engine
 /// does, since counting every match of a common word walks a tenth of the index.
 fn search_total<C: GenericClient + Sync>(tx: &PgTx<'_, C>, sql: &Sql) -> StoreResult<u64> {
-    let counted = || {
-        let rows = sql.rows(tx, true)?;
-        count(
-            rows.first()
-                .ok_or_else(|| StoreError::Other("a count returned no row".into()))?,
-        )
-    };
-    let Some(counts) = tx.counts else {
-        return counted();
-    };
-    // The generation is read before the count's snapshot begins.
-    let generation = counts.generation();
-    let key = format!("{}{:?}", sql.text, sql.params());
-    if let Some(n) = counts.get(&key, generation) {
-        return Ok(n);
+    let counted = || first_count(&sql.rows(tx, true)?);
+    match tx.counts {
+        Some(counts) => counts.count_once(&format!("{}{:?}", sql.text, sql.params()), counted),
+        None => counted(),
     }
-    let n = counted()?;
-    counts.put(key, generation, n);
-    Ok(n)
+}
+
+/// The count in the first row of a count's reply.
+fn first_count(rows: &[Row]) -> StoreResult<u64> {
+    count(
+        rows.first()
+            .ok_or_else(|| StoreError::Other("a count returned no row".into()))?,
+    )
 }
 
 fn count(row: &Row) -> StoreResult<u64> {
@@ -301,10 +295,7 @@ pub fn tickets<C: GenericClient + Sync>(
                 (&count_sql.text, &count_sql.params()),
                 (&sql.text, &sql.params()),
             )?;
-            let row = counted
-                .first()
-                .ok_or_else(|| StoreError::Other("a count returned no row".into()))?;
-            (count(row)?, ids)
+            (first_count(&counted)?, ids)
         }
     };
     let ids = ids

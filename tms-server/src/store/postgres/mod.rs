@@ -1,13 +1,14 @@
 //! The PostgreSQL engine: for several servers on one database (`docs/ARCHITECTURE.md`,
 //! "Service layer and storage interface").
 //!
-//! tokio-postgres connections in a deadpool pool, driven by a small runtime of the engine's
-//! own, so that the synchronous transaction scripts of the service layer run the same way from
-//! the server (on a blocking thread) and from the command line: each statement is one
-//! `block_on` over the async driver. A write is one `READ COMMITTED` transaction whose
-//! scripts lock what their decisions rest on (`Write::ticket_for_update`,
-//! `Write::lock_accounts`); a read is a statement or two on a pooled connection; a search is a
-//! read-only transaction under a `statement_timeout` of its budget.
+//! Use cases run on worker threads that each own a tokio-postgres connection and drive it
+//! themselves (`workers`), so that the synchronous transaction scripts of the service layer run
+//! the same way from the server and from the command line, each statement one `block_on`. A
+//! write is one `READ COMMITTED` transaction whose scripts lock what their decisions rest on
+//! (`Write::ticket_for_update`, `Write::lock_accounts`); a read is a statement or two on a
+//! worker's connection; a search is a read-only transaction under a `statement_timeout` of
+//! its budget. A small deadpool pool serves tools and upkeep; `relay` carries events between
+//! servers.
 
 pub(crate) mod bulk;
 mod list;
@@ -86,9 +87,10 @@ pub fn without_password(url: &str) -> String {
 }
 
 impl Pg {
-    /// Connects to the database at `url` (`postgres://user:pass@host:port/db`), with at most
-    /// `pool_size` connections, every statement stopped after `statement_timeout`, and
-    /// migrates it. Blocking.
+    /// Connects to the database at `url` (`postgres://user:pass@host:port/db`), runs use
+    /// cases on `pool_size` workers (one connection each, opened as needed; two more for tools
+    /// and upkeep, and two for events once relaying), every statement stopped after
+    /// `statement_timeout`, and migrates it. Blocking.
     pub fn open(
         url: &str,
         pool_size: usize,
@@ -224,6 +226,27 @@ impl Pg {
         rt.block_on(migrate::apply(&mut client, &self.inner.shown))
     }
 
+    /// A worker job running `job` and handing its result to `reply`; skipped when `gone`
+    /// says its caller has stopped waiting before a worker took it up.
+    fn job<T, E, J>(
+        job: J,
+        gone: impl Fn() -> bool + Send + 'static,
+        reply: impl FnOnce(Result<T, E>) + Send + 'static,
+    ) -> workers::Job
+    where
+        J: FnOnce(&mut Conn, &Runtime) -> Result<T, E> + Send + 'static,
+        E: From<StoreError>,
+    {
+        Box::new(move |conn, rt| {
+            if gone() {
+                return;
+            }
+            // (It may hold the reply's sender.)
+            drop(gone);
+            reply(conn.map_err(E::from).and_then(|c| job(c, rt)));
+        })
+    }
+
     /// Runs `job` on a worker's connection and waits for its result. Blocking: never from
     /// async code.
     fn on_worker_blocking<T, E, J>(&self, job: J) -> Result<T, E>
@@ -233,14 +256,19 @@ impl Pg {
         E: From<StoreError> + Send + 'static,
     {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.inner.workers.submit(Box::new(move |conn, rt| {
-            let _ = tx.send(conn.map_err(E::from).and_then(|c| job(c, rt)));
-        }))?;
+        self.inner.workers.submit(Self::job(
+            job,
+            || false,
+            move |out| {
+                let _ = tx.send(out);
+            },
+        ))?;
         rx.recv()
             .unwrap_or_else(|_| Err(E::from(StoreError::Closed)))
     }
 
-    /// Runs `job` on a worker's connection.
+    /// Runs `job` on a worker's connection; not at all if this future is dropped before a
+    /// worker takes it up (its request has gone: past its deadline, or hung up).
     async fn on_worker<T, E, J>(&self, job: J) -> Result<T, E>
     where
         J: FnOnce(&mut Conn, &Runtime) -> Result<T, E> + Send + 'static,
@@ -248,31 +276,52 @@ impl Pg {
         E: From<StoreError> + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.inner.workers.submit(Box::new(move |conn, rt| {
-            let _ = tx.send(conn.map_err(E::from).and_then(|c| job(c, rt)));
-        }))?;
+        let waiting = Arc::new(tx);
+        let watched = Arc::clone(&waiting);
+        self.inner.workers.submit(Self::job(
+            job,
+            move || watched.is_closed(),
+            move |out| {
+                if let Ok(tx) = Arc::try_unwrap(waiting) {
+                    let _ = tx.send(out);
+                }
+            },
+        ))?;
         rx.await
             .unwrap_or_else(|_| Err(E::from(StoreError::Closed)))
     }
 
-    /// Runs `f` in one transaction, committed if it returns `Ok`.
-    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    /// Runs `f` in one transaction, committed if it returns `Ok`; `after` runs on the worker
+    /// once it committed, whether or not the caller still waits.
+    pub async fn write_then<T, E, F, A>(&self, f: F, after: A) -> Result<T, E>
     where
         F: FnOnce(&dyn Write) -> Result<T, E> + Send + 'static,
+        A: FnOnce(&mut T) + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        self.on_worker(move |c, rt| write_on(c, rt, f)).await
+        self.on_worker(move |c, rt| write_on(c, rt, f, after)).await
     }
 
-    /// [`Pg::write`], blocking.
+    /// [`Pg::write_then`], blocking.
+    pub fn write_blocking_then<T, E, F, A>(&self, f: F, after: A) -> Result<T, E>
+    where
+        F: FnOnce(&dyn Write) -> Result<T, E> + Send + 'static,
+        A: FnOnce(&mut T) + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        self.on_worker_blocking(move |c, rt| write_on(c, rt, f, after))
+    }
+
+    /// [`Pg::write_blocking_then`] with nothing after the commit.
     pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&dyn Write) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
-        self.on_worker_blocking(move |c, rt| write_on(c, rt, f))
+        self.write_blocking_then(f, |_| {})
     }
 
     /// Runs `f` over a worker's connection, statement by statement.
@@ -319,13 +368,16 @@ impl Pg {
             rt.block_on(tx.batch_execute(&limit))
                 .map_err(StoreError::from)?;
             let out = f(&PgTx::new(&tx, &c.statements, rt).remembering(&counts));
-            let _ = rt.block_on(tx.rollback());
+            if rt.block_on(tx.rollback()).is_err() {
+                c.broken = true;
+            }
             out
         })
         .await
     }
 
-    /// Runs `job` on a blocking thread of the caller's runtime.
+    /// Runs `job` (a tool's, over the engine's pool) on a blocking thread of the caller's
+    /// runtime.
     pub async fn blocking<T, E, J>(&self, job: J) -> Result<T, E>
     where
         J: FnOnce(Pg) -> Result<T, E> + Send + 'static,
@@ -348,6 +400,36 @@ impl Pg {
 #[doc(hidden)]
 pub async fn create_database(admin_url: &str, name: &str) -> Result<String, StoreError> {
     create_database_from(admin_url, name, None).await
+}
+
+/// Drops every database whose name starts with `prefix` but not with `keep`: what earlier
+/// test runs left behind (each test gets a database of its own). For tests.
+#[doc(hidden)]
+pub async fn drop_databases(admin_url: &str, prefix: &str, keep: &str) -> Result<(), StoreError> {
+    let (client, connection) = tokio_postgres::connect(admin_url, tokio_postgres::NoTls).await?;
+    let driver = tokio::spawn(connection);
+    let names: Vec<String> = client
+        .query(
+            "SELECT datname FROM pg_database WHERE starts_with(datname, $1)
+               AND NOT starts_with(datname, $2)",
+            &[&prefix, &keep],
+        )
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    for name in names {
+        // Quoted: names come from the catalog, not from input.
+        let quoted = name.replace('"', "\"\"");
+        client
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{quoted}\" WITH (FORCE)"
+            ))
+            .await?;
+    }
+    drop(client);
+    let _ = driver.await;
+    Ok(())
 }
 
 /// [`create_database`] as a copy of the database `template` (which nobody may be connected
@@ -402,29 +484,32 @@ impl Pg {
     }
 }
 
-/// Runs `f` in one transaction on `c`, committed if it returns `Ok`. The transaction begins
-/// with its first statement (in the same round trip); a script that ran none has nothing to
-/// commit.
+/// Runs `f` in one transaction on `c`, committed if it returns `Ok`, then `after`. The
+/// transaction begins with its first statement (in the same round trip); a script that ran
+/// none has nothing to commit.
 fn write_on<T, E>(
     c: &mut Conn,
     rt: &Runtime,
     f: impl FnOnce(&dyn Write) -> Result<T, E>,
+    after: impl FnOnce(&mut T),
 ) -> Result<T, E>
 where
     E: From<StoreError>,
 {
     let begin = Cell::new(true);
-    let out = f(&PgTx::new(&c.client, &c.statements, rt).beginning(&begin));
-    if begin.get() {
-        return out;
-    }
-    let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
-    if let Err(e) = rt.block_on(c.client.batch_execute(end)) {
-        // Whatever state the connection is in, it is not reused.
-        c.broken = true;
-        if out.is_ok() {
-            return Err(E::from(StoreError::from(e)));
+    let mut out = f(&PgTx::new(&c.client, &c.statements, rt).beginning(&begin));
+    if !begin.get() {
+        let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        if let Err(e) = rt.block_on(c.client.batch_execute(end)) {
+            // Whatever state the connection is in, it is not reused.
+            c.broken = true;
+            if out.is_ok() {
+                return Err(E::from(StoreError::from(e)));
+            }
         }
+    }
+    if let Ok(v) = &mut out {
+        after(v);
     }
     out
 }

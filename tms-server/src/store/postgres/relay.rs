@@ -32,6 +32,8 @@ use crate::store::counts::CountCache;
 const CHANNEL: &str = "tms_events";
 /// A payload's largest size (PostgreSQL refuses 8000 bytes and more).
 const PAYLOAD_MAX: usize = 7_000;
+/// Events kept for the other servers while the link to them is down, at most.
+const PENDING_MAX: usize = 100_000;
 /// How long a broken link waits before it connects again.
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 /// How often remembered totals are forgotten anyway, in case a notification was lost.
@@ -127,6 +129,16 @@ async fn notify(config: Config, origin: u64, mut rx: mpsc::UnboundedReceiver<Vec
             while let Ok(more) = rx.try_recv() {
                 pending.extend(more);
             }
+            if pending.len() > PENDING_MAX {
+                // A link down for long: the other servers forget their totals within 30 s
+                // anyway, and their live views resync when their own link comes back.
+                tracing::warn!(
+                    dropped = pending.len(),
+                    "events not relayed: the link was down too long"
+                );
+                pending.clear();
+                continue;
+            }
             let mut sent = 0;
             for payload in payloads(origin, &pending) {
                 match client.execute(&notify, &[&CHANNEL, &payload.text]).await {
@@ -196,10 +208,9 @@ async fn listen(config: Config, hub: Arc<Hub>, counts: Arc<CountCache>) {
             }
             Err(e) => tracing::warn!(error = %e, "cannot listen for other servers' events"),
         }
+        // Listeners resync once listening again (above): events may be missed until then.
         drop(client);
         driver.abort();
-        counts.invalidate();
-        hub.resync();
         tokio::time::sleep(RECONNECT_AFTER).await;
     }
 }

@@ -1,5 +1,5 @@
 //! The storage interface on PostgreSQL: [`PgTx`] answers `store::Read` and `store::Write`
-//! over a pooled connection or a transaction, one statement per `block_on`.
+//! over a worker's connection or a transaction on it, one statement per `block_on`.
 
 use std::cell::Cell;
 use std::sync::LazyLock;
@@ -49,6 +49,10 @@ impl From<tokio_postgres::Error> for StoreError {
             return Self::ForeignKey;
         } else if *code == SqlState::QUERY_CANCELED {
             return Self::Interrupted;
+        } else if *code == SqlState::T_R_DEADLOCK_DETECTED
+            || *code == SqlState::T_R_SERIALIZATION_FAILURE
+        {
+            return Self::Contended;
         }
         described()
     }

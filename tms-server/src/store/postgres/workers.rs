@@ -30,7 +30,22 @@ pub struct Conn {
     /// Set by a job that left the connection in a state it cannot be reused in (a
     /// transaction neither committed nor rolled back).
     pub(super) broken: bool,
+    /// The task driving the connection, on the worker's runtime.
+    driver: tokio::task::JoinHandle<()>,
 }
+
+impl Conn {
+    /// Closes the connection now: the database ends the session at once, with whatever
+    /// transaction and locks it held, instead of when the worker next runs its runtime.
+    fn close(self, rt: &Runtime) {
+        let Conn { client, driver, .. } = self;
+        drop(client);
+        let _ = rt.block_on(tokio::time::timeout(CLOSE_WITHIN, driver));
+    }
+}
+
+/// How long closing a connection may take before the worker moves on.
+const CLOSE_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A job for a worker: its connection (or why there is none) and the runtime that drives it.
 pub(super) type Job = Box<dyn FnOnce(Result<&mut Conn, StoreError>, &Runtime) + Send>;
@@ -73,16 +88,19 @@ struct Dispatch {
 impl Workers {
     /// Starts `n` workers connecting with `config`.
     pub(super) fn start(config: &Config, n: usize) -> Result<Self, StoreError> {
-        let dispatch = Arc::new(Mutex::new(Dispatch::default()));
+        let workers = Self {
+            dispatch: Arc::new(Mutex::new(Dispatch::default())),
+        };
         for i in 0..n.max(1) {
-            let dispatch = Arc::clone(&dispatch);
+            let theirs = Arc::clone(&workers.dispatch);
             let config = config.clone();
             std::thread::Builder::new()
                 .name(format!("tms-pg-{i}"))
-                .spawn(move || work(&config, &dispatch))
+                .spawn(move || work(&config, &theirs))
+                // Dropping `workers` ends the ones started so far.
                 .map_err(|e| StoreError::Other(format!("cannot start a database thread: {e}")))?;
         }
-        Ok(Self { dispatch })
+        Ok(workers)
     }
 
     /// Runs `job` on the worker that became idle last, or queues it for the next one.
@@ -164,7 +182,7 @@ fn work(config: &Config, dispatch: &Mutex<Dispatch>) {
         if conn.is_none() {
             match rt.block_on(config.connect(NoTls)) {
                 Ok((client, connection)) => {
-                    rt.spawn(async move {
+                    let driver = rt.spawn(async move {
                         if let Err(e) = connection.await {
                             tracing::warn!(error = %e, "a database connection ended");
                         }
@@ -173,6 +191,7 @@ fn work(config: &Config, dispatch: &Mutex<Dispatch>) {
                         client,
                         statements: Statements::default(),
                         broken: false,
+                        driver,
                     });
                 }
                 Err(e) => {
@@ -190,8 +209,10 @@ fn work(config: &Config, dispatch: &Mutex<Dispatch>) {
             Some(c) => job(Ok(c), &rt),
             None => job(Err(StoreError::Closed), &rt),
         }));
-        if ran.is_err() || conn.as_ref().is_some_and(|c| c.broken) {
-            conn = None;
+        if (ran.is_err() || conn.as_ref().is_some_and(|c| c.broken))
+            && let Some(c) = conn.take()
+        {
+            c.close(&rt);
         }
     }
 }

@@ -159,9 +159,12 @@ fn in_savepoint<T, E: From<DbError>>(
 }
 
 impl Db {
-    fn submit<T, E, F>(&self, f: F) -> oneshot::Receiver<Result<T, E>>
+    /// Queues `f`; `after` runs on the writer thread once `f`'s changes are committed (whether
+    /// or not its caller still waits for the result).
+    fn submit<T, E, F, A>(&self, f: F, after: A) -> oneshot::Receiver<Result<T, E>>
     where
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        A: FnOnce(&mut T) + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
@@ -169,10 +172,13 @@ impl Db {
         let job: Job = Box::new(move |conn: &Connection| {
             let outcome = in_savepoint(conn, f);
             Box::new(move |commit_error: Option<DbError>| {
-                let outcome = match commit_error {
+                let mut outcome = match commit_error {
                     Some(e) => Err(E::from(e)),
                     None => outcome,
                 };
+                if let Ok(v) = &mut outcome {
+                    after(v);
+                }
                 let _ = done.send(outcome);
             })
         });
@@ -197,7 +203,19 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        self.submit(f)
+        self.write_then(f, |_| {}).await
+    }
+
+    /// [`Db::write`], running `after` on the writer thread once the write is committed, even
+    /// if the caller has stopped waiting.
+    pub async fn write_then<T, E, F, A>(&self, f: F, after: A) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        A: FnOnce(&mut T) + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        self.submit(f, after)
             .await
             .unwrap_or_else(|_| Err(E::from(DbError::Closed)))
     }
@@ -209,7 +227,18 @@ impl Db {
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
-        self.submit(f)
+        self.write_blocking_then(f, |_| {})
+    }
+
+    /// [`Db::write_then`] for synchronous callers.
+    pub fn write_blocking_then<T, E, F, A>(&self, f: F, after: A) -> Result<T, E>
+    where
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+        A: FnOnce(&mut T) + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        self.submit(f, after)
             .blocking_recv()
             .unwrap_or_else(|_| Err(E::from(DbError::Closed)))
     }
