@@ -66,6 +66,11 @@ pub fn cursor_of(sort: SortKey, t: &Ticket) -> String {
         SortField::Priority => vec![priority_rank(t.priority), created, t.id],
         SortField::Status => vec![status_rank(t.status), created, t.id],
     };
+    cursor_from(sort, &vals)
+}
+
+/// The cursor after the row whose stored values of the [`sort_columns`] are `vals`.
+pub fn cursor_from(sort: SortKey, vals: &[i64]) -> String {
     let dir = if sort.descending { "d" } else { "a" };
     let vals: Vec<String> = vals.iter().map(i64::to_string).collect();
     format!("{}{dir}.{}", cursor_tag(sort.field), vals.join("."))
@@ -105,6 +110,19 @@ impl super::ListPage {
 
     /// A page of `items` in `sort` order; a full page (`size` rows) carries the cursor of the
     /// next one.
+    /// A page whose next cursor was made from the rows that chose it.
+    pub fn with_cursor(
+        items: Vec<TicketListItem>,
+        total: u64,
+        next_cursor: Option<String>,
+    ) -> Self {
+        Self {
+            items,
+            total,
+            next_cursor,
+        }
+    }
+
     pub fn of(items: Vec<TicketListItem>, total: u64, sort: SortKey, size: u64) -> Self {
         let next_cursor = (items.len() as u64 == size)
             .then(|| items.last().map(|i| cursor_of(sort, &i.ticket)))

@@ -3,16 +3,24 @@
 //! every word of two or more characters is a prefix, a one-character word a whole word, all
 //! words must match.
 
-use tms_core::api::{SortField, SortKey, TicketQuery, search_terms};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+use tms_core::api::{SortField, SortKey, TicketListItem, TicketQuery, search_terms};
+
 use tokio_postgres::GenericClient;
 use tokio_postgres::Row;
 use tokio_postgres::types::{ToSql, Type};
 
 use super::tx::{JOIN_PEOPLE, PEOPLE, PgTx, TICKET_COLUMNS, ticket_item};
 use crate::store::list::{
-    cursor_values, in_order, keyset, priority_rank, sort_columns, status_rank,
+    cursor_from, cursor_values, keyset, priority_rank, sort_columns, status_rank,
 };
 use crate::store::{ListPage, StoreError, StoreResult};
+
+/// A page's rows and people, by id.
+static ROWS_BY_ID: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {TICKET_COLUMNS}, {PEOPLE} FROM tickets t {JOIN_PEOPLE} WHERE t.id = ANY($1)")
+});
 
 /// Up to this many matches, a search's page is sorted from all of them rather than walked.
 const FEW_MATCHES: u64 = 5_000;
@@ -243,6 +251,14 @@ pub fn tickets<C: GenericClient + Sync>(
         return Ok(ListPage::empty(searched.unwrap_or_default()));
     }
     let few = searched.is_some_and(|total| total <= FEW_MATCHES);
+    // The page's ids with the values of its sort columns (the id last), which its next cursor
+    // is made of; in every sort order's index, so a page is read from the index alone.
+    let keys = sort_columns(sort.field).join(", ");
+    let keys = if keys == "t.id" {
+        keys
+    } else {
+        format!("t.id, {keys}")
+    };
     let mut sql = Sql::default();
     if let Some(m) = &tsq {
         let p = sql.arg(m.clone());
@@ -250,18 +266,18 @@ pub fn tickets<C: GenericClient + Sync>(
             // The matches as an array: their tickets are then looked up by id. (As a join,
             // the planner expects a prefix to match hundreds of tickets and walks them all.)
             format!(
-                "SELECT t.id FROM tickets t
+                "SELECT {keys} FROM tickets t
                  WHERE t.id = ANY(ARRAY(SELECT ticket_id FROM ticket_search
                                         WHERE doc @@ to_tsquery('tms_search', {p})))"
             )
         } else {
             format!(
-                "SELECT t.id FROM ticket_search s JOIN tickets t ON t.id = s.ticket_id
+                "SELECT {keys} FROM ticket_search s JOIN tickets t ON t.id = s.ticket_id
                  WHERE s.doc @@ to_tsquery('tms_search', {p})"
             )
         });
     } else {
-        sql.push("SELECT t.id FROM tickets t WHERE TRUE");
+        sql.push(&format!("SELECT {keys} FROM tickets t WHERE TRUE"));
     }
     filters(&mut sql, q, only_requester);
     if let Some(c) = &q.after {
@@ -285,36 +301,41 @@ pub fn tickets<C: GenericClient + Sync>(
         " ORDER BY {} LIMIT {limit} OFFSET {skip}",
         order.join(", ")
     ));
-    // The page's ids (a one-table statement, cheap to plan and planned once for any values),
-    // with the total sent beside it when it does not decide how the page is read; then the
-    // page's rows and people by id (one statement for every list).
-    let (total, ids) = match searched {
+    // The page's ids and sort values (a one-table statement, cheap to plan and planned once
+    // for any values), with the total sent beside it when it does not decide how the page is
+    // read; then the page's rows and people by id (one statement for every list). The page's
+    // order, its fullness and its next cursor come from the first statement, so that a ticket
+    // changed or deleted between the two cannot cut paging short or reorder it.
+    let (total, keyed) = match searched {
         Some(total) => (total, sql.rows(tx, true)?),
         None => {
-            let (counted, ids) = tx.rows_pair(
+            let (counted, keyed) = tx.rows_pair(
                 (&count_sql.text, &count_sql.params()),
                 (&sql.text, &sql.params()),
             )?;
-            (first_count(&counted)?, ids)
+            (first_count(&counted)?, keyed)
         }
     };
-    let ids = ids
+    let keyed = keyed
         .iter()
-        .map(|r| r.try_get::<_, i64>(0))
-        .collect::<Result<Vec<_>, _>>()?;
-    if ids.is_empty() {
+        .map(|r| (0..r.len()).map(|i| r.try_get::<_, i64>(i)).collect())
+        .collect::<Result<Vec<Vec<i64>>, _>>()?;
+    if keyed.is_empty() {
         return Ok(ListPage::empty(total));
     }
-    let mut items = tx
-        .rows(
-            &format!("SELECT {TICKET_COLUMNS}, {PEOPLE} FROM tickets t {JOIN_PEOPLE} WHERE t.id = ANY($1)"),
-            &[&ids],
-        )?
+    let ids: Vec<i64> = keyed.iter().map(|k| k[0]).collect();
+    let mut found: HashMap<i64, TicketListItem> = tx
+        .rows(&ROWS_BY_ID, &[&ids])?
         .iter()
-        .map(ticket_item)
-        .collect::<StoreResult<Vec<_>>>()?;
-    items.sort_unstable_by(|a, b| in_order(sort, &a.ticket, &b.ticket));
-    Ok(ListPage::of(items, total, sort, q.size))
+        .map(|r| ticket_item(r).map(|i| (i.ticket.id, i)))
+        .collect::<StoreResult<_>>()?;
+    let items = ids.iter().filter_map(|id| found.remove(id)).collect();
+    let full = u64::try_from(keyed.len()).unwrap_or(u64::MAX) == q.size;
+    let next = keyed
+        .last()
+        .filter(|_| full)
+        .map(|k| cursor_from(sort, if k.len() > 1 { &k[1..] } else { &k[..] }));
+    Ok(ListPage::with_cursor(items, total, next))
 }
 
 #[cfg(test)]

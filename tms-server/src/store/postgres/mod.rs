@@ -360,8 +360,15 @@ impl Pg {
     {
         let counts = Arc::clone(&self.inner.counts);
         self.on_worker(move |c, rt| {
+            // One snapshot for the search's statements (its total, its page and their rows).
             let tx = rt
-                .block_on(c.client.build_transaction().read_only(true).start())
+                .block_on(
+                    c.client
+                        .build_transaction()
+                        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+                        .read_only(true)
+                        .start(),
+                )
                 .map_err(StoreError::from)?;
             // (Its statements are planned for the words searched: `list::Sql::rows`.)
             let limit = format!("SET LOCAL statement_timeout = {}", budget.as_millis());
