@@ -6,6 +6,23 @@ use serde_json::json;
 
 use crate::helpers::{PW, start_pair};
 
+/// The first batch a hub publishes that `wanted` accepts, if one comes within 10 s.
+async fn heard_within(
+    rx: &mut tokio::sync::broadcast::Receiver<std::sync::Arc<tms_server::events::Batch>>,
+    wanted: impl Fn(&tms_server::events::Batch) -> bool,
+) -> Option<std::sync::Arc<tms_server::events::Batch>> {
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            let batch = rx.recv().await.expect("the hub stays open");
+            if wanted(&batch) {
+                return batch;
+            }
+        }
+    })
+    .await
+    .ok()
+}
+
 macro_rules! pair_or_skip {
     () => {
         match start_pair().await {
@@ -328,16 +345,9 @@ async fn a_change_through_one_server_reaches_the_other_servers_listeners_and_tot
         .as_i64()
         .unwrap();
     // B's listeners hear of it as made through another server...
-    let batch = tokio::time::timeout(std::time::Duration::from_secs(10), async {
-        loop {
-            let batch = heard.recv().await.expect("the hub stays open");
-            if batch.events.iter().any(|e| e.ticket_id == id) {
-                return batch;
-            }
-        }
-    })
-    .await
-    .expect("B hears of the ticket A created");
+    let batch = heard_within(&mut heard, |b| b.events.iter().any(|e| e.ticket_id == id))
+        .await
+        .expect("B hears of the ticket A created");
     assert!(batch.remote && !batch.resync);
     assert_eq!(batch.events[0].change, Change::TicketCreated);
     // ...and forgot the total it remembered.
@@ -353,16 +363,9 @@ async fn a_change_through_one_server_reaches_the_other_servers_listeners_and_tot
     )
     .await
     .expect(201);
-    let batch = tokio::time::timeout(std::time::Duration::from_secs(10), async {
-        loop {
-            let batch = heard_by_a.recv().await.expect("the hub stays open");
-            if batch.remote {
-                return batch;
-            }
-        }
-    })
-    .await
-    .expect("A hears of the comment made through B");
+    let batch = heard_within(&mut heard_by_a, |b| b.remote)
+        .await
+        .expect("A hears of the comment made through B");
     assert!(
         batch
             .events
@@ -417,14 +420,7 @@ async fn requests_go_on_after_the_database_ended_every_connection_of_the_servers
         .expect(201)["id"]
         .as_i64()
         .unwrap();
-    tokio::time::timeout(std::time::Duration::from_secs(10), async {
-        loop {
-            let batch = heard.recv().await.expect("the hub stays open");
-            if batch.events.iter().any(|e| e.ticket_id == id) {
-                return;
-            }
-        }
-    })
-    .await
-    .expect("B hears A again");
+    heard_within(&mut heard, |b| b.events.iter().any(|e| e.ticket_id == id))
+        .await
+        .expect("B hears A again");
 }

@@ -409,6 +409,24 @@ pub async fn create_database(admin_url: &str, name: &str) -> Result<String, Stor
     create_database_from(admin_url, name, None).await
 }
 
+/// A new, empty database named `{prefix}{process id}_{n}` for one test; the first call of a
+/// process for a prefix drops what earlier runs left under it. For tests.
+#[doc(hidden)]
+pub async fn test_database(admin_url: &str, prefix: &str) -> Result<String, StoreError> {
+    static SWEPT: tokio::sync::Mutex<Vec<String>> = tokio::sync::Mutex::const_new(Vec::new());
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let mine = format!("{prefix}{}_", std::process::id());
+    {
+        let mut swept = SWEPT.lock().await;
+        if !swept.iter().any(|p| p == prefix) {
+            drop_databases(admin_url, prefix, &mine).await?;
+            swept.push(prefix.to_string());
+        }
+    }
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    create_database(admin_url, &format!("{mine}{n}")).await
+}
+
 /// Drops every database whose name starts with `prefix` but not with `keep`: what earlier
 /// test runs left behind (each test gets a database of its own). For tests.
 #[doc(hidden)]
