@@ -180,7 +180,8 @@ pub trait Write: Read {
         at: Timestamp,
     ) -> StoreResult<Comment>;
     fn update_comment(&self, id: i64, text: &str, now: Timestamp) -> StoreResult<Comment>;
-    fn delete_comment(&self, id: i64) -> StoreResult<usize>;
+    /// Deletes a comment; returns its ticket, `None` when there was no such comment.
+    fn delete_comment(&self, id: i64) -> StoreResult<Option<i64>>;
     fn insert_log(
         &self,
         user_id: i64,

@@ -242,17 +242,12 @@ impl Write for Recorder<'_> {
         Ok(c)
     }
 
-    fn delete_comment(&self, id: i64) -> StoreResult<usize> {
-        // The event names the ticket, which the deletion does not return.
-        let ticket = self
-            .inner
-            .comment_with_requester(id)?
-            .map(|(c, _)| c.ticket_id);
-        let n = self.inner.delete_comment(id)?;
-        if let (Some(ticket_id), true) = (ticket, n > 0) {
+    fn delete_comment(&self, id: i64) -> StoreResult<Option<i64>> {
+        let ticket = self.inner.delete_comment(id)?;
+        if let Some(ticket_id) = ticket {
             self.record(Event::comment(Change::CommentDeleted, ticket_id, id));
         }
-        Ok(n)
+        Ok(ticket)
     }
 
     fn insert_log(

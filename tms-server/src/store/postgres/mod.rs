@@ -226,27 +226,6 @@ impl Pg {
         rt.block_on(migrate::apply(&mut client, &self.inner.shown))
     }
 
-    /// A worker job running `job` and handing its result to `reply`; skipped when `gone`
-    /// says its caller has stopped waiting before a worker took it up.
-    fn job<T, E, J>(
-        job: J,
-        gone: impl Fn() -> bool + Send + 'static,
-        reply: impl FnOnce(Result<T, E>) + Send + 'static,
-    ) -> workers::Job
-    where
-        J: FnOnce(&mut Conn, &Runtime) -> Result<T, E> + Send + 'static,
-        E: From<StoreError>,
-    {
-        Box::new(move |conn, rt| {
-            if gone() {
-                return;
-            }
-            // (It may hold the reply's sender.)
-            drop(gone);
-            reply(conn.map_err(E::from).and_then(|c| job(c, rt)));
-        })
-    }
-
     /// Runs `job` on a worker's connection and waits for its result. Blocking: never from
     /// async code.
     fn on_worker_blocking<T, E, J>(&self, job: J) -> Result<T, E>
@@ -256,13 +235,9 @@ impl Pg {
         E: From<StoreError> + Send + 'static,
     {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.inner.workers.submit(Self::job(
-            job,
-            || false,
-            move |out| {
-                let _ = tx.send(out);
-            },
-        ))?;
+        self.inner.workers.submit(Box::new(move |conn, rt| {
+            let _ = tx.send(conn.map_err(E::from).and_then(|c| job(c, rt)));
+        }))?;
         rx.recv()
             .unwrap_or_else(|_| Err(E::from(StoreError::Closed)))
     }
@@ -276,17 +251,12 @@ impl Pg {
         E: From<StoreError> + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let waiting = Arc::new(tx);
-        let watched = Arc::clone(&waiting);
-        self.inner.workers.submit(Self::job(
-            job,
-            move || watched.is_closed(),
-            move |out| {
-                if let Ok(tx) = Arc::try_unwrap(waiting) {
-                    let _ = tx.send(out);
-                }
-            },
-        ))?;
+        self.inner.workers.submit(Box::new(move |conn, rt| {
+            if tx.is_closed() {
+                return;
+            }
+            let _ = tx.send(conn.map_err(E::from).and_then(|c| job(c, rt)));
+        }))?;
         rx.await
             .unwrap_or_else(|_| Err(E::from(StoreError::Closed)))
     }

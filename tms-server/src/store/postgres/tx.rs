@@ -799,9 +799,14 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
         comment(&self.one(&sql, &[&id, &text, &now])?)
     }
 
-    fn delete_comment(&self, id: i64) -> StoreResult<usize> {
-        let n = self.exec("DELETE FROM comments WHERE id = $1", &[&id])?;
-        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    fn delete_comment(&self, id: i64) -> StoreResult<Option<i64>> {
+        self.opt(
+            "DELETE FROM comments WHERE id = $1 RETURNING ticket_id",
+            &[&id],
+        )?
+        .map(|r| r.try_get(0))
+        .transpose()
+        .map_err(StoreError::from)
     }
 
     fn insert_log(

@@ -61,9 +61,11 @@ pub fn update(conn: &Connection, id: i64, text: &str, now: Timestamp) -> rusqlit
     .query_row(params![id, text, to_micros(now)], from_row)
 }
 
-pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<usize> {
-    conn.prepare_cached("DELETE FROM comments WHERE id = ?1")?
-        .execute([id])
+/// Deletes a comment; returns its ticket, `None` when there was no such comment.
+pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("DELETE FROM comments WHERE id = ?1 RETURNING ticket_id")?
+        .query_row([id], |r| r.get(0))
+        .optional()
 }
 
 /// A ticket's thread, oldest first, each with its author.

@@ -251,7 +251,7 @@ impl Write for Tx<'_> {
         Ok(comments::update(self.conn, id, text, now)?)
     }
 
-    fn delete_comment(&self, id: i64) -> StoreResult<usize> {
+    fn delete_comment(&self, id: i64) -> StoreResult<Option<i64>> {
         Ok(comments::delete(self.conn, id)?)
     }
 
