@@ -216,6 +216,18 @@ pub struct TicketDetail {
     pub comments: Vec<CommentWithUser>,
 }
 
+impl TicketDetail {
+    /// A ticket with its people and its thread.
+    pub fn of(item: TicketListItem, comments: Vec<CommentWithUser>) -> Self {
+        Self {
+            ticket: item.ticket,
+            requester: item.requester,
+            assigned_agent: item.assigned_agent,
+            comments,
+        }
+    }
+}
+
 /// `POST /api/v1/tickets/`. Only staff may set `status` other than Open, `requester_id` other
 /// than themselves, or `assigned_agent_id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -70,10 +70,9 @@ async fn lookup(
     let mut tries = 0;
     loop {
         let seen = app.sessions.epoch();
-        let key = hash.to_vec();
         let found = app
             .store
-            .read(move |r| r.session(&key, now, idle_us).map_err(ServiceError::from))
+            .session(hash, now, idle_us)
             .await?
             .ok_or_else(invalid)?;
         let entry = Cached {

@@ -78,8 +78,8 @@ pub async fn list(
     };
     let (page, size) = (q.page, q.size);
     let searching = q.q.is_some();
-    let list = move |r: &dyn Read| r.tickets(&q, sort, only).map_err(list_error);
     let found = if searching {
+        let list = move |r: &dyn Read| r.tickets(&q, sort, only).map_err(list_error);
         // A search can cost far more than a list: a few at a time per user, on the engine's
         // search capacity, within a budget.
         let permit = app
@@ -95,7 +95,7 @@ pub async fn list(
             })
             .await?
     } else {
-        app.store.read(list).await?
+        app.store.tickets(q, sort, only).await.map_err(list_error)?
     };
     let mut out = Page::new(found.items, found.total, page, size);
     out.next_cursor = found.next_cursor;
@@ -129,25 +129,20 @@ fn list_error(e: StoreError) -> ServiceError {
 }
 
 fn detail(r: &dyn Read, id: i64) -> Result<Option<TicketDetail>, ServiceError> {
-    let Some((item, comments)) = r.ticket_thread(id)? else {
-        return Ok(None);
-    };
-    Ok(Some(TicketDetail {
-        ticket: item.ticket,
-        requester: item.requester,
-        assigned_agent: item.assigned_agent,
-        comments,
-    }))
+    Ok(r.ticket_thread(id)?
+        .map(|(item, comments)| TicketDetail::of(item, comments)))
 }
 
 /// One ticket with its people and its thread.
 pub async fn read(app: &AppState, actor: Actor, id: i64) -> Result<TicketDetail, ServiceError> {
-    let found = app.store.read(move |r| detail(r, id)).await?;
-    let t = found
-        .filter(|t| rules::can_see_ticket(actor, t.ticket.requester_id))
+    let (item, comments) = app
+        .store
+        .ticket_thread(id)
+        .await?
+        .filter(|(item, _)| rules::can_see_ticket(actor, item.ticket.requester_id))
         .ok_or_else(|| ServiceError::ticket_not_found(id))?;
     audit_read(app, actor, format!("viewing ticket {id}"), Some(id)).await?;
-    Ok(t)
+    Ok(TicketDetail::of(item, comments))
 }
 
 /// Every change of a ticket, oldest first, for whoever may see it.

@@ -378,6 +378,53 @@ impl Store {
         }
     }
 
+    /// The live session of a token hash ([`Read::session`]): the one read every request
+    /// makes, which PostgreSQL serves over connections that concurrent requests share.
+    pub async fn session(
+        &self,
+        token_hash: &[u8],
+        now: Timestamp,
+        idle_micros: i64,
+    ) -> StoreResult<Option<SessionUser>> {
+        match &self.engine {
+            Engine::Sqlite(_) => {
+                let key = token_hash.to_vec();
+                self.read(move |r| r.session(&key, now, idle_micros)).await
+            }
+            Engine::Postgres(pg) => pg.session(token_hash, now, idle_micros).await,
+        }
+    }
+
+    /// A ticket with its people and its thread ([`Read::ticket_thread`]), which PostgreSQL
+    /// serves over connections that concurrent requests share.
+    pub async fn ticket_thread(
+        &self,
+        id: i64,
+    ) -> StoreResult<Option<(TicketListItem, Vec<CommentWithUser>)>> {
+        match &self.engine {
+            Engine::Sqlite(_) => self.read(move |r| r.ticket_thread(id)).await,
+            Engine::Postgres(pg) => pg.ticket_thread(id).await,
+        }
+    }
+
+    /// A page of a list without search ([`Read::tickets`] when `q.q` is `None`), which
+    /// PostgreSQL serves over connections that concurrent requests share. A search goes
+    /// through [`Store::search`].
+    pub async fn tickets(
+        &self,
+        q: TicketQuery,
+        sort: SortKey,
+        only_requester: Option<i64>,
+    ) -> StoreResult<ListPage> {
+        match &self.engine {
+            Engine::Postgres(pg) if q.q.is_none() => pg.tickets(&q, sort, only_requester).await,
+            _ => {
+                self.read(move |r| r.tickets(&q, sort, only_requester))
+                    .await
+            }
+        }
+    }
+
     /// [`Store::read`] for synchronous callers.
     pub fn read_blocking<T, E, F>(&self, f: F) -> Result<T, E>
     where

@@ -251,8 +251,68 @@ pub fn tickets<C: GenericClient + Sync>(
         return Ok(ListPage::empty(searched.unwrap_or_default()));
     }
     let few = searched.is_some_and(|total| total <= FEW_MATCHES);
-    // The page's ids with the values of its sort columns (the id last), which its next cursor
-    // is made of; in every sort order's index, so a page is read from the index alone.
+    let sql = keys_sql(q, sort, only_requester, tsq.as_deref(), few, offset)?;
+    // The page's ids and sort values (a one-table statement, cheap to plan and planned once
+    // for any values), with the total sent beside it when it does not decide how the page is
+    // read; then the page's rows and people by id (one statement for every list). The page's
+    // order, its fullness and its next cursor come from the first statement, so that a ticket
+    // changed or deleted between the two cannot cut paging short or reorder it.
+    let (total, keyed) = match searched {
+        Some(total) => (total, keyed(&sql.rows(tx, true)?)?),
+        None => {
+            let (counted, keys) = tx.rows_pair(
+                (&count_sql.text, &count_sql.params()),
+                (&sql.text, &sql.params()),
+            )?;
+            (first_count(&counted)?, keyed(&keys)?)
+        }
+    };
+    let rows = match keyed.is_empty() {
+        true => Vec::new(),
+        false => tx.rows(&ROWS_BY_ID, &[&ids_of(&keyed)])?,
+    };
+    page_of(&keyed, &rows, total, q.size, sort)
+}
+
+/// One page of a list without search ([`tickets`] when `q.q` is `None`), over a connection
+/// of the async driver: the same statements, each step's sent at once.
+pub(super) async fn unsearched(
+    c: &super::pipelined::Shared,
+    q: &TicketQuery,
+    sort: SortKey,
+    only_requester: Option<i64>,
+) -> StoreResult<ListPage> {
+    debug_assert!(q.q.is_none());
+    let offset = match &q.after {
+        Some(_) => 0,
+        None => q.page.saturating_sub(1).saturating_mul(q.size),
+    };
+    let count_sql = total_sql(q, only_requester, None);
+    let sql = keys_sql(q, sort, only_requester, None, false, offset)?;
+    let (count_params, params) = (count_sql.params(), sql.params());
+    let (counted, keys) = tokio::try_join!(
+        c.query(&count_sql.text, &count_params),
+        c.query(&sql.text, &params),
+    )?;
+    let (total, keyed) = (first_count(&counted)?, keyed(&keys)?);
+    let rows = match keyed.is_empty() {
+        true => Vec::new(),
+        false => c.query(&ROWS_BY_ID, &[&ids_of(&keyed)]).await?,
+    };
+    page_of(&keyed, &rows, total, q.size, sort)
+}
+
+/// The statement of a page's ids with the values of its sort columns (the id first), which
+/// its next cursor is made of; in every sort order's index, so a page is read from the index
+/// alone. `tsq`: the search, if any, whose matches are `few` or many.
+fn keys_sql(
+    q: &TicketQuery,
+    sort: SortKey,
+    only_requester: Option<i64>,
+    tsq: Option<&str>,
+    few: bool,
+    offset: u64,
+) -> StoreResult<Sql> {
     let keys = sort_columns(sort.field).join(", ");
     let keys = if keys == "t.id" {
         keys
@@ -260,8 +320,8 @@ pub fn tickets<C: GenericClient + Sync>(
         format!("t.id, {keys}")
     };
     let mut sql = Sql::default();
-    if let Some(m) = &tsq {
-        let p = sql.arg(m.clone());
+    if let Some(m) = tsq {
+        let p = sql.arg(m.to_string());
         sql.push(&if few {
             // The matches as an array: their tickets are then looked up by id. (As a join,
             // the planner expects a prefix to match hundreds of tickets and walks them all.)
@@ -301,36 +361,39 @@ pub fn tickets<C: GenericClient + Sync>(
         " ORDER BY {} LIMIT {limit} OFFSET {skip}",
         order.join(", ")
     ));
-    // The page's ids and sort values (a one-table statement, cheap to plan and planned once
-    // for any values), with the total sent beside it when it does not decide how the page is
-    // read; then the page's rows and people by id (one statement for every list). The page's
-    // order, its fullness and its next cursor come from the first statement, so that a ticket
-    // changed or deleted between the two cannot cut paging short or reorder it.
-    let (total, keyed) = match searched {
-        Some(total) => (total, sql.rows(tx, true)?),
-        None => {
-            let (counted, keyed) = tx.rows_pair(
-                (&count_sql.text, &count_sql.params()),
-                (&sql.text, &sql.params()),
-            )?;
-            (first_count(&counted)?, keyed)
-        }
-    };
-    let keyed = keyed
+    Ok(sql)
+}
+
+/// The rows of [`keys_sql`]: each page entry's id and sort values.
+fn keyed(rows: &[Row]) -> StoreResult<Vec<Vec<i64>>> {
+    Ok(rows
         .iter()
         .map(|r| (0..r.len()).map(|i| r.try_get::<_, i64>(i)).collect())
-        .collect::<Result<Vec<Vec<i64>>, _>>()?;
+        .collect::<Result<_, _>>()?)
+}
+
+fn ids_of(keyed: &[Vec<i64>]) -> Vec<i64> {
+    keyed.iter().map(|k| k[0]).collect()
+}
+
+/// The page of `keyed` entries, in their order, from their `rows` (of [`ROWS_BY_ID`]); full
+/// at `size` entries, when it has a next cursor.
+fn page_of(
+    keyed: &[Vec<i64>],
+    rows: &[Row],
+    total: u64,
+    size: u64,
+    sort: SortKey,
+) -> StoreResult<ListPage> {
     if keyed.is_empty() {
         return Ok(ListPage::empty(total));
     }
-    let ids: Vec<i64> = keyed.iter().map(|k| k[0]).collect();
-    let mut found: HashMap<i64, TicketListItem> = tx
-        .rows(&ROWS_BY_ID, &[&ids])?
+    let mut found: HashMap<i64, TicketListItem> = rows
         .iter()
         .map(|r| ticket_item(r).map(|i| (i.ticket.id, i)))
         .collect::<StoreResult<_>>()?;
-    let items = ids.iter().filter_map(|id| found.remove(id)).collect();
-    let full = u64::try_from(keyed.len()).unwrap_or(u64::MAX) == q.size;
+    let items = keyed.iter().filter_map(|k| found.remove(&k[0])).collect();
+    let full = u64::try_from(keyed.len()).unwrap_or(u64::MAX) == size;
     let next = keyed
         .last()
         .filter(|_| full)

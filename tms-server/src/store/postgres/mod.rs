@@ -13,6 +13,7 @@
 pub(crate) mod bulk;
 mod list;
 mod migrate;
+mod pipelined;
 mod relay;
 mod tx;
 mod workers;
@@ -24,6 +25,7 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio::runtime::{Handle, Runtime};
 
+use pipelined::Pipelined;
 pub use tx::PgTx;
 use workers::{Conn, Workers};
 
@@ -50,6 +52,8 @@ struct Inner {
     pool: Pool,
     /// The threads that run use cases, one connection each.
     workers: Workers,
+    /// Connections shared by every request's session lookup.
+    pipelined: Pipelined,
     /// How to connect, for the connections outside the pool (`relay`).
     config: tokio_postgres::Config,
     /// Remembered search totals (`store::counts`).
@@ -121,6 +125,7 @@ impl Pg {
             .build()
             .map_err(|e| StoreError::Other(e.to_string()))?;
         let workers = Workers::start(&config, pool_size)?;
+        let pipelined = Pipelined::new(config.clone());
         // For tools and upkeep (bulk loads, copies, migrations, folding counts): requests
         // run on the workers.
         let pool = Pool::builder(manager)
@@ -134,6 +139,7 @@ impl Pg {
             inner: Arc::new(Inner {
                 pool,
                 workers,
+                pipelined,
                 config,
                 counts: Arc::new(CountCache::default()),
                 outbox: OnceLock::new(),
@@ -292,6 +298,47 @@ impl Pg {
         E: From<StoreError> + Send + 'static,
     {
         self.write_blocking_then(f, |_| {})
+    }
+
+    /// The live session of `token_hash` (`Read::session`), over a connection that
+    /// concurrent requests share (`pipelined`).
+    pub async fn session(
+        &self,
+        token_hash: &[u8],
+        now: tms_core::timefmt::Timestamp,
+        idle_micros: i64,
+    ) -> Result<Option<super::SessionUser>, StoreError> {
+        let now = tms_core::timefmt::to_micros(now);
+        self.inner
+            .pipelined
+            .session(token_hash, now, idle_micros)
+            .await
+    }
+
+    /// A ticket with its people and its thread (`Read::ticket_thread`), over a shared
+    /// connection (`pipelined`).
+    pub async fn ticket_thread(
+        &self,
+        id: i64,
+    ) -> Result<
+        Option<(
+            tms_core::api::TicketListItem,
+            Vec<tms_core::api::CommentWithUser>,
+        )>,
+        StoreError,
+    > {
+        self.inner.pipelined.ticket_thread(id).await
+    }
+
+    /// A page of a list without search (`Read::tickets`), over a shared connection
+    /// (`pipelined`).
+    pub async fn tickets(
+        &self,
+        q: &tms_core::api::TicketQuery,
+        sort: tms_core::api::SortKey,
+        only_requester: Option<i64>,
+    ) -> Result<super::ListPage, StoreError> {
+        self.inner.pipelined.tickets(q, sort, only_requester).await
     }
 
     /// Runs `f` over a worker's connection, statement by statement.

@@ -98,6 +98,31 @@ fn user(row: &Row, at: usize) -> StoreResult<User> {
     })
 }
 
+/// The live session of a token hash (`$1`) at `$2` (microseconds), idle for less than `$3`.
+pub(super) static SESSION: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT s.id, s.last_seen_at, s.expires_at, {}
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $2 - $3
+           AND u.is_active",
+        USER_COLUMNS
+            .split(", ")
+            .map(|c| format!("u.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+});
+
+/// A row of [`SESSION`].
+pub(super) fn session_user(r: &Row) -> StoreResult<SessionUser> {
+    Ok(SessionUser {
+        session_id: r.try_get(0)?,
+        last_seen_at: ts(r, 1)?,
+        expires_at: ts(r, 2)?,
+        user: user(r, 3)?,
+    })
+}
+
 /// A summary from the 4 columns `id, username, email, role` starting at `at`.
 pub(super) fn summary(row: &Row, at: usize) -> StoreResult<UserSummary> {
     Ok(UserSummary {
@@ -156,12 +181,12 @@ const COMMENT_RETURNING: &str =
     "id, ticket_id, commented_by_id, description, creation_date, updated_at";
 
 /// A ticket with its people, by id.
-static TICKET_ITEM: LazyLock<String> = LazyLock::new(|| {
+pub(super) static TICKET_ITEM: LazyLock<String> = LazyLock::new(|| {
     format!("SELECT {TICKET_COLUMNS}, {PEOPLE} FROM tickets t {JOIN_PEOPLE} WHERE t.id = $1")
 });
 
 /// A ticket's thread with its authors, oldest first.
-static THREAD: LazyLock<String> = LazyLock::new(|| {
+pub(super) static THREAD: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {COMMENT_COLUMNS}, u.id, u.username, u.email, u.role
          FROM comments c JOIN users u ON u.id = c.commented_by_id
@@ -169,7 +194,7 @@ static THREAD: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-fn comment_with_user(row: &Row) -> StoreResult<CommentWithUser> {
+pub(super) fn comment_with_user(row: &Row) -> StoreResult<CommentWithUser> {
     Ok(CommentWithUser {
         comment: comment(row)?,
         user: summary(row, 6)?,
@@ -398,27 +423,9 @@ impl<C: GenericClient + Sync> Read for PgTx<'_, C> {
         now: Timestamp,
         idle_micros: i64,
     ) -> StoreResult<Option<SessionUser>> {
-        let sql = format!(
-            "SELECT s.id, s.last_seen_at, s.expires_at, {}
-             FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $2 - $3
-               AND u.is_active",
-            USER_COLUMNS
-                .split(", ")
-                .map(|c| format!("u.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
         let now = to_micros(now);
-        self.opt(&sql, &[&token_hash, &now, &idle_micros])?
-            .map(|r| {
-                Ok(SessionUser {
-                    session_id: r.try_get(0)?,
-                    last_seen_at: ts(&r, 1)?,
-                    expires_at: ts(&r, 2)?,
-                    user: user(&r, 3)?,
-                })
-            })
+        self.opt(&SESSION, &[&token_hash, &now, &idle_micros])?
+            .map(|r| session_user(&r))
             .transpose()
     }
 
