@@ -134,3 +134,51 @@ async fn unassigning_a_deactivated_agents_tickets_publishes_each_of_them() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_write_whose_last_statement_fails_commits_nothing_and_publishes_nothing() {
+    use tms_core::{ActivityType, Priority, Status};
+    use tms_server::store::{NewTicket, StoreError};
+
+    let s = start().await;
+    let mut rx = s.state.store.events().subscribe();
+    let alice = s.alice.id;
+    let count = |s: &crate::helpers::Srv| {
+        let store = s.state.store.clone();
+        async move {
+            store
+                .raw_query("SELECT count(*) FROM tickets")
+                .await
+                .unwrap()[0][0]
+                .clone()
+        }
+    };
+    let before = count(&s).await;
+    // The activity log entry is the script's last statement, whose reply PostgreSQL's engine
+    // does not wait for (it comes with the COMMIT): its failure must still undo the ticket.
+    let out = s
+        .state
+        .store
+        .write(move |tx| {
+            let now = tms_core::timefmt::now();
+            let t = tx.insert_ticket(&NewTicket {
+                title: "Never stored",
+                description: "The log entry below names nobody",
+                status: Status::Open,
+                priority: Priority::Low,
+                requester_id: alice,
+                assigned_agent_id: None,
+                resolution_date: None,
+                creation_date: now,
+            })?;
+            tx.insert_log(i64::MAX, ActivityType::Create, "nobody", Some(t.id), now)?;
+            Ok::<_, StoreError>(t.id)
+        })
+        .await;
+    assert!(matches!(out, Err(StoreError::ForeignKey)), "{out:?}");
+    assert_eq!(count(&s).await, before);
+    assert_eq!(drain(&mut rx), []);
+    // The connection it ran on serves the next write.
+    s.ticket(s.alice.t(), "Stored").await;
+    assert_eq!(drain(&mut rx).len(), 1);
+}

@@ -528,7 +528,9 @@ impl Pg {
 
 /// Runs `f` in one transaction on `c`, committed if it returns `Ok`, then `after`. The
 /// transaction begins with its first statement (in the same round trip); a script that ran
-/// none has nothing to commit.
+/// none has nothing to commit. The statements it sent without waiting (`PgTx::exec_later`)
+/// are answered with the `COMMIT`: if one failed, the database rolled the transaction back,
+/// and its error is the write's.
 fn write_on<T, E>(
     c: &mut Conn,
     rt: &Runtime,
@@ -539,10 +541,25 @@ where
     E: From<StoreError>,
 {
     let begin = Cell::new(true);
-    let mut out = f(&PgTx::new(&c.client, &c.statements, rt).beginning(&begin));
+    let tx = PgTx::new(&c.client, &c.statements, rt)
+        .beginning(&begin)
+        .deferring();
+    let mut out = f(&tx);
+    let pending = tx.take_later();
+    drop(tx);
     if !begin.get() {
         let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        if let Err(e) = rt.block_on(c.client.batch_execute(end)) {
+        let (answered, ended) = rt.block_on(async {
+            futures_util::future::join(
+                futures_util::future::join_all(pending),
+                c.client.batch_execute(end),
+            )
+            .await
+        });
+        if let Some(e) = answered.into_iter().find_map(Result::err) {
+            out = Err(E::from(StoreError::from(e)));
+        }
+        if let Err(e) = ended {
             // Whatever state the connection is in, it is not reused.
             c.broken = true;
             if out.is_ok() {

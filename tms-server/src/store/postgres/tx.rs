@@ -224,7 +224,20 @@ pub struct PgTx<'a, C: GenericClient> {
     /// For a write: whether its transaction is still to begin, which its first statement
     /// then does (`BEGIN` sent with it, in one round trip).
     begin: Option<&'a Cell<bool>>,
+    /// For a write: statements sent whose replies the script does not wait for
+    /// ([`PgTx::exec_later`]); awaited with the `COMMIT` (`super::write_on`).
+    later: Option<Later<'a>>,
 }
+
+/// A statement sent and not yet answered: see [`PgTx::exec_later`].
+pub(super) type Pending<'a> =
+    std::pin::Pin<Box<dyn Future<Output = Result<u64, tokio_postgres::Error>> + 'a>>;
+
+/// A write's statements sent and not yet answered.
+pub(super) type Later<'a> = std::cell::RefCell<Vec<Pending<'a>>>;
+
+/// An owned parameter of a statement sent for later ([`PgTx::exec_later`]).
+type Owned = Box<dyn ToSql + Sync + Send>;
 
 impl<'a, C: GenericClient + Sync> PgTx<'a, C> {
     pub fn new(c: &'a C, statements: &'a Statements, rt: &'a Runtime) -> Self {
@@ -234,6 +247,46 @@ impl<'a, C: GenericClient + Sync> PgTx<'a, C> {
             rt,
             counts: None,
             begin: None,
+            later: None,
+        }
+    }
+
+    /// Lets the write's statements that return nothing go out without waiting for their
+    /// replies ([`PgTx::take_later`]).
+    pub(super) fn deferring(mut self) -> Self {
+        self.later = Some(Later::default());
+        self
+    }
+
+    /// The statements sent by [`PgTx::exec_later`] and not yet answered.
+    pub(super) fn take_later(&self) -> Vec<Pending<'a>> {
+        self.later.as_ref().map(|l| l.take()).unwrap_or_default()
+    }
+
+    /// Sends a statement of a write whose reply the script does not need (an activity log
+    /// entry, a history row) without waiting for it: it goes out with the next statement or
+    /// the `COMMIT`, a round trip saved. Its failure aborts the transaction, and is the
+    /// write's error when it ends (`super::write_on`). Outside a write, or as a transaction's
+    /// first statement, it runs at once.
+    pub(super) fn exec_later(&self, sql: &str, params: Vec<Owned>) -> StoreResult<()> {
+        let (Some(later), false) = (&self.later, self.begin.is_none_or(Cell::get)) else {
+            let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
+            return self.exec(sql, &refs).map(|_| ());
+        };
+        let st = self.rt.block_on(self.statements.get(self.c, sql))?;
+        let c = self.c;
+        let mut reply: Pending<'a> = Box::pin(async move {
+            let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
+            c.execute(&st, &refs).await
+        });
+        // The first poll hands the request to the connection, ahead of anything sent next.
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match reply.as_mut().poll(&mut cx) {
+            Poll::Ready(r) => r.map(|_| ()).map_err(StoreError::from),
+            Poll::Pending => {
+                later.borrow_mut().push(reply);
+                Ok(())
+            }
         }
     }
 
@@ -734,11 +787,10 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
 
     fn touch_ticket(&self, id: i64, now: Timestamp) -> StoreResult<()> {
         let now = to_micros(now);
-        self.exec(
+        self.exec_later(
             "UPDATE tickets SET updated_at = $2 WHERE id = $1",
-            &[&id, &now],
-        )?;
-        Ok(())
+            vec![Box::new(id), Box::new(now)],
+        )
     }
 
     fn delete_ticket(&self, id: i64) -> StoreResult<usize> {
@@ -772,10 +824,17 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
     ) -> StoreResult<()> {
         let now = to_micros(now);
         for (field, was, is) in field_changes(old, new) {
-            self.exec(
+            self.exec_later(
                 "INSERT INTO ticket_history (ticket_id, at, actor_id, kind, old_value, new_value)
                  VALUES ($1, $2, $3, $4, $5, $6)",
-                &[&old.id, &now, &actor, &field.as_str(), &was, &is],
+                vec![
+                    Box::new(old.id),
+                    Box::new(now),
+                    Box::new(actor),
+                    Box::new(field.as_str()),
+                    Box::new(was),
+                    Box::new(is),
+                ],
             )?;
         }
         Ok(())
@@ -825,12 +884,17 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
         at: Timestamp,
     ) -> StoreResult<()> {
         let at = to_micros(at);
-        self.exec(
+        self.exec_later(
             "INSERT INTO activity_log (user_id, activity_type, details, activity_date, ticket_id)
              VALUES ($1, $2, $3, $4, $5)",
-            &[&user_id, &kind.as_str(), &details, &at, &ticket_id],
-        )?;
-        Ok(())
+            vec![
+                Box::new(user_id),
+                Box::new(kind.as_str()),
+                Box::new(details.to_string()),
+                Box::new(at),
+                Box::new(ticket_id),
+            ],
+        )
     }
 
     fn clear_log(&self, user_id: Option<i64>) -> StoreResult<usize> {
