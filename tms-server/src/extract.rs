@@ -41,13 +41,26 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token =
-            bearer(parts).ok_or_else(|| AppError::Unauthorized("Not authenticated".into()))?;
-        let caller = crate::service::sessions::authenticate(state, token).await?;
+        let Bearer(token) = Bearer::from_request_parts(parts, state).await?;
+        let caller = crate::service::sessions::authenticate(state, &token).await?;
         Ok(AuthUser {
             user: caller.user,
             session_id: caller.session_id,
         })
+    }
+}
+
+/// The bearer token sent, not yet checked: for a handler that checks it while it reads
+/// (`service::tickets::read_for_token`). Without one, 401 as [`AuthUser`].
+pub struct Bearer(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Bearer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        bearer(parts)
+            .map(|t| Self(t.to_string()))
+            .ok_or_else(|| AppError::Unauthorized("Not authenticated".into()))
     }
 }
 

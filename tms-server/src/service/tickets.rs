@@ -133,12 +133,34 @@ fn detail(r: &dyn Read, id: i64) -> Result<Option<TicketDetail>, ServiceError> {
         .map(|(item, comments)| TicketDetail::of(item, comments)))
 }
 
-/// One ticket with its people and its thread.
-pub async fn read(app: &AppState, actor: Actor, id: i64) -> Result<TicketDetail, ServiceError> {
-    let (item, comments) = app
-        .store
-        .ticket_thread(id)
-        .await?
+/// One ticket with its people and its thread, for the caller of a session token, whose
+/// session is read at the same time as the ticket (one round trip instead of two, on PostgreSQL in the same batch of statements):
+/// the ticket is shown only once the session proved live and the caller may see it.
+pub async fn read_for_token(
+    app: &AppState,
+    token: &str,
+    id: i64,
+) -> Result<TicketDetail, ServiceError> {
+    let (caller, found) = tokio::join!(
+        super::sessions::authenticate(app, token),
+        app.store.ticket_thread(id)
+    );
+    let caller = caller?;
+    let actor = Actor {
+        id: caller.user.id,
+        role: caller.user.role,
+    };
+    shown(app, actor, id, found?).await
+}
+
+/// The ticket `found` (a read of ticket `id`) if `actor` may see it.
+async fn shown(
+    app: &AppState,
+    actor: Actor,
+    id: i64,
+    found: Option<(TicketListItem, Vec<tms_core::api::CommentWithUser>)>,
+) -> Result<TicketDetail, ServiceError> {
+    let (item, comments) = found
         .filter(|(item, _)| rules::can_see_ticket(actor, item.ticket.requester_id))
         .ok_or_else(|| ServiceError::ticket_not_found(id))?;
     audit_read(app, actor, format!("viewing ticket {id}"), Some(id)).await?;

@@ -847,3 +847,29 @@ async fn concurrent_writes_all_succeed() {
         20
     );
 }
+
+#[tokio::test]
+async fn a_ticket_is_shown_only_to_a_live_session_that_may_see_it_and_the_caller_is_checked_first()
+{
+    let s = start().await;
+    let id = s.ticket(s.alice.t(), "Laptop fan").await;
+    let path = format!("/api/v1/tickets/{id}");
+    // The session is read at the same time as the ticket: the ticket must not leak.
+    let r = s.get("not-a-session", &path).await;
+    r.expect_detail(401);
+    assert!(!r.text.contains("Laptop fan"));
+    s.post(s.bob.t(), "/logout", json!({})).await.expect(204);
+    s.get(s.bob.t(), &path).await.expect_detail(401);
+    let bob = s.relogin(&s.bob).await;
+    s.get(bob.t(), &path).await.expect(404);
+    assert_eq!(
+        s.get(s.alice.t(), &path).await.expect(200)["title"],
+        "Laptop fan"
+    );
+    // Who is calling is settled before what they sent, as on every route.
+    assert_eq!(
+        s.get("not-a-session", "/api/v1/tickets/abc").await.status,
+        401
+    );
+    s.get(s.alice.t(), "/api/v1/tickets/abc").await.expect_422();
+}

@@ -23,8 +23,11 @@ use tms_core::api::{CommentWithUser, SortKey, TicketListItem, TicketQuery};
 
 use crate::store::{ListPage, SessionUser, StoreResult};
 
-/// Connections shared by every request's session lookup.
-const CONNECTIONS: usize = 2;
+/// Connections shared by the requests: one per core (each is answered by one database
+/// process), at least two and at most eight.
+fn connections() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8))
+}
 
 /// One shared connection and the statements prepared on it.
 pub(super) struct Shared {
@@ -80,7 +83,7 @@ impl Pipelined {
     pub(super) fn new(config: Config) -> Self {
         Self {
             config,
-            slots: (0..CONNECTIONS).map(|_| RwLock::new(None)).collect(),
+            slots: (0..connections()).map(|_| RwLock::new(None)).collect(),
             next: AtomicUsize::new(0),
         }
     }
