@@ -26,6 +26,9 @@ pub enum AppError {
     /// 409
     #[error("{0}")]
     Conflict(String),
+    /// 412 with the ticket as it is now (and a `detail`).
+    #[error("{}", STALE)]
+    Stale(Box<tms_core::api::TicketDetail>),
     /// 413
     #[error("request body is larger than the 1 MiB limit")]
     PayloadTooLarge,
@@ -92,6 +95,7 @@ impl AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Stale(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Timeout => StatusCode::REQUEST_TIMEOUT,
             Self::QueryTooLong => StatusCode::URI_TOO_LONG,
@@ -128,12 +132,17 @@ impl From<ServiceError> for AppError {
             ServiceError::NotFound(m) => Self::NotFound(m),
             ServiceError::Forbidden(m) => Self::Forbidden(m),
             ServiceError::Conflict(m) => Self::Conflict(m),
+            ServiceError::Stale(current) => Self::Stale(current),
             ServiceError::TooManyAttempts(s) => Self::TooManyAttempts(s),
             ServiceError::Busy(s) => Self::Busy(s),
             ServiceError::Internal(m) => Self::Internal(m),
         }
     }
 }
+
+/// The `detail` of a 412.
+const STALE: &str = "the ticket changed since the version this change was made against; \
+     the body is the ticket as it is now";
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
@@ -144,6 +153,11 @@ impl IntoResponse for AppError {
         };
         let mut response = match self {
             Self::Invalid(detail) => (status, Json(ValidationErrorBody { detail })).into_response(),
+            Self::Stale(current) => {
+                let mut res = crate::etag::stale(&current, STALE).into_response();
+                *res.status_mut() = status;
+                res
+            }
             Self::Internal(cause) => {
                 tracing::error!(%cause, "request failed");
                 let body = ErrorBody {

@@ -201,7 +201,8 @@ fn ticket_fields(o: &mut Object<'_>, t: &Ticket) {
         .time("updated_at", t.updated_at)
         .opt_time("resolution_date", t.resolution_date)
         .int("requester_id", t.requester_id)
-        .opt_int("assigned_agent_id", t.assigned_agent_id);
+        .opt_int("assigned_agent_id", t.assigned_agent_id)
+        .int("version", t.version);
 }
 
 /// Fixed text of a ticket object: keys, punctuation, numbers and timestamps.
@@ -237,6 +238,16 @@ impl<T: WriteJson> WriteJson for Option<T> {
 
     fn size_hint(&self) -> usize {
         self.as_ref().map_or(4, WriteJson::size_hint)
+    }
+}
+
+impl<T: WriteJson + ?Sized> WriteJson for &T {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        (**self).write_json(out);
+    }
+
+    fn size_hint(&self) -> usize {
+        (**self).size_hint()
     }
 }
 
@@ -389,21 +400,27 @@ mod tests {
             prop::sample::select(Status::ALL),
             prop::sample::select(Priority::ALL),
             (time(), time(), proptest::option::of(time())),
-            any::<i64>(),
-            proptest::option::of(any::<i64>()),
+            (
+                any::<i64>(),
+                proptest::option::of(any::<i64>()),
+                any::<i64>(),
+            ),
         )
             .prop_map(
-                |(id, title, description, status, priority, (c, u, r), req, agent)| Ticket {
-                    id,
-                    title,
-                    description,
-                    status,
-                    priority,
-                    creation_date: c,
-                    updated_at: u,
-                    resolution_date: r,
-                    requester_id: req,
-                    assigned_agent_id: agent,
+                |(id, title, description, status, priority, (c, u, r), (req, agent, version))| {
+                    Ticket {
+                        id,
+                        title,
+                        description,
+                        status,
+                        priority,
+                        creation_date: c,
+                        updated_at: u,
+                        resolution_date: r,
+                        requester_id: req,
+                        assigned_agent_id: agent,
+                        version,
+                    }
                 },
             )
     }
@@ -514,6 +531,7 @@ mod tests {
                     resolution_date: Some(t),
                     requester_id: id + 1000,
                     assigned_agent_id: Some(7),
+                    version: 3,
                 },
                 requester: person(id + 1000),
                 assigned_agent: Some(person(7)),

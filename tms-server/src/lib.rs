@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod etag;
 pub mod events;
 pub mod extract;
 pub mod generate;

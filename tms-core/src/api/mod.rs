@@ -193,6 +193,10 @@ pub struct Ticket {
     pub resolution_date: Option<Timestamp>,
     pub requester_id: i64,
     pub assigned_agent_id: Option<i64>,
+    /// Grows with every change of the ticket or its thread; send it back in `If-Match` to
+    /// change the ticket only if nobody changed it meanwhile.
+    #[serde(default)]
+    pub version: i64,
 }
 
 /// A ticket in a list: the ticket plus who asked and who works it.

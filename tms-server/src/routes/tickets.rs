@@ -2,7 +2,8 @@
 //! partial update and delete.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use tms_core::api::{
@@ -11,8 +12,8 @@ use tms_core::api::{
 use tms_core::{Priority, Status};
 
 use crate::error::AppError;
+use crate::etag::{Tagged, if_match_versions};
 use crate::extract::{ApiJson, AuthUser, Bearer, Id, QueryPairs};
-use crate::json::FastJson;
 use crate::service::tickets::{self, Scope};
 use crate::state::AppState;
 
@@ -58,55 +59,65 @@ pub struct TicketQueryDoc {
 }
 
 /// Tickets the caller may see (a Requester: their own), filtered, sorted and paged.
-#[utoipa::path(get, path = "/api/v1/tickets/", tag = "Ticket", params(TicketQueryDoc),
+#[utoipa::path(get, path = "/api/v1/tickets/", tag = "Ticket", params(TicketQueryDoc, ("If-None-Match" = Option<String>, Header, description = "The `ETag` of a reply the client holds: 304, and no body, when the reply would be the same")),
     responses(
-        (status = 200, description = "A page of tickets", body = Page<TicketListItem>),
+        (status = 200, description = "A page of tickets", body = Page<TicketListItem>, headers(("ETag" = String, description = "The reply's entity tag: `\"<version>-<digest>\"` for a ticket, `\"<digest>\"` for a list"))),
+        (status = 304, description = "Unchanged since the reply whose tag was sent"),
         (status = 422, description = "Invalid parameter, or a search too costly to answer", body = tms_core::api::ValidationErrorBody),
         (status = 429, description = "Too many searches of this user at once", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
+    headers: HeaderMap,
     caller: AuthUser,
     pairs: QueryPairs,
-) -> Result<FastJson<Page<TicketListItem>>, AppError> {
+) -> Result<Response, AppError> {
     let page = tickets::list(&state, caller.actor(), &pairs.0, Scope::All).await?;
-    Ok(FastJson(page))
+    Ok(Tagged::new(page, None).unless_unchanged(&headers))
 }
 
 /// The tickets assigned to one agent (staff only).
 #[utoipa::path(get, path = "/api/v1/tickets/agent/{agent_id}/", tag = "Ticket",
-    params(("agent_id" = i64, Path, description = "The agent's user id"), TicketQueryDoc),
+    params(("agent_id" = i64, Path, description = "The agent's user id"), TicketQueryDoc, ("If-None-Match" = Option<String>, Header, description = "The `ETag` of a reply the client holds: 304, and no body, when the reply would be the same")),
     responses(
-        (status = 200, description = "A page of tickets", body = Page<TicketListItem>),
+        (status = 200, description = "A page of tickets", body = Page<TicketListItem>, headers(("ETag" = String, description = "The reply's entity tag: `\"<version>-<digest>\"` for a ticket, `\"<digest>\"` for a list"))),
+        (status = 304, description = "Unchanged since the reply whose tag was sent"),
         (status = 403, description = "Requesters have no queue", body = tms_core::api::ErrorBody),
         (status = 422, description = "Invalid parameter, or a search too costly to answer", body = tms_core::api::ValidationErrorBody),
         (status = 429, description = "Too many searches of this user at once", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn agent_queue(
     State(state): State<AppState>,
+    headers: HeaderMap,
     caller: AuthUser,
     Id(agent_id): Id,
     pairs: QueryPairs,
-) -> Result<FastJson<Page<TicketListItem>>, AppError> {
+) -> Result<Response, AppError> {
     let scope = Scope::Queue(agent_id);
     let page = tickets::list(&state, caller.actor(), &pairs.0, scope).await?;
-    Ok(FastJson(page))
+    Ok(Tagged::new(page, None).unless_unchanged(&headers))
 }
 
 /// One ticket with its people and its thread.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "Ticket",
-    params(("id" = i64, Path, description = "Ticket id")),
+    params(("id" = i64, Path, description = "Ticket id"), ("If-None-Match" = Option<String>, Header, description = "The `ETag` of a reply the client holds: 304, and no body, when the reply would be the same")),
     responses(
-        (status = 200, description = "The ticket", body = TicketDetail),
+        (status = 200, description = "The ticket", body = TicketDetail, headers(("ETag" = String, description = "The reply's entity tag: `\"<version>-<digest>\"` for a ticket, `\"<digest>\"` for a list"))),
+        (status = 304, description = "Unchanged since the reply whose tag was sent"),
         (status = 404, description = "No such ticket, or not yours to see", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn read(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Bearer(token): Bearer,
     id: Result<Id, AppError>,
-) -> Result<FastJson<TicketDetail>, AppError> {
+) -> Result<Response, AppError> {
     match id {
-        Ok(Id(id)) => Ok(FastJson(tickets::read_for_token(&state, &token, id).await?)),
+        Ok(Id(id)) => {
+            let t = tickets::read_for_token(&state, &token, id).await?;
+            let version = t.ticket.version;
+            Ok(Tagged::new(t, Some(version)).unless_unchanged(&headers))
+        }
         // As on every route: who is calling is settled before what they sent.
         Err(bad) => {
             crate::service::sessions::authenticate(&state, &token).await?;
@@ -118,36 +129,41 @@ pub async fn read(
 /// File a ticket. Staff may file for someone else, pre-assign, or pick the status.
 #[utoipa::path(post, path = "/api/v1/tickets/", tag = "Ticket", request_body = NewTicketRequest,
     responses(
-        (status = 201, description = "Created", body = Ticket),
+        (status = 201, description = "Created", body = Ticket, headers(("ETag" = String, description = "The reply's entity tag: `\"<version>-<digest>\"` for a ticket, `\"<digest>\"` for a list"))),
         (status = 403, description = "Not allowed for a Requester", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(
     State(state): State<AppState>,
     caller: AuthUser,
     ApiJson(req): ApiJson<NewTicketRequest>,
-) -> Result<(StatusCode, Json<Ticket>), AppError> {
+) -> Result<(StatusCode, Tagged), AppError> {
     let ticket = tickets::create(&state, caller.actor(), req).await?;
-    Ok((StatusCode::CREATED, Json(ticket)))
+    let version = ticket.version;
+    Ok((StatusCode::CREATED, Tagged::new(ticket, Some(version))))
 }
 
 /// Change some fields of a ticket; omitted fields stay.
 #[utoipa::path(method(put, patch), path = "/api/v1/tickets/{id}", tag = "Ticket", request_body = TicketUpdate,
-    params(("id" = i64, Path, description = "Ticket id")),
+    params(("id" = i64, Path, description = "Ticket id"), ("If-Match" = Option<String>, Header, description = "The `ETag` (or `\"version\"`) of the ticket the change was made against: 412 with the ticket as it is now when it has changed since; `*` or no header changes whatever the version")),
     responses(
-        (status = 200, description = "The updated ticket", body = TicketDetail),
+        (status = 200, description = "The updated ticket", body = TicketDetail, headers(("ETag" = String, description = "The reply's entity tag: `\"<version>-<digest>\"` for a ticket, `\"<digest>\"` for a list"))),
         (status = 403, description = "Not allowed for the caller's role", body = tms_core::api::ErrorBody),
-        (status = 404, description = "No such ticket, or not yours to see", body = tms_core::api::ErrorBody)),
+        (status = 404, description = "No such ticket, or not yours to see", body = tms_core::api::ErrorBody),
+        (status = 412, description = "The ticket changed since the version named in `If-Match`: nothing changed; the body is the ticket as it is now (as a read shows it), with a `detail`", body = TicketDetail, headers(("ETag" = String, description = "The reply's entity tag: `\"<version>-<digest>\"` for a ticket, `\"<digest>\"` for a list")))),
     security(("bearer" = [])))]
 pub async fn update(
     State(state): State<AppState>,
     method: axum::http::Method,
+    headers: HeaderMap,
     caller: AuthUser,
     Id(id): Id,
     ApiJson(req): ApiJson<TicketUpdate>,
-) -> Result<FastJson<TicketDetail>, AppError> {
+) -> Result<Tagged, AppError> {
     let full_object = method == axum::http::Method::PUT;
-    let updated = tickets::update(&state, caller.actor(), id, req, full_object).await?;
-    Ok(FastJson(updated))
+    let if_match = if_match_versions(&headers);
+    let updated = tickets::update(&state, caller.actor(), id, req, full_object, if_match).await?;
+    let version = updated.ticket.version;
+    Ok(Tagged::new(updated, Some(version)))
 }
 
 /// Delete a ticket and its thread (SysAdmin).

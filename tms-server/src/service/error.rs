@@ -21,6 +21,10 @@ pub enum ServiceError {
     /// The change clashes with what is stored (a taken email, the last admin).
     #[error("{0}")]
     Conflict(String),
+    /// The ticket changed since the version the caller's change was made against: the
+    /// ticket as it is now.
+    #[error("the ticket changed since the version this change was made against")]
+    Stale(Box<tms_core::api::TicketDetail>),
     /// Too many failed attempts: wait this many seconds.
     #[error("too many failed attempts; try again in {0} s")]
     TooManyAttempts(u64),

@@ -319,12 +319,16 @@ fn keep_later_changes(
 
 /// Change some fields of a ticket; omitted fields stay. `full_object` is a PUT of every
 /// field (see [`keep_later_changes`]).
+/// `if_match`: the versions the caller's change was made against (`If-Match`); when the
+/// ticket is at none of them, nothing changes and the caller gets [`ServiceError::Stale`]
+/// with the ticket as it is. `None` changes whatever the version (clients that send none).
 pub async fn update(
     app: &AppState,
     actor: Actor,
     id: i64,
     req: TicketUpdate,
     full_object: bool,
+    if_match: Option<Vec<i64>>,
 ) -> Result<TicketDetail, ServiceError> {
     let title = req
         .title
@@ -338,7 +342,9 @@ pub async fn update(
         .map(|d| Body::parse("description", d))
         .transpose()
         .map_err(ServiceError::invalid)?;
+    // A client that names the version it read needs no guessing at what it resent.
     let full_object = full_object
+        && if_match.is_none()
         && req.title.is_some()
         && req.description.is_some()
         && req.status.is_some()
@@ -358,7 +364,14 @@ pub async fn update(
             }
             let old = tx
                 .ticket_for_update(id)?
+                .filter(|t| rules::can_see_ticket(actor, t.requester_id))
                 .ok_or_else(|| ServiceError::ticket_not_found(id))?;
+            if let Some(versions) = &if_match
+                && !versions.contains(&old.version)
+            {
+                let current = detail(tx, id)?.ok_or_else(|| ServiceError::ticket_not_found(id))?;
+                return Err(ServiceError::Stale(Box::new(current)));
+            }
             if full_object {
                 keep_later_changes(tx, &old, actor.id, &mut change)?;
             }

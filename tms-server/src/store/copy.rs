@@ -226,6 +226,7 @@ const TABLES: &[Table] = &[
             ("resolution_date", Kind::OptInt),
             ("requester_id", Kind::Int),
             ("assigned_agent_id", Kind::OptInt),
+            ("version", Kind::Int),
         ],
         sequence: Sequence::Autoincrement,
     },

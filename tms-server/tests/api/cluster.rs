@@ -424,3 +424,20 @@ async fn requests_go_on_after_the_database_ended_every_connection_of_the_servers
         .await
         .expect("B hears A again");
 }
+
+#[tokio::test]
+async fn of_two_changes_against_one_version_through_two_servers_exactly_one_is_applied() {
+    let (a, b) = pair_or_skip!();
+    for round in 0..10 {
+        let id = a.ticket(a.alice.t(), &format!("Race {round}")).await;
+        let read = b.get(a.agent.t(), &format!("/api/v1/tickets/{id}")).await;
+        let tag = read.header("etag").unwrap().to_string();
+        let (x, y) = tokio::join!(
+            a.patch_if(a.agent.t(), id, &tag, json!({"priority": "High"})),
+            b.patch_if(a.agent2.t(), id, &tag, json!({"priority": "Low"})),
+        );
+        let mut statuses = [x.status, y.status];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 412], "round {round}: {x:?} {y:?}");
+    }
+}

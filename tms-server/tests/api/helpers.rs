@@ -334,6 +334,15 @@ impl Srv {
         self.send(rb).await
     }
 
+    /// A `PATCH` of ticket `id` sent with `If-Match: tag`.
+    pub async fn patch_if(&self, token: &str, id: i64, tag: &str, body: Value) -> Resp {
+        let rb = self
+            .request(Method::PATCH, token, &format!("/api/v1/tickets/{id}"))
+            .header("if-match", tag)
+            .json(&body);
+        self.send(rb).await
+    }
+
     pub async fn get(&self, token: &str, path: &str) -> Resp {
         self.call(Method::GET, token, path, None).await
     }

@@ -16,3 +16,4 @@ mod permissions;
 mod rules;
 mod tickets;
 mod users;
+mod versions;

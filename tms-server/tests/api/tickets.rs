@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const TICKET_KEYS: [&str; 10] = [
+const TICKET_KEYS: [&str; 11] = [
     "assigned_agent_id",
     "creation_date",
     "description",
@@ -16,6 +16,7 @@ const TICKET_KEYS: [&str; 10] = [
     "status",
     "title",
     "updated_at",
+    "version",
 ];
 
 fn with(extra: &[&str]) -> Vec<String> {

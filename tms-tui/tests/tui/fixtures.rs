@@ -64,6 +64,7 @@ pub fn ticket(
             resolution_date: (status == Status::Resolved).then(|| ago(1)),
             requester_id: 2,
             assigned_agent_id: agent.map(|a| a.id),
+            version: 1,
         },
         requester: jane().summary(),
         assigned_agent: agent.map(User::summary),

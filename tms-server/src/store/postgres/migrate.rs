@@ -10,6 +10,7 @@ use crate::store::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/postgres/0001_init.sql"),
     include_str!("../../../../migrations/postgres/0002_count_slots.sql"),
+    include_str!("../../../../migrations/postgres/0003_ticket_version.sql"),
 ];
 
 /// The advisory lock key that serialises migrations ("tms" in ASCII, and a 1).

@@ -142,10 +142,11 @@ pub(super) fn summary_opt(row: &Row, at: usize) -> StoreResult<Option<UserSummar
 }
 
 pub(super) const TICKET_COLUMNS: &str = "t.id, t.title, t.description, t.status, t.priority, \
-     t.creation_date, t.updated_at, t.resolution_date, t.requester_id, t.assigned_agent_id";
-pub(super) const TICKET_NCOLS: usize = 10;
+     t.creation_date, t.updated_at, t.resolution_date, t.requester_id, t.assigned_agent_id, \
+     t.version";
+pub(super) const TICKET_NCOLS: usize = 11;
 const TICKET_RETURNING: &str = "id, title, description, status, priority, creation_date, \
-     updated_at, resolution_date, requester_id, assigned_agent_id";
+     updated_at, resolution_date, requester_id, assigned_agent_id, version";
 /// Requester and assignee summaries after the ticket columns.
 pub(super) const PEOPLE: &str =
     "r.id, r.username, r.email, r.role, a.id, a.username, a.email, a.role";
@@ -164,6 +165,7 @@ pub(super) fn ticket(row: &Row) -> StoreResult<Ticket> {
         resolution_date: ts_opt(row, 7)?,
         requester_id: row.try_get(8)?,
         assigned_agent_id: row.try_get(9)?,
+        version: row.try_get(10)?,
     })
 }
 
@@ -766,7 +768,8 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
     fn update_ticket(&self, id: i64, s: &TicketState<'_>) -> StoreResult<Ticket> {
         let sql = format!(
             "UPDATE tickets SET title = $2, description = $3, status = $4, priority = $5,
-                    resolution_date = $6, assigned_agent_id = $7, updated_at = $8
+                    resolution_date = $6, assigned_agent_id = $7, updated_at = $8,
+                    version = version + 1
              WHERE id = $1 RETURNING {TICKET_RETURNING}"
         );
         let row = self.one(
@@ -788,7 +791,7 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
     fn touch_ticket(&self, id: i64, now: Timestamp) -> StoreResult<()> {
         let now = to_micros(now);
         self.exec_later(
-            "UPDATE tickets SET updated_at = $2 WHERE id = $1",
+            "UPDATE tickets SET updated_at = $2, version = version + 1 WHERE id = $1",
             vec![Box::new(id), Box::new(now)],
         )
     }
@@ -806,7 +809,7 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
             .collect();
         let now = to_micros(now);
         self.rows(
-            "UPDATE tickets SET assigned_agent_id = NULL, updated_at = $2
+            "UPDATE tickets SET assigned_agent_id = NULL, updated_at = $2, version = version + 1
              WHERE assigned_agent_id = $1 AND status = ANY($3) RETURNING id",
             &[&agent_id, &now, &unresolved],
         )?

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/sqlite/0007_search_vocabulary.sql"),
     include_str!("../../../../migrations/sqlite/0008_ticket_history.sql"),
     include_str!("../../../../migrations/sqlite/0009_login_failures.sql"),
+    include_str!("../../../../migrations/sqlite/0010_ticket_version.sql"),
 ];
 
 /// The schema version this binary writes.

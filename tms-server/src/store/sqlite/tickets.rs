@@ -14,11 +14,11 @@ use crate::store::list::{
 use crate::store::{ListPage, NewTicket, TicketState};
 
 const COLUMNS: &str = "t.id, t.title, t.description, t.status, t.priority, t.creation_date, \
-     t.updated_at, t.resolution_date, t.requester_id, t.assigned_agent_id";
-const NCOLS: usize = 10;
+     t.updated_at, t.resolution_date, t.requester_id, t.assigned_agent_id, t.version";
+const NCOLS: usize = 11;
 /// `COLUMNS` without the alias, for `RETURNING` (which cannot name one).
 const RETURNING: &str = "id, title, description, status, priority, creation_date, updated_at, \
-     resolution_date, requester_id, assigned_agent_id";
+     resolution_date, requester_id, assigned_agent_id, version";
 /// Requester and assignee summaries after the ticket columns.
 const PEOPLE: &str = "r.id, r.username, r.email, r.role, a.id, a.username, a.email, a.role";
 const JOIN_PEOPLE: &str =
@@ -44,6 +44,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Ticket> {
         resolution_date: ts_opt(row, 7)?,
         requester_id: row.get(8)?,
         assigned_agent_id: row.get(9)?,
+        version: row.get(10)?,
     })
 }
 
@@ -93,7 +94,8 @@ pub fn get_item(conn: &Connection, id: i64) -> rusqlite::Result<Option<TicketLis
 pub fn update(conn: &Connection, id: i64, s: &TicketState<'_>) -> rusqlite::Result<Ticket> {
     let mut stmt = conn.prepare_cached(&format!(
         "UPDATE tickets SET title = ?2, description = ?3, status = ?4, priority = ?5,
-                resolution_date = ?6, assigned_agent_id = ?7, updated_at = ?8
+                resolution_date = ?6, assigned_agent_id = ?7, updated_at = ?8,
+                version = version + 1
          WHERE id = ?1 RETURNING {RETURNING}"
     ))?;
     stmt.query_row(
@@ -113,7 +115,7 @@ pub fn update(conn: &Connection, id: i64, s: &TicketState<'_>) -> rusqlite::Resu
 
 /// Marks a ticket as changed now (a comment was added, edited or removed).
 pub fn touch(conn: &Connection, id: i64, now: Timestamp) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE tickets SET updated_at = ?2 WHERE id = ?1")?
+    conn.prepare_cached("UPDATE tickets SET updated_at = ?2, version = version + 1 WHERE id = ?1")?
         .execute(params![id, to_micros(now)])?;
     Ok(())
 }
@@ -135,7 +137,7 @@ pub fn unassign_open(
         .map(|s| status_rank(*s).to_string())
         .collect();
     let mut stmt = conn.prepare_cached(&format!(
-        "UPDATE tickets SET assigned_agent_id = NULL, updated_at = ?2
+        "UPDATE tickets SET assigned_agent_id = NULL, updated_at = ?2, version = version + 1
          WHERE assigned_agent_id = ?1 AND status IN ({}) RETURNING id",
         unresolved.join(", ")
     ))?;

@@ -1,0 +1,5 @@
+-- Every ticket carries a version that grows with every change of it or of its thread, so that
+-- a client can say which version its change was made against (`If-Match`) and be refused with
+-- 412 instead of silently overwriting a colleague's change (docs/API.md, "Versions").
+-- A constant default: SQLite adds the column without rewriting the table.
+ALTER TABLE tickets ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
