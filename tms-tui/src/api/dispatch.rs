@@ -29,8 +29,8 @@ pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, Ap
         Request::CreateTicket(body) => {
             Reply::TicketSaved(Box::new(client.create_ticket(body).await?))
         }
-        Request::UpdateTicket(id, body) => {
-            Reply::Ticket(Box::new(client.update_ticket(*id, body).await?))
+        Request::UpdateTicket(id, body, version) => {
+            Reply::Ticket(Box::new(client.update_ticket(*id, body, *version).await?))
         }
         Request::DeleteTicket(id) => {
             client.delete_ticket(*id).await?;

@@ -17,6 +17,10 @@ pub enum ApiError {
         /// Seconds, from `Retry-After` on a 429.
         retry_after: Option<u64>,
     },
+    /// 412: the ticket changed since the version a change was made against; the ticket as
+    /// it is now.
+    #[error("the ticket changed meanwhile")]
+    Stale(Box<tms_core::api::TicketDetail>),
     /// A 2xx whose body was not what this client expects.
     #[error("unexpected reply from the server ({0})")]
     Decode(String),
@@ -27,6 +31,7 @@ impl ApiError {
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiError::Status { status, .. } => Some(*status),
+            ApiError::Stale(_) => Some(412),
             _ => None,
         }
     }
@@ -65,6 +70,11 @@ impl ApiError {
 /// Turns a non-2xx reply into an [`ApiError`], reading the server's `detail`: a sentence, or
 /// for a 422 a list of invalid fields, joined into one readable line.
 pub fn from_status(status: StatusCode, retry_after: Option<u64>, body: &str) -> ApiError {
+    if status == StatusCode::PRECONDITION_FAILED
+        && let Ok(current) = serde_json::from_str::<tms_core::api::TicketDetail>(body)
+    {
+        return ApiError::Stale(Box::new(current));
+    }
     let detail = if let Ok(b) = serde_json::from_str::<ErrorBody>(body) {
         b.detail
     } else if let Ok(v) = serde_json::from_str::<ValidationErrorBody>(body) {

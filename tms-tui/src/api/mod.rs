@@ -221,11 +221,21 @@ impl ApiClient {
         Self::json(self.request(Method::POST, "/api/v1/tickets/").json(body)).await
     }
 
-    /// `PATCH`: the server answers with the whole ticket as `GET` gives it.
-    pub async fn update_ticket(&self, id: i64, body: &TicketUpdate) -> Result<TicketDetail> {
-        let rb = self
+    /// `PATCH`: the server answers with the whole ticket as `GET` gives it. With `version`,
+    /// only if the ticket is still at it (`If-Match`); else [`ApiError::Stale`] with the
+    /// ticket as it is now.
+    pub async fn update_ticket(
+        &self,
+        id: i64,
+        body: &TicketUpdate,
+        version: Option<i64>,
+    ) -> Result<TicketDetail> {
+        let mut rb = self
             .request(Method::PATCH, &format!("/api/v1/tickets/{id}"))
             .json(body);
+        if let Some(v) = version {
+            rb = rb.header(reqwest::header::IF_MATCH, format!("\"{v}\""));
+        }
         Self::json(rb).await
     }
 

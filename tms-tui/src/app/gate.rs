@@ -14,6 +14,25 @@ use tms_core::rules::{
 };
 
 /// The signed-in user's id.
+/// The version of ticket `id` on screen (the open ticket, or a row of the queue), which a change
+/// of it is made against.
+pub fn shown_version(state: &State, id: i64) -> Option<i64> {
+    shown_ticket(state, id).map(|t| t.version)
+}
+
+/// Ticket `id` as the screen in front shows it.
+pub fn shown_ticket(state: &State, id: i64) -> Option<&tms_core::api::Ticket> {
+    match &state.screen {
+        crate::screens::Screen::Ticket(t) if t.id == id => t.detail.as_ref().map(|d| &d.ticket),
+        crate::screens::Screen::Queue(q) => q
+            .items()
+            .iter()
+            .find(|i| i.ticket.id == id)
+            .map(|i| &i.ticket),
+        _ => None,
+    }
+}
+
 pub fn me(state: &State) -> Option<i64> {
     state.user.as_ref().map(|u| u.id)
 }

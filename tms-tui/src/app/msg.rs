@@ -44,7 +44,9 @@ pub enum Request {
     /// Every change of a ticket, oldest first.
     History(i64),
     CreateTicket(NewTicketRequest),
-    UpdateTicket(i64, TicketUpdate),
+    /// A change of ticket `.0`, made against the version `.2` of it that was on screen (sent
+    /// as `If-Match`; `None` when none was shown).
+    UpdateTicket(i64, TicketUpdate, Option<i64>),
     DeleteTicket(i64),
     CreateComment(NewCommentRequest),
     UpdateComment {

@@ -61,6 +61,9 @@ pub fn on_response(
         (Request::Recheck { id, assignee }, Ok(Reply::Ticket(d))) => {
             fx.extend(recheck(state, *id, *assignee, d));
         }
+        (Request::UpdateTicket(id, change, _), Err(ApiError::Stale(current))) => {
+            fx.extend(stale(state, *id, change, current));
+        }
         (Request::FindUsers(q), Ok(Reply::Users(users))) => overlay::users_found(state, q, users),
         (Request::FindPeople(q), Ok(Reply::People(people))) => {
             overlay::people_found(state, q, people);
@@ -169,6 +172,95 @@ fn inline(request: &Request) -> bool {
     )
 }
 
+/// A change the server refused because someone changed the ticket since it was read: the
+/// screen shows the ticket as it is now, and a question says what changed meanwhile and
+/// offers to send the change again against it (or to drop it).
+fn stale(
+    state: &mut State,
+    id: i64,
+    change: &tms_core::api::TicketUpdate,
+    current: &tms_core::api::TicketDetail,
+) -> Vec<Effect> {
+    let before = super::gate::shown_ticket(state, id).cloned();
+    let meanwhile = before
+        .map(|b| what_changed(&b, current))
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "it was changed".into());
+    // Shown as the server has it: as if an empty change had been answered with it.
+    let fx = with_screen(state, |s, st| {
+        s.on_response(
+            &Request::UpdateTicket(id, tms_core::api::TicketUpdate::default(), None),
+            &Ok(Reply::Ticket(Box::new(current.clone()))),
+            st,
+        )
+    });
+    state.info(format!("Ticket {id} changed while you were on it."));
+    state.overlay = Some(overlay::Overlay::Confirm(overlay::Confirm::new(
+        format!(
+            "Ticket {id} changed while you were on it: {meanwhile}. Apply your change ({}) anyway?",
+            describe_change(change)
+        ),
+        overlay::ConfirmFor::Reapply {
+            id,
+            change: Box::new(change.clone()),
+            version: current.ticket.version,
+        },
+    )));
+    fx
+}
+
+/// The fields that differ between two copies of a ticket, in a few words.
+fn what_changed(before: &tms_core::api::Ticket, now: &tms_core::api::TicketDetail) -> String {
+    let t = &now.ticket;
+    let mut said = Vec::new();
+    if before.status != t.status {
+        said.push(format!("status {} → {}", before.status, t.status));
+    }
+    if before.priority != t.priority {
+        said.push(format!("priority {} → {}", before.priority, t.priority));
+    }
+    if before.assigned_agent_id != t.assigned_agent_id {
+        said.push(match &now.assigned_agent {
+            Some(a) => format!("assigned to {}", a.username),
+            None => "unassigned".into(),
+        });
+    }
+    if before.title != t.title {
+        said.push(format!("title now \"{}\"", t.title));
+    }
+    if before.description != t.description {
+        said.push("description edited".into());
+    }
+    if said.is_empty() && before.version != t.version {
+        said.push("its thread changed".into());
+    }
+    said.join(", ")
+}
+
+/// A change to send, in a few words.
+fn describe_change(c: &tms_core::api::TicketUpdate) -> String {
+    let mut said = Vec::new();
+    if let Some(s) = c.status {
+        said.push(format!("status → {s}"));
+    }
+    if let Some(p) = c.priority {
+        said.push(format!("priority → {p}"));
+    }
+    if let Some(a) = c.assigned_agent_id {
+        said.push(if a.is_some() { "assignee" } else { "unassign" }.to_string());
+    }
+    if c.title.is_some() {
+        said.push("title".into());
+    }
+    if c.description.is_some() {
+        said.push("description".into());
+    }
+    if c.resolution_date.is_some() {
+        said.push("resolution date".into());
+    }
+    said.join(", ")
+}
+
 /// The ticket as the server has it now: assign it, or first ask when a colleague holds it.
 fn recheck(
     state: &mut State,
@@ -203,7 +295,11 @@ fn recheck(
         };
         state.overlay = Some(overlay::Overlay::Confirm(overlay::Confirm::new(
             format!("Ticket {id} is assigned to {} now. {what}", h.username),
-            overlay::ConfirmFor::Override { id, assignee },
+            overlay::ConfirmFor::Override {
+                id,
+                assignee,
+                version: d.ticket.version,
+            },
         )));
         return Vec::new();
     }
@@ -211,5 +307,9 @@ fn recheck(
         assigned_agent_id: Some(assignee),
         ..Default::default()
     };
-    vec![Effect::Request(Request::UpdateTicket(id, change))]
+    vec![Effect::Request(Request::UpdateTicket(
+        id,
+        change,
+        Some(d.ticket.version),
+    ))]
 }

@@ -9,7 +9,7 @@ use super::{Effect, Request, State};
 /// descriptions are kept as drafts instead, and forms keep their own fields.
 pub fn retriable(request: &Request) -> bool {
     match request {
-        Request::UpdateTicket(_, change) => change.description.is_none(),
+        Request::UpdateTicket(_, change, _) => change.description.is_none(),
         Request::Recheck { .. }
         | Request::DeleteTicket(_)
         | Request::DeleteComment { .. }
@@ -23,7 +23,7 @@ pub fn retriable(request: &Request) -> bool {
 /// What the request would have done, in a few words.
 pub fn describe(request: &Request) -> String {
     match request {
-        Request::UpdateTicket(id, _) | Request::Recheck { id, .. } => {
+        Request::UpdateTicket(id, ..) | Request::Recheck { id, .. } => {
             format!("the change to ticket {id}")
         }
         Request::DeleteTicket(id) => format!("deleting ticket {id}"),

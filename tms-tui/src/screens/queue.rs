@@ -302,7 +302,7 @@ impl QueueState {
                 self.counts[*tab] = Some(page.total);
                 Vec::new()
             }
-            (Request::UpdateTicket(id, change), Ok(reply)) => {
+            (Request::UpdateTicket(id, change, _), Ok(reply)) => {
                 let mut out = vec![Out::Info(super::ticket_changed(*id, change, state))];
                 match reply {
                     Reply::Ticket(d) => out.extend(self.changed(d, change)),

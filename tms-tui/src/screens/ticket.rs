@@ -177,7 +177,7 @@ impl TicketState {
 
     fn concerns_me(&self, request: &Request) -> bool {
         match request {
-            Request::UpdateTicket(id, _)
+            Request::UpdateTicket(id, ..)
             | Request::Ticket(id)
             | Request::History(id)
             | Request::DeleteTicket(id) => *id == self.id,
@@ -228,7 +228,7 @@ impl TicketState {
                 self.reload_with(format!("Comment added to ticket {}.", self.id))
             }
             (Request::DeleteComment { .. }, Ok(_)) => self.reload_with("Comment deleted.".into()),
-            (Request::UpdateTicket(id, change), Ok(reply)) => {
+            (Request::UpdateTicket(id, change, _), Ok(reply)) => {
                 let said = super::ticket_changed(*id, change, state);
                 match reply {
                     Reply::Ticket(d) => {

@@ -303,3 +303,59 @@ fn changes_made_on_the_ticket_screen_are_listed_in_its_history_in_order_for_ever
         assert_eq!(jane.history(), after, "the requester sees the same history");
     });
 }
+
+#[test]
+fn a_change_made_on_a_ticket_a_colleague_changed_meanwhile_is_asked_about_then_applied() {
+    let (rt, server) = demo_server();
+    rt.block_on(async {
+        let base = server.base_url();
+        let mut john = Tms::start(&base, None).await;
+        john.log_in("john.smith@example.com", demo::PASSWORD)
+            .await
+            .unwrap();
+        let mut sophia = Tms::start(&base, None).await;
+        sophia
+            .log_in("sophia.martinez@example.com", demo::PASSWORD)
+            .await
+            .unwrap();
+        // Both open Jane's "Login Issue" (Open, Medium).
+        john.open_ticket(2).await;
+        sophia.open_ticket(2).await;
+        // Sophia raises its priority first.
+        sophia.press(KeyCode::Char('p')).await;
+        sophia.press(KeyCode::Up).await;
+        sophia.press(KeyCode::Enter).await;
+        // John, still looking at Medium, sets In Progress: refused, shown, asked.
+        john.press(KeyCode::Char('s')).await;
+        john.press(KeyCode::Down).await;
+        john.press(KeyCode::Enter).await;
+        let shown = |t: &Tms| match &t.state.screen {
+            Screen::Ticket(t) => t.detail.as_ref().unwrap().ticket.clone(),
+            other => panic!("not on a ticket: {other:?}"),
+        };
+        assert_eq!(shown(&john).priority, tms_core::Priority::High, "refreshed");
+        assert_eq!(
+            shown(&john).status,
+            tms_core::Status::Open,
+            "not applied unasked"
+        );
+        let Some(Overlay::Confirm(c)) = &john.state.overlay else {
+            panic!("{:?}", john.state.overlay)
+        };
+        assert!(
+            c.message.contains("priority Medium → High"),
+            "{}",
+            c.message
+        );
+        let view = crate::snapshots::render(&john.state, 80, 24);
+        assert!(view.contains("changed while you were on it"), "{view}");
+        // Applied against the new version: both changes stand.
+        john.press(KeyCode::Char('y')).await;
+        let now = shown(&john);
+        assert_eq!(
+            (now.status, now.priority),
+            (tms_core::Status::InProgress, tms_core::Priority::High)
+        );
+        assert!(john.state.overlay.is_none());
+    });
+}

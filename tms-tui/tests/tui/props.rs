@@ -187,7 +187,7 @@ fn plausible(r: &Request) -> Option<Reply> {
             return None;
         }
         Request::CreateTicket(_) => saved(12),
-        Request::UpdateTicket(id, _) | Request::Recheck { id, .. } => {
+        Request::UpdateTicket(id, ..) | Request::Recheck { id, .. } => {
             let mut d = detail();
             d.ticket.id = *id;
             Reply::Ticket(Box::new(d))

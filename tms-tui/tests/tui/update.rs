@@ -60,10 +60,14 @@ fn take_assigns_the_highlighted_ticket_to_me() {
     };
     assert_eq!(
         requests(&fx),
-        vec![Request::UpdateTicket(1, update.clone())],
+        vec![Request::UpdateTicket(1, update.clone(), Some(1))],
         "nobody holds it: taken at once"
     );
-    let fx = reply(&mut s, Request::UpdateTicket(1, update), Reply::Done);
+    let fx = reply(
+        &mut s,
+        Request::UpdateTicket(1, update, Some(1)),
+        Reply::Done,
+    );
     assert!(
         requests(&fx)
             .iter()
@@ -84,7 +88,10 @@ fn status_and_assign_pickers_send_updates() {
         status: Some(Status::InProgress),
         ..Default::default()
     };
-    assert_eq!(requests(&fx), vec![Request::UpdateTicket(1, update)]);
+    assert_eq!(
+        requests(&fx),
+        vec![Request::UpdateTicket(1, update, Some(1))]
+    );
     assert!(s.overlay.is_none());
     ch(&mut s, 'a');
     let Some(Overlay::Picker(p)) = &s.overlay else {

@@ -118,7 +118,7 @@ fn a_change_made_here_loads_a_shown_history_again() {
     assert!(fx.is_empty());
     let fx = press(&mut s, crossterm::event::KeyCode::Enter);
     let change = one(&fx);
-    let Request::UpdateTicket(3, update) = &change else {
+    let Request::UpdateTicket(3, update, _) = &change else {
         panic!("{change:?}")
     };
     assert_eq!(update.status, Some(Status::Resolved));
@@ -168,7 +168,7 @@ fn a_change_while_hidden_forgets_the_history_until_it_is_shown_again() {
     };
     let fx = reply(
         &mut s,
-        Request::UpdateTicket(3, update),
+        Request::UpdateTicket(3, update, Some(1)),
         Reply::Ticket(Box::new(detail())),
     );
     assert!(requests(&fx).is_empty(), "nothing loaded while hidden");

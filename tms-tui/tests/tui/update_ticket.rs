@@ -101,9 +101,14 @@ fn title_edit_is_validated_inline() {
     };
     assert_eq!(
         requests(&fx),
-        vec![Request::UpdateTicket(3, update.clone())]
+        vec![Request::UpdateTicket(3, update.clone(), Some(1))]
     );
-    fail(&mut s, Request::UpdateTicket(3, update), 403, "Not yours");
+    fail(
+        &mut s,
+        Request::UpdateTicket(3, update, Some(1)),
+        403,
+        "Not yours",
+    );
     let Some(Overlay::Prompt(p)) = &s.overlay else {
         panic!("prompt kept")
     };
@@ -176,7 +181,7 @@ fn leaving_a_half_written_ticket_keeps_a_draft() {
 fn accepted_changes_are_told_in_words() {
     let mut s = open_ticket(john());
     let said = |s: &mut State, change: TicketUpdate| {
-        reply(s, Request::UpdateTicket(3, change), Reply::Done);
+        reply(s, Request::UpdateTicket(3, change, Some(1)), Reply::Done);
         s.flash.take().map(|f| f.text).unwrap_or_default()
     };
     let assign = |a| TicketUpdate {

@@ -43,7 +43,8 @@ fn taking_a_ticket_a_colleague_took_meanwhile_asks_first() {
         c.action,
         ConfirmFor::Override {
             id: 1,
-            assignee: Some(3)
+            assignee: Some(3),
+            version: 1,
         }
     );
     assert!(ch(&mut s, 'n').is_empty());
@@ -54,7 +55,7 @@ fn taking_a_ticket_a_colleague_took_meanwhile_asks_first() {
         assigned_agent_id: Some(Some(3)),
         ..Default::default()
     };
-    assert_eq!(requests(&fx), vec![Request::UpdateTicket(1, take)]);
+    assert_eq!(requests(&fx), vec![Request::UpdateTicket(1, take, Some(1))]);
 }
 
 #[test]
@@ -80,7 +81,10 @@ fn assigning_away_from_a_colleague_asks_too_but_not_when_it_is_mine() {
     };
     let fx = reply(&mut s, recheck, Reply::Ticket(taken_by(&john(), 1)));
     assert!(s.overlay.is_none(), "my own ticket: no question");
-    assert!(matches!(&requests(&fx)[..], [Request::UpdateTicket(1, _)]));
+    assert!(matches!(
+        &requests(&fx)[..],
+        [Request::UpdateTicket(1, _, Some(1))]
+    ));
 }
 
 #[test]
@@ -95,7 +99,7 @@ fn a_change_is_shown_from_the_servers_answer_without_reading_again() {
     d.ticket.priority = Priority::High;
     let fx = reply(
         &mut s,
-        Request::UpdateTicket(1, change),
+        Request::UpdateTicket(1, change, Some(1)),
         Reply::Ticket(Box::new(d)),
     );
     assert!(requests(&fx).is_empty(), "{fx:?}");
@@ -108,7 +112,7 @@ fn a_change_is_shown_from_the_servers_answer_without_reading_again() {
     };
     let fx = reply(
         &mut s,
-        Request::UpdateTicket(1, change),
+        Request::UpdateTicket(1, change, Some(1)),
         Reply::Ticket(taken_by(&john(), 1)),
     );
     let reqs = requests(&fx);
@@ -133,7 +137,7 @@ fn a_change_is_shown_from_the_servers_answer_without_reading_again() {
     d.ticket.status = Status::Resolved;
     let fx = reply(
         &mut s,
-        Request::UpdateTicket(3, change),
+        Request::UpdateTicket(3, change, Some(1)),
         Reply::Ticket(Box::new(d)),
     );
     assert!(requests(&fx).is_empty(), "no second GET: {fx:?}");
@@ -144,5 +148,64 @@ fn a_change_is_shown_from_the_servers_answer_without_reading_again() {
     assert_eq!(
         s.flash.as_ref().map(|f| f.text.as_str()),
         Some("Ticket 3 is now Resolved.")
+    );
+}
+
+#[test]
+fn a_change_refused_because_someone_changed_the_ticket_says_what_and_offers_to_reapply() {
+    let mut s = signed_in(john());
+    let fx = tms_tui::app::command::run(&mut s, "3");
+    answer_all(&mut s, fx, &server);
+    // John sets Resolved on what he sees (version 1); meanwhile Sophia took the ticket and
+    // raised its priority.
+    let change = TicketUpdate {
+        status: Some(Status::Resolved),
+        ..Default::default()
+    };
+    let mut now = detail();
+    now.ticket.version = 2;
+    now.ticket.priority = Priority::Low;
+    now.ticket.assigned_agent_id = Some(sophia().id);
+    now.assigned_agent = Some(sophia().summary());
+    let fx = tms_tui::app::update(
+        &mut s,
+        tms_tui::app::Action::Response {
+            request: Request::UpdateTicket(3, change.clone(), Some(1)),
+            result: Err(tms_tui::api::ApiError::Stale(Box::new(now.clone()))),
+        },
+    );
+    assert!(requests(&fx).is_empty(), "nothing sent unasked: {fx:?}");
+    // The screen shows the ticket as it is now.
+    let Screen::Ticket(t) = &s.screen else {
+        panic!()
+    };
+    let shown = &t.detail.as_ref().unwrap().ticket;
+    assert_eq!((shown.priority, shown.version), (Priority::Low, 2));
+    assert_eq!(
+        shown.status, now.ticket.status,
+        "not resolved behind the user's back"
+    );
+    let Some(Overlay::Confirm(c)) = &s.overlay else {
+        panic!("{:?}", s.overlay)
+    };
+    assert!(c.message.contains("priority"), "{}", c.message);
+    assert!(c.message.contains("assigned to Sophia"), "{}", c.message);
+    assert!(c.message.contains("status → Resolved"), "{}", c.message);
+    // Drop it: nothing is sent.
+    assert!(ch(&mut s, 'n').is_empty());
+    assert!(s.overlay.is_none());
+
+    // Again, and this time apply it: sent against the version now shown.
+    tms_tui::app::update(
+        &mut s,
+        tms_tui::app::Action::Response {
+            request: Request::UpdateTicket(3, change.clone(), Some(1)),
+            result: Err(tms_tui::api::ApiError::Stale(Box::new(now))),
+        },
+    );
+    let fx = ch(&mut s, 'y');
+    assert_eq!(
+        requests(&fx),
+        vec![Request::UpdateTicket(3, change, Some(2))]
     );
 }

@@ -43,13 +43,23 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Some(Cmd::Yes) if c.action == ConfirmFor::Quit => route::quit(state),
             Some(Cmd::Yes) => req(match c.action {
                 ConfirmFor::Quit => return Vec::new(),
-                ConfirmFor::Override { id, assignee } => Request::UpdateTicket(
+                ConfirmFor::Override {
+                    id,
+                    assignee,
+                    version,
+                } => Request::UpdateTicket(
                     id,
                     TicketUpdate {
                         assigned_agent_id: Some(assignee),
                         ..Default::default()
                     },
+                    Some(version),
                 ),
+                ConfirmFor::Reapply {
+                    id,
+                    change,
+                    version,
+                } => Request::UpdateTicket(id, *change, Some(version)),
                 ConfirmFor::DeleteTicket(id) => Request::DeleteTicket(id),
                 ConfirmFor::DeleteComment {
                     ticket_id,
@@ -105,8 +115,9 @@ fn on_picker(state: &mut State, mut p: Picker, cmd: Option<Cmd>, key: KeyEvent) 
     fx
 }
 
-fn update_ticket(id: i64, update: TicketUpdate) -> Vec<Effect> {
-    req(Request::UpdateTicket(id, update))
+fn update_ticket(state: &State, id: i64, update: TicketUpdate) -> Vec<Effect> {
+    let version = super::super::gate::shown_version(state, id);
+    req(Request::UpdateTicket(id, update, version))
 }
 
 /// Runs `f` on the queue in front and reloads it.
@@ -135,6 +146,7 @@ fn on_log(state: &mut State, f: impl FnOnce(&mut crate::screens::LogState)) -> V
 fn apply_pick(state: &mut State, picker: &Picker, pick: Pick) -> Vec<Effect> {
     match (picker.purpose, pick) {
         (PickFor::TicketStatus(id), Pick::Status(status @ Some(_))) => update_ticket(
+            state,
             id,
             TicketUpdate {
                 status,
@@ -142,6 +154,7 @@ fn apply_pick(state: &mut State, picker: &Picker, pick: Pick) -> Vec<Effect> {
             },
         ),
         (PickFor::TicketPriority(id), Pick::Priority(priority @ Some(_))) => update_ticket(
+            state,
             id,
             TicketUpdate {
                 priority,
@@ -239,6 +252,7 @@ fn submit_prompt(state: &mut State, p: &mut Prompt) -> Result<Vec<Effect>, Strin
             let title = TicketTitle::parse(&raw).map_err(|e| e.msg)?;
             p.sending = true;
             Ok(update_ticket(
+                state,
                 *id,
                 TicketUpdate {
                     title: Some(title.into_inner()),
@@ -277,7 +291,7 @@ fn on_compose(state: &mut State, mut c: Compose, cmd: Option<Cmd>, key: KeyEvent
             return Vec::new();
         }
         Some(Cmd::ExternalEditor) => fx.push(Effect::OpenEditor(c.area.text())),
-        Some(Cmd::Submit) if !c.sending => match compose_request(&c) {
+        Some(Cmd::Submit) if !c.sending => match compose_request(state, &c) {
             Ok(r) => {
                 c.sending = true;
                 c.error = None;
@@ -296,7 +310,7 @@ fn on_compose(state: &mut State, mut c: Compose, cmd: Option<Cmd>, key: KeyEvent
     fx
 }
 
-fn compose_request(c: &Compose) -> Result<Request, String> {
+fn compose_request(state: &State, c: &Compose) -> Result<Request, String> {
     let field = if matches!(c.key, DraftKey::Description(_)) {
         "description"
     } else {
@@ -327,6 +341,7 @@ fn compose_request(c: &Compose) -> Result<Request, String> {
                 description: Some(body),
                 ..Default::default()
             },
+            super::super::gate::shown_version(state, id),
         ),
     })
 }
@@ -343,14 +358,16 @@ fn draft_of(request: &Request) -> Option<DraftKey> {
             ticket_id: *ticket_id,
             comment_id: *comment_id,
         }),
-        Request::UpdateTicket(id, u) if u.description.is_some() => Some(DraftKey::Description(*id)),
+        Request::UpdateTicket(id, u, _) if u.description.is_some() => {
+            Some(DraftKey::Description(*id))
+        }
         _ => None,
     }
 }
 
 fn prompt_sent(p: &Prompt, request: &Request) -> bool {
     match (&p.purpose, request) {
-        (PromptFor::Title(id), Request::UpdateTicket(rid, u)) => id == rid && u.title.is_some(),
+        (PromptFor::Title(id), Request::UpdateTicket(rid, u, _)) => id == rid && u.title.is_some(),
         (PromptFor::Password { user_id, .. }, Request::UpdateUser(id, u)) => {
             user_id == id && u.password.is_some()
         }

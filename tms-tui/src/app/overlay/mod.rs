@@ -120,7 +120,7 @@ impl Picker {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfirmFor {
     /// Leave tms although text is unsent (it is kept as drafts).
     Quit,
@@ -128,6 +128,15 @@ pub enum ConfirmFor {
     Override {
         id: i64,
         assignee: Option<i64>,
+        /// The version the question was asked about.
+        version: i64,
+    },
+    /// Send a change again against the ticket's new `version`, after the server refused it
+    /// because someone changed the ticket meanwhile.
+    Reapply {
+        id: i64,
+        change: Box<tms_core::api::TicketUpdate>,
+        version: i64,
     },
     DeleteTicket(i64),
     DeleteComment {
