@@ -207,6 +207,17 @@ pub fn check_view_queue(actor: Actor) -> Result<(), Denied> {
     }
 }
 
+/// Changing many tickets at once is for staff.
+pub fn check_bulk_change(actor: Actor) -> Result<(), Denied> {
+    if actor.role.is_staff() {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(
+            "Only helpdesk agents and admins can change tickets in bulk",
+        ))
+    }
+}
+
 /// User management and the activity log are for SysAdmins.
 pub fn check_admin(actor: Actor) -> Result<(), Denied> {
     if actor.role == Role::Admin {

@@ -133,6 +133,16 @@ impl From<ServiceError> for AppError {
             ServiceError::Forbidden(m) => Self::Forbidden(m),
             ServiceError::Conflict(m) => Self::Conflict(m),
             ServiceError::Stale(current) => Self::Stale(current),
+            ServiceError::BulkRefused(failed) => Self::Invalid(
+                failed
+                    .into_iter()
+                    .map(|(id, kind, msg)| FieldError {
+                        loc: vec!["body".into(), "ids".into(), id.to_string()],
+                        msg,
+                        kind: kind.to_string(),
+                    })
+                    .collect(),
+            ),
             ServiceError::TooManyAttempts(s) => Self::TooManyAttempts(s),
             ServiceError::Busy(s) => Self::Busy(s),
             ServiceError::Internal(m) => Self::Internal(m),

@@ -309,6 +309,43 @@ pub struct TicketUpdate {
     pub assigned_agent_id: Option<Option<i64>>,
 }
 
+/// `POST /api/v1/tickets/bulk`: one change for many tickets, all or nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BulkChangeRequest {
+    /// 1 to 500 distinct ticket ids.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 500))]
+    pub ids: Vec<i64>,
+    pub changes: BulkChanges,
+}
+
+/// The change of a bulk change: any of its fields, applied to every ticket as a `PATCH` would.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BulkChanges {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    /// An agent's id, or `null` to unassign.
+    #[serde(
+        default,
+        deserialize_with = "lax::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(schema_with = lax::nullable_int_schema))]
+    pub assigned_agent_id: Option<Option<i64>>,
+}
+
+/// The reply to a bulk change: every changed ticket, in the order asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BulkChangeReply {
+    pub updated: Vec<TicketListItem>,
+}
+
 /// A comment as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

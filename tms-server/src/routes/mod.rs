@@ -67,7 +67,7 @@ impl Modify for BearerAuth {
         auth::login, auth::token, auth::signup, auth::logout, auth::me, auth::change_password,
         users::list, users::create, users::read, users::update, users::deactivate, users::agents,
         users::directory,
-        tickets::list, tickets::agent_queue, tickets::read, tickets::create, tickets::update, tickets::delete,
+        tickets::list, tickets::agent_queue, tickets::read, tickets::create, tickets::update, tickets::bulk, tickets::delete,
         history::list,
         comments::create, comments::update, comments::delete,
         logs::list, logs::list_for_user, logs::clear, logs::clear_for_user,

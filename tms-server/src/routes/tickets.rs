@@ -4,10 +4,11 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use tms_core::api::{
-    NewTicketRequest, Page, SortKey, Ticket, TicketDetail, TicketListItem, TicketUpdate,
+    BulkChangeReply, BulkChangeRequest, NewTicketRequest, Page, SortKey, Ticket, TicketDetail,
+    TicketListItem, TicketUpdate,
 };
 use tms_core::{Priority, Status};
 
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/tickets", get(list).post(create))
         .route("/api/v1/tickets/agent/{agent_id}", get(agent_queue))
+        .route("/api/v1/tickets/bulk", post(bulk))
         .route(
             "/api/v1/tickets/{id}",
             get(read).put(update).patch(update).delete(delete),
@@ -164,6 +166,23 @@ pub async fn update(
     let updated = tickets::update(&state, caller.actor(), id, req, full_object, if_match).await?;
     let version = updated.ticket.version;
     Ok(Tagged::new(updated, Some(version)))
+}
+
+/// One change for many tickets (staff), all or nothing: each ticket changed and logged as a
+/// `PATCH` of it would be, in one transaction.
+#[utoipa::path(post, path = "/api/v1/tickets/bulk", tag = "Ticket", request_body = BulkChangeRequest,
+    responses(
+        (status = 200, description = "Every ticket changed, in the order asked", body = BulkChangeReply),
+        (status = 403, description = "Not allowed for a Requester", body = tms_core::api::ErrorBody),
+        (status = 422, description = "Nothing changed: the request is invalid, or some tickets cannot take the change — each named with `loc` `[\"body\", \"ids\", \"<id>\"]`, a `type` (`not_found`, `forbidden`, `value_error`, `conflict`) and a sentence", body = tms_core::api::ValidationErrorBody)),
+    security(("bearer" = [])))]
+pub async fn bulk(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    ApiJson(req): ApiJson<BulkChangeRequest>,
+) -> Result<Json<BulkChangeReply>, AppError> {
+    let updated = tickets::bulk(&state, caller.actor(), req).await?;
+    Ok(Json(BulkChangeReply { updated }))
 }
 
 /// Delete a ticket and its thread (SysAdmin).

@@ -21,6 +21,10 @@ pub enum ServiceError {
     /// The change clashes with what is stored (a taken email, the last admin).
     #[error("{0}")]
     Conflict(String),
+    /// A bulk change some of whose tickets cannot take it, each with a kind (`not_found`,
+    /// `forbidden`, `value_error`, …) and a sentence; nothing changed.
+    #[error("some tickets cannot take this change")]
+    BulkRefused(Vec<(i64, &'static str, String)>),
     /// The ticket changed since the version the caller's change was made against: the
     /// ticket as it is now.
     #[error("the ticket changed since the version this change was made against")]

@@ -3,8 +3,8 @@
 
 use tms_core::api::HistoryEntry;
 use tms_core::api::{
-    NewTicketRequest, Page, SortField, SortKey, Ticket, TicketDetail, TicketListItem, TicketQuery,
-    TicketUpdate,
+    BulkChangeRequest, BulkChanges, NewTicketRequest, Page, SortField, SortKey, Ticket,
+    TicketDetail, TicketListItem, TicketQuery, TicketUpdate,
 };
 use tms_core::rules::{self, TicketChange, TicketFacts};
 use tms_core::timefmt::{self, Timestamp};
@@ -375,51 +375,172 @@ pub async fn update(
             if full_object {
                 keep_later_changes(tx, &old, actor.id, &mut change)?;
             }
-            let req = &change.req;
-            let facts = TicketFacts {
-                requester_id: old.requester_id,
-                status: old.status,
-                assigned_agent_id: old.assigned_agent_id,
-                resolution_date: old.resolution_date,
-                creation_date: old.creation_date,
-            };
-            let asked = TicketChange {
-                status: req.status,
-                assigned_agent_id: req.assigned_agent_id,
-                resolution_date: req.resolution_date,
-            };
-            rules::check_update_ticket(actor, &facts, &asked)
-                .map_err(|d| ServiceError::denied(d, || ServiceError::ticket_not_found(id)))?;
-            let assignee = req.assigned_agent_id.unwrap_or(old.assigned_agent_id);
-            if let Some(agent) = assignee.filter(|a| Some(*a) != old.assigned_agent_id) {
-                check_assignee(tx, agent)?;
-            }
-            let resolution =
-                rules::next_resolution_date(&facts, req.status, req.resolution_date, now)
-                    .map_err(ServiceError::invalid)?;
-            let new = TicketState {
-                title: change
-                    .title
-                    .as_ref()
-                    .map_or(old.title.as_str(), |t| t.as_str()),
-                description: change
-                    .description
-                    .as_ref()
-                    .map_or(old.description.as_str(), |d| d.as_str()),
-                status: req.status.unwrap_or(old.status),
-                priority: req.priority.unwrap_or(old.priority),
-                resolution_date: resolution,
-                assigned_agent_id: assignee,
-                updated_at: now,
-            };
-            if let Some(details) = describe_changes(tx, &old, &new)? {
-                tx.update_ticket(id, &new)?;
-                tx.record_history(&old, &new, actor.id, now)?;
-                tx.insert_log(actor.id, ActivityType::Update, &details, Some(id), now)?;
-            }
+            apply_change(tx, actor, &old, &change, now)?;
             detail(tx, id)?.ok_or_else(|| ServiceError::ticket_not_found(id))
         })
         .await
+}
+
+/// Applies `change` to ticket `old` (read under its row lock) for `actor`: the rules checked,
+/// the new state stored with its history rows and activity-log entry, as one change of one
+/// ticket. Changing nothing stores nothing.
+fn apply_change(
+    tx: &dyn Write,
+    actor: Actor,
+    old: &Ticket,
+    change: &Change,
+    now: Timestamp,
+) -> Result<(), ServiceError> {
+    let id = old.id;
+    let req = &change.req;
+    let facts = TicketFacts {
+        requester_id: old.requester_id,
+        status: old.status,
+        assigned_agent_id: old.assigned_agent_id,
+        resolution_date: old.resolution_date,
+        creation_date: old.creation_date,
+    };
+    let asked = TicketChange {
+        status: req.status,
+        assigned_agent_id: req.assigned_agent_id,
+        resolution_date: req.resolution_date,
+    };
+    rules::check_update_ticket(actor, &facts, &asked)
+        .map_err(|d| ServiceError::denied(d, || ServiceError::ticket_not_found(id)))?;
+    let assignee = req.assigned_agent_id.unwrap_or(old.assigned_agent_id);
+    if let Some(agent) = assignee.filter(|a| Some(*a) != old.assigned_agent_id) {
+        check_assignee(tx, agent)?;
+    }
+    let resolution = rules::next_resolution_date(&facts, req.status, req.resolution_date, now)
+        .map_err(ServiceError::invalid)?;
+    let new = TicketState {
+        title: change
+            .title
+            .as_ref()
+            .map_or(old.title.as_str(), |t| t.as_str()),
+        description: change
+            .description
+            .as_ref()
+            .map_or(old.description.as_str(), |d| d.as_str()),
+        status: req.status.unwrap_or(old.status),
+        priority: req.priority.unwrap_or(old.priority),
+        resolution_date: resolution,
+        assigned_agent_id: assignee,
+        updated_at: now,
+    };
+    if let Some(details) = describe_changes(tx, old, &new)? {
+        tx.update_ticket(id, &new)?;
+        tx.record_history(old, &new, actor.id, now)?;
+        tx.insert_log(actor.id, ActivityType::Update, &details, Some(id), now)?;
+    }
+    Ok(())
+}
+
+/// Most tickets one bulk change may name.
+pub const BULK_MAX: usize = 500;
+
+/// One change applied to many tickets (staff), all or nothing, in one transaction: each
+/// ticket's change checked, stored and logged as if made alone. When any ticket cannot take
+/// it (invisible, not permitted, invalid for it), nothing changes and every failing id is
+/// named with its reason. Returns the changed tickets in the order of `req.ids`.
+pub async fn bulk(
+    app: &AppState,
+    actor: Actor,
+    req: BulkChangeRequest,
+) -> Result<Vec<TicketListItem>, ServiceError> {
+    rules::check_bulk_change(actor)?;
+    let BulkChangeRequest { ids, changes } = req;
+    let mut problems = Vec::new();
+    if ids.is_empty() || ids.len() > BULK_MAX {
+        problems.push(ValidationError::new(
+            "ids",
+            "value_error.list",
+            format!("name 1 to {BULK_MAX} tickets"),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(dup) = ids.iter().find(|id| !seen.insert(**id)) {
+        problems.push(ValidationError::new(
+            "ids",
+            "value_error.duplicate",
+            format!("ticket {dup} is named twice"),
+        ));
+    }
+    if changes == BulkChanges::default() {
+        problems.push(ValidationError::new(
+            "changes",
+            "value_error.empty",
+            "name at least one change: status, priority or assigned_agent_id",
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(ServiceError::invalid_at("body", problems));
+    }
+    let change = Change {
+        title: None,
+        description: None,
+        req: TicketUpdate {
+            status: changes.status,
+            priority: changes.priority,
+            assigned_agent_id: changes.assigned_agent_id,
+            ..Default::default()
+        },
+    };
+    let now = timefmt::now();
+    app.store
+        .write(move |tx| {
+            if change.req.assigned_agent_id.flatten().is_some() {
+                tx.share_accounts()?;
+            }
+            // Locked in id order: two bulk changes over the same tickets take turns instead of
+            // deadlocking.
+            let mut order = ids.clone();
+            order.sort_unstable();
+            let mut failed = Vec::new();
+            for id in order {
+                let outcome = tx
+                    .ticket_for_update(id)?
+                    .filter(|t| rules::can_see_ticket(actor, t.requester_id))
+                    .ok_or_else(|| ServiceError::ticket_not_found(id))
+                    .and_then(|old| apply_change(tx, actor, &old, &change, now));
+                match outcome {
+                    Ok(()) => {}
+                    Err(e @ (ServiceError::Internal(_) | ServiceError::Busy(_))) => return Err(e),
+                    Err(e) => failed.push(bulk_failure(id, e)),
+                }
+            }
+            if !failed.is_empty() {
+                // Returning an error undoes the changes already made.
+                failed.sort_by_key(|(id, ..)| ids.iter().position(|x| x == id));
+                return Err(ServiceError::BulkRefused(failed));
+            }
+            ids.iter()
+                .map(|&id| {
+                    tx.ticket_item(id)?
+                        .ok_or_else(|| ServiceError::ticket_not_found(id))
+                })
+                .collect()
+        })
+        .await
+}
+
+/// Why ticket `id` cannot take a bulk change: the id, a machine-readable kind and a sentence.
+fn bulk_failure(id: i64, e: ServiceError) -> (i64, &'static str, String) {
+    let (kind, why) = match e {
+        ServiceError::NotFound(m) => ("not_found", m),
+        ServiceError::Forbidden(m) => ("forbidden", m),
+        ServiceError::Conflict(m) => ("conflict", m),
+        ServiceError::Invalid(fields) => (
+            "value_error",
+            fields
+                .into_iter()
+                .map(|(_, f)| format!("{}: {}", f.field, f.msg))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        other => ("error", other.to_string()),
+    };
+    (id, kind, format!("ticket {id}: {why}"))
 }
 
 /// Delete a ticket and its thread (SysAdmin).

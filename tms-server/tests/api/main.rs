@@ -3,6 +3,7 @@
 
 mod auth;
 mod bad_input;
+mod bulk;
 mod cluster;
 mod comments;
 mod edits;
