@@ -218,6 +218,38 @@ pub fn check_bulk_change(actor: Actor) -> Result<(), Denied> {
     }
 }
 
+/// Sharing a saved view with every staff member is for SysAdmins.
+pub fn check_share_view(actor: Actor) -> Result<(), Denied> {
+    if actor.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden("Only a SysAdmin can share a view"))
+    }
+}
+
+/// A saved view is its owner's to see and change; a shared one is every staff member's to
+/// see, and a SysAdmin's to change.
+pub fn check_view_access(
+    actor: Actor,
+    owner: i64,
+    shared: bool,
+    change: bool,
+) -> Result<(), Denied> {
+    if actor.id == owner || (shared && actor.role == Role::Admin) {
+        Ok(())
+    } else if shared && actor.role.is_staff() {
+        if change {
+            Err(Denied::Forbidden(
+                "Only its owner or a SysAdmin can change a shared view",
+            ))
+        } else {
+            Ok(())
+        }
+    } else {
+        Err(Denied::NotVisible)
+    }
+}
+
 /// User management and the activity log are for SysAdmins.
 pub fn check_admin(actor: Actor) -> Result<(), Denied> {
     if actor.role == Role::Admin {

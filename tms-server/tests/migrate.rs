@@ -168,6 +168,15 @@ async fn use_a_little(path: &Path) {
         )
         .await;
     assert_eq!(status, 201, "{body}");
+    let (status, body) = sqlite
+        .call(
+            reqwest::Method::POST,
+            &token,
+            "/api/v1/views",
+            Some(json!({"name": "Dringend – offen", "query": "status=Open&priority=High", "shared": true})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
     sqlite.stop().await;
 }
 
@@ -267,12 +276,13 @@ fn names(tables: &[TableSum]) -> Vec<&'static str> {
     tables.iter().map(|t| t.table).collect()
 }
 
-const DATA_TABLES: [&str; 6] = [
+const DATA_TABLES: [&str; 7] = [
     "users",
     "tickets",
     "comments",
     "activity_log",
     "ticket_history",
+    "views",
     "server_keys",
 ];
 
@@ -290,6 +300,7 @@ async fn views(s: &Served, token: &str) -> Vec<Value> {
         "/api/v1/tickets/1",
         "/api/v1/tickets/1/history",
         "/api/v1/admin/users",
+        "/api/v1/views",
     ] {
         out.push(s.get(token, path).await);
     }

@@ -346,6 +346,56 @@ pub struct BulkChangeReply {
     pub updated: Vec<TicketListItem>,
 }
 
+/// A saved view: a named ticket-list query (docs/API.md, "Saved views").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct View {
+    pub id: i64,
+    /// Whose view it is.
+    pub user_id: i64,
+    pub name: String,
+    /// A ticket-list query string, e.g. `status=Open&priority=High&sort=-priority`.
+    pub query: String,
+    /// Shown to every staff member (set by a SysAdmin).
+    pub shared: bool,
+    #[serde(with = "serde_ts")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01"))]
+    pub created_at: Timestamp,
+    #[serde(with = "serde_ts")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01"))]
+    pub updated_at: Timestamp,
+    /// How many tickets the caller would see in it now.
+    pub count: u64,
+}
+
+/// `POST /api/v1/views/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewView {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    pub name: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    pub query: String,
+    #[serde(default)]
+    pub shared: bool,
+}
+
+/// `PUT /api/v1/views/{id}`: omitted fields stay.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ViewUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000))]
+    pub query: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared: Option<bool>,
+}
+
 /// A comment as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -8,6 +8,7 @@ pub mod logs;
 mod openapi;
 pub mod tickets;
 pub mod users;
+pub mod views;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(tickets::router())
         .merge(history::router())
         .merge(comments::router())
+        .merge(views::router())
         .merge(logs::router())
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
@@ -70,13 +72,14 @@ impl Modify for BearerAuth {
         tickets::list, tickets::agent_queue, tickets::read, tickets::create, tickets::update, tickets::bulk, tickets::delete,
         history::list,
         comments::create, comments::update, comments::delete,
+        views::list, views::create, views::update, views::delete,
         logs::list, logs::list_for_user, logs::clear, logs::clear_for_user,
     ),
     components(schemas(tms_core::api::SortKey)),
     modifiers(&BearerAuth, &SharedResponses),
     tags(
         (name = "Health"), (name = "Authentication"), (name = "Admin"), (name = "Ticket"),
-        (name = "Comments"), (name = "Activity Logs"),
+        (name = "Comments"), (name = "Views"), (name = "Activity Logs"),
     )
 )]
 pub struct ApiDoc;

@@ -11,6 +11,7 @@ pub mod logs;
 pub mod sessions;
 pub mod tickets;
 pub mod users;
+pub mod views;
 
 pub use error::ServiceError;
 

@@ -13,7 +13,7 @@ use tms_core::{ActivityType, Actor, Priority, Status, ValidationError};
 
 use super::ServiceError;
 use crate::state::AppState;
-use crate::store::{Field, NewTicket, Read, StoreError, TicketState, Write, value_of};
+use crate::store::{Field, ListPage, NewTicket, Read, StoreError, TicketState, Write, value_of};
 
 /// How long a search's statements may run before the search is refused as too costly.
 pub const SEARCH_BUDGET: std::time::Duration = std::time::Duration::from_secs(2);
@@ -77,8 +77,22 @@ pub async fn list(
         q.sort
     };
     let (page, size) = (q.page, q.size);
-    let searching = q.q.is_some();
-    let found = if searching {
+    let found = fetch(app, actor, q, sort, only).await?;
+    let mut out = Page::new(found.items, found.total, page, size);
+    out.next_cursor = found.next_cursor;
+    audit_read(app, actor, audit.into(), None).await?;
+    Ok(out)
+}
+
+/// One page of a list, on the engine's search capacity when it searches.
+async fn fetch(
+    app: &AppState,
+    actor: Actor,
+    q: TicketQuery,
+    sort: SortKey,
+    only: Option<i64>,
+) -> Result<ListPage, ServiceError> {
+    if q.q.is_some() {
         let list = move |r: &dyn Read| r.tickets(&q, sort, only).map_err(list_error);
         // A search can cost far more than a list: a few at a time per user, on the engine's
         // search capacity, within a budget.
@@ -93,14 +107,22 @@ pub async fn list(
                 let _permit = permit;
                 list(r)
             })
-            .await?
+            .await
     } else {
-        app.store.tickets(q, sort, only).await.map_err(list_error)?
-    };
-    let mut out = Page::new(found.items, found.total, page, size);
-    out.next_cursor = found.next_cursor;
-    audit_read(app, actor, audit.into(), None).await?;
-    Ok(out)
+        app.store.tickets(q, sort, only).await.map_err(list_error)
+    }
+}
+
+/// The tickets the caller may see that match a list query (a saved view's), without reading
+/// them: the `total` of its first page.
+pub async fn count(app: &AppState, actor: Actor, mut q: TicketQuery) -> Result<u64, ServiceError> {
+    q.page = 1;
+    q.size = 1;
+    q.after = None;
+    let sort = q.sort;
+    Ok(fetch(app, actor, q, sort, rules::list_scope(actor))
+        .await?
+        .total)
 }
 
 fn list_error(e: StoreError) -> ServiceError {

@@ -271,6 +271,20 @@ const TABLES: &[Table] = &[
         sequence: Sequence::MaxId,
     },
     Table {
+        name: "views",
+        key: "id",
+        columns: &[
+            ("id", Kind::Int),
+            ("user_id", Kind::Int),
+            ("name", Kind::Text),
+            ("query", Kind::Text),
+            ("shared", Kind::Bool),
+            ("created_at", Kind::Int),
+            ("updated_at", Kind::Int),
+        ],
+        sequence: Sequence::Autoincrement,
+    },
+    Table {
         name: "sessions",
         key: "id",
         columns: &[

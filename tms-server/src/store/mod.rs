@@ -36,7 +36,7 @@ pub use types::{
 
 use tms_core::api::{
     Comment, CommentWithUser, HistoryEntry, LogEntry, LogQuery, SortKey, Ticket, TicketListItem,
-    TicketQuery, User, UserQuery,
+    TicketQuery, User, UserQuery, View,
 };
 use tms_core::timefmt::Timestamp;
 use tms_core::{ActivityType, Role};
@@ -124,6 +124,10 @@ pub trait Read {
     fn last_change(&self, ticket_id: i64, field: Field) -> StoreResult<Option<LastChange>>;
     /// The activity log, newest first, filtered and paged.
     fn log(&self, q: &LogQuery) -> StoreResult<Vec<LogEntry>>;
+    /// The saved views of `user_id`, and with `shared` everybody's shared ones, by name
+    /// (`count` 0: the service counts).
+    fn views(&self, user_id: i64, shared: bool) -> StoreResult<Vec<View>>;
+    fn view(&self, id: i64) -> StoreResult<Option<View>>;
 }
 
 /// Every write a use case makes, inside the transaction [`Store::write`] opened.
@@ -192,6 +196,23 @@ pub trait Write: Read {
     ) -> StoreResult<()>;
     /// Clears the activity log (of one user); returns how many entries went.
     fn clear_log(&self, user_id: Option<i64>) -> StoreResult<usize>;
+    fn insert_view(
+        &self,
+        user_id: i64,
+        name: &str,
+        query: &str,
+        shared: bool,
+        now: Timestamp,
+    ) -> StoreResult<View>;
+    fn update_view(
+        &self,
+        id: i64,
+        name: &str,
+        query: &str,
+        shared: bool,
+        now: Timestamp,
+    ) -> StoreResult<View>;
+    fn delete_view(&self, id: i64) -> StoreResult<()>;
     /// The server secret `name`, created with `len` random bytes if there is none yet.
     fn server_key(&self, name: &str, len: usize) -> StoreResult<Vec<u8>>;
     /// Serialises attempts under the slowing key `key` with every other attempt under it, on

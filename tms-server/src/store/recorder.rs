@@ -6,7 +6,7 @@ use std::cell::RefCell;
 
 use tms_core::api::{
     Comment, CommentWithUser, HistoryEntry, LogEntry, LogQuery, SortKey, Ticket, TicketListItem,
-    TicketQuery, User, UserQuery,
+    TicketQuery, User, UserQuery, View,
 };
 use tms_core::timefmt::Timestamp;
 use tms_core::{ActivityType, Role};
@@ -125,6 +125,14 @@ impl Read for Recorder<'_> {
 
     fn log(&self, q: &LogQuery) -> StoreResult<Vec<LogEntry>> {
         self.inner.log(q)
+    }
+
+    fn views(&self, user_id: i64, shared: bool) -> StoreResult<Vec<View>> {
+        self.inner.views(user_id, shared)
+    }
+
+    fn view(&self, id: i64) -> StoreResult<Option<View>> {
+        self.inner.view(id)
     }
 }
 
@@ -267,6 +275,32 @@ impl Write for Recorder<'_> {
 
     fn server_key(&self, name: &str, len: usize) -> StoreResult<Vec<u8>> {
         self.inner.server_key(name, len)
+    }
+
+    fn insert_view(
+        &self,
+        user_id: i64,
+        name: &str,
+        query: &str,
+        shared: bool,
+        now: Timestamp,
+    ) -> StoreResult<View> {
+        self.inner.insert_view(user_id, name, query, shared, now)
+    }
+
+    fn update_view(
+        &self,
+        id: i64,
+        name: &str,
+        query: &str,
+        shared: bool,
+        now: Timestamp,
+    ) -> StoreResult<View> {
+        self.inner.update_view(id, name, query, shared, now)
+    }
+
+    fn delete_view(&self, id: i64) -> StoreResult<()> {
+        self.inner.delete_view(id)
     }
 
     fn lock_attempts(&self, key: &str) -> StoreResult<()> {

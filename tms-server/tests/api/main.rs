@@ -18,3 +18,4 @@ mod rules;
 mod tickets;
 mod users;
 mod versions;
+mod views;

@@ -7,7 +7,7 @@ use std::task::Poll;
 
 use tms_core::api::{
     Comment, CommentWithUser, HistoryActor, HistoryEntry, LogEntry, LogQuery, SortKey, Ticket,
-    TicketListItem, TicketQuery, User, UserQuery, UserSummary,
+    TicketListItem, TicketQuery, User, UserQuery, UserSummary, View,
 };
 use tms_core::timefmt::{Timestamp, from_micros, to_micros};
 use tms_core::{ActivityType, Priority, Role, Status};
@@ -43,6 +43,7 @@ impl From<tokio_postgres::Error> for StoreError {
             match db.constraint() {
                 Some("users_email_key") => return Self::Unique("users.email"),
                 Some("users_username_key") => return Self::Unique("users.username"),
+                Some("views_user_name_key") => return Self::Unique("views.name"),
                 _ => {}
             }
         } else if *code == SqlState::FOREIGN_KEY_VIOLATION {
@@ -120,6 +121,21 @@ pub(super) fn session_user(r: &Row) -> StoreResult<SessionUser> {
         last_seen_at: ts(r, 1)?,
         expires_at: ts(r, 2)?,
         user: user(r, 3)?,
+    })
+}
+
+const VIEW_COLUMNS: &str = "id, user_id, name, query, shared, created_at, updated_at";
+
+fn view(r: &Row) -> StoreResult<View> {
+    Ok(View {
+        id: r.try_get(0)?,
+        user_id: r.try_get(1)?,
+        name: r.try_get(2)?,
+        query: r.try_get(3)?,
+        shared: r.try_get(4)?,
+        created_at: ts(r, 5)?,
+        updated_at: ts(r, 6)?,
+        count: 0,
     })
 }
 
@@ -633,6 +649,28 @@ impl<C: GenericClient + Sync> Read for PgTx<'_, C> {
             })
             .collect()
     }
+
+    fn views(&self, user_id: i64, shared: bool) -> StoreResult<Vec<View>> {
+        self.rows(
+            &format!(
+                "SELECT {VIEW_COLUMNS} FROM views WHERE user_id = $1 OR ($2 AND shared)
+                 ORDER BY name COLLATE \"C\", id"
+            ),
+            &[&user_id, &shared],
+        )?
+        .iter()
+        .map(view)
+        .collect()
+    }
+
+    fn view(&self, id: i64) -> StoreResult<Option<View>> {
+        self.opt(
+            &format!("SELECT {VIEW_COLUMNS} FROM views WHERE id = $1"),
+            &[&id],
+        )?
+        .map(|r| view(&r))
+        .transpose()
+    }
 }
 
 /// The key of the advisory lock that serialises changes of roles and activity.
@@ -906,6 +944,47 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
             &[&user_id],
         )?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    fn insert_view(
+        &self,
+        user_id: i64,
+        name: &str,
+        query: &str,
+        shared: bool,
+        now: Timestamp,
+    ) -> StoreResult<View> {
+        let now = to_micros(now);
+        view(&self.one(
+            &format!(
+                "INSERT INTO views (user_id, name, query, shared, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $5) RETURNING {VIEW_COLUMNS}"
+            ),
+            &[&user_id, &name, &query, &shared, &now],
+        )?)
+    }
+
+    fn update_view(
+        &self,
+        id: i64,
+        name: &str,
+        query: &str,
+        shared: bool,
+        now: Timestamp,
+    ) -> StoreResult<View> {
+        let now = to_micros(now);
+        view(&self.one(
+            &format!(
+                "UPDATE views SET name = $2, query = $3, shared = $4, updated_at = $5
+                 WHERE id = $1 RETURNING {VIEW_COLUMNS}"
+            ),
+            &[&id, &name, &query, &shared, &now],
+        )?)
+    }
+
+    fn delete_view(&self, id: i64) -> StoreResult<()> {
+        self.exec("DELETE FROM views WHERE id = $1", &[&id])?;
+        Ok(())
     }
 
     fn server_key(&self, name: &str, len: usize) -> StoreResult<Vec<u8>> {

@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/sqlite/0008_ticket_history.sql"),
     include_str!("../../../../migrations/sqlite/0009_login_failures.sql"),
     include_str!("../../../../migrations/sqlite/0010_ticket_version.sql"),
+    include_str!("../../../../migrations/sqlite/0011_views.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -98,7 +99,8 @@ mod tests {
                 "ticket_history",
                 "ticket_search",
                 "tickets",
-                "users"
+                "users",
+                "views"
             ]
         );
     }

@@ -23,6 +23,7 @@ pub mod search;
 pub mod sessions;
 pub mod tickets;
 pub mod users;
+pub mod views;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;

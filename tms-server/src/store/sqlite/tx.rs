@@ -5,12 +5,12 @@
 use rusqlite::Connection;
 use tms_core::api::{
     Comment, CommentWithUser, HistoryEntry, LogEntry, LogQuery, SortKey, Ticket, TicketListItem,
-    TicketQuery, User, UserQuery,
+    TicketQuery, User, UserQuery, View,
 };
 use tms_core::timefmt::{Timestamp, from_micros, to_micros};
 use tms_core::{ActivityType, Role};
 
-use super::{DbError, comments, history, keys, logs, sessions, tickets, users};
+use super::{DbError, comments, history, keys, logs, sessions, tickets, users, views};
 use crate::store::counts::CountCache;
 use crate::store::{
     Field, LastChange, ListPage, NewTicket, Read, SessionUser, StoreError, StoreResult,
@@ -43,6 +43,9 @@ impl From<rusqlite::Error> for StoreError {
             }
             if msg.contains("users.username") {
                 return Self::Unique("users.username");
+            }
+            if msg.contains("views.user_id, views.name") {
+                return Self::Unique("views.name");
             }
             if msg.contains("FOREIGN KEY") {
                 return Self::ForeignKey;
@@ -142,6 +145,14 @@ impl Read for Tx<'_> {
 
     fn log(&self, q: &LogQuery) -> StoreResult<Vec<LogEntry>> {
         Ok(logs::list(self.conn, q)?)
+    }
+
+    fn views(&self, user_id: i64, shared: bool) -> StoreResult<Vec<View>> {
+        Ok(views::list(self.conn, user_id, shared)?)
+    }
+
+    fn view(&self, id: i64) -> StoreResult<Option<View>> {
+        Ok(views::get(self.conn, id)?)
     }
 }
 
@@ -274,6 +285,32 @@ impl Write for Tx<'_> {
 
     fn server_key(&self, name: &str, len: usize) -> StoreResult<Vec<u8>> {
         Ok(keys::get_or_create(self.conn, name, len)?)
+    }
+
+    fn insert_view(
+        &self,
+        user_id: i64,
+        name: &str,
+        query: &str,
+        shared: bool,
+        now: Timestamp,
+    ) -> StoreResult<View> {
+        Ok(views::insert(self.conn, user_id, name, query, shared, now)?)
+    }
+
+    fn update_view(
+        &self,
+        id: i64,
+        name: &str,
+        query: &str,
+        shared: bool,
+        now: Timestamp,
+    ) -> StoreResult<View> {
+        Ok(views::update(self.conn, id, name, query, shared, now)?)
+    }
+
+    fn delete_view(&self, id: i64) -> StoreResult<()> {
+        Ok(views::delete(self.conn, id)?)
     }
 
     /// Writes are serial here: nothing else counts under `key` before this transaction ends.
