@@ -32,6 +32,7 @@ pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, Ap
         Request::UpdateTicket(id, body, version) => {
             Reply::Ticket(Box::new(client.update_ticket(*id, body, *version).await?))
         }
+        Request::Bulk(body) => Reply::Bulk(client.bulk_change(body).await?.updated),
         Request::DeleteTicket(id) => {
             client.delete_ticket(*id).await?;
             Reply::Done

@@ -81,6 +81,10 @@ pub fn from_status(status: StatusCode, retry_after: Option<u64>, body: &str) -> 
         v.detail
             .iter()
             .map(|f| {
+                // A bulk refusal names its ticket in the sentence already.
+                if f.loc.get(1).is_some_and(|l| l == "ids") && f.loc.len() == 3 {
+                    return f.msg.clone();
+                }
                 let field = f.loc.iter().rev().find(|l| *l != "body").cloned();
                 match field {
                     Some(name) => format!("{name}: {}", f.msg),

@@ -12,10 +12,10 @@ use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tms_core::api::{
-    Comment, CommentUpdate, Health, HistoryEntry, LogEntry, LogQuery, LoginRequest,
-    NewCommentRequest, NewTicketRequest, NewUserRequest, Page, PasswordChange, SignupRequest,
-    Ticket, TicketDetail, TicketListItem, TicketQuery, TicketUpdate, TokenResponse, User,
-    UserQuery, UserSummary, UserUpdate,
+    BulkChangeReply, BulkChangeRequest, Comment, CommentUpdate, Health, HistoryEntry, LogEntry,
+    LogQuery, LoginRequest, NewCommentRequest, NewTicketRequest, NewUserRequest, Page,
+    PasswordChange, SignupRequest, Ticket, TicketDetail, TicketListItem, TicketQuery, TicketUpdate,
+    TokenResponse, User, UserQuery, UserSummary, UserUpdate,
 };
 
 use tms_core::api::DEVICE_COOKIE;
@@ -237,6 +237,15 @@ impl ApiClient {
             rb = rb.header(reqwest::header::IF_MATCH, format!("\"{v}\""));
         }
         Self::json(rb).await
+    }
+
+    /// `POST /api/v1/tickets/bulk`: all or nothing; a refusal names every failing ticket.
+    pub async fn bulk_change(&self, body: &BulkChangeRequest) -> Result<BulkChangeReply> {
+        Self::json(
+            self.request(Method::POST, "/api/v1/tickets/bulk")
+                .json(body),
+        )
+        .await
     }
 
     pub async fn delete_ticket(&self, id: i64) -> Result<()> {

@@ -5,10 +5,10 @@ use super::drafts::SavedDrafts;
 use crate::api::{ApiError, DirectoryQuery, Session};
 use crossterm::event::KeyEvent;
 use tms_core::api::{
-    Comment, CommentUpdate, Health, HistoryEntry, LogEntry, LogQuery, LoginRequest,
-    NewCommentRequest, NewTicketRequest, NewUserRequest, Page, PasswordChange, SignupRequest,
-    Ticket, TicketDetail, TicketListItem, TicketQuery, TicketUpdate, User, UserQuery, UserSummary,
-    UserUpdate,
+    BulkChangeRequest, Comment, CommentUpdate, Health, HistoryEntry, LogEntry, LogQuery,
+    LoginRequest, NewCommentRequest, NewTicketRequest, NewUserRequest, Page, PasswordChange,
+    SignupRequest, Ticket, TicketDetail, TicketListItem, TicketQuery, TicketUpdate, User,
+    UserQuery, UserSummary, UserUpdate,
 };
 use tms_core::timefmt::Timestamp;
 
@@ -48,6 +48,8 @@ pub enum Request {
     /// as `If-Match`; `None` when none was shown).
     UpdateTicket(i64, TicketUpdate, Option<i64>),
     DeleteTicket(i64),
+    /// One change for the marked tickets, all or nothing.
+    Bulk(BulkChangeRequest),
     CreateComment(NewCommentRequest),
     UpdateComment {
         ticket_id: i64,
@@ -96,6 +98,8 @@ pub enum Reply {
     People(Vec<UserSummary>),
     UserSaved(User),
     Logs(Vec<LogEntry>),
+    /// The tickets a bulk change changed, in the order asked.
+    Bulk(Vec<TicketListItem>),
 }
 
 /// What the text editor launched by [`Effect::OpenEditor`] gave back.

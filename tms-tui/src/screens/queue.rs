@@ -38,6 +38,8 @@ pub struct QueueState {
     pub loading: bool,
     pub error: Option<String>,
     pub selected: usize,
+    /// Tickets marked for a change of them all, in the order marked.
+    pub marked: Vec<i64>,
 }
 
 impl QueueState {
@@ -56,7 +58,49 @@ impl QueueState {
             loading: false,
             error: None,
             selected: 0,
+            marked: Vec::new(),
         }
+    }
+
+    /// The marked tickets, in the order marked.
+    pub fn marked_ids(&self) -> Vec<i64> {
+        self.marked.clone()
+    }
+
+    pub fn is_marked(&self, id: i64) -> bool {
+        self.marked.contains(&id)
+    }
+
+    /// Marks or unmarks the highlighted row.
+    fn toggle_mark(&mut self) -> Vec<Out> {
+        let Some(id) = self.selected_item().map(|i| i.ticket.id) else {
+            return Vec::new();
+        };
+        match self.marked.iter().position(|m| *m == id) {
+            Some(i) => {
+                self.marked.remove(i);
+            }
+            None => self.marked.push(id),
+        }
+        Vec::new()
+    }
+
+    /// Marks every row between the last one marked on this page and the highlighted one.
+    fn mark_range(&mut self) -> Vec<Out> {
+        let items: Vec<i64> = self.items().iter().map(|i| i.ticket.id).collect();
+        let from = self
+            .marked
+            .iter()
+            .rev()
+            .find_map(|m| items.iter().position(|id| id == m))
+            .unwrap_or(self.selected);
+        let (lo, hi) = (from.min(self.selected), from.max(self.selected));
+        for id in items.get(lo..=hi).unwrap_or_default() {
+            if !self.marked.contains(id) {
+                self.marked.push(*id);
+            }
+        }
+        Vec::new()
     }
 
     /// The query behind tab `tab`, without the user's filters.
@@ -156,7 +200,37 @@ impl QueueState {
         if move_cursor(&mut self.selected, len, cmd) {
             return Vec::new();
         }
+        if self.kind == QueueKind::Staff && !self.marked.is_empty() {
+            let n = self.marked.len();
+            let bulk = |field| vec![Out::Show(overlay::bulk_picker(state, field, n))];
+            match cmd {
+                Cmd::SetStatus => return bulk(overlay::BulkField::Status),
+                Cmd::SetPriority => return bulk(overlay::BulkField::Priority),
+                Cmd::Assign => {
+                    let mut out = bulk(overlay::BulkField::Assignee);
+                    out.push(Out::Req(Request::Staff));
+                    return out;
+                }
+                Cmd::Take => {
+                    let take = tms_core::api::BulkChanges {
+                        assigned_agent_id: Some(Some(self.me)),
+                        ..Default::default()
+                    };
+                    return overlay::bulk_confirm(state, self.marked_ids(), take)
+                        .map(Out::Show)
+                        .into_iter()
+                        .collect();
+                }
+                Cmd::Back => {
+                    self.marked.clear();
+                    return vec![Out::Info("Marks cleared.".into())];
+                }
+                _ => {}
+            }
+        }
         match cmd {
+            Cmd::Mark if self.kind == QueueKind::Staff => self.toggle_mark(),
+            Cmd::MarkRange if self.kind == QueueKind::Staff => self.mark_range(),
             Cmd::Back if self.search.is_some() => {
                 self.search = None;
                 self.page = 1;
@@ -253,7 +327,15 @@ impl QueueState {
             }
         }
         let moves_tabs = change.status.is_some() || change.assigned_agent_id.is_some();
-        if self.kind != QueueKind::Staff || !moves_tabs {
+        if !moves_tabs {
+            return Vec::new();
+        }
+        self.counts_again()
+    }
+
+    /// The tabs' counts, asked for again (staff).
+    fn counts_again(&self) -> Vec<Out> {
+        if self.kind != QueueKind::Staff {
             return Vec::new();
         }
         (0..TABS.len())
@@ -309,6 +391,25 @@ impl QueueState {
                     _ => out.extend(self.reload()),
                 }
                 out
+            }
+            (Request::Bulk(_), Ok(Reply::Bulk(items))) => {
+                self.marked.clear();
+                for item in items {
+                    // Each row in place (or out of a tab it left); the counts once, below.
+                    self.changed(
+                        &TicketDetail::of(item.clone(), Vec::new()),
+                        &TicketUpdate::default(),
+                    );
+                }
+                let n = items.len();
+                let plural = if n == 1 { "" } else { "s" };
+                let mut out = vec![Out::Info(format!("{n} ticket{plural} changed."))];
+                out.extend(self.counts_again());
+                out
+            }
+            (Request::Bulk(_), Err(e)) if !e.is_unreachable() => {
+                // The marks stay, to unmark what was refused and try again.
+                vec![Out::Error(format!("Nothing changed: {e}"))]
             }
             (Request::CreateComment(c), Ok(_)) => {
                 vec![Out::Info(format!(

@@ -76,6 +76,19 @@ fn filter_line(f: &mut Frame, area: Rect, state: &State, q: &QueueState) {
         parts.push(format!("page {}/{pages}", q.page));
     }
     let key = |cmd| keymap::key_for(Ctx::Queue, cmd);
+    if !q.marked.is_empty() {
+        let text = format!(
+            " {} marked · {} {} {} {} act on all of them · {} marks more · Esc clears",
+            q.marked.len(),
+            key(Cmd::SetStatus),
+            key(Cmd::SetPriority),
+            key(Cmd::Assign),
+            key(Cmd::Take),
+            key(Cmd::Mark),
+        );
+        f.render_widget(Paragraph::new(Line::styled(text, t.key)), area);
+        return;
+    }
     let text = if parts.is_empty() {
         format!(
             " no filters · {} status · {} priority · {} sort · {} search",
@@ -103,7 +116,18 @@ fn rows(f: &mut Frame, area: Rect, state: &State, q: &QueueState) {
         return;
     }
     let staff = q.kind == QueueKind::Staff;
-    let ids: Vec<String> = items.iter().map(|i| i.ticket.id.to_string()).collect();
+    // A marked row's number is starred (readable without colour).
+    let ids: Vec<String> = items
+        .iter()
+        .map(|i| {
+            let id = i.ticket.id;
+            if q.is_marked(id) {
+                format!("*{id}")
+            } else {
+                id.to_string()
+            }
+        })
+        .collect();
     let ages: Vec<String> = items
         .iter()
         .map(|i| age(i.ticket.creation_date, state.now))
@@ -155,7 +179,11 @@ fn rows(f: &mut Frame, area: Rect, state: &State, q: &QueueState) {
         let tk = &i.ticket;
         let fit_to = |col: usize, text: &str| clip(text, usize::from(w[col]));
         let mut cells = vec![
-            Cell::from(ids[row].clone()),
+            Cell::from(ids[row].clone()).style(if q.is_marked(tk.id) {
+                t.key
+            } else {
+                Style::new()
+            }),
             Cell::from(tk.priority.as_str()).style(t.priority(tk.priority)),
             Cell::from(tk.status.as_str()).style(t.status(tk.status)),
             Cell::from(fit_to(3, &tk.title)),

@@ -359,3 +359,34 @@ fn a_change_made_on_a_ticket_a_colleague_changed_meanwhile_is_asked_about_then_a
         assert!(john.state.overlay.is_none());
     });
 }
+
+#[test]
+fn marked_tickets_change_together_on_the_server() {
+    let (rt, server) = demo_server();
+    rt.block_on(async {
+        let mut john = Tms::start(&server.base_url(), None).await;
+        john.log_in("john.smith@example.com", demo::PASSWORD)
+            .await
+            .unwrap();
+        john.press(KeyCode::Char('4')).await;
+        let Screen::Queue(q) = &john.state.screen else {
+            panic!()
+        };
+        let first_two: Vec<i64> = q.items()[..2].iter().map(|i| i.ticket.id).collect();
+        john.press(KeyCode::Char(' ')).await;
+        john.press(KeyCode::Down).await;
+        john.press(KeyCode::Char(' ')).await;
+        john.press(KeyCode::Char('p')).await;
+        // High is listed first.
+        john.press(KeyCode::Enter).await;
+        john.press(KeyCode::Char('y')).await;
+        assert_eq!(
+            john.state.flash.as_ref().map(|f| f.text.as_str()),
+            Some("2 tickets changed.")
+        );
+        for id in first_two {
+            let t = john.client.get_ticket(id).await.unwrap();
+            assert_eq!(t.ticket.priority, tms_core::Priority::High, "ticket {id}");
+        }
+    });
+}

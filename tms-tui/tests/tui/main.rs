@@ -3,6 +3,7 @@
 //! restart).
 
 mod account;
+mod bulk;
 mod commands;
 mod e2e;
 mod e2e_tour;

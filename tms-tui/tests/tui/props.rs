@@ -195,6 +195,12 @@ fn plausible(r: &Request) -> Option<Reply> {
         Request::CreateComment(_) | Request::UpdateComment { .. } => {
             Reply::CommentSaved(detail().comments[0].comment.clone())
         }
+        Request::Bulk(b) => Reply::Bulk(
+            tickets()
+                .into_iter()
+                .filter(|t| b.ids.contains(&t.ticket.id))
+                .collect(),
+        ),
         Request::CreateUser(_) | Request::UpdateUser(..) => Reply::UserSaved(sophia()),
         Request::DeleteTicket(_)
         | Request::ChangePassword(_)

@@ -106,6 +106,10 @@ pub enum Cmd {
     Complete,
     /// Send again the actions that found no server.
     Retry,
+    /// Mark or unmark the highlighted row for a change of all marked rows.
+    Mark,
+    /// Mark every row from the last one marked to the highlighted one.
+    MarkRange,
 }
 
 /// A key as written in the table.

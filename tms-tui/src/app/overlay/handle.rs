@@ -55,6 +55,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     },
                     Some(version),
                 ),
+                ConfirmFor::Bulk(change) => Request::Bulk(*change),
                 ConfirmFor::Reapply {
                     id,
                     change,
@@ -120,6 +121,15 @@ fn update_ticket(state: &State, id: i64, update: TicketUpdate) -> Vec<Effect> {
     req(Request::UpdateTicket(id, update, version))
 }
 
+/// Asks before one change goes to every ticket marked in the queue in front.
+fn confirm_bulk(state: &mut State, changes: tms_core::api::BulkChanges) -> Vec<Effect> {
+    let Screen::Queue(q) = &state.screen else {
+        return Vec::new();
+    };
+    state.overlay = super::bulk_confirm(state, q.marked_ids(), changes);
+    Vec::new()
+}
+
 /// Runs `f` on the queue in front and reloads it.
 fn on_queue(state: &mut State, f: impl FnOnce(&mut crate::screens::QueueState)) -> Vec<Effect> {
     match &mut state.screen {
@@ -162,6 +172,16 @@ fn apply_pick(state: &mut State, picker: &Picker, pick: Pick) -> Vec<Effect> {
             },
         ),
         (PickFor::Assign(id), Pick::Agent(assignee)) => req(Request::Recheck { id, assignee }),
+        (PickFor::Bulk(_), pick) => {
+            let mut changes = tms_core::api::BulkChanges::default();
+            match pick {
+                Pick::Status(s @ Some(_)) => changes.status = s,
+                Pick::Priority(p @ Some(_)) => changes.priority = p,
+                Pick::Agent(a) => changes.assigned_agent_id = Some(a),
+                _ => return Vec::new(),
+            }
+            confirm_bulk(state, changes)
+        }
         (PickFor::FilterStatus, Pick::Status(s)) => on_queue(state, |q| q.status = s),
         (PickFor::FilterPriority, Pick::Priority(p)) => on_queue(state, |q| q.priority = p),
         (PickFor::Sort, Pick::Sort(k)) => on_queue(state, |q| q.sort = k),

@@ -70,6 +70,16 @@ pub enum PickFor {
     LogUser,
     /// The requester field of the new-ticket form.
     Requester,
+    /// A field of the tickets marked in the queue.
+    Bulk(BulkField),
+}
+
+/// Which field a change of the marked tickets sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkField {
+    Status,
+    Priority,
+    Assignee,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,6 +141,8 @@ pub enum ConfirmFor {
         /// The version the question was asked about.
         version: i64,
     },
+    /// Send one change to the marked tickets.
+    Bulk(Box<tms_core::api::BulkChangeRequest>),
     /// Send a change again against the ticket's new `version`, after the server refused it
     /// because someone changed the ticket meanwhile.
     Reapply {
@@ -243,6 +255,69 @@ pub fn status_picker(id: i64, current: Status) -> Overlay {
         Pick::Status(Some(current)),
         PickFor::TicketStatus(id),
     )
+}
+
+/// The question before `changes` go to the tickets `ids`; `None` when there is nothing to ask.
+pub fn bulk_confirm(
+    state: &State,
+    ids: Vec<i64>,
+    changes: tms_core::api::BulkChanges,
+) -> Option<Overlay> {
+    if ids.is_empty() {
+        return None;
+    }
+    let me = state.user.as_ref().map(|u| u.id);
+    let what = match (
+        &changes.status,
+        &changes.priority,
+        &changes.assigned_agent_id,
+    ) {
+        (Some(s), ..) => format!("Set status {s} on"),
+        (_, Some(p), _) => format!("Set priority {p} on"),
+        (_, _, Some(None)) => "Unassign".to_string(),
+        (_, _, Some(Some(a))) if Some(*a) == me => "Take".to_string(),
+        (_, _, Some(Some(a))) => format!(
+            "Assign to {}",
+            state
+                .staff
+                .get(a)
+                .map_or_else(|| format!("user {a}"), |u| u.username.clone())
+        ),
+        _ => return None,
+    };
+    let n = ids.len();
+    let plural = if n == 1 { "" } else { "s" };
+    Some(Overlay::Confirm(Confirm::new(
+        format!("{what} {n} marked ticket{plural}? All of them change, or none."),
+        ConfirmFor::Bulk(Box::new(tms_core::api::BulkChangeRequest { ids, changes })),
+    )))
+}
+
+/// The status, priority or assignee to set on `n` marked tickets.
+pub fn bulk_picker(state: &State, field: BulkField, n: usize) -> Overlay {
+    let (title, items, current) = match field {
+        BulkField::Status => (
+            format!("Status of {n} marked tickets"),
+            Status::ALL
+                .iter()
+                .map(|s| (s.to_string(), Pick::Status(Some(*s))))
+                .collect(),
+            Pick::Status(None),
+        ),
+        BulkField::Priority => (
+            format!("Priority of {n} marked tickets"),
+            Priority::ALL
+                .iter()
+                .rev()
+                .map(|p| (p.to_string(), Pick::Priority(Some(*p))))
+                .collect(),
+            Pick::Priority(None),
+        ),
+        BulkField::Assignee => {
+            return people::bulk_assign_picker(state, n);
+        }
+    };
+    Picker::open(&title, items, current, PickFor::Bulk(field))
 }
 
 pub fn priority_picker(id: i64, current: Priority) -> Overlay {

@@ -34,6 +34,18 @@ pub fn assign_picker(state: &State, id: i64, current: Option<i64>) -> Overlay {
     Overlay::Picker(p)
 }
 
+/// Who to assign `n` marked tickets to.
+pub fn bulk_assign_picker(state: &State, n: usize) -> Overlay {
+    let mut p = Picker::new(
+        &format!("Assign {n} marked tickets to"),
+        assignees(state, None),
+        Pick::Agent(None),
+        PickFor::Bulk(super::BulkField::Assignee),
+    );
+    p.search = Some(TextInput::default());
+    Overlay::Picker(p)
+}
+
 fn assignees(state: &State, typed: Option<&str>) -> Vec<(String, Pick)> {
     let typed = typed.map(str::to_lowercase);
     let typed = typed.as_deref();
