@@ -9,7 +9,8 @@
 //! listener that falls behind, or a server whose link to the database broke, gets a
 //! [`Batch::resync`] and must read again what it shows.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
@@ -62,10 +63,16 @@ pub struct Batch {
     /// Events may have been missed (the link to the other servers broke): whatever a
     /// listener shows must be read again.
     pub resync: bool,
+    /// Its place among the batches this hub published, from 1; set by the hub.
+    pub seq: u64,
 }
 
 /// How many batches a slow listener may fall behind before it is told to resync.
 const BACKLOG: usize = 1024;
+
+/// How many of the latest batches are kept for listeners that come back
+/// ([`Hub::subscribe_after`]).
+pub const RETAINED: usize = 10_000;
 
 /// Fans committed changes out to this server's listeners.
 pub struct Hub {
@@ -73,6 +80,8 @@ pub struct Hub {
     /// This process among the servers on one database: its own relayed events come back to
     /// it and are not published twice.
     origin: u64,
+    /// The latest batches, oldest first, and the number of the last one.
+    retained: Mutex<(u64, VecDeque<Arc<Batch>>)>,
 }
 
 impl Default for Hub {
@@ -80,8 +89,19 @@ impl Default for Hub {
         Self {
             sender: broadcast::channel(BACKLOG).0,
             origin: rand::random(),
+            retained: Mutex::new((0, VecDeque::new())),
         }
     }
+}
+
+/// What a listener coming back missed ([`Hub::subscribe_after`]).
+#[derive(Debug)]
+pub enum Missed {
+    /// These batches, oldest first (none if it missed nothing).
+    Batches(Vec<Arc<Batch>>),
+    /// More than is kept, or its place is not this hub's: it must read everything again.
+    /// `last`: the number of the latest batch.
+    TooMuch { last: u64 },
 }
 
 impl Hub {
@@ -102,6 +122,7 @@ impl Hub {
             events,
             remote: false,
             resync: false,
+            seq: 0,
         });
     }
 
@@ -111,6 +132,7 @@ impl Hub {
             events,
             remote: true,
             resync: false,
+            seq: 0,
         });
     }
 
@@ -120,15 +142,47 @@ impl Hub {
             events: Vec::new(),
             remote: true,
             resync: true,
+            seq: 0,
         });
     }
 
-    fn send(&self, batch: Batch) {
+    fn send(&self, mut batch: Batch) {
         if batch.events.is_empty() && !batch.resync {
             return;
         }
+        // Numbered, kept and sent under one lock: a listener subscribing meanwhile sees each
+        // batch either in what it missed or in its receiver, never both or neither.
+        let Ok(mut retained) = self.retained.lock() else {
+            return;
+        };
+        retained.0 += 1;
+        batch.seq = retained.0;
+        let batch = Arc::new(batch);
+        retained.1.push_back(Arc::clone(&batch));
+        if retained.1.len() > RETAINED {
+            retained.1.pop_front();
+        }
         // No listener is not an error.
-        let _ = self.sender.send(Arc::new(batch));
+        let _ = self.sender.send(batch);
+    }
+
+    /// Listens from now on, and returns what was published after batch `after` (of this
+    /// hub's numbering; `None`: nothing is missed).
+    pub fn subscribe_after(&self, after: Option<u64>) -> (Missed, broadcast::Receiver<Arc<Batch>>) {
+        let Ok(retained) = self.retained.lock() else {
+            return (Missed::TooMuch { last: 0 }, self.sender.subscribe());
+        };
+        let rx = self.sender.subscribe();
+        let Some(after) = after else {
+            return (Missed::Batches(Vec::new()), rx);
+        };
+        let (last, kept) = &*retained;
+        let oldest = kept.front().map_or(last + 1, |b| b.seq);
+        if after > *last || after + 1 < oldest {
+            return (Missed::TooMuch { last: *last }, rx);
+        }
+        let missed = kept.iter().filter(|b| b.seq > after).cloned().collect();
+        (Missed::Batches(missed), rx)
     }
 }
 
@@ -159,6 +213,39 @@ mod tests {
         assert_eq!(second.events[0].comment_id, Some(3));
         assert!(rx.recv().await.unwrap().resync);
         assert!(rx.try_recv().is_err());
+    }
+
+    #[test]
+    fn a_listener_coming_back_gets_what_it_missed_or_is_told_to_read_again() {
+        let hub = Hub::default();
+        for id in 1..=3 {
+            hub.publish(vec![Event::ticket(Change::TicketUpdated, id)]);
+        }
+        let seqs = |m: Missed| match m {
+            Missed::Batches(b) => Some(b.iter().map(|b| b.seq).collect::<Vec<_>>()),
+            Missed::TooMuch { .. } => None,
+        };
+        assert_eq!(seqs(hub.subscribe_after(Some(1)).0), Some(vec![2, 3]));
+        assert_eq!(seqs(hub.subscribe_after(Some(3)).0), Some(vec![]));
+        assert_eq!(seqs(hub.subscribe_after(None).0), Some(vec![]));
+        assert_eq!(
+            seqs(hub.subscribe_after(Some(4)).0),
+            None,
+            "not yet published"
+        );
+        let (_, mut rx) = hub.subscribe_after(Some(3));
+        hub.publish(vec![Event::ticket(Change::TicketDeleted, 9)]);
+        assert_eq!(rx.try_recv().unwrap().seq, 4, "the rest arrive live");
+        // Beyond what is kept.
+        for id in 0..RETAINED as i64 {
+            hub.publish(vec![Event::ticket(Change::TicketUpdated, id)]);
+        }
+        assert_eq!(seqs(hub.subscribe_after(Some(1)).0), None);
+        let last = (RETAINED + 4) as u64;
+        assert_eq!(
+            seqs(hub.subscribe_after(Some(last - 2)).0),
+            Some(vec![last - 1, last])
+        );
     }
 
     #[test]

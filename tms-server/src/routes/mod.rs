@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod comments;
+pub mod events;
 pub mod health;
 pub mod history;
 pub mod logs;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(history::router())
         .merge(comments::router())
         .merge(views::router())
+        .merge(events::router())
         .merge(logs::router())
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
@@ -73,6 +75,7 @@ impl Modify for BearerAuth {
         history::list,
         comments::create, comments::update, comments::delete,
         views::list, views::create, views::update, views::delete,
+        events::stream,
         logs::list, logs::list_for_user, logs::clear, logs::clear_for_user,
     ),
     components(schemas(tms_core::api::SortKey)),

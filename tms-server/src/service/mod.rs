@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod comments;
 mod error;
+pub mod events;
 pub mod logs;
 pub mod sessions;
 pub mod tickets;

@@ -441,3 +441,18 @@ async fn of_two_changes_against_one_version_through_two_servers_exactly_one_is_a
         assert_eq!(statuses, [200, 412], "round {round}: {x:?} {y:?}");
     }
 }
+
+#[tokio::test]
+async fn a_change_through_one_server_reaches_a_stream_on_the_other() {
+    let (a, b) = pair_or_skip!();
+    let mut stream = crate::live::Stream::open(&b, a.agent.t(), None).await;
+    let started = std::time::Instant::now();
+    let id = a.ticket(a.alice.t(), "Heard across").await;
+    let e = stream
+        .next(std::time::Duration::from_secs(2))
+        .await
+        .expect("B's stream hears A's change");
+    assert_eq!(e.data["ticket_id"], id);
+    assert_eq!(e.data["ticket"]["title"], "Heard across");
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+}

@@ -11,6 +11,7 @@ mod events;
 mod general;
 mod helpers;
 mod history;
+mod live;
 mod lockout;
 mod logs;
 mod permissions;
