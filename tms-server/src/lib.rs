@@ -148,6 +148,12 @@ pub async fn serve_locked(
     let header_timeout = state.config.request_timeout;
     let limits = listen::ConnLimits::from_config(&state.config);
     tracing::debug!(?limits, "connection limits");
+    let stopping = state.stopping.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Event streams end; every other request finishes.
+        stopping.send_replace(true);
+    };
     let served = listen::run(listener, app(state), header_timeout, limits, shutdown).await;
     drop(lock);
     served

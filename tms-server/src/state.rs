@@ -53,6 +53,9 @@ pub struct Shared {
     pub sessions: Arc<SessionCache>,
     pub devices: Arc<DeviceKeys>,
     pub searches: Arc<crate::search_gate::SearchGate>,
+    /// Set when the server stops serving: open event streams end, so that a graceful
+    /// shutdown does not wait for clients that never hang up.
+    pub stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
@@ -92,6 +95,7 @@ impl AppState {
                 hasher,
                 sessions: Arc::new(SessionCache::default()),
                 devices: Arc::new(DeviceKeys::new(device_key)),
+                stopping: tokio::sync::watch::Sender::new(false),
             }),
         })
     }

@@ -119,6 +119,7 @@ async fn feed(
     }
     let mut check = tokio::time::interval(SESSION_CHECK);
     check.tick().await;
+    let mut stopping = app.stopping.subscribe();
     loop {
         tokio::select! {
             got = rx.recv() => {
@@ -142,6 +143,7 @@ async fn feed(
                 }
             }
             () = tx.closed() => return,
+            () = async { drop(stopping.wait_for(|s| *s).await) } => return,
         }
     }
 }

@@ -140,7 +140,7 @@ pub struct Srv {
     pub agent2: Who,
     pub alice: Who,
     pub bob: Who,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    _stop: Serving,
     _dir: TempDir,
 }
 
@@ -220,17 +220,32 @@ pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> Srv {
 }
 
 /// Serves `state` on `127.0.0.1:0` until the returned sender is dropped; returns its base URL.
-async fn serve(state: AppState) -> (String, tokio::sync::oneshot::Sender<()>) {
+/// A server being served: stopped when dropped.
+pub struct Serving {
+    stop: tokio::sync::oneshot::Sender<()>,
+    served: tokio::task::JoinHandle<()>,
+}
+
+async fn serve(state: AppState) -> (String, Serving) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
+    let served = tokio::spawn(async move {
         let _ = tms_server::serve(listener, state, async {
             let _ = stopped.await;
         })
         .await;
     });
-    (format!("http://{addr}"), stop)
+    (format!("http://{addr}"), Serving { stop, served })
+}
+
+impl Srv {
+    /// Stops serving, as Ctrl-C does; whether the server was done within `wait`.
+    pub async fn stopped_within(self, wait: std::time::Duration) -> bool {
+        let Serving { stop, served } = self._stop;
+        let _ = stop.send(());
+        tokio::time::timeout(wait, served).await.is_ok()
+    }
 }
 
 /// Two servers on one PostgreSQL database (`TMS_TEST_DATABASE_URL`), with the same users

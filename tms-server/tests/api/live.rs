@@ -169,3 +169,11 @@ async fn a_stream_ends_with_its_session_and_needs_one() {
     let r = s.get("not-a-session", "/api/v1/events").await;
     r.expect_detail(401);
 }
+
+#[tokio::test]
+async fn a_server_stops_at_once_although_streams_are_open() {
+    let s = start().await;
+    let mut stream = Stream::open(&s, s.agent.t(), None).await;
+    assert!(s.stopped_within(Duration::from_secs(3)).await);
+    assert!(stream.ended_within(Duration::from_secs(1)).await);
+}
