@@ -122,6 +122,10 @@ pub fn if_match_versions(request: &HeaderMap) -> Option<Vec<i64>> {
     let mut versions = Vec::new();
     let mut any = false;
     for value in request.get_all(header::IF_MATCH) {
+        // An empty field states no condition.
+        if value.as_bytes().iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
         any = true;
         let Some(ts) = value.to_str().ok().map(tags) else {
             continue;
@@ -152,6 +156,7 @@ mod tests {
     fn if_match_names_versions_or_anything() {
         let v = |vals: &[&str]| if_match_versions(&headers(header::IF_MATCH, vals));
         assert_eq!(v(&[]), None);
+        assert_eq!(v(&[""]), None, "an empty field states no condition");
         assert_eq!(v(&["*"]), None);
         assert_eq!(v(&["\"3-00ff\""]), Some(vec![3]));
         assert_eq!(v(&["\"3\""]), Some(vec![3]));

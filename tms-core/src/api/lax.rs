@@ -25,6 +25,17 @@ impl Visitor<'_> for LaxInt {
         i64::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
     }
 
+    /// An integral number written with a fraction (`12.0`) is an integer to JSON Schema.
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
+        // The range an f64 holds exactly, and integral within it.
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        if v.fract() == 0.0 && v.abs() <= EXACT {
+            #[allow(clippy::cast_possible_truncation)]
+            return Ok(v as i64);
+        }
+        Err(E::invalid_value(de::Unexpected::Float(v), &self))
+    }
+
     fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
         let digits = !v.is_empty() && v.len() <= 18 && v.bytes().all(|b| b.is_ascii_digit());
         match v.parse::<i64>() {
@@ -37,6 +48,21 @@ impl Visitor<'_> for LaxInt {
 /// `#[serde(deserialize_with = "lax::int")]` for an `i64`.
 pub fn int<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     d.deserialize_any(LaxInt)
+}
+
+/// One element of a list of such integers.
+struct Element(i64);
+
+impl<'de> de::Deserialize<'de> for Element {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        int(d).map(Element)
+    }
+}
+
+/// `#[serde(deserialize_with = "lax::ints")]` for a `Vec<i64>`.
+pub fn ints<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
+    let elements: Vec<Element> = de::Deserialize::deserialize(d)?;
+    Ok(elements.into_iter().map(|Element(n)| n).collect())
 }
 
 struct LaxOption;

@@ -315,6 +315,7 @@ pub struct TicketUpdate {
 #[serde(deny_unknown_fields)]
 pub struct BulkChangeRequest {
     /// 1 to 500 distinct ticket ids.
+    #[serde(deserialize_with = "lax::ints")]
     #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 500))]
     pub ids: Vec<i64>,
     pub changes: BulkChanges,
