@@ -7,8 +7,6 @@
 //! digest of the reply's bytes, which changes with anything else it shows (a person renamed). A
 //! list's tag is the digest alone. Tags are strong: one tag, one byte sequence.
 
-use std::hash::Hasher;
-
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -22,12 +20,10 @@ pub struct Tagged {
     etag: String,
 }
 
-/// A 64-bit digest of `bytes` (SipHash with fixed keys: the same bytes, the same digest, in
-/// every process of a build; a tag is only ever compared with tags of the same reply).
+/// A 64-bit digest of `bytes`: XXH3, the same on every server and build, and fast enough to
+/// run over every reply (a page of 50 tickets is ~50 KB; `BENCHMARKS.md`).
 fn digest(bytes: &[u8]) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
-    h.write(bytes);
-    h.finish()
+    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 impl Tagged {
