@@ -90,10 +90,9 @@ pub async fn render(
                     .store
                     .read(move |r| r.comment_with_requester(c).map_err(ServiceError::from))
                     .await?;
-                if let Some((comment, requester)) =
+                if let Some((comment, _)) =
                     found.filter(|(_, requester)| rules::can_see_ticket(actor, *requester))
                 {
-                    let _ = requester;
                     out.push(Outgoing {
                         id,
                         event: "comment",

@@ -6,7 +6,7 @@ use tms_core::{Actor, ValidationError, rules, timefmt};
 
 use super::ServiceError;
 use crate::state::AppState;
-use crate::store::StoreError;
+use crate::store::{StoreError, ViewFields};
 
 /// Longest name and query string.
 const NAME_MAX: usize = 64;
@@ -129,8 +129,13 @@ pub async fn create(app: &AppState, actor: Actor, req: NewView) -> Result<View, 
     let view = app
         .store
         .write(move |tx| {
-            tx.insert_view(actor.id, &name, &query, req.shared, now)
-                .map_err(unique)
+            let fields = ViewFields {
+                user_id: actor.id,
+                name: &name,
+                query: &query,
+                shared: req.shared,
+            };
+            tx.save_view(None, &fields, now).map_err(unique)
         })
         .await?;
     counted(app, actor, view).await
@@ -158,8 +163,13 @@ pub async fn update(
             let name = name.unwrap_or(old.name);
             let query = query.map_or(old.query, |(q, _)| q);
             let shared = req.shared.unwrap_or(old.shared);
-            tx.update_view(id, &name, &query, shared, now)
-                .map_err(unique)
+            let fields = ViewFields {
+                user_id: old.user_id,
+                name: &name,
+                query: &query,
+                shared,
+            };
+            tx.save_view(Some(id), &fields, now).map_err(unique)
         })
         .await?;
     counted(app, actor, view).await

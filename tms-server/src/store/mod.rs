@@ -31,7 +31,7 @@ use crate::events::{Event, Hub};
 
 pub use types::{
     BulkTicket, Field, LastChange, ListPage, NewTicket, SessionUser, TicketState, Timeline,
-    UserChanges, field_changes, shown_value, value_of,
+    UserChanges, ViewFields, field_changes, shown_value, value_of,
 };
 
 use tms_core::api::{
@@ -196,22 +196,9 @@ pub trait Write: Read {
     ) -> StoreResult<()>;
     /// Clears the activity log (of one user); returns how many entries went.
     fn clear_log(&self, user_id: Option<i64>) -> StoreResult<usize>;
-    fn insert_view(
-        &self,
-        user_id: i64,
-        name: &str,
-        query: &str,
-        shared: bool,
-        now: Timestamp,
-    ) -> StoreResult<View>;
-    fn update_view(
-        &self,
-        id: i64,
-        name: &str,
-        query: &str,
-        shared: bool,
-        now: Timestamp,
-    ) -> StoreResult<View>;
+    /// Stores a saved view: a new one (`id` `None`), or new fields for view `id` (whose
+    /// owner stays).
+    fn save_view(&self, id: Option<i64>, v: &ViewFields<'_>, now: Timestamp) -> StoreResult<View>;
     fn delete_view(&self, id: i64) -> StoreResult<()>;
     /// The server secret `name`, created with `len` random bytes if there is none yet.
     fn server_key(&self, name: &str, len: usize) -> StoreResult<Vec<u8>>;

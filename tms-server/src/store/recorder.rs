@@ -2,6 +2,7 @@
 //! writes pass through here, so every change of a ticket or comment is told, whichever use
 //! case made it.
 
+use crate::store::ViewFields;
 use std::cell::RefCell;
 
 use tms_core::api::{
@@ -277,26 +278,8 @@ impl Write for Recorder<'_> {
         self.inner.server_key(name, len)
     }
 
-    fn insert_view(
-        &self,
-        user_id: i64,
-        name: &str,
-        query: &str,
-        shared: bool,
-        now: Timestamp,
-    ) -> StoreResult<View> {
-        self.inner.insert_view(user_id, name, query, shared, now)
-    }
-
-    fn update_view(
-        &self,
-        id: i64,
-        name: &str,
-        query: &str,
-        shared: bool,
-        now: Timestamp,
-    ) -> StoreResult<View> {
-        self.inner.update_view(id, name, query, shared, now)
+    fn save_view(&self, id: Option<i64>, v: &ViewFields<'_>, now: Timestamp) -> StoreResult<View> {
+        self.inner.save_view(id, v, now)
     }
 
     fn delete_view(&self, id: i64) -> StoreResult<()> {

@@ -240,3 +240,11 @@ pub fn shown_value(kind: &str, value: &str) -> Option<String> {
         _ => Some(value.to_string()),
     }
 }
+
+/// A saved view's fields, as stored.
+pub struct ViewFields<'a> {
+    pub user_id: i64,
+    pub name: &'a str,
+    pub query: &'a str,
+    pub shared: bool,
+}

@@ -1,6 +1,7 @@
 //! The storage interface on PostgreSQL: [`PgTx`] answers `store::Read` and `store::Write`
 //! over a worker's connection or a transaction on it, one statement per `block_on`.
 
+use crate::store::ViewFields;
 use std::cell::Cell;
 use std::sync::LazyLock;
 use std::task::Poll;
@@ -946,40 +947,25 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
-    fn insert_view(
-        &self,
-        user_id: i64,
-        name: &str,
-        query: &str,
-        shared: bool,
-        now: Timestamp,
-    ) -> StoreResult<View> {
+    fn save_view(&self, id: Option<i64>, v: &ViewFields<'_>, now: Timestamp) -> StoreResult<View> {
         let now = to_micros(now);
-        view(&self.one(
-            &format!(
-                "INSERT INTO views (user_id, name, query, shared, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $5) RETURNING {VIEW_COLUMNS}"
-            ),
-            &[&user_id, &name, &query, &shared, &now],
-        )?)
-    }
-
-    fn update_view(
-        &self,
-        id: i64,
-        name: &str,
-        query: &str,
-        shared: bool,
-        now: Timestamp,
-    ) -> StoreResult<View> {
-        let now = to_micros(now);
-        view(&self.one(
-            &format!(
-                "UPDATE views SET name = $2, query = $3, shared = $4, updated_at = $5
-                 WHERE id = $1 RETURNING {VIEW_COLUMNS}"
-            ),
-            &[&id, &name, &query, &shared, &now],
-        )?)
+        let row = match id {
+            None => self.one(
+                &format!(
+                    "INSERT INTO views (user_id, name, query, shared, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $5) RETURNING {VIEW_COLUMNS}"
+                ),
+                &[&v.user_id, &v.name, &v.query, &v.shared, &now],
+            )?,
+            Some(id) => self.one(
+                &format!(
+                    "UPDATE views SET name = $2, query = $3, shared = $4, updated_at = $5
+                     WHERE id = $1 RETURNING {VIEW_COLUMNS}"
+                ),
+                &[&id, &v.name, &v.query, &v.shared, &now],
+            )?,
+        };
+        view(&row)
     }
 
     fn delete_view(&self, id: i64) -> StoreResult<()> {

@@ -2,6 +2,7 @@
 //! queries of this module's per-table files, on whichever thread holds the connection (the
 //! writer thread for writes, a reader or search thread for reads).
 
+use crate::store::ViewFields;
 use rusqlite::Connection;
 use tms_core::api::{
     Comment, CommentWithUser, HistoryEntry, LogEntry, LogQuery, SortKey, Ticket, TicketListItem,
@@ -287,26 +288,8 @@ impl Write for Tx<'_> {
         Ok(keys::get_or_create(self.conn, name, len)?)
     }
 
-    fn insert_view(
-        &self,
-        user_id: i64,
-        name: &str,
-        query: &str,
-        shared: bool,
-        now: Timestamp,
-    ) -> StoreResult<View> {
-        Ok(views::insert(self.conn, user_id, name, query, shared, now)?)
-    }
-
-    fn update_view(
-        &self,
-        id: i64,
-        name: &str,
-        query: &str,
-        shared: bool,
-        now: Timestamp,
-    ) -> StoreResult<View> {
-        Ok(views::update(self.conn, id, name, query, shared, now)?)
+    fn save_view(&self, id: Option<i64>, v: &ViewFields<'_>, now: Timestamp) -> StoreResult<View> {
+        Ok(views::save(self.conn, id, v, now)?)
     }
 
     fn delete_view(&self, id: i64) -> StoreResult<()> {

@@ -5,6 +5,7 @@ use tms_core::api::View;
 use tms_core::timefmt::{Timestamp, to_micros};
 
 use super::ts;
+use crate::store::ViewFields;
 
 const COLUMNS: &str = "id, user_id, name, query, shared, created_at, updated_at";
 
@@ -37,37 +38,28 @@ pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<View>> {
         .optional()
 }
 
-pub fn insert(
+/// A new view (`id` `None`), or new fields for view `id`.
+pub fn save(
     conn: &Connection,
-    user_id: i64,
-    name: &str,
-    query: &str,
-    shared: bool,
+    id: Option<i64>,
+    v: &ViewFields<'_>,
     now: Timestamp,
 ) -> rusqlite::Result<View> {
-    conn.prepare_cached(&format!(
-        "INSERT INTO views (user_id, name, query, shared, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING {COLUMNS}"
-    ))?
-    .query_row(
-        params![user_id, name, query, shared, to_micros(now)],
-        from_row,
-    )
-}
-
-pub fn update(
-    conn: &Connection,
-    id: i64,
-    name: &str,
-    query: &str,
-    shared: bool,
-    now: Timestamp,
-) -> rusqlite::Result<View> {
-    conn.prepare_cached(&format!(
-        "UPDATE views SET name = ?2, query = ?3, shared = ?4, updated_at = ?5 WHERE id = ?1
-         RETURNING {COLUMNS}"
-    ))?
-    .query_row(params![id, name, query, shared, to_micros(now)], from_row)
+    let now = to_micros(now);
+    match id {
+        None => conn
+            .prepare_cached(&format!(
+                "INSERT INTO views (user_id, name, query, shared, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING {COLUMNS}"
+            ))?
+            .query_row(params![v.user_id, v.name, v.query, v.shared, now], from_row),
+        Some(id) => conn
+            .prepare_cached(&format!(
+                "UPDATE views SET name = ?2, query = ?3, shared = ?4, updated_at = ?5
+                 WHERE id = ?1 RETURNING {COLUMNS}"
+            ))?
+            .query_row(params![id, v.name, v.query, v.shared, now], from_row),
+    }
 }
 
 pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<()> {
