@@ -10,15 +10,15 @@
 //!
 //! A connection is opened when first needed, and again once it is found closed.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::RwLock;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, Config, NoTls, Row, Statement};
+use tokio_postgres::{Client, Config, NoTls, Row};
 
 use super::tx::{SESSION, THREAD, TICKET_ITEM, comment_with_user, session_user, ticket_item};
+use super::workers::Statements;
 use tms_core::api::{CommentWithUser, SortKey, TicketListItem, TicketQuery};
 
 use crate::store::{ListPage, SessionUser, StoreResult};
@@ -32,34 +32,17 @@ fn connections() -> usize {
 /// One shared connection and the statements prepared on it.
 pub(super) struct Shared {
     client: Client,
-    statements: std::sync::Mutex<HashMap<String, Statement>>,
+    statements: Statements,
 }
 
 impl Shared {
-    /// The statement for `sql`, prepared the first time.
-    async fn statement(&self, sql: &str) -> StoreResult<Statement> {
-        if let Some(st) = self
-            .statements
-            .lock()
-            .ok()
-            .and_then(|m| m.get(sql).cloned())
-        {
-            return Ok(st);
-        }
-        let st = self.client.prepare(sql).await?;
-        if let Ok(mut m) = self.statements.lock() {
-            m.insert(sql.to_string(), st.clone());
-        }
-        Ok(st)
-    }
-
     /// The rows of `sql` (prepared once) with `params`.
     pub(super) async fn query(
         &self,
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> StoreResult<Vec<Row>> {
-        let st = self.statement(sql).await?;
+        let st = self.statements.get(&self.client, sql).await?;
         Ok(self.client.query(&st, params).await?)
     }
 
@@ -68,7 +51,7 @@ impl Shared {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> StoreResult<Option<Row>> {
-        let st = self.statement(sql).await?;
+        let st = self.statements.get(&self.client, sql).await?;
         Ok(self.client.query_opt(&st, params).await?)
     }
 }

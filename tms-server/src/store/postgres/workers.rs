@@ -14,7 +14,6 @@
 //! loaded server keeps using the same few connections. A worker connects when it first needs
 //! to, and again after its connection broke (found before a job starts, or failing that job).
 
-use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, mpsc};
 
@@ -50,9 +49,10 @@ const CLOSE_WITHIN: std::time::Duration = std::time::Duration::from_secs(1);
 /// A job for a worker: its connection (or why there is none) and the runtime that drives it.
 pub(super) type Job = Box<dyn FnOnce(Result<&mut Conn, StoreError>, &Runtime) + Send>;
 
-/// Statements prepared on one connection, by text.
+/// Statements prepared on one connection, by text: a worker's, or one that requests share
+/// (`pipelined`), hence the lock (uncontended on a worker).
 #[derive(Default)]
-pub struct Statements(RefCell<HashMap<String, Statement>>);
+pub struct Statements(Mutex<HashMap<String, Statement>>);
 
 impl Statements {
     /// The statement for `sql`, prepared on `c`'s connection the first time.
@@ -61,11 +61,13 @@ impl Statements {
         c: &C,
         sql: &str,
     ) -> Result<Statement, tokio_postgres::Error> {
-        if let Some(st) = self.0.borrow().get(sql) {
-            return Ok(st.clone());
+        if let Some(st) = self.0.lock().ok().and_then(|m| m.get(sql).cloned()) {
+            return Ok(st);
         }
         let st = c.prepare(sql).await?;
-        self.0.borrow_mut().insert(sql.to_string(), st.clone());
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(sql.to_string(), st.clone());
+        }
         Ok(st)
     }
 }

@@ -244,11 +244,23 @@ pub fn compose(state: &State, key: DraftKey, original: &str) -> Overlay {
     })
 }
 
-pub fn status_picker(id: i64, current: Status) -> Overlay {
-    let items = Status::ALL
+/// Every status, in workflow order, as picker items.
+fn status_items() -> impl Iterator<Item = (String, Pick)> {
+    Status::ALL
         .iter()
         .map(|s| (s.to_string(), Pick::Status(Some(*s))))
-        .collect();
+}
+
+/// Every priority, most urgent first, as picker items.
+fn priority_items() -> impl Iterator<Item = (String, Pick)> {
+    Priority::ALL
+        .iter()
+        .rev()
+        .map(|p| (p.to_string(), Pick::Priority(Some(*p))))
+}
+
+pub fn status_picker(id: i64, current: Status) -> Overlay {
+    let items = status_items().collect();
     Picker::open(
         &format!("Status of ticket {id}"),
         items,
@@ -298,19 +310,12 @@ pub fn bulk_picker(state: &State, field: BulkField, n: usize) -> Overlay {
     let (title, items, current) = match field {
         BulkField::Status => (
             format!("Status of {n} marked tickets"),
-            Status::ALL
-                .iter()
-                .map(|s| (s.to_string(), Pick::Status(Some(*s))))
-                .collect(),
+            status_items().collect(),
             Pick::Status(None),
         ),
         BulkField::Priority => (
             format!("Priority of {n} marked tickets"),
-            Priority::ALL
-                .iter()
-                .rev()
-                .map(|p| (p.to_string(), Pick::Priority(Some(*p))))
-                .collect(),
+            priority_items().collect(),
             Pick::Priority(None),
         ),
         BulkField::Assignee => {
@@ -321,11 +326,7 @@ pub fn bulk_picker(state: &State, field: BulkField, n: usize) -> Overlay {
 }
 
 pub fn priority_picker(id: i64, current: Priority) -> Overlay {
-    let items = Priority::ALL
-        .iter()
-        .rev()
-        .map(|p| (p.to_string(), Pick::Priority(Some(*p))))
-        .collect();
+    let items = priority_items().collect();
     Picker::open(
         &format!("Priority of ticket {id}"),
         items,
@@ -342,11 +343,7 @@ pub fn status_filter(current: Option<Status>, tabs: bool) -> Overlay {
         "Any status"
     };
     let mut items = vec![(any.to_string(), Pick::Status(None))];
-    items.extend(
-        Status::ALL
-            .iter()
-            .map(|s| (s.to_string(), Pick::Status(Some(*s)))),
-    );
+    items.extend(status_items());
     Picker::open(
         "Show status",
         items,
@@ -357,12 +354,7 @@ pub fn status_filter(current: Option<Status>, tabs: bool) -> Overlay {
 
 pub fn priority_filter(current: Option<Priority>) -> Overlay {
     let mut items = vec![("Any priority".to_string(), Pick::Priority(None))];
-    items.extend(
-        Priority::ALL
-            .iter()
-            .rev()
-            .map(|p| (p.to_string(), Pick::Priority(Some(*p)))),
-    );
+    items.extend(priority_items());
     Picker::open(
         "Show priority",
         items,
