@@ -71,8 +71,9 @@ wire_enum!(
     Role { Requester => "Requester", Agent => "Helpdesk Agent", Admin => "SysAdmin" }
 );
 wire_enum!(
-    /// Where a ticket stands. Any status may move to any other.
-    Status { Open => "Open", InProgress => "In Progress", Resolved => "Resolved" }
+    /// Where a ticket stands, in workflow order. Any status may move to any other. Waiting is
+    /// on the customer: their reply moves the ticket back to Open (`rules::status_after_comment`).
+    Status { Open => "Open", InProgress => "In Progress", Waiting => "Waiting", Resolved => "Resolved" }
 );
 wire_enum!(
     /// How urgent a ticket is.
@@ -125,7 +126,8 @@ impl Status {
         match self {
             Status::Open => 0,
             Status::InProgress => 1,
-            Status::Resolved => 2,
+            Status::Waiting => 2,
+            Status::Resolved => 3,
         }
     }
 }

@@ -181,6 +181,42 @@ pub fn check_comment(actor: Actor, ticket_requester_id: i64) -> Result<(), Denie
     check_see_ticket(actor, ticket_requester_id)
 }
 
+/// Internal notes are staff talking among themselves: only staff write them.
+pub fn check_internal_note(actor: Actor) -> Result<(), Denied> {
+    if actor.role.is_staff() {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(
+            "Only helpdesk agents and admins can write internal notes",
+        ))
+    }
+}
+
+/// Whether `actor` may see a comment: an internal note only staff ever see.
+pub fn can_see_comment(actor: Actor, is_internal: bool) -> bool {
+    !is_internal || actor.role.is_staff()
+}
+
+/// Tags are the staff's way to slice the queue: only staff see and set them.
+pub fn check_set_tags(actor: Actor) -> Result<(), Denied> {
+    if actor.role.is_staff() {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(
+            "Only helpdesk agents and admins can tag tickets",
+        ))
+    }
+}
+
+/// The status a ticket moves to when `actor` comments on it publicly: a Requester's reply to a
+/// ticket Waiting on them, or to a Resolved one, reopens it. Staff comments move nothing.
+pub fn status_after_comment(actor: Actor, status: Status, is_internal: bool) -> Option<Status> {
+    let reopens = !actor.role.is_staff()
+        && !is_internal
+        && matches!(status, Status::Waiting | Status::Resolved);
+    reopens.then_some(Status::Open)
+}
+
 /// Requesters edit their own comments on their own tickets, agents their own comments,
 /// admins any comment.
 pub fn check_edit_comment(
@@ -316,6 +352,26 @@ mod tests {
     use super::*;
     use crate::timefmt::parse;
     use rstest::rstest;
+
+    #[test]
+    fn a_requester_reply_reopens_waiting_and_resolved_tickets_and_staff_replies_do_not() {
+        let agent = Actor {
+            id: 9,
+            role: Role::Agent,
+        };
+        for s in [Status::Waiting, Status::Resolved] {
+            assert_eq!(status_after_comment(REQ, s, false), Some(Status::Open));
+            assert_eq!(status_after_comment(agent, s, false), None);
+            assert_eq!(status_after_comment(agent, s, true), None);
+        }
+        for s in [Status::Open, Status::InProgress] {
+            assert_eq!(status_after_comment(REQ, s, false), None);
+        }
+        assert!(check_internal_note(REQ).is_err() && check_internal_note(agent).is_ok());
+        assert!(check_set_tags(REQ).is_err() && check_set_tags(agent).is_ok());
+        assert!(!can_see_comment(REQ, true) && can_see_comment(REQ, false));
+        assert!(can_see_comment(agent, true));
+    }
 
     #[test]
     fn scope_signup_and_last_admin() {

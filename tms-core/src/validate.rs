@@ -236,6 +236,67 @@ impl Password {
     }
 }
 
+/// Most tags one ticket may carry.
+pub const TAGS_MAX: usize = 20;
+/// Longest tag, in characters.
+pub const TAG_LEN_MAX: usize = 32;
+
+/// One tag: 1–32 characters of `a-z 0-9 - _`, starting with a letter or digit. Upper-case
+/// letters are taken as their lower-case ones (`VPN` is the tag `vpn`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Tag(String);
+
+impl Tag {
+    pub fn parse(field: &'static str, raw: &str) -> Result<Self, ValidationError> {
+        let t = raw.to_ascii_lowercase();
+        let ok = (1..=TAG_LEN_MAX).contains(&t.len())
+            && t.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && t.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if ok {
+            Ok(Self(t))
+        } else {
+            Err(ValidationError::new(
+                field,
+                "value_error.tag",
+                format!(
+                    "{raw:?} is not a tag: 1 to {TAG_LEN_MAX} characters of a-z, 0-9, '-' and '_', starting with a letter or digit"
+                ),
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A ticket's set of tags: each one valid, duplicates (after lower-casing) merged, sorted, at
+/// most [`TAGS_MAX`].
+pub fn tag_set(field: &'static str, raw: &[String]) -> Result<Vec<String>, ValidationError> {
+    let mut tags = raw
+        .iter()
+        .map(|t| Tag::parse(field, t).map(Tag::into_inner))
+        .collect::<Result<Vec<_>, _>>()?;
+    tags.sort_unstable();
+    tags.dedup();
+    if tags.len() > TAGS_MAX {
+        return Err(ValidationError::new(
+            field,
+            "value_error.too_many_tags",
+            format!(
+                "a ticket carries at most {TAGS_MAX} tags ({} given)",
+                tags.len()
+            ),
+        ));
+    }
+    Ok(tags)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,5 +388,24 @@ mod tests {
         let e = Body::parse("description", "\u{200B}\n\u{200B}").unwrap_err();
         assert_eq!(e.kind, "value_error.too_short");
         assert!(Body::parse("description", "a\u{200B}").is_ok());
+    }
+
+    #[test]
+    fn tags_are_lower_cased_checked_merged_and_counted() {
+        assert_eq!(
+            tag_set("tags", &["VPN".into(), "vpn".into(), "a-1_b".into()]).unwrap(),
+            ["a-1_b", "vpn"]
+        );
+        for bad in ["", "-x", "_x", "a b", "é", "a.b", &"x".repeat(33)] {
+            let e = Tag::parse("tags", bad).unwrap_err();
+            assert_eq!(e.kind, "value_error.tag", "{bad:?}");
+        }
+        assert!(Tag::parse("tags", &"x".repeat(32)).is_ok());
+        let many: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
+        assert_eq!(
+            tag_set("tags", &many).unwrap_err().kind,
+            "value_error.too_many_tags"
+        );
+        assert_eq!(tag_set("tags", &many[..20]).unwrap().len(), 20);
     }
 }

@@ -25,6 +25,9 @@ struct DemoTicket {
     resolved_h: Option<i64>,
     /// Alternating requester / responder.
     thread: [&'static str; 4],
+    tags: &'static [&'static str],
+    /// An internal note of the responder after the thread, if not empty.
+    note: &'static str,
 }
 
 const TICKETS: &[DemoTicket] = &[
@@ -38,6 +41,8 @@ const TICKETS: &[DemoTicket] = &[
         created_h: 2,
         resolved_h: None,
         thread: ["", "", "", ""],
+        tags: &["password"],
+        note: "",
     },
     DemoTicket {
         title: "Login Issue",
@@ -54,11 +59,13 @@ const TICKETS: &[DemoTicket] = &[
             "Cleared them, still the same error.",
             "I have escalated it to the identity team and will update you within the day.",
         ],
+        tags: &["login", "intranet"],
+        note: "Identity team ticket IAM-2231; they suspect the session cookie domain change from Monday.",
     },
     DemoTicket {
         title: "Email Sync Problem",
         description: "My phone stopped syncing email with the mail server; the laptop is fine.",
-        status: Status::InProgress,
+        status: Status::Waiting,
         priority: Priority::High,
         requester: 6,
         agent: Some(3),
@@ -70,6 +77,8 @@ const TICKETS: &[DemoTicket] = &[
             "The built-in mail app on a Pixel 7.",
             "Please remove and re-add the account; I have reset your device token.",
         ],
+        tags: &["email", "mobile"],
+        note: "",
     },
     DemoTicket {
         title: "Software Installation",
@@ -86,6 +95,8 @@ const TICKETS: &[DemoTicket] = &[
             "Thank you, is a restart needed?",
             "Installed and activated; no restart needed. Closing the ticket.",
         ],
+        tags: &["software"],
+        note: "",
     },
     DemoTicket {
         title: "Printer Not Working",
@@ -102,6 +113,8 @@ const TICKETS: &[DemoTicket] = &[
             "Is there another printer I can use meanwhile?",
             "Yes, the one next to the kitchen on floor 3 is on your queue now.",
         ],
+        tags: &["printer", "hardware"],
+        note: "",
     },
     DemoTicket {
         title: "Password Reset",
@@ -118,6 +131,8 @@ const TICKETS: &[DemoTicket] = &[
             "The link worked, I'm back in.",
             "Great, marking this as resolved.",
         ],
+        tags: &["password"],
+        note: "",
     },
     DemoTicket {
         title: "Update Contact Information",
@@ -134,6 +149,8 @@ const TICKETS: &[DemoTicket] = &[
             "It still shows the old number.",
             "I have forced a sync; please check again in an hour.",
         ],
+        tags: &["hr"],
+        note: "",
     },
     DemoTicket {
         title: "VPN Connectivity Issue",
@@ -150,6 +167,8 @@ const TICKETS: &[DemoTicket] = &[
             "Monitoring over the weekend.",
             "No drops for three days; resolved.",
         ],
+        tags: &["vpn", "network"],
+        note: "",
     },
     DemoTicket {
         title: "Laptop Overheating",
@@ -166,6 +185,8 @@ const TICKETS: &[DemoTicket] = &[
             "Okay, when can you pick it up?",
             "Tomorrow at 10:00 at your desk, with a loan laptop.",
         ],
+        tags: &["hardware", "laptop"],
+        note: "Out of warranty since March; a replacement needs the manager's approval.",
     },
     DemoTicket {
         title: "Software License Renewal",
@@ -182,6 +203,8 @@ const TICKETS: &[DemoTicket] = &[
             "Any news from the vendor?",
             "The quote arrived; the renewal is being processed.",
         ],
+        tags: &["licence", "software"],
+        note: "",
     },
     DemoTicket {
         title: "Access to Shared Folder",
@@ -198,6 +221,8 @@ const TICKETS: &[DemoTicket] = &[
             "I can see the folder now.",
             "Resolving this ticket.",
         ],
+        tags: &["access"],
+        note: "",
     },
 ];
 
@@ -263,6 +288,8 @@ fn insert_ticket(
     };
     let (requester, agent) = (person(t.requester)?, t.agent.map(person).transpose()?);
     let creation_date = now - Duration::hours(t.created_h);
+    let mut tags: Vec<String> = t.tags.iter().map(|t| t.to_string()).collect();
+    tags.sort_unstable();
     let new = NewTicket {
         title: t.title,
         description: t.description,
@@ -272,6 +299,7 @@ fn insert_ticket(
         assigned_agent_id: agent,
         resolution_date: t.resolved_h.map(|h| now - Duration::hours(h)),
         creation_date,
+        tags: &tags,
     };
     let ticket = tx.insert_ticket(&new)?;
     let mut events = vec![Event {
@@ -281,16 +309,33 @@ fn insert_ticket(
         ticket: ticket.id,
     }];
     let responder = agent.map_or_else(|| person(1), Ok)?;
-    for (i, text) in t.thread.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
-        let author = if i % 2 == 0 { requester } else { responder };
+    let note = (!t.note.is_empty()).then_some((4, t.note));
+    let thread = t
+        .thread
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, s)| !s.is_empty());
+    for (i, text) in thread.chain(note) {
+        let internal = i == 4;
+        let author = if i % 2 == 0 && !internal {
+            requester
+        } else {
+            responder
+        };
         // Spread the thread over the ticket's life, never in the future.
         let step = (t.created_h * 60 / 5).max(1);
         let at = creation_date + Duration::minutes(step * (i as i64 + 1));
-        tx.insert_comment(ticket.id, author, text, at)?;
+        tx.insert_comment(ticket.id, author, text, internal, at)?;
+        let what = if internal {
+            "an internal note"
+        } else {
+            "a comment"
+        };
         events.push(Event {
             at,
             user: author,
-            details: format!("created a comment on ticket {}", ticket.id),
+            details: format!("created {what} on ticket {}", ticket.id),
             ticket: ticket.id,
         });
     }
@@ -328,9 +373,17 @@ mod tests {
             3
         );
         assert_eq!(count("SELECT count(*) FROM tickets"), 11);
-        assert_eq!(count("SELECT count(*) FROM comments"), 40);
         assert_eq!(
-            count("SELECT count(*) FROM tickets WHERE status = 2 AND resolution_date IS NULL"),
+            count("SELECT count(*) FROM comments WHERE is_internal = 0"),
+            40
+        );
+        assert_eq!(
+            count("SELECT count(*) FROM comments WHERE is_internal = 1"),
+            2
+        );
+        assert_eq!(count("SELECT count(*) FROM ticket_tags"), 17);
+        assert_eq!(
+            count("SELECT count(*) FROM tickets WHERE status = 3 AND resolution_date IS NULL"),
             0
         );
         let out_of_order = count(

@@ -34,6 +34,9 @@ pub struct Event {
     pub ticket_id: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment_id: Option<i64>,
+    /// The comment is an internal note: only staff are told of it, even of its deletion.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub internal: bool,
 }
 
 impl Event {
@@ -42,14 +45,16 @@ impl Event {
             change,
             ticket_id,
             comment_id: None,
+            internal: false,
         }
     }
 
-    pub fn comment(change: Change, ticket_id: i64, comment_id: i64) -> Self {
+    pub fn comment(change: Change, c: &tms_core::api::Comment) -> Self {
         Self {
             change,
-            ticket_id,
-            comment_id: Some(comment_id),
+            ticket_id: c.ticket_id,
+            comment_id: Some(c.id),
+            internal: c.is_internal,
         }
     }
 }
@@ -197,13 +202,22 @@ pub struct Relayed {
 mod tests {
     use super::*;
 
+    fn comment_event(change: Change, ticket_id: i64, id: i64, internal: bool) -> Event {
+        Event {
+            change,
+            ticket_id,
+            comment_id: Some(id),
+            internal,
+        }
+    }
+
     #[tokio::test]
     async fn listeners_get_published_batches_in_order_and_empty_ones_are_dropped() {
         let hub = Hub::default();
         let mut rx = hub.subscribe();
         hub.publish(vec![Event::ticket(Change::TicketCreated, 7)]);
         hub.publish(Vec::new());
-        hub.heard(vec![Event::comment(Change::CommentCreated, 7, 3)]);
+        hub.heard(vec![comment_event(Change::CommentCreated, 7, 3, false)]);
         hub.resync();
         let first = rx.recv().await.unwrap();
         assert_eq!(first.events, vec![Event::ticket(Change::TicketCreated, 7)]);
@@ -254,13 +268,14 @@ mod tests {
             origin: 5,
             events: vec![
                 Event::ticket(Change::TicketUpdated, 1),
-                Event::comment(Change::CommentDeleted, 1, 2),
+                comment_event(Change::CommentDeleted, 1, 2, false),
+                comment_event(Change::CommentCreated, 1, 3, true),
             ],
         };
         let text = serde_json::to_string(&r).unwrap();
         assert_eq!(
             text,
-            r#"{"origin":5,"events":[{"change":"ticket_updated","ticket_id":1},{"change":"comment_deleted","ticket_id":1,"comment_id":2}]}"#
+            r#"{"origin":5,"events":[{"change":"ticket_updated","ticket_id":1},{"change":"comment_deleted","ticket_id":1,"comment_id":2},{"change":"comment_created","ticket_id":1,"comment_id":3,"internal":true}]}"#
         );
         assert_eq!(serde_json::from_str::<Relayed>(&text).unwrap(), r);
     }

@@ -203,6 +203,9 @@ fn ticket_fields(o: &mut Object<'_>, t: &Ticket) {
         .int("requester_id", t.requester_id)
         .opt_int("assigned_agent_id", t.assigned_agent_id)
         .int("version", t.version);
+    if let Some(tags) = &t.tags {
+        o.value("tags", tags.as_slice());
+    }
 }
 
 /// Fixed text of a ticket object: keys, punctuation, numbers and timestamps.
@@ -210,7 +213,20 @@ const TICKET_OVERHEAD: usize = 320;
 const USER_OVERHEAD: usize = 64;
 
 fn ticket_size(t: &Ticket) -> usize {
-    TICKET_OVERHEAD + t.title.len() + t.description.len()
+    let tags = t.tags.as_ref().map_or(0, |tags| {
+        10 + tags.iter().map(|t| t.len() + 3).sum::<usize>()
+    });
+    TICKET_OVERHEAD + t.title.len() + t.description.len() + tags
+}
+
+impl WriteJson for String {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        write_str(out, self);
+    }
+
+    fn size_hint(&self) -> usize {
+        self.len() + 2
+    }
 }
 
 impl WriteJson for UserSummary {
@@ -300,7 +316,11 @@ fn comment_fields(o: &mut Object<'_>, c: &Comment) {
         .int("commented_by_id", c.commented_by_id)
         .str("description", &c.description)
         .time("creation_date", c.creation_date)
-        .time("updated_at", c.updated_at);
+        .time("updated_at", c.updated_at)
+        .raw(
+            "is_internal",
+            if c.is_internal { b"true" } else { b"false" },
+        );
 }
 
 impl WriteJson for CommentWithUser {
@@ -405,9 +425,19 @@ mod tests {
                 proptest::option::of(any::<i64>()),
                 any::<i64>(),
             ),
+            proptest::option::of(proptest::collection::vec(text(), 0..4)),
         )
             .prop_map(
-                |(id, title, description, status, priority, (c, u, r), (req, agent, version))| {
+                |(
+                    id,
+                    title,
+                    description,
+                    status,
+                    priority,
+                    (c, u, r),
+                    (req, agent, version),
+                    tags,
+                )| {
                     Ticket {
                         id,
                         title,
@@ -420,6 +450,7 @@ mod tests {
                         requester_id: req,
                         assigned_agent_id: agent,
                         version,
+                        tags,
                     }
                 },
             )
@@ -436,19 +467,28 @@ mod tests {
     }
 
     fn comment() -> impl Strategy<Value = CommentWithUser> {
-        (any::<[i64; 3]>(), text(), time(), time(), user()).prop_map(
-            |([id, ticket_id, by], description, c, u, user)| CommentWithUser {
-                comment: Comment {
-                    id,
-                    ticket_id,
-                    commented_by_id: by,
-                    description,
-                    creation_date: c,
-                    updated_at: u,
-                },
-                user,
-            },
+        (
+            any::<[i64; 3]>(),
+            text(),
+            time(),
+            time(),
+            any::<bool>(),
+            user(),
         )
+            .prop_map(
+                |([id, ticket_id, by], description, c, u, is_internal, user)| CommentWithUser {
+                    comment: Comment {
+                        id,
+                        ticket_id,
+                        commented_by_id: by,
+                        description,
+                        creation_date: c,
+                        updated_at: u,
+                        is_internal,
+                    },
+                    user,
+                },
+            )
     }
 
     proptest! {
@@ -532,6 +572,7 @@ mod tests {
                     requester_id: id + 1000,
                     assigned_agent_id: Some(7),
                     version: 3,
+                    tags: Some(vec!["printer".into(), "floor-4".into()]),
                 },
                 requester: person(id + 1000),
                 assigned_agent: Some(person(7)),

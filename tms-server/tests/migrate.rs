@@ -276,10 +276,11 @@ fn names(tables: &[TableSum]) -> Vec<&'static str> {
     tables.iter().map(|t| t.table).collect()
 }
 
-const DATA_TABLES: [&str; 7] = [
+const DATA_TABLES: [&str; 8] = [
     "users",
     "tickets",
     "comments",
+    "ticket_tags",
     "activity_log",
     "ticket_history",
     "views",
@@ -299,6 +300,9 @@ async fn views(s: &Served, token: &str) -> Vec<Value> {
         "/api/v1/tickets?q=vpn%20connect",
         "/api/v1/tickets/1",
         "/api/v1/tickets/1/history",
+        "/api/v1/tickets/?tag=login",
+        "/api/v1/tickets/?q=identity",
+        "/api/v1/tags/",
         "/api/v1/admin/users",
         "/api/v1/views",
     ] {
@@ -518,8 +522,9 @@ async fn add_rows(store: &Store) -> Vec<i64> {
                 assigned_agent_id: None,
                 resolution_date: None,
                 creation_date: now,
+                tags: &["moved".to_string()],
             })?;
-            let comment = tx.insert_comment(ticket.id, user.id, "Looking into it.", now)?;
+            let comment = tx.insert_comment(ticket.id, user.id, "Looking into it.", true, now)?;
             tx.record_history(
                 &ticket,
                 &TicketState {
@@ -530,6 +535,7 @@ async fn add_rows(store: &Store) -> Vec<i64> {
                     resolution_date: None,
                     assigned_agent_id: Some(user.id),
                     updated_at: now,
+                    tags: &[],
                 },
                 user.id,
                 now,

@@ -179,6 +179,7 @@ impl Theme {
         match s {
             Status::Open => self.colour(0),
             Status::InProgress => self.colour(1),
+            Status::Waiting => self.colour(4),
             Status::Resolved => self.colour(2),
         }
     }

@@ -197,6 +197,9 @@ pub struct Ticket {
     /// change the ticket only if nobody changed it meanwhile.
     #[serde(default)]
     pub version: i64,
+    /// The ticket's tags, sorted; absent for Requesters, who neither see nor set them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
 }
 
 /// A ticket in a list: the ticket plus who asked and who works it.
@@ -261,6 +264,10 @@ pub struct NewTicketRequest {
     )]
     #[cfg_attr(feature = "openapi", schema(schema_with = lax::nullable_int_schema))]
     pub assigned_agent_id: Option<i64>,
+    /// Staff only: the ticket's tags (see `validate::tag_set`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    pub tags: Option<Vec<String>>,
 }
 
 fn double_option_ts<'de, D: Deserializer<'de>>(
@@ -307,6 +314,10 @@ pub struct TicketUpdate {
     )]
     #[cfg_attr(feature = "openapi", schema(schema_with = lax::nullable_int_schema))]
     pub assigned_agent_id: Option<Option<i64>>,
+    /// Staff only: replaces the ticket's set of tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    pub tags: Option<Vec<String>>,
 }
 
 /// `POST /api/v1/tickets/bulk`: one change for many tickets, all or nothing.
@@ -338,6 +349,14 @@ pub struct BulkChanges {
     )]
     #[cfg_attr(feature = "openapi", schema(schema_with = lax::nullable_int_schema))]
     pub assigned_agent_id: Option<Option<i64>>,
+    /// Tags to add to each ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    pub add_tags: Option<Vec<String>>,
+    /// Tags to take off each ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    pub remove_tags: Option<Vec<String>>,
 }
 
 /// The reply to a bulk change: every changed ticket, in the order asked.
@@ -411,6 +430,9 @@ pub struct Comment {
     #[serde(with = "serde_ts")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01"))]
     pub updated_at: Timestamp,
+    /// An internal note: staff only, never shown to a Requester.
+    #[serde(default)]
+    pub is_internal: bool,
 }
 
 /// A comment in a ticket's thread, with its author.
@@ -431,6 +453,9 @@ pub struct NewCommentRequest {
     pub ticket_id: i64,
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 20000))]
     pub description: String,
+    /// Staff only: an internal note, which Requesters never see.
+    #[serde(default)]
+    pub is_internal: bool,
 }
 
 /// `PUT /api/v1/comments/{id}`. `ticket_id` may be echoed but never moves the comment.
@@ -447,6 +472,14 @@ pub struct CommentUpdate {
     )]
     #[cfg_attr(feature = "openapi", schema(schema_with = lax::nullable_int_schema))]
     pub ticket_id: Option<i64>,
+}
+
+/// A tag and how many of the tickets the caller can see carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TagCount {
+    pub name: String,
+    pub count: u64,
 }
 
 /// Who made a change, as a ticket's history shows them.

@@ -2,7 +2,7 @@
 //! values, and written back to pairs by the client.
 
 use crate::domain::{ActivityType, Priority, Role, Status};
-use crate::validate::ValidationError;
+use crate::validate::{Tag, ValidationError};
 use std::str::FromStr;
 
 /// A column the ticket list can be sorted by.
@@ -135,6 +135,8 @@ pub fn search_terms(input: &str) -> Vec<SearchTerm<'_>> {
 pub struct TicketQuery {
     pub status: Vec<Status>,
     pub priority: Vec<Priority>,
+    /// Tickets carrying every one of these tags (sorted, distinct).
+    pub tag: Vec<String>,
     pub assigned_agent_id: Option<i64>,
     pub requester_id: Option<i64>,
     pub unassigned: bool,
@@ -152,6 +154,7 @@ impl Default for TicketQuery {
         Self {
             status: Vec::new(),
             priority: Vec::new(),
+            tag: Vec::new(),
             assigned_agent_id: None,
             requester_id: None,
             unassigned: false,
@@ -263,6 +266,7 @@ impl TicketQuery {
             match k {
                 "status" => q.status.push(parse_enum("status", v)?),
                 "priority" => q.priority.push(parse_enum("priority", v)?),
+                "tag" => q.tag.push(Tag::parse("tag", v)?.into_inner()),
                 "assigned_agent_id" => {
                     q.assigned_agent_id = Some(parse_id("assigned_agent_id", v)?)
                 }
@@ -281,6 +285,8 @@ impl TicketQuery {
         q.status.dedup();
         q.priority.sort_unstable();
         q.priority.dedup();
+        q.tag.sort_unstable();
+        q.tag.dedup();
         Ok(q)
     }
 
@@ -297,6 +303,7 @@ impl TicketQuery {
                 .iter()
                 .map(|p| ("priority", p.as_str().to_string())),
         );
+        out.extend(self.tag.iter().map(|t| ("tag", t.clone())));
         if let Some(id) = self.assigned_agent_id {
             out.push(("assigned_agent_id", id.to_string()));
         }

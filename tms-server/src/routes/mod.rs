@@ -7,6 +7,7 @@ pub mod health;
 pub mod history;
 pub mod logs;
 mod openapi;
+pub mod tags;
 pub mod tickets;
 pub mod users;
 pub mod views;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(history::router())
         .merge(comments::router())
         .merge(views::router())
+        .merge(tags::router())
         .merge(events::router())
         .merge(logs::router())
         .route("/openapi.json", get(openapi))
@@ -75,6 +77,7 @@ impl Modify for BearerAuth {
         history::list,
         comments::create, comments::update, comments::delete,
         views::list, views::create, views::update, views::delete,
+        tags::list,
         events::stream,
         logs::list, logs::list_for_user, logs::clear, logs::clear_for_user,
     ),

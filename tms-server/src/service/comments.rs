@@ -1,13 +1,13 @@
 //! Comments: add to a ticket the caller sees; edit and delete under the ownership rules.
 
-use tms_core::api::{Comment, CommentUpdate, NewCommentRequest};
-use tms_core::timefmt;
+use tms_core::api::{Comment, CommentUpdate, NewCommentRequest, Ticket};
+use tms_core::timefmt::{self, Timestamp};
 use tms_core::validate::Body;
-use tms_core::{ActivityType, Actor, ValidationError, rules};
+use tms_core::{ActivityType, Actor, Status, ValidationError, rules};
 
 use super::ServiceError;
 use crate::state::AppState;
-use crate::store::Write;
+use crate::store::{TicketState, Write};
 
 fn not_found(id: i64) -> ServiceError {
     ServiceError::NotFound(format!("Comment with the id {id} doesn't exist"))
@@ -23,19 +23,26 @@ fn editable(tx: &dyn Write, actor: Actor, id: i64) -> Result<Comment, ServiceErr
     tx.ticket_for_update(c.ticket_id)?;
     let (c, requester) = tx
         .comment_with_requester(id)?
+        .filter(|(c, _)| rules::can_see_comment(actor, c.is_internal))
         .ok_or_else(|| not_found(id))?;
     rules::check_edit_comment(actor, c.commented_by_id, requester)
         .map_err(|d| ServiceError::denied(d, || not_found(id)))?;
     Ok(c)
 }
 
-/// Adds a comment to a ticket the caller may comment on.
+/// Adds a comment (staff: or an internal note) to a ticket the caller may comment on. A
+/// Requester's reply to a ticket Waiting on them, or Resolved, moves it back to Open
+/// (`rules::status_after_comment`), recorded and logged as a change of its own.
 pub async fn create(
     app: &AppState,
     actor: Actor,
     req: NewCommentRequest,
 ) -> Result<Comment, ServiceError> {
     let text = Body::parse("description", &req.description).map_err(ServiceError::invalid)?;
+    let internal = req.is_internal;
+    if internal {
+        rules::check_internal_note(actor)?;
+    }
     let ticket_id = req.ticket_id;
     let now = timefmt::now();
     app.store
@@ -46,9 +53,13 @@ pub async fn create(
             rules::check_comment(actor, t.requester_id).map_err(|d| {
                 ServiceError::denied(d, || ServiceError::ticket_not_found(ticket_id))
             })?;
-            let c = tx.insert_comment(ticket_id, actor.id, text.as_str(), now)?;
-            tx.touch_ticket(ticket_id, now)?;
-            let details = format!("created a comment on ticket {ticket_id}");
+            let c = tx.insert_comment(ticket_id, actor.id, text.as_str(), internal, now)?;
+            let what = if internal {
+                "an internal note"
+            } else {
+                "a comment"
+            };
+            let details = format!("created {what} on ticket {ticket_id}");
             tx.insert_log(
                 actor.id,
                 ActivityType::Create,
@@ -56,9 +67,38 @@ pub async fn create(
                 Some(ticket_id),
                 now,
             )?;
+            match rules::status_after_comment(actor, t.status, internal) {
+                Some(status) => reopen(tx, actor, &t, status, now)?,
+                None => tx.touch_ticket(ticket_id, now)?,
+            }
             Ok(c)
         })
         .await
+}
+
+/// Moves ticket `t` to `status` because of `actor`'s reply, as a change of its own: stored
+/// (which also marks the ticket changed), in its history and in the activity log.
+fn reopen(
+    tx: &dyn Write,
+    actor: Actor,
+    t: &Ticket,
+    status: Status,
+    now: Timestamp,
+) -> Result<(), ServiceError> {
+    let new = TicketState {
+        status,
+        resolution_date: None,
+        updated_at: now,
+        ..TicketState::of(t)
+    };
+    tx.update_ticket(t.id, &new)?;
+    tx.record_history(t, &new, actor.id, now)?;
+    let details = format!(
+        "updated ticket {}: status {} → {status} (the requester replied)",
+        t.id, t.status
+    );
+    tx.insert_log(actor.id, ActivityType::Update, &details, Some(t.id), now)?;
+    Ok(())
 }
 
 /// Edits a comment's text (its author, or staff on a ticket they see).

@@ -67,9 +67,10 @@ pub async fn render(
                     .store
                     .read(move |r| r.ticket_item(t).map_err(ServiceError::from))
                     .await?;
-                if let Some(item) =
+                if let Some(mut item) =
                     item.filter(|i| rules::can_see_ticket(actor, i.ticket.requester_id))
                 {
+                    super::tickets::redact(actor, &mut item.ticket);
                     out.push(Outgoing {
                         id,
                         event: "ticket",
@@ -84,15 +85,19 @@ pub async fn render(
                 data: json!({"ticket_id": t, "change": change}).to_string(),
             }),
             Change::TicketDeleted => {}
+            // An internal note, even its deletion, is for staff only.
+            Change::CommentCreated | Change::CommentUpdated | Change::CommentDeleted
+                if !rules::can_see_comment(actor, e.internal) => {}
             Change::CommentCreated | Change::CommentUpdated => {
                 let Some(c) = e.comment_id else { continue };
                 let found = app
                     .store
                     .read(move |r| r.comment_with_requester(c).map_err(ServiceError::from))
                     .await?;
-                if let Some((comment, _)) =
-                    found.filter(|(_, requester)| rules::can_see_ticket(actor, *requester))
-                {
+                if let Some((comment, _)) = found.filter(|(c, requester)| {
+                    rules::can_see_ticket(actor, *requester)
+                        && rules::can_see_comment(actor, c.is_internal)
+                }) {
                     out.push(Outgoing {
                         id,
                         event: "comment",

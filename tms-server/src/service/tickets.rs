@@ -3,13 +3,13 @@
 
 use tms_core::api::HistoryEntry;
 use tms_core::api::{
-    BulkChangeRequest, BulkChanges, NewTicketRequest, Page, SortField, SortKey, Ticket,
+    BulkChangeRequest, BulkChanges, NewTicketRequest, Page, SortField, SortKey, TagCount, Ticket,
     TicketDetail, TicketListItem, TicketQuery, TicketUpdate,
 };
 use tms_core::rules::{self, TicketChange, TicketFacts};
 use tms_core::timefmt::{self, Timestamp};
-use tms_core::validate::{Body, TicketTitle};
-use tms_core::{ActivityType, Actor, Priority, Status, ValidationError};
+use tms_core::validate::{Body, TicketTitle, tag_set};
+use tms_core::{ActivityType, Actor, HistoryKind, Priority, Status, ValidationError};
 
 use super::ServiceError;
 use crate::state::AppState;
@@ -35,6 +35,21 @@ async fn audit_read(
                 .map_err(ServiceError::from)
         })
         .await
+}
+
+/// A ticket as `actor` may read it: a Requester is never shown its tags.
+pub fn redact(actor: Actor, t: &mut Ticket) {
+    if !actor.role.is_staff() {
+        t.tags = None;
+    }
+}
+
+/// A ticket with its thread as `actor` may read it: a Requester is shown neither its tags
+/// nor its internal notes.
+pub fn redact_detail(actor: Actor, d: &mut TicketDetail) {
+    redact(actor, &mut d.ticket);
+    d.comments
+        .retain(|c| rules::can_see_comment(actor, c.comment.is_internal));
 }
 
 /// Which tickets a list shows: everything the caller may see, or one agent's queue.
@@ -77,7 +92,10 @@ pub async fn list(
         q.sort
     };
     let (page, size) = (q.page, q.size);
-    let found = fetch(app, actor, q, sort, only).await?;
+    let mut found = fetch(app, actor, q, sort, only).await?;
+    for item in &mut found.items {
+        redact(actor, &mut item.ticket);
+    }
     let mut out = Page::new(found.items, found.total, page, size);
     out.next_cursor = found.next_cursor;
     audit_read(app, actor, audit.into(), None).await?;
@@ -186,7 +204,9 @@ async fn shown(
         .filter(|(item, _)| rules::can_see_ticket(actor, item.ticket.requester_id))
         .ok_or_else(|| ServiceError::ticket_not_found(id))?;
     audit_read(app, actor, format!("viewing ticket {id}"), Some(id)).await?;
-    Ok(TicketDetail::of(item, comments))
+    let mut shown = TicketDetail::of(item, comments);
+    redact_detail(actor, &mut shown);
+    Ok(shown)
 }
 
 /// Every change of a ticket, oldest first, for whoever may see it.
@@ -202,9 +222,30 @@ pub async fn history(
                 .ok_or_else(|| ServiceError::ticket_not_found(id))?;
             rules::check_see_ticket(actor, t.requester_id)
                 .map_err(|d| ServiceError::denied(d, || ServiceError::ticket_not_found(id)))?;
-            Ok(r.history(&t)?)
+            let mut entries = r.history(&t)?;
+            if !actor.role.is_staff() {
+                entries
+                    .retain(|e| !matches!(e.kind, HistoryKind::Tags | HistoryKind::InternalNote));
+            }
+            Ok(entries)
         })
         .await
+}
+
+/// The tags on the tickets `actor` can see, most used first; none for a Requester, who is
+/// not shown tags.
+pub async fn tags(app: &AppState, actor: Actor) -> Result<Vec<TagCount>, ServiceError> {
+    if !actor.role.is_staff() {
+        return Ok(Vec::new());
+    }
+    let counts = app
+        .store
+        .read(|r| Ok::<_, ServiceError>(r.tag_counts()?))
+        .await?;
+    Ok(counts
+        .into_iter()
+        .map(|(name, count)| TagCount { name, count })
+        .collect())
 }
 
 /// 422 unless `agent` may be assigned tickets.
@@ -229,6 +270,7 @@ pub async fn create(
     let description =
         Body::parse("description", &req.description).map_err(ServiceError::invalid)?;
     rules::check_create_ticket(actor, req.requester_id, req.status, req.assigned_agent_id)?;
+    let tags = parse_tags(actor, req.tags.as_deref())?.unwrap_or_default();
     let now = timefmt::now();
     let status = req.status.unwrap_or(Status::Open);
     app.store
@@ -257,19 +299,60 @@ pub async fn create(
                 assigned_agent_id: req.assigned_agent_id,
                 resolution_date: rules::resolution_on_create(status, now),
                 creation_date: now,
+                tags: &tags,
             };
-            let t = tx.insert_ticket(&new)?;
+            let mut t = tx.insert_ticket(&new)?;
             let details = format!("created ticket {}", t.id);
             tx.insert_log(actor.id, ActivityType::Create, &details, Some(t.id), now)?;
+            redact(actor, &mut t);
             Ok(t)
         })
         .await
+}
+
+/// Tags sent by `actor` (`field` names them in errors): staff only (403), each valid (422).
+fn parse_tags(actor: Actor, tags: Option<&[String]>) -> Result<Option<Vec<String>>, ServiceError> {
+    let Some(tags) = tags else { return Ok(None) };
+    rules::check_set_tags(actor)?;
+    Ok(Some(tag_set("tags", tags).map_err(ServiceError::invalid)?))
+}
+
+/// How a change treats a ticket's tags.
+enum TagChange {
+    Keep,
+    /// Replace the set (create, PUT, PATCH).
+    Set(Vec<String>),
+    /// Add some and take some off (a bulk change).
+    Edit {
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+}
+
+impl TagChange {
+    /// The tags of a ticket that has `old`, or why it cannot have them.
+    fn apply(&self, old: &[String]) -> Result<Vec<String>, ServiceError> {
+        match self {
+            TagChange::Keep => Ok(old.to_vec()),
+            TagChange::Set(tags) => Ok(tags.clone()),
+            TagChange::Edit { add, remove } => {
+                let merged: Vec<String> = old
+                    .iter()
+                    .chain(add)
+                    .filter(|t| !remove.contains(t))
+                    .cloned()
+                    .collect();
+                tag_set("add_tags", &merged).map_err(ServiceError::invalid)
+            }
+        }
+    }
 }
 
 /// A change of some fields of a ticket, parsed; `None` keeps a field.
 struct Change {
     title: Option<TicketTitle>,
     description: Option<Body>,
+    tags: TagChange,
     req: TicketUpdate,
 }
 
@@ -364,6 +447,10 @@ pub async fn update(
         .map(|d| Body::parse("description", d))
         .transpose()
         .map_err(ServiceError::invalid)?;
+    let tags = match parse_tags(actor, req.tags.as_deref())? {
+        Some(tags) => TagChange::Set(tags),
+        None => TagChange::Keep,
+    };
     // A client that names the version it read needs no guessing at what it resent.
     let full_object = full_object
         && if_match.is_none()
@@ -374,6 +461,7 @@ pub async fn update(
     let mut change = Change {
         title,
         description,
+        tags,
         req,
     };
     let now = timefmt::now();
@@ -398,7 +486,9 @@ pub async fn update(
                 keep_later_changes(tx, &old, actor.id, &mut change)?;
             }
             apply_change(tx, actor, &old, &change, now)?;
-            detail(tx, id)?.ok_or_else(|| ServiceError::ticket_not_found(id))
+            let mut changed = detail(tx, id)?.ok_or_else(|| ServiceError::ticket_not_found(id))?;
+            redact_detail(actor, &mut changed);
+            Ok(changed)
         })
         .await
 }
@@ -435,6 +525,7 @@ fn apply_change(
     }
     let resolution = rules::next_resolution_date(&facts, req.status, req.resolution_date, now)
         .map_err(ServiceError::invalid)?;
+    let tags = change.tags.apply(old.tags.as_deref().unwrap_or_default())?;
     let new = TicketState {
         title: change
             .title
@@ -449,6 +540,7 @@ fn apply_change(
         resolution_date: resolution,
         assigned_agent_id: assignee,
         updated_at: now,
+        tags: &tags,
     };
     if let Some(details) = describe_changes(tx, old, &new)? {
         tx.update_ticket(id, &new)?;
@@ -492,15 +584,35 @@ pub async fn bulk(
         problems.push(ValidationError::new(
             "changes",
             "value_error.empty",
-            "name at least one change: status, priority or assigned_agent_id",
+            "name at least one change: status, priority, assigned_agent_id, add_tags or remove_tags",
         ));
     }
+    let mut tag_lists = [
+        ("add_tags", &changes.add_tags),
+        ("remove_tags", &changes.remove_tags),
+    ]
+    .map(|(field, tags)| {
+        let tags = tags.as_deref().unwrap_or_default();
+        tag_set(field, tags).unwrap_or_else(|e| {
+            problems.push(e);
+            Vec::new()
+        })
+    });
     if !problems.is_empty() {
         return Err(ServiceError::invalid_at("body", problems));
     }
+    let edits_tags = changes.add_tags.is_some() || changes.remove_tags.is_some();
     let change = Change {
         title: None,
         description: None,
+        tags: if edits_tags {
+            TagChange::Edit {
+                add: std::mem::take(&mut tag_lists[0]),
+                remove: std::mem::take(&mut tag_lists[1]),
+            }
+        } else {
+            TagChange::Keep
+        },
         req: TicketUpdate {
             status: changes.status,
             priority: changes.priority,
@@ -622,6 +734,17 @@ fn describe_changes(
     }
     if old.resolution_date != new.resolution_date && old.status == new.status {
         parts.push("resolution date changed".to_string());
+    }
+    let old_tags = old.tags.as_deref().unwrap_or_default();
+    if old_tags != new.tags {
+        let shown = |t: &[String]| {
+            if t.is_empty() {
+                "none".to_string()
+            } else {
+                t.join(" ")
+            }
+        };
+        parts.push(format!("tags {} → {}", shown(old_tags), shown(new.tags)));
     }
     if parts.is_empty() {
         return Ok(None);

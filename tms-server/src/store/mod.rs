@@ -120,6 +120,8 @@ pub trait Read {
     ) -> StoreResult<ListPage>;
     /// Every change of ticket `t`, oldest first.
     fn history(&self, t: &Ticket) -> StoreResult<Vec<HistoryEntry>>;
+    /// Every tag in use and how many tickets carry it, most used first, then by name.
+    fn tag_counts(&self) -> StoreResult<Vec<(String, u64)>>;
     /// The latest change of one field of a ticket.
     fn last_change(&self, ticket_id: i64, field: Field) -> StoreResult<Option<LastChange>>;
     /// The activity log, newest first, filtered and paged.
@@ -181,11 +183,12 @@ pub trait Write: Read {
         ticket_id: i64,
         author: i64,
         text: &str,
+        is_internal: bool,
         at: Timestamp,
     ) -> StoreResult<Comment>;
     fn update_comment(&self, id: i64, text: &str, now: Timestamp) -> StoreResult<Comment>;
-    /// Deletes a comment; returns its ticket, `None` when there was no such comment.
-    fn delete_comment(&self, id: i64) -> StoreResult<Option<i64>>;
+    /// Deletes a comment; returns it, `None` when there was no such comment.
+    fn delete_comment(&self, id: i64) -> StoreResult<Option<Comment>>;
     fn insert_log(
         &self,
         user_id: i64,

@@ -120,6 +120,10 @@ impl Read for Recorder<'_> {
         self.inner.history(t)
     }
 
+    fn tag_counts(&self) -> StoreResult<Vec<(String, u64)>> {
+        self.inner.tag_counts()
+    }
+
     fn last_change(&self, ticket_id: i64, field: Field) -> StoreResult<Option<LastChange>> {
         self.inner.last_change(ticket_id, field)
     }
@@ -238,25 +242,28 @@ impl Write for Recorder<'_> {
         ticket_id: i64,
         author: i64,
         text: &str,
+        is_internal: bool,
         at: Timestamp,
     ) -> StoreResult<Comment> {
-        let c = self.inner.insert_comment(ticket_id, author, text, at)?;
-        self.record(Event::comment(Change::CommentCreated, c.ticket_id, c.id));
+        let c = self
+            .inner
+            .insert_comment(ticket_id, author, text, is_internal, at)?;
+        self.record(Event::comment(Change::CommentCreated, &c));
         Ok(c)
     }
 
     fn update_comment(&self, id: i64, text: &str, now: Timestamp) -> StoreResult<Comment> {
         let c = self.inner.update_comment(id, text, now)?;
-        self.record(Event::comment(Change::CommentUpdated, c.ticket_id, c.id));
+        self.record(Event::comment(Change::CommentUpdated, &c));
         Ok(c)
     }
 
-    fn delete_comment(&self, id: i64) -> StoreResult<Option<i64>> {
-        let ticket = self.inner.delete_comment(id)?;
-        if let Some(ticket_id) = ticket {
-            self.record(Event::comment(Change::CommentDeleted, ticket_id, id));
+    fn delete_comment(&self, id: i64) -> StoreResult<Option<Comment>> {
+        let deleted = self.inner.delete_comment(id)?;
+        if let Some(c) = &deleted {
+            self.record(Event::comment(Change::CommentDeleted, c));
         }
-        Ok(ticket)
+        Ok(deleted)
     }
 
     fn insert_log(

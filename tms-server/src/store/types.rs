@@ -15,6 +15,8 @@ pub struct NewTicket<'a> {
     pub assigned_agent_id: Option<i64>,
     pub resolution_date: Option<Timestamp>,
     pub creation_date: Timestamp,
+    /// Distinct and in order (`tms_core::validate::tag_set`).
+    pub tags: &'a [String],
 }
 
 /// The full new state of a ticket after an update.
@@ -26,6 +28,24 @@ pub struct TicketState<'a> {
     pub resolution_date: Option<Timestamp>,
     pub assigned_agent_id: Option<i64>,
     pub updated_at: Timestamp,
+    /// Distinct and in order (`tms_core::validate::tag_set`).
+    pub tags: &'a [String],
+}
+
+impl<'a> TicketState<'a> {
+    /// The state `t` is in.
+    pub fn of(t: &'a Ticket) -> Self {
+        Self {
+            title: &t.title,
+            description: &t.description,
+            status: t.status,
+            priority: t.priority,
+            resolution_date: t.resolution_date,
+            assigned_agent_id: t.assigned_agent_id,
+            updated_at: t.updated_at,
+            tags: t.tags.as_deref().unwrap_or_default(),
+        }
+    }
 }
 
 /// The changes of an account, already validated; `None` keeps a field.
@@ -62,6 +82,7 @@ pub enum Field {
     Priority,
     Assignee,
     ResolutionDate,
+    Tags,
 }
 
 impl Field {
@@ -73,6 +94,7 @@ impl Field {
             Field::Priority => "priority",
             Field::Assignee => "assignee",
             Field::ResolutionDate => "resolution_date",
+            Field::Tags => "tags",
         }
     }
 }
@@ -83,39 +105,27 @@ pub struct LastChange {
     pub old_value: Option<String>,
 }
 
-/// Each field's value in the text form history stores.
-fn values(
-    title: &str,
-    description: &str,
-    status: Status,
-    priority: Priority,
-    assignee: Option<i64>,
-    resolved: Option<Timestamp>,
-) -> [(Field, Option<String>); 6] {
+/// Each field's value in the text form history stores: tags separated by spaces, `None` for
+/// none.
+fn values(s: &TicketState<'_>) -> [(Field, Option<String>); 7] {
     [
-        (Field::Title, Some(title.to_string())),
-        (Field::Description, Some(description.to_string())),
-        (Field::Status, Some(status.to_string())),
-        (Field::Priority, Some(priority.to_string())),
-        (Field::Assignee, assignee.map(|a| a.to_string())),
+        (Field::Title, Some(s.title.to_string())),
+        (Field::Description, Some(s.description.to_string())),
+        (Field::Status, Some(s.status.to_string())),
+        (Field::Priority, Some(s.priority.to_string())),
+        (Field::Assignee, s.assigned_agent_id.map(|a| a.to_string())),
         (
             Field::ResolutionDate,
-            resolved.map(|t| to_micros(t).to_string()),
+            s.resolution_date.map(|t| to_micros(t).to_string()),
         ),
+        (Field::Tags, (!s.tags.is_empty()).then(|| s.tags.join(" "))),
     ]
 }
 
 /// The stored text of `field`'s value in `t`.
 pub fn value_of(t: &Ticket, field: Field) -> Option<String> {
-    let all = values(
-        &t.title,
-        &t.description,
-        t.status,
-        t.priority,
-        t.assigned_agent_id,
-        t.resolution_date,
-    );
-    all.into_iter()
+    values(&TicketState::of(t))
+        .into_iter()
         .find(|(f, _)| *f == field)
         .and_then(|(_, v)| v)
 }
@@ -125,25 +135,9 @@ pub fn field_changes(
     old: &Ticket,
     new: &TicketState<'_>,
 ) -> Vec<(Field, Option<String>, Option<String>)> {
-    let before = values(
-        &old.title,
-        &old.description,
-        old.status,
-        old.priority,
-        old.assigned_agent_id,
-        old.resolution_date,
-    );
-    let after = values(
-        new.title,
-        new.description,
-        new.status,
-        new.priority,
-        new.assigned_agent_id,
-        new.resolution_date,
-    );
-    before
+    values(&TicketState::of(old))
         .into_iter()
-        .zip(after)
+        .zip(values(new))
         .filter(|((_, was), (_, is))| was != is)
         .map(|((field, was), (_, is))| (field, was, is))
         .collect()
@@ -210,12 +204,23 @@ impl Timeline {
         }
     }
 
-    /// Comment `id`.
-    pub fn comment(&mut self, id: i64, at: Timestamp, text: String, actor: HistoryActor) {
+    /// Comment `id` (an internal note if `internal`).
+    pub fn comment(
+        &mut self,
+        id: i64,
+        at: Timestamp,
+        text: String,
+        internal: bool,
+        actor: HistoryActor,
+    ) {
         let entry = HistoryEntry {
             at,
             actor,
-            kind: HistoryKind::Comment,
+            kind: if internal {
+                HistoryKind::InternalNote
+            } else {
+                HistoryKind::Comment
+            },
             from: None,
             to: Some(text),
         };

@@ -4,11 +4,12 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-const COMMENT_KEYS: [&str; 6] = [
+const COMMENT_KEYS: [&str; 7] = [
     "commented_by_id",
     "creation_date",
     "description",
     "id",
+    "is_internal",
     "ticket_id",
     "updated_at",
 ];

@@ -9,6 +9,16 @@ use tokio::sync::broadcast::Receiver;
 use crate::helpers::start;
 
 /// The events published so far, flattened, without waiting for more.
+/// The event of a change of a public comment.
+fn public_comment(change: Change, ticket_id: i64, comment: i64) -> Event {
+    Event {
+        change,
+        ticket_id,
+        comment_id: Some(comment),
+        internal: false,
+    }
+}
+
 fn drain(rx: &mut Receiver<std::sync::Arc<Batch>>) -> Vec<Event> {
     let mut out = Vec::new();
     while let Ok(batch) = rx.try_recv() {
@@ -55,7 +65,7 @@ async fn every_committed_change_of_a_ticket_or_comment_is_published_once() {
         .unwrap();
     let events = drain(&mut rx);
     assert!(
-        events.contains(&Event::comment(Change::CommentCreated, id, comment)),
+        events.contains(&public_comment(Change::CommentCreated, id, comment)),
         "{events:?}"
     );
 
@@ -66,11 +76,11 @@ async fn every_committed_change_of_a_ticket_or_comment_is_published_once() {
     )
     .await
     .expect(200);
-    assert!(drain(&mut rx).contains(&Event::comment(Change::CommentUpdated, id, comment)));
+    assert!(drain(&mut rx).contains(&public_comment(Change::CommentUpdated, id, comment)));
     s.delete(s.alice.t(), &format!("/api/v1/comments/{comment}"))
         .await
         .expect(200);
-    assert!(drain(&mut rx).contains(&Event::comment(Change::CommentDeleted, id, comment)));
+    assert!(drain(&mut rx).contains(&public_comment(Change::CommentDeleted, id, comment)));
 
     // Refused changes publish nothing.
     let refused = [
@@ -170,6 +180,7 @@ async fn a_write_whose_last_statement_fails_commits_nothing_and_publishes_nothin
                 assigned_agent_id: None,
                 resolution_date: None,
                 creation_date: now,
+                tags: &[],
             })?;
             tx.insert_log(i64::MAX, ActivityType::Create, "nobody", Some(t.id), now)?;
             Ok::<_, StoreError>(t.id)

@@ -74,17 +74,17 @@ async fn every_successful_change_writes_exactly_one_entry() {
     );
 
     let b = s.log().await;
-    let c = s.comment(s.alice.t(), t, "a note").await;
+    let c = s.comment(s.agent.t(), t, "a note").await;
     let e = one_entry(&s, &b).await;
     assert_eq!(
         (e.kind.as_str(), e.user_id, e.ticket_id),
-        ("Create", s.alice.id, Some(t))
+        ("Create", s.agent.id, Some(t))
     );
     assert_eq!(e.details, format!("created a comment on ticket {t}"));
 
     let b = s.log().await;
     s.put(
-        s.alice.t(),
+        s.agent.t(),
         &format!("/api/v1/comments/{c}"),
         json!({"description": "edited"}),
     )
@@ -94,7 +94,7 @@ async fn every_successful_change_writes_exactly_one_entry() {
     assert_eq!((e.kind.as_str(), e.ticket_id), ("Update", Some(t)));
 
     let b = s.log().await;
-    s.delete(s.alice.t(), &format!("/api/v1/comments/{c}"))
+    s.delete(s.agent.t(), &format!("/api/v1/comments/{c}"))
         .await
         .expect(200);
     let e = one_entry(&s, &b).await;

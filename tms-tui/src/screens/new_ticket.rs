@@ -150,6 +150,7 @@ impl NewTicketState {
                     status: None,
                     requester_id: self.requester.as_ref().map(|u| u.id),
                     assigned_agent_id: None,
+                    tags: None,
                 }))]
             }
             (Err(_), _) => {

@@ -65,6 +65,7 @@ pub fn ticket(
             requester_id: 2,
             assigned_agent_id: agent.map(|a| a.id),
             version: 1,
+            tags: Some(Vec::new()),
         },
         requester: jane().summary(),
         assigned_agent: agent.map(User::summary),
@@ -106,6 +107,7 @@ pub fn comment(id: i64, by: &User, text: &str, hours: i64) -> CommentWithUser {
             description: text.into(),
             creation_date: ago(hours),
             updated_at: ago(hours),
+            is_internal: false,
         },
         user: by.summary(),
     }

@@ -164,6 +164,7 @@ fn drafts_are_stored_per_user_and_read_back() {
     let sent = Request::CreateComment(NewCommentRequest {
         ticket_id: 1,
         description: "On my way".into(),
+        is_internal: false,
     });
     let fx = reply(&mut s, sent, Reply::Done);
     let kept = saved(&fx).expect("stored again once sent");

@@ -167,6 +167,7 @@ fn comment_from_the_list_keeps_text_until_the_server_has_it() {
     let sent = Request::CreateComment(NewCommentRequest {
         ticket_id: 1,
         description: "On it".into(),
+        is_internal: false,
     });
     assert_eq!(requests(&fx), vec![sent.clone()]);
     app::update(

@@ -114,14 +114,16 @@ fn newer(mut h: Vec<HistoryEntry>, kind: HistoryKind, from: &str, to: &str) -> V
 fn a_change_made_here_loads_a_shown_history_again() {
     let mut s = shown(john());
     ch(&mut s, 's');
-    let fx = press(&mut s, crossterm::event::KeyCode::Down);
-    assert!(fx.is_empty());
+    for _ in 0..2 {
+        let fx = press(&mut s, crossterm::event::KeyCode::Down);
+        assert!(fx.is_empty());
+    }
     let fx = press(&mut s, crossterm::event::KeyCode::Enter);
     let change = one(&fx);
     let Request::UpdateTicket(3, update, _) = &change else {
         panic!("{change:?}")
     };
-    assert_eq!(update.status, Some(Status::Resolved));
+    assert_eq!(update.status, Some(Status::Resolved), "after Waiting");
     let fx = reply(&mut s, change, Reply::Ticket(Box::new(detail())));
     assert_eq!(requests(&fx), vec![Request::History(3)]);
     assert_eq!(
@@ -143,6 +145,7 @@ fn a_comment_added_here_loads_it_again_and_a_scrolled_cursor_stays() {
     let body = NewCommentRequest {
         ticket_id: 3,
         description: "Still failing.".into(),
+        is_internal: false,
     };
     let comment = detail().comments[1].comment.clone();
     let fx = reply(

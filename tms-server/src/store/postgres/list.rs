@@ -118,8 +118,10 @@ fn ranks(sql: &mut Sql, column: &str, ranks: Vec<i64>) {
     }
 }
 
-/// The list's filters other than search, each starting with ` AND`.
-fn filters(sql: &mut Sql, q: &TicketQuery, only_requester: Option<i64>) {
+/// The list's filters other than search, each starting with ` AND`. A Requester's search
+/// (`tsq`) matches a ticket with internal notes by the text they may read only (migration
+/// 0005, `public_doc`).
+fn filters(sql: &mut Sql, q: &TicketQuery, only_requester: Option<i64>, tsq: Option<&str>) {
     ranks(
         sql,
         "t.status",
@@ -140,6 +142,19 @@ fn filters(sql: &mut Sql, q: &TicketQuery, only_requester: Option<i64>) {
         let p = sql.arg(id);
         sql.push(&format!(" AND t.assigned_agent_id = {p}"));
     }
+    for tag in &q.tag {
+        let p = sql.arg(tag.clone());
+        sql.push(&format!(
+            " AND t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = {p})"
+        ));
+    }
+    if let (Some(_), Some(m)) = (only_requester, tsq) {
+        let p = sql.arg(m.to_string());
+        sql.push(&format!(
+            " AND NOT EXISTS (SELECT 1 FROM ticket_search n WHERE n.ticket_id = t.id
+                              AND NOT n.public_doc @@ to_tsquery('tms_search', {p}))"
+        ));
+    }
 }
 
 /// Whether the list has filters beyond search.
@@ -150,13 +165,14 @@ fn filtered(q: &TicketQuery, only_requester: Option<i64>) -> bool {
         || q.requester_id.is_some()
         || q.unassigned
         || q.assigned_agent_id.is_some()
+        || !q.tag.is_empty()
 }
 
 /// The statement of the list's total: without search or requester filters a sum over
 /// `ticket_counts`.
 fn total_sql(q: &TicketQuery, only_requester: Option<i64>, tsq: Option<&str>) -> Sql {
     let mut sql = Sql::default();
-    if tsq.is_none() && only_requester.is_none() && q.requester_id.is_none() {
+    if tsq.is_none() && only_requester.is_none() && q.requester_id.is_none() && q.tag.is_empty() {
         sql.push("SELECT coalesce(sum(n), 0)::BIGINT FROM ticket_counts t WHERE TRUE");
         ranks(
             &mut sql,
@@ -181,7 +197,7 @@ fn total_sql(q: &TicketQuery, only_requester: Option<i64>, tsq: Option<&str>) ->
                 "SELECT count(*) FROM ticket_search s JOIN tickets t ON t.id = s.ticket_id
                  WHERE s.doc @@ to_tsquery('tms_search', {p})"
             ));
-            filters(&mut sql, q, only_requester);
+            filters(&mut sql, q, only_requester, tsq);
         } else {
             // Every indexed ticket exists (the index row goes with its ticket).
             sql.push(&format!(
@@ -190,7 +206,7 @@ fn total_sql(q: &TicketQuery, only_requester: Option<i64>, tsq: Option<&str>) ->
         }
     } else {
         sql.push("SELECT count(*) FROM tickets t WHERE TRUE");
-        filters(&mut sql, q, only_requester);
+        filters(&mut sql, q, only_requester, None);
     }
     sql
 }
@@ -339,7 +355,7 @@ fn keys_sql(
     } else {
         sql.push(&format!("SELECT {keys} FROM tickets t WHERE TRUE"));
     }
-    filters(&mut sql, q, only_requester);
+    filters(&mut sql, q, only_requester, tsq);
     if let Some(c) = &q.after {
         let vals = cursor_values(sort, c).ok_or(StoreError::BadCursor)?;
         let marks: Vec<String> = vals.into_iter().map(|v| sql.arg(v)).collect();

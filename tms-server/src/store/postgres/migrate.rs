@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/postgres/0002_count_slots.sql"),
     include_str!("../../../../migrations/postgres/0003_ticket_version.sql"),
     include_str!("../../../../migrations/postgres/0004_views.sql"),
+    include_str!("../../../../migrations/postgres/0005_waiting_tags_notes.sql"),
 ];
 
 /// The advisory lock key that serialises migrations ("tms" in ASCII, and a 1).

@@ -223,7 +223,12 @@ mod tests {
     #[test]
     fn payloads_stay_within_postgresql_limit_and_keep_every_event_in_order() {
         let events: Vec<Event> = (0..1000)
-            .map(|i| Event::comment(Change::CommentCreated, i64::MAX - i, i64::MAX - i))
+            .map(|i| Event {
+                change: Change::CommentCreated,
+                ticket_id: i64::MAX - i,
+                comment_id: Some(i64::MAX - i),
+                internal: i % 2 == 0,
+            })
             .collect();
         let sent = payloads(9, &events);
         assert!(sent.len() > 1);

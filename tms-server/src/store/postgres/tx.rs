@@ -160,10 +160,10 @@ pub(super) fn summary_opt(row: &Row, at: usize) -> StoreResult<Option<UserSummar
 
 pub(super) const TICKET_COLUMNS: &str = "t.id, t.title, t.description, t.status, t.priority, \
      t.creation_date, t.updated_at, t.resolution_date, t.requester_id, t.assigned_agent_id, \
-     t.version";
-pub(super) const TICKET_NCOLS: usize = 11;
+     t.version, t.tags";
+pub(super) const TICKET_NCOLS: usize = 12;
 const TICKET_RETURNING: &str = "id, title, description, status, priority, creation_date, \
-     updated_at, resolution_date, requester_id, assigned_agent_id, version";
+     updated_at, resolution_date, requester_id, assigned_agent_id, version, tags";
 /// Requester and assignee summaries after the ticket columns.
 pub(super) const PEOPLE: &str =
     "r.id, r.username, r.email, r.role, a.id, a.username, a.email, a.role";
@@ -183,6 +183,7 @@ pub(super) fn ticket(row: &Row) -> StoreResult<Ticket> {
         requester_id: row.try_get(8)?,
         assigned_agent_id: row.try_get(9)?,
         version: row.try_get(10)?,
+        tags: Some(row.try_get(11)?),
     })
 }
 
@@ -194,10 +195,12 @@ pub(super) fn ticket_item(row: &Row) -> StoreResult<TicketListItem> {
     })
 }
 
-const COMMENT_COLUMNS: &str =
-    "c.id, c.ticket_id, c.commented_by_id, c.description, c.creation_date, c.updated_at";
+const COMMENT_COLUMNS: &str = "c.id, c.ticket_id, c.commented_by_id, c.description, \
+     c.creation_date, c.updated_at, c.is_internal";
 const COMMENT_RETURNING: &str =
-    "id, ticket_id, commented_by_id, description, creation_date, updated_at";
+    "id, ticket_id, commented_by_id, description, creation_date, updated_at, is_internal";
+/// Columns before the author's, after [`COMMENT_COLUMNS`].
+const COMMENT_NCOLS: usize = 7;
 
 /// A ticket with its people, by id.
 pub(super) static TICKET_ITEM: LazyLock<String> = LazyLock::new(|| {
@@ -216,7 +219,7 @@ pub(super) static THREAD: LazyLock<String> = LazyLock::new(|| {
 pub(super) fn comment_with_user(row: &Row) -> StoreResult<CommentWithUser> {
     Ok(CommentWithUser {
         comment: comment(row)?,
-        user: summary(row, 6)?,
+        user: summary(row, COMMENT_NCOLS)?,
     })
 }
 
@@ -228,6 +231,7 @@ fn comment(row: &Row) -> StoreResult<Comment> {
         description: row.try_get(3)?,
         creation_date: ts(row, 4)?,
         updated_at: ts(row, 5)?,
+        is_internal: row.try_get(6)?,
     })
 }
 
@@ -541,7 +545,7 @@ impl<C: GenericClient + Sync> Read for PgTx<'_, C> {
              JOIN tickets t ON t.id = c.ticket_id WHERE c.id = $1"
         );
         self.opt(&sql, &[&id])?
-            .map(|r| Ok((comment(&r)?, r.try_get(6)?)))
+            .map(|r| Ok((comment(&r)?, r.try_get(COMMENT_NCOLS)?)))
             .transpose()
     }
 
@@ -595,16 +599,30 @@ impl<C: GenericClient + Sync> Read for PgTx<'_, C> {
             timeline.change(r.try_get(7)?, ts(r, 0)?, &kind, from, to, actor);
         }
         let comments = self.rows(
-            "SELECT c.creation_date, c.description, u.id, u.username, u.role, c.id
+            "SELECT c.creation_date, c.description, u.id, u.username, u.role, c.id, c.is_internal
              FROM comments c JOIN users u ON u.id = c.commented_by_id
              WHERE c.ticket_id = $1 ORDER BY c.id",
             &[&t.id],
         )?;
         for r in &comments {
             let actor = self.history_actor(r, 2)?;
-            timeline.comment(r.try_get(5)?, ts(r, 0)?, r.try_get(1)?, actor);
+            let internal = r.try_get(6)?;
+            timeline.comment(r.try_get(5)?, ts(r, 0)?, r.try_get(1)?, internal, actor);
         }
         Ok(timeline.into_entries())
+    }
+
+    fn tag_counts(&self) -> StoreResult<Vec<(String, u64)>> {
+        self.rows(
+            "SELECT tag, count(*) AS n FROM ticket_tags GROUP BY tag ORDER BY n DESC, tag",
+            &[],
+        )?
+        .iter()
+        .map(|r| {
+            let n: i64 = r.try_get(1)?;
+            Ok((r.try_get(0)?, u64::try_from(n).unwrap_or(0)))
+        })
+        .collect()
     }
 
     fn last_change(&self, ticket_id: i64, field: Field) -> StoreResult<Option<LastChange>> {
@@ -785,8 +803,8 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
     fn insert_ticket(&self, t: &NewTicket<'_>) -> StoreResult<Ticket> {
         let sql = format!(
             "INSERT INTO tickets (title, description, status, priority, creation_date, updated_at,
-                                  resolution_date, requester_id, assigned_agent_id)
-             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8) RETURNING {TICKET_RETURNING}"
+                                  resolution_date, requester_id, assigned_agent_id, tags)
+             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) RETURNING {TICKET_RETURNING}"
         );
         let row = self.one(
             &sql,
@@ -799,6 +817,7 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
                 &t.resolution_date.map(to_micros),
                 &t.requester_id,
                 &t.assigned_agent_id,
+                &t.tags,
             ],
         )?;
         ticket(&row)
@@ -807,7 +826,7 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
     fn update_ticket(&self, id: i64, s: &TicketState<'_>) -> StoreResult<Ticket> {
         let sql = format!(
             "UPDATE tickets SET title = $2, description = $3, status = $4, priority = $5,
-                    resolution_date = $6, assigned_agent_id = $7, updated_at = $8,
+                    resolution_date = $6, assigned_agent_id = $7, updated_at = $8, tags = $9,
                     version = version + 1
              WHERE id = $1 RETURNING {TICKET_RETURNING}"
         );
@@ -822,6 +841,7 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
                 &s.resolution_date.map(to_micros),
                 &s.assigned_agent_id,
                 &to_micros(s.updated_at),
+                &s.tags,
             ],
         )?;
         ticket(&row)
@@ -887,15 +907,16 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
         ticket_id: i64,
         author: i64,
         text: &str,
+        is_internal: bool,
         at: Timestamp,
     ) -> StoreResult<Comment> {
         let sql = format!(
             "INSERT INTO comments (ticket_id, commented_by_id, description, creation_date,
-                                   updated_at)
-             VALUES ($1, $2, $3, $4, $4) RETURNING {COMMENT_RETURNING}"
+                                   updated_at, is_internal)
+             VALUES ($1, $2, $3, $4, $4, $5) RETURNING {COMMENT_RETURNING}"
         );
         let at = to_micros(at);
-        comment(&self.one(&sql, &[&ticket_id, &author, &text, &at])?)
+        comment(&self.one(&sql, &[&ticket_id, &author, &text, &at, &is_internal])?)
     }
 
     fn update_comment(&self, id: i64, text: &str, now: Timestamp) -> StoreResult<Comment> {
@@ -907,14 +928,9 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
         comment(&self.one(&sql, &[&id, &text, &now])?)
     }
 
-    fn delete_comment(&self, id: i64) -> StoreResult<Option<i64>> {
-        self.opt(
-            "DELETE FROM comments WHERE id = $1 RETURNING ticket_id",
-            &[&id],
-        )?
-        .map(|r| r.try_get(0))
-        .transpose()
-        .map_err(StoreError::from)
+    fn delete_comment(&self, id: i64) -> StoreResult<Option<Comment>> {
+        let sql = format!("DELETE FROM comments WHERE id = $1 RETURNING {COMMENT_RETURNING}");
+        self.opt(&sql, &[&id])?.map(|r| comment(&r)).transpose()
     }
 
     fn insert_log(

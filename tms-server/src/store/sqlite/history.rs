@@ -120,7 +120,7 @@ pub fn of_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<Vec<HistoryE
         timeline.change(seq, at, &kind, from, to, who);
     }
     let mut comments = conn.prepare_cached(
-        "SELECT c.creation_date, c.description, u.id, u.username, u.role, c.id
+        "SELECT c.creation_date, c.description, u.id, u.username, u.role, c.id, c.is_internal
          FROM comments c JOIN users u ON u.id = c.commented_by_id
          WHERE c.ticket_id = ?1 ORDER BY c.id",
     )?;
@@ -130,11 +130,12 @@ pub fn of_ticket(conn: &Connection, t: &Ticket) -> rusqlite::Result<Vec<HistoryE
             r.get::<_, String>(1)?,
             actor(r, 2)?,
             r.get::<_, i64>(5)?,
+            r.get::<_, bool>(6)?,
         ))
     })?;
     for row in rows {
-        let (at, text, who, id) = row?;
-        timeline.comment(id, at, text, who);
+        let (at, text, who, id, internal) = row?;
+        timeline.comment(id, at, text, internal, who);
     }
     Ok(timeline.into_entries())
 }

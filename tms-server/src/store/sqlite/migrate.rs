@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/sqlite/0009_login_failures.sql"),
     include_str!("../../../../migrations/sqlite/0010_ticket_version.sql"),
     include_str!("../../../../migrations/sqlite/0011_views.sql"),
+    include_str!("../../../../migrations/sqlite/0012_waiting_tags_notes.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -38,9 +39,31 @@ pub fn apply(conn: &mut Connection, path: &Path) -> DbResult<()> {
     if found == latest() {
         return Ok(());
     }
+    // Foreign keys off while migrating, as SQLite's procedure for rebuilding a table asks
+    // (dropping a parent table would otherwise delete its children through ON DELETE
+    // CASCADE), and checked before committing. The setting cannot change inside a
+    // transaction, so it changes around it, and is restored whatever happens.
+    let enforced: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let outcome = migrate(conn, found);
+    conn.pragma_update(None, "foreign_keys", enforced)?;
+    outcome
+}
+
+fn migrate(conn: &mut Connection, found: i64) -> DbResult<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
     for sql in &MIGRATIONS[usize::try_from(found).unwrap_or(0)..] {
         tx.execute_batch(sql)?;
+    }
+    let broken: i64 = tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+        r.get(0)
+    })?;
+    if broken > 0 {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY),
+            Some(format!("{broken} rows break a foreign key after migrating")),
+        )
+        .into());
     }
     tx.pragma_update(None, "user_version", latest())?;
     tx.commit()?;
@@ -80,7 +103,7 @@ mod tests {
             .unwrap();
         assert_eq!(v, latest());
         let tables: Vec<String> = conn
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'ticket_search_%' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%_search_%' AND name NOT LIKE 'sqlite_%' ORDER BY name")
             .unwrap()
             .query_map([], |r| r.get(0))
             .unwrap()
@@ -92,12 +115,14 @@ mod tests {
                 "activity_log",
                 "comments",
                 "login_failures",
+                "public_search",
                 "search_pending",
                 "server_keys",
                 "sessions",
                 "ticket_counts",
                 "ticket_history",
                 "ticket_search",
+                "ticket_tags",
                 "tickets",
                 "users",
                 "views"

@@ -329,6 +329,7 @@ mod tests {
                     assigned_agent_id: None,
                     resolution_date: None,
                     creation_date: tms_core::timefmt::now(),
+                    tags: &[],
                 };
                 tickets::insert(c, &t).map(|_| ()).map_err(DbError::from)
             })

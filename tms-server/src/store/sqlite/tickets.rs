@@ -14,11 +14,11 @@ use crate::store::list::{
 use crate::store::{ListPage, NewTicket, TicketState};
 
 const COLUMNS: &str = "t.id, t.title, t.description, t.status, t.priority, t.creation_date, \
-     t.updated_at, t.resolution_date, t.requester_id, t.assigned_agent_id, t.version";
-const NCOLS: usize = 11;
+     t.updated_at, t.resolution_date, t.requester_id, t.assigned_agent_id, t.version, t.tags";
+const NCOLS: usize = 12;
 /// `COLUMNS` without the alias, for `RETURNING` (which cannot name one).
 const RETURNING: &str = "id, title, description, status, priority, creation_date, updated_at, \
-     resolution_date, requester_id, assigned_agent_id, version";
+     resolution_date, requester_id, assigned_agent_id, version, tags";
 /// Requester and assignee summaries after the ticket columns.
 const PEOPLE: &str = "r.id, r.username, r.email, r.role, a.id, a.username, a.email, a.role";
 const JOIN_PEOPLE: &str =
@@ -45,7 +45,21 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Ticket> {
         requester_id: row.get(8)?,
         assigned_agent_id: row.get(9)?,
         version: row.get(10)?,
+        tags: Some(tags_from(row, 11)?),
     })
+}
+
+/// The tags column: a JSON array of names (migration 0012).
+fn tags_from(row: &Row<'_>, idx: usize) -> rusqlite::Result<Vec<String>> {
+    let text: String = row.get(idx)?;
+    serde_json::from_str(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// Tags as the tags column stores them.
+fn tags_json(tags: &[String]) -> String {
+    serde_json::Value::from(tags).to_string()
 }
 
 fn item_from_row(row: &Row<'_>) -> rusqlite::Result<TicketListItem> {
@@ -59,8 +73,8 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<TicketListItem> {
 pub fn insert(conn: &Connection, t: &NewTicket<'_>) -> rusqlite::Result<Ticket> {
     let mut stmt = conn.prepare_cached(&format!(
         "INSERT INTO tickets (title, description, status, priority, creation_date, updated_at,
-                              resolution_date, requester_id, assigned_agent_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8) RETURNING {RETURNING}"
+                              resolution_date, requester_id, assigned_agent_id, tags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9) RETURNING {RETURNING}"
     ))?;
     stmt.query_row(
         params![
@@ -71,7 +85,8 @@ pub fn insert(conn: &Connection, t: &NewTicket<'_>) -> rusqlite::Result<Ticket> 
             to_micros(t.creation_date),
             t.resolution_date.map(to_micros),
             t.requester_id,
-            t.assigned_agent_id
+            t.assigned_agent_id,
+            tags_json(t.tags)
         ],
         from_row,
     )
@@ -94,7 +109,7 @@ pub fn get_item(conn: &Connection, id: i64) -> rusqlite::Result<Option<TicketLis
 pub fn update(conn: &Connection, id: i64, s: &TicketState<'_>) -> rusqlite::Result<Ticket> {
     let mut stmt = conn.prepare_cached(&format!(
         "UPDATE tickets SET title = ?2, description = ?3, status = ?4, priority = ?5,
-                resolution_date = ?6, assigned_agent_id = ?7, updated_at = ?8,
+                resolution_date = ?6, assigned_agent_id = ?7, updated_at = ?8, tags = ?9,
                 version = version + 1
          WHERE id = ?1 RETURNING {RETURNING}"
     ))?;
@@ -107,7 +122,8 @@ pub fn update(conn: &Connection, id: i64, s: &TicketState<'_>) -> rusqlite::Resu
             priority_rank(s.priority),
             s.resolution_date.map(to_micros),
             s.assigned_agent_id,
-            to_micros(s.updated_at)
+            to_micros(s.updated_at),
+            tags_json(s.tags)
         ],
         from_row,
     )
@@ -148,8 +164,9 @@ pub fn unassign_open(
 type Args = Vec<rusqlite::types::Value>;
 
 /// The `WHERE` conditions (each starting with ` AND`) of a list's filters other than search.
-/// `only_requester` restricts a Requester to their own tickets.
-fn filters(q: &TicketQuery, only_requester: Option<i64>) -> (String, Args) {
+/// `only_requester` restricts a Requester to their own tickets; their search (`fts`) matches
+/// a ticket with internal notes by the text they may read only (migration 0012).
+fn filters(q: &TicketQuery, only_requester: Option<i64>, fts: Option<&str>) -> (String, Args) {
     let mut sql = String::new();
     let mut args: Args = Vec::new();
     let mut in_list = |sql: &mut String, col: &str, vals: Vec<i64>| {
@@ -181,6 +198,17 @@ fn filters(q: &TicketQuery, only_requester: Option<i64>) -> (String, Args) {
         sql.push_str(" AND t.assigned_agent_id = ?");
         args.push(id.into());
     }
+    for tag in &q.tag {
+        sql.push_str(" AND t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = ?)");
+        args.push(tag.clone().into());
+    }
+    if let (Some(_), Some(m)) = (only_requester, fts) {
+        sql.push_str(
+            " AND (NOT EXISTS (SELECT 1 FROM comments n WHERE n.ticket_id = t.id AND n.is_internal = 1)
+                   OR t.id IN (SELECT rowid FROM public_search WHERE public_search MATCH ?))",
+        );
+        args.push(m.to_string().into());
+    }
     (sql, args)
 }
 
@@ -203,7 +231,7 @@ fn total(
     fts: Option<&str>,
 ) -> rusqlite::Result<u64> {
     let n: i64 = if let Some(m) = fts {
-        let (where_sql, mut args) = filters(q, only_requester);
+        let (where_sql, mut args) = filters(q, only_requester, Some(m));
         args.insert(0, m.to_string().into());
         let sql = if where_sql.is_empty() {
             "SELECT count(*) FROM ticket_search WHERE ticket_search MATCH ?".to_string()
@@ -223,7 +251,7 @@ fn total(
             .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?;
         counts.put(key, generation, u64::try_from(n).unwrap_or(0));
         n
-    } else if only_requester.is_none() && q.requester_id.is_none() {
+    } else if only_requester.is_none() && q.requester_id.is_none() && q.tag.is_empty() {
         let mut sql = String::from("SELECT coalesce(sum(n), 0) FROM ticket_counts WHERE 1 = 1");
         let mut args: Args = Vec::new();
         let mut in_list = |col: &str, vals: Vec<i64>| {
@@ -249,7 +277,7 @@ fn total(
         conn.prepare_cached(&sql)?
             .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?
     } else {
-        let (where_sql, args) = filters(q, only_requester);
+        let (where_sql, args) = filters(q, only_requester, None);
         let sql = format!("SELECT count(*) FROM tickets t WHERE 1 = 1{where_sql}");
         conn.prepare_cached(&sql)?
             .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?
@@ -288,7 +316,7 @@ pub fn list(
         },
         None => None,
     };
-    let (mut where_sql, mut args) = filters(q, only_requester);
+    let (mut where_sql, mut args) = filters(q, only_requester, fts.as_deref());
     let offset = match &q.after {
         Some(c) => {
             let vals = cursor_values(sort, c).ok_or(ListError::BadCursor)?;
@@ -341,4 +369,13 @@ pub fn list(
         items.sort_unstable_by(|a, b| in_order(sort, &a.ticket, &b.ticket));
     }
     Ok(ListPage::of(items, total, sort, q.size))
+}
+
+/// Every tag in use with how many tickets carry it, most used first (then by name).
+pub fn tag_counts(conn: &Connection) -> rusqlite::Result<Vec<(String, u64)>> {
+    conn.prepare_cached(
+        "SELECT tag, count(*) AS n FROM ticket_tags GROUP BY tag ORDER BY n DESC, tag",
+    )?
+    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    .collect()
 }

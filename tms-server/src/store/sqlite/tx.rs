@@ -140,6 +140,10 @@ impl Read for Tx<'_> {
         Ok(history::of_ticket(self.conn, t)?)
     }
 
+    fn tag_counts(&self) -> StoreResult<Vec<(String, u64)>> {
+        Ok(tickets::tag_counts(self.conn)?)
+    }
+
     fn last_change(&self, ticket_id: i64, field: Field) -> StoreResult<Option<LastChange>> {
         Ok(history::last_change(self.conn, ticket_id, field)?)
     }
@@ -254,16 +258,24 @@ impl Write for Tx<'_> {
         ticket_id: i64,
         author: i64,
         text: &str,
+        is_internal: bool,
         at: Timestamp,
     ) -> StoreResult<Comment> {
-        Ok(comments::insert(self.conn, ticket_id, author, text, at)?)
+        Ok(comments::insert(
+            self.conn,
+            ticket_id,
+            author,
+            text,
+            is_internal,
+            at,
+        )?)
     }
 
     fn update_comment(&self, id: i64, text: &str, now: Timestamp) -> StoreResult<Comment> {
         Ok(comments::update(self.conn, id, text, now)?)
     }
 
-    fn delete_comment(&self, id: i64) -> StoreResult<Option<i64>> {
+    fn delete_comment(&self, id: i64) -> StoreResult<Option<Comment>> {
         Ok(comments::delete(self.conn, id)?)
     }
 

@@ -102,15 +102,28 @@ pub(super) fn index_pending(conn: &Connection) -> rusqlite::Result<()> {
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut unindex = conn.prepare_cached("DELETE FROM ticket_search WHERE rowid = ?1")?;
+    let mut unindex_public = conn.prepare_cached("DELETE FROM public_search WHERE rowid = ?1")?;
     for id in changed {
         unindex.execute([id])?;
+        unindex_public.execute([id])?;
     }
+    // Every comment in `ticket_search`; the text a Requester may read in `public_search`,
+    // for the tickets with internal notes only (migration 0012).
     conn.prepare_cached(
         "INSERT INTO ticket_search (rowid, title, description, comments)
          SELECT t.id, t.title, t.description,
                 coalesce((SELECT group_concat(c.description, char(10))
                           FROM comments c WHERE c.ticket_id = t.id), '')
          FROM search_pending p CROSS JOIN tickets t ON t.id = p.ticket_id",
+    )?
+    .execute([])?;
+    conn.prepare_cached(
+        "INSERT INTO public_search (rowid, title, description, comments)
+         SELECT t.id, t.title, t.description,
+                coalesce((SELECT group_concat(c.description, char(10))
+                          FROM comments c WHERE c.ticket_id = t.id AND c.is_internal = 0), '')
+         FROM search_pending p CROSS JOIN tickets t ON t.id = p.ticket_id
+         WHERE EXISTS (SELECT 1 FROM comments n WHERE n.ticket_id = t.id AND n.is_internal = 1)",
     )?
     .execute([])?;
     conn.prepare_cached("DELETE FROM search_pending")?

@@ -343,6 +343,7 @@ fn compose_request(state: &State, c: &Compose) -> Result<Request, String> {
         DraftKey::Comment(ticket_id) => Request::CreateComment(NewCommentRequest {
             ticket_id,
             description: body,
+            is_internal: false,
         }),
         DraftKey::EditComment {
             ticket_id,
