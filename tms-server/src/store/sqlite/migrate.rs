@@ -131,6 +131,65 @@ mod tests {
     }
 
     #[test]
+    fn the_waiting_migration_keeps_every_row_and_renumbers_resolved() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let mut conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "foreign_keys", true).unwrap();
+        for sql in &MIGRATIONS[..11] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 11).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users VALUES (1, 'ann', 'ann@example.com', 'Requester', 1, '$argon2id$x', 0, 0);
+             INSERT INTO tickets (id, title, description, status, priority, creation_date,
+                                  updated_at, resolution_date, requester_id)
+             VALUES (1, 'open', 'd', 0, 1, 0, 0, NULL, 1), (2, 'done', 'd', 2, 1, 0, 0, 5, 1),
+                    (3, 'gone', 'd', 0, 1, 0, 0, NULL, 1);
+             INSERT INTO comments (ticket_id, commented_by_id, description, creation_date, updated_at)
+             VALUES (2, 1, 'thanks', 0, 0);
+             INSERT INTO ticket_history (ticket_id, at, actor_id, kind, old_value, new_value)
+             VALUES (2, 0, 1, 'status', 'Open', 'Resolved');
+             DELETE FROM tickets WHERE id = 3;",
+        )
+        .unwrap();
+        apply(&mut conn, &path).unwrap();
+        let one = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(
+            one("SELECT status FROM tickets WHERE id = 2"),
+            3,
+            "Resolved is 3"
+        );
+        assert_eq!(one("SELECT status FROM tickets WHERE id = 1"), 0);
+        assert_eq!(
+            one("SELECT count(*) FROM comments"),
+            1,
+            "no cascade on the rebuild"
+        );
+        assert_eq!(one("SELECT count(*) FROM ticket_history"), 1);
+        assert_eq!(one("SELECT n FROM ticket_counts WHERE status = 3"), 1);
+        assert_eq!(one("PRAGMA foreign_keys"), 1, "enforced again");
+        conn.execute(
+            "INSERT INTO tickets (title, description, status, priority, creation_date, updated_at,
+                                  requester_id, tags)
+             VALUES ('new', 'd', 2, 0, 0, 0, 1, '[\"vpn\"]')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(
+            one("SELECT max(id) FROM tickets"),
+            4,
+            "number 3 is never given again"
+        );
+        assert_eq!(one("SELECT count(*) FROM ticket_tags WHERE tag = 'vpn'"), 1);
+        assert_eq!(
+            one("SELECT n FROM ticket_counts WHERE status = 2"),
+            1,
+            "Waiting counted"
+        );
+    }
+
+    #[test]
     fn refuses_a_newer_database() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
