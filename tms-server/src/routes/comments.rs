@@ -17,10 +17,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/comments/{id}", put(update).delete(delete))
 }
 
-/// Comment on a ticket; the author is always the caller.
+/// Comment on a ticket, or (staff) write an internal note on it; the author is always the
+/// caller. A Requester's comment on a Waiting or Resolved ticket moves it back to Open.
 #[utoipa::path(post, path = "/api/v1/comments/", tag = "Comments", request_body = NewCommentRequest,
     responses(
         (status = 201, description = "Created", body = Comment),
+        (status = 403, description = "Only staff write internal notes", body = tms_core::api::ErrorBody),
         (status = 404, description = "No such ticket, or not yours to see", body = tms_core::api::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(

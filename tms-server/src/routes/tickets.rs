@@ -39,6 +39,10 @@ pub struct TicketQueryDoc {
     pub status: Option<Vec<Status>>,
     /// Repeatable.
     pub priority: Option<Vec<Priority>>,
+    /// Repeatable: tickets carrying every tag named (staff; a Requester's tickets carry none
+    /// they can see, so for them any tag filters everything out).
+    #[param(value_type = Option<Vec<String>>)]
+    pub tag: Option<Vec<String>>,
     #[param(minimum = 1)]
     pub assigned_agent_id: Option<i64>,
     #[param(minimum = 1)]

@@ -110,6 +110,10 @@ async fn fetch(
     sort: SortKey,
     only: Option<i64>,
 ) -> Result<ListPage, ServiceError> {
+    if only.is_some() && !q.tag.is_empty() {
+        // A Requester sees no tags: filtering by one must not tell which tickets carry it.
+        return Ok(ListPage::empty(0));
+    }
     if q.q.is_some() {
         let list = move |r: &dyn Read| r.tickets(&q, sort, only).map_err(list_error);
         // A search can cost far more than a list: a few at a time per user, on the engine's

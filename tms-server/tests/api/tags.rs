@@ -147,6 +147,16 @@ async fn requesters_neither_see_nor_set_tags() {
             .clone(),
         json!([])
     );
+    let filtered = s
+        .get(s.alice.t(), "/api/v1/tickets/?tag=vpn")
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(
+        (filtered["total"].clone(), filtered["items"].clone()),
+        (json!(0), json!([])),
+        "a tag filter tells her nothing of which of her tickets carry it"
+    );
     let before = s.snapshot().await;
     for (method, body) in [
         ("patch", json!({"tags": ["mine"]})),
