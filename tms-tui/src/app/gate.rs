@@ -10,7 +10,7 @@ use tms_core::Actor;
 use tms_core::api::Ticket;
 use tms_core::rules::{
     TicketChange, TicketFacts, can_triage, check_admin, check_comment, check_create_ticket,
-    check_delete_ticket, check_edit_comment, check_update_ticket, list_scope,
+    check_delete_ticket, check_edit_comment, check_internal_note, check_update_ticket, list_scope,
 };
 
 /// The signed-in user's id.
@@ -111,6 +111,7 @@ pub fn acts_on_ticket(cmd: Cmd) -> bool {
             | Cmd::SetStatus
             | Cmd::SetPriority
             | Cmd::Comment
+            | Cmd::Note
             | Cmd::Edit
             | Cmd::EditExternal
             | Cmd::EditTitle
@@ -133,6 +134,7 @@ fn ticket_allows(actor: Actor, t: &TicketState, cmd: Cmd) -> bool {
         Cmd::DeleteTicket => check_delete_ticket(actor, requester).is_ok(),
         Cmd::SetPriority | Cmd::EditTitle => ticket.is_none_or(|t| may_edit(actor, t)),
         Cmd::Comment => check_comment(actor, requester).is_ok(),
+        Cmd::Note => check_internal_note(actor).is_ok(),
         Cmd::Edit | Cmd::EditExternal => match comment {
             Some(c) => check_edit_comment(actor, c.comment.commented_by_id, requester).is_ok(),
             None => ticket.is_none_or(|t| may_edit(actor, t)),

@@ -129,6 +129,7 @@ impl TicketState {
                 DraftKey::Comment(t.id),
                 "",
             ))],
+            Cmd::Note => vec![Out::Show(overlay::compose(state, DraftKey::Note(t.id), ""))],
             Cmd::Edit => self.edit(state, false),
             Cmd::EditExternal => self.edit(state, true),
             Cmd::EditTitle => vec![Out::Show(Overlay::Prompt(Prompt::new(

@@ -145,13 +145,17 @@ fn thread_lines(
         } else {
             ""
         };
-        let head = comment_head(
+        let mut head = comment_head(
             t,
             &c.user.username,
             c.user.role,
             &age(c.comment.creation_date, state.now),
             edited,
         );
+        if c.comment.is_internal {
+            // Said in words as well as colour, so it reads under NO_COLOR too.
+            head.insert(0, Span::styled("[internal note] ", t.banner));
+        }
         push_item(&mut lines, head, &c.comment.description, selected == i + 1);
     }
     (lines, spans)

@@ -102,12 +102,12 @@ fn pasted_line_breaks_arrive_whole() {
     let url = log_in(&tui, "john.smith@example.com");
     let id = first_ticket_id(&tui.screen());
     tui.keys(&["c"]);
-    tui.wait_for("Comment on ticket");
+    tui.wait_for("Reply on ticket");
     tui.paste("Bracketed one\nBracketed two\n\nafter a blank line", true);
     tui.keys(&["C-s"]);
     tui.wait_for("Comment added");
     tui.keys(&["c"]);
-    tui.wait_for("Comment on ticket");
+    tui.wait_for("Reply on ticket");
     tui.paste("Raw one\nRaw two", false);
     tui.keys(&["C-s"]);
     tui.wait_for("Comment added");

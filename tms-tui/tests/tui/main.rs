@@ -11,6 +11,7 @@ mod fixtures;
 mod leaving;
 mod live;
 mod logout;
+mod notes;
 mod offline;
 mod props;
 mod restart;

@@ -71,6 +71,8 @@ pub enum Cmd {
     SetStatus,
     SetPriority,
     Comment,
+    /// Write an internal note (staff).
+    Note,
     /// Show or hide the ticket's history.
     History,
     Refresh,

@@ -173,7 +173,8 @@ pub static BINDINGS: &[Binding] = &[
     b(C::Queue, &[Ch('[')], Cmd::PrevPage, "previous page", false),
     b(C::Queue, &[Ch('r')], Cmd::Refresh, "refresh", false),
     // Ticket
-    b(C::Ticket, &[Ch('c')], Cmd::Comment, "add a comment", true),
+    b(C::Ticket, &[Ch('c')], Cmd::Comment, "reply", true),
+    b(C::Ticket, &[Ch('i')], Cmd::Note, "note (internal)", true),
     b(
         C::Ticket,
         &[Ch('h')],

@@ -340,11 +340,13 @@ fn compose_request(state: &State, c: &Compose) -> Result<Request, String> {
         .map_err(|e| e.msg)?
         .into_inner();
     Ok(match c.key {
-        DraftKey::Comment(ticket_id) => Request::CreateComment(NewCommentRequest {
-            ticket_id,
-            description: body,
-            is_internal: false,
-        }),
+        DraftKey::Comment(ticket_id) | DraftKey::Note(ticket_id) => {
+            Request::CreateComment(NewCommentRequest {
+                ticket_id,
+                description: body,
+                is_internal: matches!(c.key, DraftKey::Note(_)),
+            })
+        }
         DraftKey::EditComment {
             ticket_id,
             comment_id,
@@ -370,6 +372,7 @@ fn compose_request(state: &State, c: &Compose) -> Result<Request, String> {
 /// The draft a request sends, if it sends one.
 fn draft_of(request: &Request) -> Option<DraftKey> {
     match request {
+        Request::CreateComment(c) if c.is_internal => Some(DraftKey::Note(c.ticket_id)),
         Request::CreateComment(c) => Some(DraftKey::Comment(c.ticket_id)),
         Request::UpdateComment {
             ticket_id,

@@ -211,7 +211,12 @@ impl Prompt {
 )]
 pub enum DraftKey {
     Comment(i64),
-    EditComment { ticket_id: i64, comment_id: i64 },
+    /// An internal note on a ticket: staff only, never shown to its requester.
+    Note(i64),
+    EditComment {
+        ticket_id: i64,
+        comment_id: i64,
+    },
     Description(i64),
 }
 
@@ -229,7 +234,8 @@ pub struct Compose {
 /// A composer for `key`, holding its kept draft if there is one, else `original`.
 pub fn compose(state: &State, key: DraftKey, original: &str) -> Overlay {
     let title = match key {
-        DraftKey::Comment(id) => format!("Comment on ticket {id}"),
+        DraftKey::Comment(id) => format!("Reply on ticket {id}"),
+        DraftKey::Note(id) => format!("Internal note on ticket {id} (staff only)"),
         DraftKey::EditComment { comment_id, .. } => format!("Edit comment {comment_id}"),
         DraftKey::Description(id) => format!("Description of ticket {id}"),
     };
