@@ -48,6 +48,7 @@ pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, Ap
         Request::Users(q) | Request::FindUsers(q) => Reply::Users(client.list_users(q).await?),
         Request::FindPeople(q) => Reply::People(client.directory(q).await?),
         Request::Staff => Reply::Staff(client.agents().await?),
+        Request::Tags => Reply::Tags(client.tags().await?),
         Request::CreateUser(body) => Reply::UserSaved(client.create_user(body).await?),
         Request::UpdateUser(id, body) => Reply::UserSaved(client.update_user(*id, body).await?),
         Request::DeleteUser(id) => {

@@ -14,8 +14,8 @@ use std::time::Duration;
 use tms_core::api::{
     BulkChangeReply, BulkChangeRequest, Comment, CommentUpdate, Health, HistoryEntry, LogEntry,
     LogQuery, LoginRequest, NewCommentRequest, NewTicketRequest, NewUserRequest, Page,
-    PasswordChange, SignupRequest, Ticket, TicketDetail, TicketListItem, TicketQuery, TicketUpdate,
-    TokenResponse, User, UserQuery, UserSummary, UserUpdate,
+    PasswordChange, SignupRequest, TagCount, Ticket, TicketDetail, TicketListItem, TicketQuery,
+    TicketUpdate, TokenResponse, User, UserQuery, UserSummary, UserUpdate,
 };
 
 use tms_core::api::DEVICE_COOKIE;
@@ -193,6 +193,10 @@ impl ApiClient {
     /// The people tickets can be assigned to: active agents and admins (staff only).
     pub async fn agents(&self) -> Result<Vec<UserSummary>> {
         Self::json(self.request(Method::GET, "/api/v1/agents/")).await
+    }
+
+    pub async fn tags(&self) -> Result<Vec<TagCount>> {
+        Self::json(self.request(Method::GET, "/api/v1/tags/")).await
     }
 
     pub async fn list_tickets(&self, q: &TicketQuery) -> Result<Page<TicketListItem>> {

@@ -10,7 +10,8 @@ use tms_core::Actor;
 use tms_core::api::Ticket;
 use tms_core::rules::{
     TicketChange, TicketFacts, can_triage, check_admin, check_comment, check_create_ticket,
-    check_delete_ticket, check_edit_comment, check_internal_note, check_update_ticket, list_scope,
+    check_delete_ticket, check_edit_comment, check_internal_note, check_set_tags,
+    check_update_ticket, list_scope,
 };
 
 /// The signed-in user's id.
@@ -98,6 +99,7 @@ fn queue_allows(actor: Actor, q: &QueueState, cmd: Cmd) -> bool {
         Cmd::NextTab | Cmd::PrevTab | Cmd::GoTab(_) => q.kind == QueueKind::Staff,
         Cmd::SetPriority => ticket.is_none_or(|t| may_edit(actor, t)),
         Cmd::Comment => ticket.is_none_or(|t| check_comment(actor, t.requester_id).is_ok()),
+        Cmd::Tags | Cmd::FilterTag => check_set_tags(actor).is_ok(),
         _ => true,
     }
 }
@@ -112,6 +114,7 @@ pub fn acts_on_ticket(cmd: Cmd) -> bool {
             | Cmd::SetPriority
             | Cmd::Comment
             | Cmd::Note
+            | Cmd::Tags
             | Cmd::Edit
             | Cmd::EditExternal
             | Cmd::EditTitle
@@ -135,6 +138,7 @@ fn ticket_allows(actor: Actor, t: &TicketState, cmd: Cmd) -> bool {
         Cmd::SetPriority | Cmd::EditTitle => ticket.is_none_or(|t| may_edit(actor, t)),
         Cmd::Comment => check_comment(actor, requester).is_ok(),
         Cmd::Note => check_internal_note(actor).is_ok(),
+        Cmd::Tags => check_set_tags(actor).is_ok(),
         Cmd::Edit | Cmd::EditExternal => match comment {
             Some(c) => check_edit_comment(actor, c.comment.commented_by_id, requester).is_ok(),
             None => ticket.is_none_or(|t| may_edit(actor, t)),

@@ -16,7 +16,7 @@ use crate::screens::{Screen, TicketDraft};
 use crate::theme::Theme;
 use overlay::{DraftKey, Overlay};
 use std::collections::{BTreeMap, HashMap};
-use tms_core::api::{User, UserSummary};
+use tms_core::api::{TagCount, User, UserSummary};
 use tms_core::timefmt::Timestamp;
 
 /// How the client reached its server.
@@ -75,6 +75,8 @@ pub struct State {
     pub unsent: Vec<Request>,
     /// Who tickets may be assigned to, as the server last listed them (`GET /api/v1/agents/`).
     pub staff: BTreeMap<i64, UserSummary>,
+    /// The tags in use as the server last listed them, most used first (for completion).
+    pub tags: Vec<TagCount>,
     /// Text typed into an editor that was closed before it was sent.
     pub drafts: HashMap<DraftKey, String>,
     /// A new ticket left half-written.
@@ -105,6 +107,7 @@ impl State {
             in_flight: 0,
             unsent: Vec::new(),
             staff: BTreeMap::new(),
+            tags: Vec::new(),
             drafts: HashMap::new(),
             ticket_draft: None,
             persisted: None,

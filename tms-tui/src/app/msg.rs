@@ -7,7 +7,7 @@ use crossterm::event::KeyEvent;
 use tms_core::api::{
     BulkChangeRequest, Comment, CommentUpdate, Health, HistoryEntry, LogEntry, LogQuery,
     LoginRequest, NewCommentRequest, NewTicketRequest, NewUserRequest, Page, PasswordChange,
-    SignupRequest, Ticket, TicketDetail, TicketListItem, TicketQuery, TicketUpdate, User,
+    SignupRequest, TagCount, Ticket, TicketDetail, TicketListItem, TicketQuery, TicketUpdate, User,
     UserQuery, UserSummary, UserUpdate,
 };
 use tms_core::timefmt::Timestamp;
@@ -67,6 +67,8 @@ pub enum Request {
     FindPeople(DirectoryQuery),
     /// Who tickets can be assigned to (agents and admins).
     Staff,
+    /// The tags in use, most used first (staff), for completion.
+    Tags,
     CreateUser(NewUserRequest),
     UpdateUser(i64, UserUpdate),
     DeleteUser(i64),
@@ -94,6 +96,8 @@ pub enum Reply {
     Users(Vec<User>),
     /// The assignable staff.
     Staff(Vec<UserSummary>),
+    /// The tags in use, most used first.
+    Tags(Vec<TagCount>),
     /// People found in the staff directory.
     People(Vec<UserSummary>),
     UserSaved(User),

@@ -58,6 +58,7 @@ pub fn on_response(
             state.set_staff(users);
             overlay::staff_changed(state);
         }
+        (Request::Tags, Ok(Reply::Tags(tags))) => state.tags.clone_from(tags),
         (Request::Recheck { id, assignee }, Ok(Reply::Ticket(d))) => {
             fx.extend(recheck(state, *id, *assignee, d));
         }

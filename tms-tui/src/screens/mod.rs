@@ -154,6 +154,20 @@ impl Screen {
     }
 }
 
+/// Opens the tag editor of ticket `t` (the queue's highlighted row, or the ticket shown),
+/// holding its tags, and asks for the tags in use to complete from.
+pub fn edit_tags(state: &State, t: &tms_core::api::Ticket) -> Vec<Out> {
+    let now = t.tags.as_deref().unwrap_or_default().join(" ");
+    let title = format!("Tags of ticket {} (space between them)", t.id);
+    let purpose = crate::app::overlay::PromptFor::Tags(t.id);
+    vec![
+        Out::Show(crate::app::overlay::tags_prompt(
+            state, &title, &now, purpose,
+        )),
+        Out::Req(Request::Tags),
+    ]
+}
+
 /// Moves a list cursor by a command; returns whether the command was a movement.
 pub fn move_cursor(sel: &mut usize, len: usize, cmd: Cmd) -> bool {
     let last = len.saturating_sub(1);

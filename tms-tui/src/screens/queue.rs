@@ -20,7 +20,7 @@ pub enum QueueKind {
 }
 
 pub const TABS: [&str; 4] = ["Unassigned", "Mine", "All open", "All"];
-const UNRESOLVED: [Status; 2] = [Status::Open, Status::InProgress];
+const UNRESOLVED: [Status; 3] = [Status::Open, Status::InProgress, Status::Waiting];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueState {
@@ -33,6 +33,8 @@ pub struct QueueState {
     pub priority: Option<Priority>,
     pub sort: SortKey,
     pub search: Option<String>,
+    /// Tickets carrying every one of these tags (staff).
+    pub tags: Vec<String>,
     pub page: u64,
     pub rows: Option<Page<TicketListItem>>,
     pub loading: bool,
@@ -53,6 +55,7 @@ impl QueueState {
             priority: None,
             sort: SortKey::default(),
             search: None,
+            tags: Vec::new(),
             page: 1,
             rows: None,
             loading: false,
@@ -132,6 +135,7 @@ impl QueueState {
         }
         q.priority = self.priority.into_iter().collect();
         q.q.clone_from(&self.search);
+        q.tag.clone_from(&self.tags);
         q.sort = self.sort;
         q.page = self.page;
         q
@@ -221,6 +225,14 @@ impl QueueState {
                         .into_iter()
                         .collect();
                 }
+                Cmd::Tags => {
+                    let title = format!("Tags for {n} marked tickets: vpn adds, -vpn removes");
+                    let purpose = PromptFor::BulkTags(self.marked_ids());
+                    return vec![
+                        Out::Show(overlay::tags_prompt(state, &title, "", purpose)),
+                        Out::Req(Request::Tags),
+                    ];
+                }
                 Cmd::Back => {
                     self.marked.clear();
                     return vec![Out::Info("Marks cleared.".into())];
@@ -257,11 +269,21 @@ impl QueueState {
                 self.kind == QueueKind::Staff,
             ))],
             Cmd::FilterPriority => vec![Out::Show(overlay::priority_filter(self.priority))],
+            Cmd::FilterTag => vec![
+                Out::Show(overlay::tags_prompt(
+                    state,
+                    "Tickets with every one of these tags (empty: any)",
+                    &self.tags.join(" "),
+                    PromptFor::FilterTags,
+                )),
+                Out::Req(Request::Tags),
+            ],
             Cmd::Sort => vec![Out::Show(overlay::sort_picker(self.sort))],
             Cmd::ClearFilters => {
                 self.status = None;
                 self.priority = None;
                 self.search = None;
+                self.tags.clear();
                 self.sort = SortKey::default();
                 self.page = 1;
                 self.reload()
@@ -296,6 +318,7 @@ impl QueueState {
                 DraftKey::Comment(t.id),
                 "",
             ))],
+            Cmd::Tags => super::edit_tags(state, t),
             _ => Vec::new(),
         }
     }
@@ -310,7 +333,11 @@ impl QueueState {
             && (!query.unassigned || d.ticket.assigned_agent_id.is_none())
             && query
                 .assigned_agent_id
-                .is_none_or(|a| d.ticket.assigned_agent_id == Some(a));
+                .is_none_or(|a| d.ticket.assigned_agent_id == Some(a))
+            && query
+                .tag
+                .iter()
+                .all(|t| d.ticket.tags.iter().flatten().any(|has| has == t));
         if let Some(page) = &mut self.rows
             && let Some(i) = page.items.iter().position(|i| i.ticket.id == d.ticket.id)
         {

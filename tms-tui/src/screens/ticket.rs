@@ -130,6 +130,7 @@ impl TicketState {
                 "",
             ))],
             Cmd::Note => vec![Out::Show(overlay::compose(state, DraftKey::Note(t.id), ""))],
+            Cmd::Tags => super::edit_tags(state, t),
             Cmd::Edit => self.edit(state, false),
             Cmd::EditExternal => self.edit(state, true),
             Cmd::EditTitle => vec![Out::Show(Overlay::Prompt(Prompt::new(

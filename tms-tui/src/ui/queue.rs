@@ -19,6 +19,8 @@ use tms_core::timefmt::age;
 /// Names (requester, assignee) are shown up to this wide, and shrink to this before vanishing.
 const NAME_MAX: u16 = 16;
 const NAME_MIN: u16 = 6;
+/// The tags column's widest.
+const TAGS_MAX: u16 = 24;
 /// The title keeps this much room while names shrink.
 const TITLE_MIN: u16 = 12;
 
@@ -68,6 +70,9 @@ fn filter_line(f: &mut Frame, area: Rect, state: &State, q: &QueueState) {
     if let Some(s) = &q.search {
         parts.push(format!("search “{s}”"));
     }
+    if !q.tags.is_empty() {
+        parts.push(format!("tags {}", q.tags.join(" ")));
+    }
     if q.sort != SortKey::default() {
         parts.push(format!("sort: {}", sort_label(q.sort)));
     }
@@ -78,12 +83,13 @@ fn filter_line(f: &mut Frame, area: Rect, state: &State, q: &QueueState) {
     let key = |cmd| keymap::key_for(Ctx::Queue, cmd);
     if !q.marked.is_empty() {
         let text = format!(
-            " {} marked · {} {} {} {} act on all of them · {} marks more · Esc clears",
+            " {} marked · {} {} {} {} {} act on all of them · {} marks more · Esc clears",
             q.marked.len(),
             key(Cmd::SetStatus),
             key(Cmd::SetPriority),
             key(Cmd::Assign),
             key(Cmd::Take),
+            key(Cmd::Tags),
             key(Cmd::Mark),
         );
         f.render_widget(Paragraph::new(Line::styled(text, t.key)), area);
@@ -165,8 +171,22 @@ fn rows(f: &mut Frame, area: Rect, state: &State, q: &QueueState) {
         head.push("Requester");
         cols.push(name_col("Requester", &requesters));
     }
-    head.extend(["Assignee", "Age"]);
+    head.push("Assignee");
     cols.push(name_col("Assignee", &assignees));
+    // Staff see tags; the column is there when a row has some, and gives way first.
+    let tags: Vec<String> = items
+        .iter()
+        .map(|i| i.ticket.tags.as_deref().unwrap_or_default().join(" "))
+        .collect();
+    let show_tags = staff && tags.iter().any(|t| !t.is_empty());
+    if show_tags {
+        head.push("Tags");
+        cols.push(Col::Free {
+            want: widest("Tags", &tags).min(TAGS_MAX),
+            min: NAME_MIN,
+        });
+    }
+    head.push("Age");
     cols.push(Col::Fixed(widest("Age", &ages)));
     let w = fit(area.width, 1, &cols);
     let widths: Vec<Constraint> = w.iter().map(|n| Constraint::Length(*n)).collect();
@@ -194,6 +214,10 @@ fn rows(f: &mut Frame, area: Rect, state: &State, q: &QueueState) {
             col += 1;
         }
         cells.push(Cell::from(fit_to(col, assignees[row])));
+        if show_tags {
+            col += 1;
+            cells.push(Cell::from(fit_to(col, &tags[row])).style(t.muted));
+        }
         cells.push(Cell::from(ages[row].clone()).style(t.muted));
         Row::new(cells)
     });

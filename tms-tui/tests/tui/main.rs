@@ -17,6 +17,7 @@ mod props;
 mod restart;
 mod snapshots;
 mod tables;
+mod tags;
 mod text;
 mod tmux;
 mod update;

@@ -183,6 +183,10 @@ fn plausible(r: &Request) -> Option<Reply> {
         Request::Me => Reply::Me(john()),
         Request::FindUsers(_) => Reply::Users(vec![admin(), jane(), john(), sophia()]),
         Request::FindPeople(_) => Reply::People(staff()),
+        Request::Tags => Reply::Tags(vec![tms_core::api::TagCount {
+            name: "vpn".into(),
+            count: 2,
+        }]),
         Request::Ticket(_) | Request::Tickets { .. } | Request::Users(_) | Request::Staff => {
             return None;
         }

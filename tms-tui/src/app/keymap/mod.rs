@@ -73,6 +73,10 @@ pub enum Cmd {
     Comment,
     /// Write an internal note (staff).
     Note,
+    /// Edit the tags of a ticket, or add and remove tags on the marked ones (staff).
+    Tags,
+    /// Filter the queue by tags (staff).
+    FilterTag,
     /// Show or hide the ticket's history.
     History,
     Refresh,

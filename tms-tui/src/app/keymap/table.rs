@@ -161,6 +161,20 @@ pub static BINDINGS: &[Binding] = &[
         "filter by priority",
         false,
     ),
+    b(
+        C::Queue,
+        &[Ch('T')],
+        Cmd::FilterTag,
+        "filter by tags",
+        false,
+    ),
+    b(
+        C::Queue,
+        &[Ch('#')],
+        Cmd::Tags,
+        "tags (of the marked: +add -remove)",
+        false,
+    ),
     b(C::Queue, &[Ch('o')], Cmd::Sort, "sort by…", false),
     b(
         C::Queue,
@@ -175,6 +189,7 @@ pub static BINDINGS: &[Binding] = &[
     // Ticket
     b(C::Ticket, &[Ch('c')], Cmd::Comment, "reply", true),
     b(C::Ticket, &[Ch('i')], Cmd::Note, "note (internal)", true),
+    b(C::Ticket, &[Ch('#')], Cmd::Tags, "tags", false),
     b(
         C::Ticket,
         &[Ch('h')],

@@ -11,7 +11,7 @@ use crate::theme::text;
 use crate::widgets::TextArea;
 use crossterm::event::KeyEvent;
 use tms_core::api::{CommentUpdate, NewCommentRequest, TicketQuery, TicketUpdate, UserUpdate};
-use tms_core::validate::{Body, Password, TicketTitle};
+use tms_core::validate::{Body, Password, TicketTitle, tag_set};
 
 fn req(r: Request) -> Vec<Effect> {
     vec![Effect::Request(r)]
@@ -214,8 +214,17 @@ fn apply_pick(state: &mut State, picker: &Picker, pick: Pick) -> Vec<Effect> {
 }
 
 fn on_prompt(state: &mut State, mut p: Prompt, cmd: Option<Cmd>, key: KeyEvent) -> Vec<Effect> {
+    let tags = takes_tags(&p.purpose);
     match cmd {
         Some(Cmd::Back) => return Vec::new(),
+        _ if tags && key.code == crossterm::event::KeyCode::Tab => {
+            if let Some(word) = p.suggestions.first() {
+                let text = p.input.text();
+                let keep = text.len() - tag_word(text).len();
+                let done = format!("{}{word} ", &text[..keep]);
+                p.input.set(&done);
+            }
+        }
         Some(Cmd::Submit) if !p.sending => match submit_prompt(state, &mut p) {
             Ok(fx) if !p.sending => return fx,
             Ok(fx) => {
@@ -230,8 +239,46 @@ fn on_prompt(state: &mut State, mut p: Prompt, cmd: Option<Cmd>, key: KeyEvent) 
             }
         }
     }
+    if tags {
+        p.suggestions = tag_suggestions(state, p.input.text());
+    }
     state.overlay = Some(Overlay::Prompt(p));
     Vec::new()
+}
+
+fn takes_tags(purpose: &PromptFor) -> bool {
+    matches!(
+        purpose,
+        PromptFor::Tags(_) | PromptFor::BulkTags(_) | PromptFor::FilterTags
+    )
+}
+
+/// The tag being typed: the last word, without a `+` or `-` in front.
+fn tag_word(text: &str) -> &str {
+    let word = text.rsplit(char::is_whitespace).next().unwrap_or_default();
+    word.trim_start_matches(['+', '-'])
+}
+
+/// The known tags that begin with the tag being typed, most used first (none before a
+/// first letter, or once it is whole).
+pub fn tag_suggestions(state: &State, text: &str) -> Vec<String> {
+    let word = tag_word(text).to_ascii_lowercase();
+    if word.is_empty() {
+        return Vec::new();
+    }
+    state
+        .tags
+        .iter()
+        .filter(|t| t.name.starts_with(&word) && t.name != word)
+        .take(6)
+        .map(|t| t.name.clone())
+        .collect()
+}
+
+/// The tags typed: checked and ordered as the server will take them.
+fn typed_tags(field: &'static str, words: &[&str]) -> Result<Vec<String>, String> {
+    let words: Vec<String> = words.iter().map(ToString::to_string).collect();
+    tag_set(field, &words).map_err(|e| e.msg)
 }
 
 /// A search string the server will take, checked by the very rule it applies (length, one line).
@@ -267,6 +314,40 @@ fn submit_prompt(state: &mut State, p: &mut Prompt) -> Result<Vec<Effect>, Strin
                 ),
             };
             Ok(on_log(state, |l| l.query.ticket_id = id))
+        }
+        PromptFor::Tags(id) => {
+            let words: Vec<&str> = raw.split_whitespace().collect();
+            let tags = typed_tags("tags", &words)?;
+            p.sending = true;
+            Ok(update_ticket(
+                state,
+                *id,
+                TicketUpdate {
+                    tags: Some(tags),
+                    ..Default::default()
+                },
+            ))
+        }
+        PromptFor::BulkTags(ids) => {
+            let (remove, add): (Vec<&str>, Vec<&str>) = raw
+                .split_whitespace()
+                .map(|w| w.strip_prefix('+').unwrap_or(w))
+                .partition(|w| w.starts_with('-'));
+            let remove: Vec<&str> = remove.iter().map(|w| &w[1..]).collect();
+            let changes = tms_core::api::BulkChanges {
+                add_tags: Some(typed_tags("add", &add)?).filter(|t| !t.is_empty()),
+                remove_tags: Some(typed_tags("remove", &remove)?).filter(|t| !t.is_empty()),
+                ..Default::default()
+            };
+            let confirm = super::bulk_confirm(state, ids.clone(), changes)
+                .ok_or("type tags to add (vpn or +vpn) or to remove (-vpn)")?;
+            state.overlay = Some(confirm);
+            Ok(Vec::new())
+        }
+        PromptFor::FilterTags => {
+            let words: Vec<&str> = raw.split_whitespace().collect();
+            let tags = typed_tags("tag", &words)?;
+            Ok(on_queue(state, |q| q.tags = tags))
         }
         PromptFor::Title(id) => {
             let title = TicketTitle::parse(&raw).map_err(|e| e.msg)?;
@@ -392,6 +473,7 @@ fn draft_of(request: &Request) -> Option<DraftKey> {
 fn prompt_sent(p: &Prompt, request: &Request) -> bool {
     match (&p.purpose, request) {
         (PromptFor::Title(id), Request::UpdateTicket(rid, u, _)) => id == rid && u.title.is_some(),
+        (PromptFor::Tags(id), Request::UpdateTicket(rid, u, _)) => id == rid && u.tags.is_some(),
         (PromptFor::Password { user_id, .. }, Request::UpdateUser(id, u)) => {
             user_id == id && u.password.is_some()
         }

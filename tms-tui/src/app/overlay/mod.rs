@@ -177,6 +177,12 @@ pub enum PromptFor {
     UserSearch,
     LogTicket,
     Title(i64),
+    /// The tags of a ticket, replaced by the words typed.
+    Tags(i64),
+    /// Tags added (`word`, `+word`) to and taken off (`-word`) the marked tickets.
+    BulkTags(Vec<i64>),
+    /// The queue's tag filter: tickets carrying every tag typed.
+    FilterTags,
     Password {
         user_id: i64,
         username: String,
@@ -191,6 +197,8 @@ pub struct Prompt {
     pub purpose: PromptFor,
     pub error: Option<String>,
     pub sending: bool,
+    /// Known tags that complete the word being typed (tag prompts), most used first.
+    pub suggestions: Vec<String>,
 }
 
 impl Prompt {
@@ -201,8 +209,17 @@ impl Prompt {
             purpose,
             error: None,
             sending: false,
+            suggestions: Vec::new(),
         }
     }
+}
+
+/// A prompt for tags (`purpose` one of the tag prompts), completing from the tags the server
+/// last listed; pair it with a `Request::Tags` to bring those up to date.
+pub fn tags_prompt(state: &State, title: &str, text: &str, purpose: PromptFor) -> Overlay {
+    let mut p = Prompt::new(title, text, purpose);
+    p.suggestions = handle::tag_suggestions(state, text);
+    Overlay::Prompt(p)
 }
 
 /// Which text a composer edits; also the key its draft is kept under.
@@ -285,6 +302,14 @@ pub fn bulk_confirm(
         return None;
     }
     let me = state.user.as_ref().map(|u| u.id);
+    let signed = |tags: &Option<Vec<String>>, sign: char| {
+        tags.iter()
+            .flatten()
+            .map(move |t| format!("{sign}{t}"))
+            .collect::<Vec<_>>()
+    };
+    let mut tagging = signed(&changes.add_tags, '+');
+    tagging.extend(signed(&changes.remove_tags, '-'));
     let what = match (
         &changes.status,
         &changes.priority,
@@ -301,6 +326,7 @@ pub fn bulk_confirm(
                 .get(a)
                 .map_or_else(|| format!("user {a}"), |u| u.username.clone())
         ),
+        _ if !tagging.is_empty() => format!("Tag ({})", tagging.join(" ")),
         _ => return None,
     };
     let n = ids.len();
