@@ -225,9 +225,14 @@ impl TicketState {
             (Request::DeleteTicket(id), Ok(_)) => {
                 vec![Out::Info(format!("Ticket {id} deleted.")), Out::Back]
             }
-            (Request::CreateComment(_), Ok(_)) => {
+            (Request::CreateComment(c), Ok(_)) => {
                 self.selected = self.items();
-                self.reload_with(format!("Comment added to ticket {}.", self.id))
+                let what = if c.is_internal {
+                    "Internal note"
+                } else {
+                    "Comment"
+                };
+                self.reload_with(format!("{what} added to ticket {}.", self.id))
             }
             (Request::DeleteComment { .. }, Ok(_)) => self.reload_with("Comment deleted.".into()),
             (Request::UpdateTicket(id, change, _), Ok(reply)) => {
