@@ -74,7 +74,12 @@ impl Tms {
                     user_id,
                     drafts: Default::default(),
                 },
-                Effect::OpenEditor(_) | Effect::SaveDrafts { .. } | Effect::Quit => continue,
+                Effect::OpenEditor(_)
+                | Effect::SaveDrafts { .. }
+                | Effect::Listen { .. }
+                | Effect::StopListening
+                | Effect::Wake(_)
+                | Effect::Quit => continue,
             };
             queue.extend(app::update(&mut self.state, action));
         }
