@@ -21,6 +21,8 @@ mod tmux;
 mod update;
 mod update_admin;
 mod update_history;
+mod update_live;
 mod update_login;
 mod update_ticket;
+mod update_views;
 mod writes;
