@@ -6,6 +6,7 @@ mod account;
 mod bulk;
 mod commands;
 mod e2e;
+mod e2e_live;
 mod e2e_tour;
 mod fixtures;
 mod leaving;
