@@ -52,12 +52,7 @@ fn changes_made_by_a_colleague_show_in_the_queue_without_a_key_pressed() {
         return;
     }
     let config = tempfile::tempdir().unwrap();
-    let cmd = format!(
-        "env TMS_CONFIG_DIR={} NO_COLOR=1 {} --demo",
-        config.path().display(),
-        env!("CARGO_BIN_EXE_tms")
-    );
-    let tui = Tmux::start("live", &cmd);
+    let tui = Tmux::demo("live", config.path());
     let base = server_url(&tui.wait_for("Log in to tms"));
     tui.login_demo(2, "Unassigned (");
     let screen = tui.wait_for(text::LIVE);

@@ -23,6 +23,14 @@ fn event(s: &mut State, e: ServerEvent) -> Vec<Effect> {
     news(s, News::Event(Box::new(e)))
 }
 
+/// John on ticket 3, the stream up.
+fn john_on_ticket_3() -> State {
+    let mut s = john_live();
+    let fx = app::command::run(&mut s, "3");
+    answer_all(&mut s, fx, &server);
+    s
+}
+
 /// John on his queue with the stream up (and nothing missed).
 fn john_live() -> State {
     let mut s = signed_in(john());
@@ -287,9 +295,7 @@ fn a_resync_reads_again_what_is_shown() {
 
 #[test]
 fn the_open_ticket_changes_in_place() {
-    let mut s = john_live();
-    let fx = app::command::run(&mut s, "3");
-    answer_all(&mut s, fx, &server);
+    let mut s = john_on_ticket_3();
     let shown = |s: &State| match &s.screen {
         Screen::Ticket(t) => t.detail.clone().unwrap(),
         other => panic!("{other:?}"),
@@ -361,9 +367,7 @@ fn the_open_ticket_changes_in_place() {
 
 #[test]
 fn a_description_edited_meanwhile_is_not_overwritten_unasked() {
-    let mut s = john_live();
-    let fx = app::command::run(&mut s, "3");
-    answer_all(&mut s, fx, &server);
+    let mut s = john_on_ticket_3();
     // John starts editing the description (version 1 shown)…
     ch(&mut s, 'e');
     assert!(matches!(s.overlay, Some(Overlay::Compose(_))));

@@ -42,6 +42,14 @@ fn with_views(who: tms_core::api::User, views: Vec<View>) -> State {
     s
 }
 
+/// `who` on tab `key` (`5`, `6`: a view's) of [`two_views`].
+fn on_tab(who: tms_core::api::User, key: char) -> State {
+    let mut s = with_views(who, two_views());
+    let fx = ch(&mut s, key);
+    answer_all(&mut s, fx, &views_server);
+    s
+}
+
 /// The request for the rows among `fx`.
 fn rows_query(fx: &[tms_tui::app::Effect]) -> tms_core::api::TicketQuery {
     requests(fx)
@@ -107,9 +115,7 @@ fn views_are_tabs_after_the_built_in_ones_with_their_counts() {
 
 #[test]
 fn a_view_deleted_elsewhere_takes_its_tab_away() {
-    let mut s = with_views(john(), two_views());
-    let fx = ch(&mut s, '6');
-    answer_all(&mut s, fx, &views_server);
+    let mut s = on_tab(john(), '6');
     let fx = reply(
         &mut s,
         Request::Views,
@@ -277,9 +283,7 @@ fn a_view_tab_is_deleted_after_a_question_and_only_by_who_may() {
     );
 
     // `:delete-view` asks the same, from the command line.
-    let mut admin_s = with_views(admin(), two_views());
-    let fx = ch(&mut admin_s, '6');
-    answer_all(&mut admin_s, fx, &views_server);
+    let mut admin_s = on_tab(admin(), '6');
     app::command::run(&mut admin_s, "delete-view");
     let Some(Overlay::Confirm(c)) = &admin_s.overlay else {
         panic!("{:?}", admin_s.overlay)
@@ -293,9 +297,7 @@ fn a_view_tab_is_deleted_after_a_question_and_only_by_who_may() {
 
 #[test]
 fn a_failed_view_deletion_is_said() {
-    let mut s = with_views(john(), two_views());
-    let fx = ch(&mut s, '5');
-    answer_all(&mut s, fx, &views_server);
+    let mut s = on_tab(john(), '5');
     app::update(
         &mut s,
         Action::Response {
@@ -314,9 +316,7 @@ fn a_failed_view_deletion_is_said() {
 
 #[test]
 fn the_tab_in_front_is_shown_however_many_tabs_there_are() {
-    let mut s = with_views(john(), two_views());
-    let fx = ch(&mut s, '6');
-    answer_all(&mut s, fx, &views_server);
+    let mut s = on_tab(john(), '6');
     let screen = crate::snapshots::render(&s, 60, 8);
     let tabs = screen.lines().nth(1).unwrap_or_default();
     assert!(tabs.contains("6 Shared triage (7)"), "{tabs}");
