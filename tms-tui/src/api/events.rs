@@ -92,6 +92,9 @@ pub enum News {
 /// The first pause before connecting again, doubled after each failure up to [`MAX_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_millis(250);
 const MAX_PAUSE: Duration = Duration::from_secs(10);
+/// A connection up this long was a working one: once it breaks, the pauses start over from
+/// the shortest (one dropped at once keeps them growing).
+const STABLE: Duration = Duration::from_secs(3);
 
 /// The pauses between attempts to connect: growing, and spread by ±25 % so that clients that
 /// lost the same server do not all come back at the same instant.
@@ -131,8 +134,7 @@ pub async fn listen(client: ApiClient, mut tell: impl FnMut(News) -> bool) {
                 }
                 let since = Instant::now();
                 let lost = follow(stream, &mut last, &mut tell).await;
-                if since.elapsed() > MAX_PAUSE {
-                    // It was up a while: a new failure starts from the shortest pause.
+                if since.elapsed() >= STABLE {
                     backoff = Backoff::new();
                 }
                 match lost {
