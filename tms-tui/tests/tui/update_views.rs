@@ -316,7 +316,7 @@ fn a_failed_view_deletion_is_said() {
 
 #[test]
 fn the_tab_in_front_is_shown_however_many_tabs_there_are() {
-    let mut s = on_tab(john(), '6');
+    let s = on_tab(john(), '6');
     let screen = crate::snapshots::render(&s, 60, 8);
     let tabs = screen.lines().nth(1).unwrap_or_default();
     assert!(tabs.contains("6 Shared triage (7)"), "{tabs}");
