@@ -60,5 +60,8 @@ pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, Ap
             client.clear_logs().await?;
             Reply::Done
         }
+        Request::Views => Reply::Views(client.views().await?),
+        Request::CreateView(body) => Reply::View(client.create_view(body).await?),
+        Request::DeleteView(id) => Reply::View(client.delete_view(*id).await?),
     })
 }

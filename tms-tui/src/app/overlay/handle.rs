@@ -71,6 +71,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 },
                 ConfirmFor::DeactivateUser(id) => Request::DeleteUser(id),
                 ConfirmFor::ClearLog => Request::ClearLogs,
+                ConfirmFor::DeleteView(id) => Request::DeleteView(id),
             }),
             Some(Cmd::No) => Vec::new(),
             _ => {
@@ -199,6 +200,10 @@ fn apply_pick(state: &mut State, picker: &Picker, pick: Pick) -> Vec<Effect> {
             }
             Vec::new()
         }
+        (PickFor::SaveView, Pick::Shared(shared)) => {
+            state.overlay = Some(super::view_name_prompt(shared));
+            Vec::new()
+        }
         (PickFor::LogType, Pick::Activity(a)) => on_log(state, |l| l.query.activity_type = a),
         (PickFor::LogUser, Pick::User(u)) => {
             let person = picker.people.iter().find(|p| Some(p.id) == u).cloned();
@@ -249,7 +254,7 @@ fn on_prompt(state: &mut State, mut p: Prompt, cmd: Option<Cmd>, key: KeyEvent) 
 fn takes_tags(purpose: &PromptFor) -> bool {
     matches!(
         purpose,
-        PromptFor::Tags(_) | PromptFor::BulkTags(_) | PromptFor::FilterTags
+        PromptFor::Tags { .. } | PromptFor::BulkTags(_) | PromptFor::FilterTags
     )
 }
 
@@ -315,18 +320,15 @@ fn submit_prompt(state: &mut State, p: &mut Prompt) -> Result<Vec<Effect>, Strin
             };
             Ok(on_log(state, |l| l.query.ticket_id = id))
         }
-        PromptFor::Tags(id) => {
+        PromptFor::Tags { id, version } => {
             let words: Vec<&str> = raw.split_whitespace().collect();
             let tags = typed_tags("tags", &words)?;
             p.sending = true;
-            Ok(update_ticket(
-                state,
-                *id,
-                TicketUpdate {
-                    tags: Some(tags),
-                    ..Default::default()
-                },
-            ))
+            let change = TicketUpdate {
+                tags: Some(tags),
+                ..Default::default()
+            };
+            Ok(req(Request::UpdateTicket(*id, change, *version)))
         }
         PromptFor::BulkTags(ids) => {
             let (remove, add): (Vec<&str>, Vec<&str>) = raw
@@ -349,17 +351,22 @@ fn submit_prompt(state: &mut State, p: &mut Prompt) -> Result<Vec<Effect>, Strin
             let tags = typed_tags("tag", &words)?;
             Ok(on_queue(state, |q| q.tags = tags))
         }
-        PromptFor::Title(id) => {
+        PromptFor::Title { id, version } => {
             let title = TicketTitle::parse(&raw).map_err(|e| e.msg)?;
             p.sending = true;
-            Ok(update_ticket(
-                state,
-                *id,
-                TicketUpdate {
-                    title: Some(title.into_inner()),
-                    ..Default::default()
-                },
-            ))
+            let change = TicketUpdate {
+                title: Some(title.into_inner()),
+                ..Default::default()
+            };
+            Ok(req(Request::UpdateTicket(*id, change, *version)))
+        }
+        PromptFor::ViewName { shared } => {
+            let Screen::Queue(q) = &state.screen else {
+                return Ok(Vec::new());
+            };
+            let request = q.new_view(&raw, *shared)?;
+            p.sending = true;
+            Ok(req(request))
         }
         PromptFor::Password {
             user_id,
@@ -392,7 +399,7 @@ fn on_compose(state: &mut State, mut c: Compose, cmd: Option<Cmd>, key: KeyEvent
             return Vec::new();
         }
         Some(Cmd::ExternalEditor) => fx.push(Effect::OpenEditor(c.area.text())),
-        Some(Cmd::Submit) if !c.sending => match compose_request(state, &c) {
+        Some(Cmd::Submit) if !c.sending => match compose_request(&c) {
             Ok(r) => {
                 c.sending = true;
                 c.error = None;
@@ -411,7 +418,7 @@ fn on_compose(state: &mut State, mut c: Compose, cmd: Option<Cmd>, key: KeyEvent
     fx
 }
 
-fn compose_request(state: &State, c: &Compose) -> Result<Request, String> {
+fn compose_request(c: &Compose) -> Result<Request, String> {
     let field = if matches!(c.key, DraftKey::Description(_)) {
         "description"
     } else {
@@ -445,7 +452,7 @@ fn compose_request(state: &State, c: &Compose) -> Result<Request, String> {
                 description: Some(body),
                 ..Default::default()
             },
-            super::super::gate::shown_version(state, id),
+            c.version,
         ),
     })
 }
@@ -472,8 +479,13 @@ fn draft_of(request: &Request) -> Option<DraftKey> {
 
 fn prompt_sent(p: &Prompt, request: &Request) -> bool {
     match (&p.purpose, request) {
-        (PromptFor::Title(id), Request::UpdateTicket(rid, u, _)) => id == rid && u.title.is_some(),
-        (PromptFor::Tags(id), Request::UpdateTicket(rid, u, _)) => id == rid && u.tags.is_some(),
+        (PromptFor::Title { id, .. }, Request::UpdateTicket(rid, u, _)) => {
+            id == rid && u.title.is_some()
+        }
+        (PromptFor::ViewName { .. }, Request::CreateView(_)) => true,
+        (PromptFor::Tags { id, .. }, Request::UpdateTicket(rid, u, _)) => {
+            id == rid && u.tags.is_some()
+        }
         (PromptFor::Password { user_id, .. }, Request::UpdateUser(id, u)) => {
             user_id == id && u.password.is_some()
         }
