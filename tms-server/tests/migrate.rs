@@ -276,7 +276,7 @@ fn names(tables: &[TableSum]) -> Vec<&'static str> {
     tables.iter().map(|t| t.table).collect()
 }
 
-const DATA_TABLES: [&str; 8] = [
+const DATA_TABLES: [&str; 9] = [
     "users",
     "tickets",
     "comments",
@@ -284,6 +284,7 @@ const DATA_TABLES: [&str; 8] = [
     "activity_log",
     "ticket_history",
     "views",
+    "settings",
     "server_keys",
 ];
 

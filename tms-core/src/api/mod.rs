@@ -70,6 +70,9 @@ pub struct User {
     pub email: String,
     pub role: Role,
     pub is_active: bool,
+    /// Away: skipped by auto-assignment (staff).
+    #[serde(default)]
+    pub is_away: bool,
     #[serde(with = "serde_ts")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01"))]
     pub created_at: Timestamp,
@@ -167,6 +170,9 @@ pub struct UserUpdate {
     pub role: Option<Role>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
+    /// Staff only: away from auto-assignment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_away: Option<bool>,
     /// A new password for the user (an admin reset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(min_length = 8, max_length = 128))]
@@ -548,4 +554,57 @@ impl<T> Page<T> {
             next_cursor: None,
         }
     }
+}
+
+/// How new tickets without an assignee are shared out (docs/API.md, "Auto-assignment").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AssignmentMode {
+    /// New tickets stay unassigned.
+    #[default]
+    Off,
+    /// To each available helpdesk agent in turn.
+    RoundRobin,
+    /// To the available helpdesk agent with the fewest Open and In Progress tickets; ties in
+    /// turn.
+    LeastLoaded,
+}
+
+/// `PUT /api/v1/admin/assignment`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentUpdate {
+    pub mode: AssignmentMode,
+}
+
+/// A helpdesk agent as auto-assignment sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AssignmentAgent {
+    pub id: i64,
+    pub username: String,
+    /// Away agents are skipped.
+    pub is_away: bool,
+    /// Their Open and In Progress tickets.
+    pub open: u64,
+}
+
+/// `GET /api/v1/admin/assignment`: the mode, and the active helpdesk agents it shares among.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AssignmentSettings {
+    pub mode: AssignmentMode,
+    /// Active helpdesk agents by id (away ones included, marked).
+    #[serde(default)]
+    pub agents: Vec<AssignmentAgent>,
+}
+
+/// `PUT /api/v1/users/me/away`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AwayUpdate {
+    pub away: bool,
 }

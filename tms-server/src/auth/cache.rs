@@ -116,6 +116,7 @@ mod tests {
                 email: "u@example.com".into(),
                 role: tms_core::Role::Requester,
                 is_active: true,
+                is_away: false,
                 created_at: now,
             },
             expires_at: now + time::Duration::hours(1),

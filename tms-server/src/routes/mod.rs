@@ -1,5 +1,6 @@
 //! The HTTP API: one module per resource, merged here, plus the OpenAPI document.
 
+pub mod assignment;
 pub mod auth;
 pub mod comments;
 pub mod events;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(tags::router())
         .merge(events::router())
         .merge(logs::router())
+        .merge(assignment::router())
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -73,6 +75,7 @@ impl Modify for BearerAuth {
         auth::login, auth::token, auth::signup, auth::logout, auth::me, auth::change_password,
         users::list, users::create, users::read, users::update, users::deactivate, users::agents,
         users::directory,
+        assignment::read, assignment::update, assignment::away,
         tickets::list, tickets::agent_queue, tickets::read, tickets::create, tickets::update, tickets::bulk, tickets::delete,
         history::list,
         comments::create, comments::update, comments::delete,

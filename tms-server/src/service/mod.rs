@@ -4,6 +4,7 @@
 //! transaction script over the storage interface (`crate::store`), the same on every engine.
 //! Its errors are its own ([`ServiceError`]); the HTTP edge maps them to statuses.
 
+pub mod assignment;
 pub mod auth;
 pub mod comments;
 mod error;

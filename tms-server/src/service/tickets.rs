@@ -11,7 +11,7 @@ use tms_core::timefmt::{self, Timestamp};
 use tms_core::validate::{Body, Tag, TicketTitle, tag_set};
 use tms_core::{ActivityType, Actor, HistoryKind, Priority, Status, ValidationError};
 
-use super::ServiceError;
+use super::{ServiceError, assignment};
 use crate::state::AppState;
 use crate::store::{Field, ListPage, NewTicket, Read, StoreError, TicketState, Write, value_of};
 
@@ -294,13 +294,18 @@ pub async fn create(
             if let Some(agent) = req.assigned_agent_id {
                 check_assignee(tx, agent)?;
             }
+            let auto = if req.assigned_agent_id.is_none() && status.is_unresolved() {
+                assignment::pick(tx)?
+            } else {
+                None
+            };
             let new = NewTicket {
                 title: title.as_str(),
                 description: description.as_str(),
                 status,
                 priority: req.priority.unwrap_or(Priority::Medium),
                 requester_id,
-                assigned_agent_id: req.assigned_agent_id,
+                assigned_agent_id: req.assigned_agent_id.or(auto.map(|(agent, _)| agent)),
                 resolution_date: rules::resolution_on_create(status, now),
                 creation_date: now,
                 tags: &tags,
@@ -308,6 +313,22 @@ pub async fn create(
             let mut t = tx.insert_ticket(&new)?;
             let details = format!("created ticket {}", t.id);
             tx.insert_log(actor.id, ActivityType::Create, &details, Some(t.id), now)?;
+            if let Some((_, mode)) = auto {
+                // Logged and in the history as an assignment made just after the creation.
+                let unassigned = Ticket {
+                    assigned_agent_id: None,
+                    ..t.clone()
+                };
+                let new = TicketState::of(&t);
+                if let Some(details) = describe_changes(tx, &unassigned, &new)? {
+                    tx.record_history(&unassigned, &new, actor.id, now)?;
+                    let details = format!(
+                        "{details} (auto-assignment, {})",
+                        assignment::describe(mode)
+                    );
+                    tx.insert_log(actor.id, ActivityType::Update, &details, Some(t.id), now)?;
+                }
+            }
             redact(actor, &mut t);
             Ok(t)
         })

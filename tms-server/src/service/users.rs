@@ -263,6 +263,7 @@ struct Changes {
     email: Option<Email>,
     role: Option<Role>,
     is_active: Option<bool>,
+    is_away: Option<bool>,
     password_hash: Option<String>,
 }
 
@@ -319,6 +320,17 @@ fn apply(
     if c.password_hash.is_some() {
         what.push("password reset".into());
     }
+    let away = c.is_away.unwrap_or(old.is_away);
+    if away != old.is_away {
+        if !role.is_staff() {
+            return Err(ServiceError::invalid(tms_core::ValidationError::new(
+                "is_away",
+                "value_error.away",
+                "only helpdesk agents and admins take tickets, so only they can be away",
+            )));
+        }
+        what.push(if away { "away" } else { "back" }.into());
+    }
     if what.is_empty() {
         return Ok(old);
     }
@@ -327,6 +339,7 @@ fn apply(
         email: c.email.map(Email::into_inner),
         role: c.role,
         is_active: c.is_active,
+        is_away: c.is_away,
         password_hash: c.password_hash.clone(),
     };
     let user = tx
@@ -412,6 +425,7 @@ pub async fn update(
         email,
         role: req.role,
         is_active: req.is_active,
+        is_away: req.is_away,
         password_hash,
     };
     change(app, actor, session, id, changes).await
@@ -430,7 +444,31 @@ pub async fn deactivate(
         email: None,
         role: None,
         is_active: Some(false),
+        is_away: None,
         password_hash: None,
     };
     change(app, actor, session, id, changes).await
+}
+
+/// Marks the caller (staff) away from auto-assignment, or back.
+pub async fn set_away(
+    app: &AppState,
+    actor: Actor,
+    session: i64,
+    away: bool,
+) -> Result<User, ServiceError> {
+    if !actor.role.is_staff() {
+        return Err(ServiceError::Forbidden(
+            "Only helpdesk agents and admins take tickets, so only they can be away".into(),
+        ));
+    }
+    let changes = Changes {
+        username: None,
+        email: None,
+        role: None,
+        is_active: None,
+        is_away: Some(away),
+        password_hash: None,
+    };
+    change(app, actor, session, actor.id, changes).await
 }

@@ -206,6 +206,7 @@ const TABLES: &[Table] = &[
             ("email", Kind::Text),
             ("role", Kind::Text),
             ("is_active", Kind::Bool),
+            ("is_away", Kind::Bool),
             ("password_hash", Kind::Text),
             ("created_at", Kind::Int),
             ("updated_at", Kind::Int),
@@ -305,6 +306,12 @@ const TABLES: &[Table] = &[
             ("expires_at", Kind::Int),
         ],
         sequence: Sequence::MaxId,
+    },
+    Table {
+        name: "settings",
+        key: &["name"],
+        columns: &[("name", Kind::Text), ("value", Kind::Text)],
+        sequence: Sequence::None,
     },
     Table {
         name: "server_keys",

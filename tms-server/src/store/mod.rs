@@ -30,8 +30,8 @@ use recorder::Recorder;
 use crate::events::{Event, Hub};
 
 pub use types::{
-    BulkTicket, Field, LastChange, ListPage, NewTicket, SessionUser, TicketState, Timeline,
-    UserChanges, ViewFields, field_changes, shown_value, value_of,
+    AgentLoad, BulkTicket, Field, LastChange, ListPage, NewTicket, SessionUser, TicketState,
+    Timeline, UserChanges, ViewFields, field_changes, shown_value, value_of,
 };
 
 use tms_core::api::{
@@ -130,6 +130,10 @@ pub trait Read {
     /// (`count` 0: the service counts).
     fn views(&self, user_id: i64, shared: bool) -> StoreResult<Vec<View>>;
     fn view(&self, id: i64) -> StoreResult<Option<View>>;
+    /// The server-wide setting `name` (JSON text), `None` when it was never set.
+    fn setting(&self, name: &str) -> StoreResult<Option<String>>;
+    /// The active helpdesk agents, by id, each with their Open and In Progress tickets.
+    fn agent_loads(&self) -> StoreResult<Vec<AgentLoad>>;
 }
 
 /// Every write a use case makes, inside the transaction [`Store::write`] opened.
@@ -203,6 +207,11 @@ pub trait Write: Read {
     /// owner stays).
     fn save_view(&self, id: Option<i64>, v: &ViewFields<'_>, now: Timestamp) -> StoreResult<View>;
     fn delete_view(&self, id: i64) -> StoreResult<()>;
+    /// The server-wide setting `name` (JSON text), locked against other transactions'
+    /// changes (and locks) of it until this one ends, on every server.
+    fn setting_for_update(&self, name: &str) -> StoreResult<Option<String>>;
+    /// Stores the server-wide setting `name` (JSON text).
+    fn put_setting(&self, name: &str, value: &str) -> StoreResult<()>;
     /// The server secret `name`, created with `len` random bytes if there is none yet.
     fn server_key(&self, name: &str, len: usize) -> StoreResult<Vec<u8>>;
     /// Serialises attempts under the slowing key `key` with every other attempt under it, on

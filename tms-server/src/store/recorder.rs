@@ -2,7 +2,7 @@
 //! writes pass through here, so every change of a ticket or comment is told, whichever use
 //! case made it.
 
-use crate::store::ViewFields;
+use crate::store::{AgentLoad, ViewFields};
 use std::cell::RefCell;
 
 use tms_core::api::{
@@ -138,6 +138,14 @@ impl Read for Recorder<'_> {
 
     fn view(&self, id: i64) -> StoreResult<Option<View>> {
         self.inner.view(id)
+    }
+
+    fn setting(&self, name: &str) -> StoreResult<Option<String>> {
+        self.inner.setting(name)
+    }
+
+    fn agent_loads(&self) -> StoreResult<Vec<AgentLoad>> {
+        self.inner.agent_loads()
     }
 }
 
@@ -283,6 +291,14 @@ impl Write for Recorder<'_> {
 
     fn server_key(&self, name: &str, len: usize) -> StoreResult<Vec<u8>> {
         self.inner.server_key(name, len)
+    }
+
+    fn setting_for_update(&self, name: &str) -> StoreResult<Option<String>> {
+        self.inner.setting_for_update(name)
+    }
+
+    fn put_setting(&self, name: &str, value: &str) -> StoreResult<()> {
+        self.inner.put_setting(name, value)
     }
 
     fn save_view(&self, id: Option<i64>, v: &ViewFields<'_>, now: Timestamp) -> StoreResult<View> {

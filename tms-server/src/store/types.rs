@@ -48,6 +48,16 @@ impl<'a> TicketState<'a> {
     }
 }
 
+/// A helpdesk agent who may be given new tickets (active), with their workload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentLoad {
+    pub id: i64,
+    pub username: String,
+    pub is_away: bool,
+    /// Tickets assigned to them that are Open or In Progress.
+    pub open: u64,
+}
+
 /// The changes of an account, already validated; `None` keeps a field.
 #[derive(Debug, Default)]
 pub struct UserChanges {
@@ -55,6 +65,7 @@ pub struct UserChanges {
     pub email: Option<String>,
     pub role: Option<Role>,
     pub is_active: Option<bool>,
+    pub is_away: Option<bool>,
     pub password_hash: Option<String>,
 }
 

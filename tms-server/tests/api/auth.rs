@@ -21,10 +21,7 @@ fn assert_token_body(b: &Value, email: &str, role: &str) {
     );
     let expires = b["expires_at"].as_str().unwrap();
     assert_wire_time(&json!(expires));
-    assert_eq!(
-        keys(&b["user"]),
-        ["created_at", "email", "id", "is_active", "role", "username"]
-    );
+    assert_eq!(keys(&b["user"]), USER_KEYS);
     assert_eq!(b["user"]["email"], email);
     assert_eq!(b["user"]["role"], role);
     assert_eq!(b["user"]["is_active"], true);
@@ -179,10 +176,7 @@ async fn users_me_is_the_caller() {
     let s = start().await;
     for who in [&s.admin, &s.agent, &s.alice] {
         let me = s.get(who.t(), "/users/me").await.expect(200).clone();
-        assert_eq!(
-            keys(&me),
-            ["created_at", "email", "id", "is_active", "role", "username"]
-        );
+        assert_eq!(keys(&me), USER_KEYS);
         assert_eq!(me["id"], who.id);
         assert_eq!(me["username"], who.username);
         assert!(me.get("password_hash").is_none());

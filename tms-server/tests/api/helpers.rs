@@ -120,6 +120,17 @@ pub fn assert_validation_error(body: &Value) -> Vec<Vec<String>> {
 }
 
 /// The keys of a JSON object, sorted.
+/// The keys of a User object, in order.
+pub const USER_KEYS: [&str; 7] = [
+    "created_at",
+    "email",
+    "id",
+    "is_active",
+    "is_away",
+    "role",
+    "username",
+];
+
 pub fn keys(v: &Value) -> Vec<String> {
     let mut k: Vec<String> = v
         .as_object()

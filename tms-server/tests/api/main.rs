@@ -1,6 +1,7 @@
 //! Integration tests of the HTTP API: each test starts a real server on `127.0.0.1:0` over a
 //! fresh temporary database and talks to it over HTTP. One binary, so the linker runs once.
 
+mod assignment;
 mod auth;
 mod bad_input;
 mod bulk;

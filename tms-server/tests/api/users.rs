@@ -6,8 +6,6 @@ use tms_core::Role;
 
 use crate::helpers::*;
 
-const USER_KEYS: [&str; 6] = ["created_at", "email", "id", "is_active", "role", "username"];
-
 fn signup_body(name: &str) -> serde_json::Value {
     json!({"username": name, "email": format!("{name}@example.com"), "password": PW})
 }

@@ -28,6 +28,7 @@ pub fn user(id: i64, name: &str, role: Role) -> User {
         email: format!("{}@example.com", name.to_lowercase()),
         role,
         is_active: true,
+        is_away: false,
         created_at: ago(24 * 30),
     }
 }

@@ -23,7 +23,7 @@ use tokio_postgres::types::{ToSql, Type};
 use crate::store::counts::CountCache;
 use crate::store::list::{priority_rank, status_rank};
 use crate::store::{
-    Field, LastChange, ListPage, NewTicket, Read, SessionUser, StoreError, StoreResult,
+    AgentLoad, Field, LastChange, ListPage, NewTicket, Read, SessionUser, StoreError, StoreResult,
     TicketState, Timeline, UserChanges, Write, field_changes, shown_value,
 };
 
@@ -87,7 +87,7 @@ fn rank<T: Copy>(all: &[T], row: &Row, idx: usize) -> StoreResult<T> {
         .ok_or_else(|| corrupt("rank", n))
 }
 
-pub(super) const USER_COLUMNS: &str = "id, username, email, role, is_active, created_at";
+pub(super) const USER_COLUMNS: &str = "id, username, email, role, is_active, created_at, is_away";
 
 fn user(row: &Row, at: usize) -> StoreResult<User> {
     Ok(User {
@@ -97,6 +97,7 @@ fn user(row: &Row, at: usize) -> StoreResult<User> {
         role: wire(row, at + 3)?,
         is_active: row.try_get(at + 4)?,
         created_at: ts(row, at + 5)?,
+        is_away: row.try_get(at + 6)?,
     })
 }
 
@@ -442,7 +443,7 @@ impl<C: GenericClient + Sync> Read for PgTx<'_, C> {
         }
         let sql = format!("SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1");
         self.opt(&sql, &[&email])?
-            .map(|r| Ok((user(&r, 0)?, r.try_get(6)?)))
+            .map(|r| Ok((user(&r, 0)?, r.try_get(7)?)))
             .transpose()
     }
 
@@ -612,6 +613,34 @@ impl<C: GenericClient + Sync> Read for PgTx<'_, C> {
         Ok(timeline.into_entries())
     }
 
+    fn setting(&self, name: &str) -> StoreResult<Option<String>> {
+        self.opt("SELECT value FROM settings WHERE name = $1", &[&name])?
+            .map(|r| Ok(r.try_get(0)?))
+            .transpose()
+    }
+
+    fn agent_loads(&self) -> StoreResult<Vec<AgentLoad>> {
+        let (open, in_progress) = (status_rank(Status::Open), status_rank(Status::InProgress));
+        self.rows(
+            "SELECT u.id, u.username, u.is_away,
+                    (SELECT coalesce(sum(c.n), 0)::bigint FROM ticket_counts c
+                     WHERE c.assigned_agent_id = u.id AND c.status IN ($2, $3))
+             FROM users u WHERE u.role = $1 AND u.is_active ORDER BY u.id",
+            &[&Role::Agent.as_str(), &open, &in_progress],
+        )?
+        .iter()
+        .map(|r| {
+            let open: i64 = r.try_get(3)?;
+            Ok(AgentLoad {
+                id: r.try_get(0)?,
+                username: r.try_get(1)?,
+                is_away: r.try_get(2)?,
+                open: u64::try_from(open).unwrap_or(0),
+            })
+        })
+        .collect()
+    }
+
     fn tag_counts(&self) -> StoreResult<Vec<(String, u64)>> {
         self.rows(
             "SELECT tag, count(*) AS n FROM ticket_tags GROUP BY tag ORDER BY n DESC, tag",
@@ -741,7 +770,8 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
                 role = coalesce($4, role),
                 is_active = coalesce($5, is_active),
                 password_hash = coalesce($6, password_hash),
-                updated_at = $7
+                updated_at = $7,
+                is_away = coalesce($8, is_away)
              WHERE id = $1 RETURNING {USER_COLUMNS}"
         );
         let role = c.role.map(Role::as_str);
@@ -756,6 +786,7 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
                 &c.is_active,
                 &c.password_hash,
                 &now,
+                &c.is_away,
             ],
         )?
         .map(|r| user(&r, 0))
@@ -1000,6 +1031,24 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
         Ok(self
             .one("SELECT value FROM server_keys WHERE name = $1", &[&name])?
             .try_get(0)?)
+    }
+
+    fn setting_for_update(&self, name: &str) -> StoreResult<Option<String>> {
+        self.opt(
+            "SELECT value FROM settings WHERE name = $1 FOR UPDATE",
+            &[&name],
+        )?
+        .map(|r| Ok(r.try_get(0)?))
+        .transpose()
+    }
+
+    fn put_setting(&self, name: &str, value: &str) -> StoreResult<()> {
+        self.exec(
+            "INSERT INTO settings (name, value) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
+            &[&name, &value],
+        )?;
+        Ok(())
     }
 
     fn lock_attempts(&self, key: &str) -> StoreResult<()> {

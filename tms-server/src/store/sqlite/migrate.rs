@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/sqlite/0010_ticket_version.sql"),
     include_str!("../../../../migrations/sqlite/0011_views.sql"),
     include_str!("../../../../migrations/sqlite/0012_waiting_tags_notes.sql"),
+    include_str!("../../../../migrations/sqlite/0013_assignment.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -146,6 +147,7 @@ mod tests {
                 "search_pending",
                 "server_keys",
                 "sessions",
+                "settings",
                 "ticket_counts",
                 "ticket_history",
                 "ticket_search",

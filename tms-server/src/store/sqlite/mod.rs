@@ -21,6 +21,7 @@ pub mod logs;
 pub mod migrate;
 pub mod search;
 pub mod sessions;
+pub mod settings;
 pub mod tickets;
 pub mod users;
 pub mod views;

@@ -35,7 +35,8 @@ pub fn lookup(
     idle_micros: i64,
 ) -> rusqlite::Result<Option<SessionUser>> {
     conn.prepare_cached(
-        "SELECT s.id, s.last_seen_at, s.expires_at, u.id, u.username, u.email, u.role, u.is_active, u.created_at
+        "SELECT s.id, s.last_seen_at, s.expires_at, u.id, u.username, u.email, u.role, u.is_active, u.created_at,
+                u.is_away
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.last_seen_at > ?2 - ?3
            AND u.is_active = 1",
@@ -52,6 +53,7 @@ pub fn lookup(
                 role: wire(r, 6)?,
                 is_active: r.get(7)?,
                 created_at: ts(r, 8)?,
+                is_away: r.get(9)?,
             },
         })
     })

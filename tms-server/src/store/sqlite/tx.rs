@@ -11,10 +11,10 @@ use tms_core::api::{
 use tms_core::timefmt::{Timestamp, from_micros, to_micros};
 use tms_core::{ActivityType, Role};
 
-use super::{DbError, comments, history, keys, logs, sessions, tickets, users, views};
+use super::{DbError, comments, history, keys, logs, sessions, settings, tickets, users, views};
 use crate::store::counts::CountCache;
 use crate::store::{
-    Field, LastChange, ListPage, NewTicket, Read, SessionUser, StoreError, StoreResult,
+    AgentLoad, Field, LastChange, ListPage, NewTicket, Read, SessionUser, StoreError, StoreResult,
     TicketState, UserChanges, Write,
 };
 
@@ -159,6 +159,14 @@ impl Read for Tx<'_> {
     fn view(&self, id: i64) -> StoreResult<Option<View>> {
         Ok(views::get(self.conn, id)?)
     }
+
+    fn setting(&self, name: &str) -> StoreResult<Option<String>> {
+        Ok(settings::get(self.conn, name)?)
+    }
+
+    fn agent_loads(&self) -> StoreResult<Vec<AgentLoad>> {
+        Ok(settings::agent_loads(self.conn)?)
+    }
 }
 
 impl Write for Tx<'_> {
@@ -298,6 +306,15 @@ impl Write for Tx<'_> {
 
     fn server_key(&self, name: &str, len: usize) -> StoreResult<Vec<u8>> {
         Ok(keys::get_or_create(self.conn, name, len)?)
+    }
+
+    /// Writes are serial here: the writer's transaction already excludes every other.
+    fn setting_for_update(&self, name: &str) -> StoreResult<Option<String>> {
+        Ok(settings::get(self.conn, name)?)
+    }
+
+    fn put_setting(&self, name: &str, value: &str) -> StoreResult<()> {
+        Ok(settings::put(self.conn, name, value)?)
     }
 
     fn save_view(&self, id: Option<i64>, v: &ViewFields<'_>, now: Timestamp) -> StoreResult<View> {

@@ -8,7 +8,7 @@ use tms_core::timefmt::{Timestamp, to_micros};
 use super::{ts, wire};
 use crate::store::UserChanges;
 
-const COLUMNS: &str = "id, username, email, role, is_active, created_at";
+const COLUMNS: &str = "id, username, email, role, is_active, created_at, is_away";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
@@ -18,6 +18,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<User> {
         role: wire(row, 3)?,
         is_active: row.get(4)?,
         created_at: ts(row, 5)?,
+        is_away: row.get(6)?,
     })
 }
 
@@ -76,7 +77,7 @@ pub fn get_by_email_with_hash(
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS}, password_hash FROM users WHERE email = ?1"
     ))?;
-    stmt.query_row([email], |r| Ok((from_row(r)?, r.get(6)?)))
+    stmt.query_row([email], |r| Ok((from_row(r)?, r.get(7)?)))
         .optional()
 }
 
@@ -160,7 +161,8 @@ pub fn update(
             role = coalesce(?4, role),
             is_active = coalesce(?5, is_active),
             password_hash = coalesce(?6, password_hash),
-            updated_at = ?7
+            updated_at = ?7,
+            is_away = coalesce(?8, is_away)
          WHERE id = ?1 RETURNING {COLUMNS}"
     ))?;
     stmt.query_row(
@@ -171,7 +173,8 @@ pub fn update(
             c.role.map(Role::as_str),
             c.is_active,
             c.password_hash,
-            to_micros(now)
+            to_micros(now),
+            c.is_away
         ],
         from_row,
     )
