@@ -55,6 +55,9 @@ pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, Ap
             client.delete_user(*id).await?;
             Reply::Done
         }
+        Request::Assignment => Reply::Assignment(client.assignment().await?),
+        Request::SetAssignment(mode) => Reply::Assignment(client.set_assignment(*mode).await?),
+        Request::SetAway(away) => Reply::Me(client.set_away(*away).await?),
         Request::Logs(q) => Reply::Logs(client.list_logs(q).await?),
         Request::ClearLogs => {
             client.clear_logs().await?;

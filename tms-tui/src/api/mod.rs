@@ -13,12 +13,14 @@ use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tms_core::api::{
+    AssignmentMode, AssignmentSettings, AssignmentUpdate, AwayUpdate, NewView, View,
+};
+use tms_core::api::{
     BulkChangeReply, BulkChangeRequest, Comment, CommentUpdate, Health, HistoryEntry, LogEntry,
     LogQuery, LoginRequest, NewCommentRequest, NewTicketRequest, NewUserRequest, Page,
     PasswordChange, SignupRequest, TagCount, Ticket, TicketDetail, TicketListItem, TicketQuery,
     TicketUpdate, TokenResponse, User, UserQuery, UserSummary, UserUpdate,
 };
-use tms_core::api::{NewView, View};
 
 use tms_core::api::DEVICE_COOKIE;
 pub use tms_core::api::DirectoryQuery;
@@ -194,6 +196,26 @@ impl ApiClient {
         let rb = self
             .request(Method::PUT, &format!("/api/v1/admin/users/{id}"))
             .json(body);
+        Self::json(rb).await
+    }
+
+    /// The auto-assignment mode and the agents it shares among (SysAdmin).
+    pub async fn assignment(&self) -> Result<AssignmentSettings> {
+        Self::json(self.request(Method::GET, "/api/v1/admin/assignment")).await
+    }
+
+    pub async fn set_assignment(&self, mode: AssignmentMode) -> Result<AssignmentSettings> {
+        let rb = self
+            .request(Method::PUT, "/api/v1/admin/assignment")
+            .json(&AssignmentUpdate { mode });
+        Self::json(rb).await
+    }
+
+    /// Says the caller (staff) is away from auto-assignment, or back.
+    pub async fn set_away(&self, away: bool) -> Result<User> {
+        let rb = self
+            .request(Method::PUT, "/users/me/away")
+            .json(&AwayUpdate { away });
         Self::json(rb).await
     }
 

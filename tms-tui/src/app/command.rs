@@ -1,5 +1,6 @@
 //! The `:` command line, as in vim or k9s: `:42` opens ticket 42, `:mine`, `:unassigned`,
-//! `:users`, `:log`, `:new`, `:save-view`, `:delete-view`, `:logout`, `:quit`; Tab completes.
+//! `:users`, `:log`, `:new`, `:save-view`, `:delete-view`, `:away`, `:logout`, `:quit`; Tab
+//! completes.
 
 use super::keymap::Cmd;
 use super::overlay::Overlay;
@@ -20,6 +21,7 @@ pub enum Command {
     Log,
     SaveView,
     DeleteView,
+    Away,
     Password,
     Logout,
     Quit,
@@ -44,7 +46,7 @@ const fn entry(name: &'static str, help: &'static str, command: Command, in_help
 }
 
 /// The commands, in the order they are listed, with their help.
-const COMMANDS: [Entry; 12] = [
+const COMMANDS: [Entry; 13] = [
     entry(
         "mine",
         "tickets assigned to me (requesters: my tickets)",
@@ -72,6 +74,12 @@ const COMMANDS: [Entry; 12] = [
         "delete-view",
         "delete the queue's view tab in front",
         Command::DeleteView,
+        false,
+    ),
+    entry(
+        "away",
+        "away from auto-assignment, or back (agents)",
+        Command::Away,
         false,
     ),
     entry("password", "change my password", Command::Password, false),
@@ -205,5 +213,9 @@ pub fn run(state: &mut State, text: &str) -> Vec<Effect> {
         Command::Log => route::open_on_top(state, Screen::Log(LogState::default()), true),
         Command::SaveView => route::queue_command(state, Cmd::SaveView),
         Command::DeleteView => route::queue_command(state, Cmd::DeleteView),
+        Command::Away => {
+            let away = state.user.as_ref().is_some_and(|u| u.is_away);
+            vec![Effect::Request(super::Request::SetAway(!away))]
+        }
     }
 }

@@ -92,6 +92,7 @@ pub fn may_run(state: &State, command: Command) -> bool {
         | Command::DeleteView => list_scope(actor).is_none(),
         Command::New => check_create_ticket(actor, None, None, None).is_ok(),
         Command::Users | Command::Log => check_admin(actor).is_ok(),
+        Command::Away => actor.role.is_staff(),
         // My own tickets or queue, my password, my session.
         Command::Mine | Command::Password | Command::Logout | Command::Quit => true,
     }

@@ -7,10 +7,10 @@ use crate::api::{ApiError, DirectoryQuery, Session};
 use crossterm::event::KeyEvent;
 use std::time::Duration;
 use tms_core::api::{
-    BulkChangeRequest, Comment, CommentUpdate, Health, HistoryEntry, LogEntry, LogQuery,
-    LoginRequest, NewCommentRequest, NewTicketRequest, NewUserRequest, NewView, Page,
-    PasswordChange, SignupRequest, TagCount, Ticket, TicketDetail, TicketListItem, TicketQuery,
-    TicketUpdate, User, UserQuery, UserSummary, UserUpdate, View,
+    AssignmentMode, AssignmentSettings, BulkChangeRequest, Comment, CommentUpdate, Health,
+    HistoryEntry, LogEntry, LogQuery, LoginRequest, NewCommentRequest, NewTicketRequest,
+    NewUserRequest, NewView, Page, PasswordChange, SignupRequest, TagCount, Ticket, TicketDetail,
+    TicketListItem, TicketQuery, TicketUpdate, User, UserQuery, UserSummary, UserUpdate, View,
 };
 use tms_core::timefmt::Timestamp;
 
@@ -74,6 +74,11 @@ pub enum Request {
     CreateUser(NewUserRequest),
     UpdateUser(i64, UserUpdate),
     DeleteUser(i64),
+    /// The auto-assignment mode and the agents (SysAdmin).
+    Assignment,
+    SetAssignment(AssignmentMode),
+    /// The caller away from auto-assignment (`true`) or back.
+    SetAway(bool),
     Logs(LogQuery),
     ClearLogs,
     /// The saved views, each with its count.
@@ -107,6 +112,7 @@ pub enum Reply {
     /// People found in the staff directory.
     People(Vec<UserSummary>),
     UserSaved(User),
+    Assignment(AssignmentSettings),
     Logs(Vec<LogEntry>),
     /// The tickets a bulk change changed, in the order asked.
     Bulk(Vec<TicketListItem>),

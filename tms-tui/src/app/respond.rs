@@ -47,6 +47,14 @@ pub fn on_response(
             state.info(format!("Welcome, {}.", t.user.username));
         }
         (Request::Me, Ok(Reply::Me(user))) => fx.extend(signed_in(state, user.clone())),
+        (Request::SetAway(_), Ok(Reply::Me(user))) => {
+            state.info(if user.is_away {
+                "You are away: new tickets go to others (:away again when back)."
+            } else {
+                "Welcome back: new tickets may come to you again."
+            });
+            state.user = Some(user.clone());
+        }
         (Request::Me, Err(e)) if !e.is_unreachable() => {
             state.setup.has_token = false;
             route::to_login(state, Some(e.to_string()));

@@ -21,7 +21,7 @@ pub use queue::{QueueKind, QueueState};
 pub use setup::SetupState;
 pub use ticket::TicketState;
 pub use user_form::UserFormState;
-pub use users::UsersState;
+pub use users::{UsersState, mode_name};
 
 use crate::api::ApiError;
 use crate::api::events::ServerEvent;

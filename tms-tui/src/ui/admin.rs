@@ -42,6 +42,13 @@ pub fn users(f: &mut Frame, area: Rect, state: &State, s: &UsersState) {
     if let Some(q) = &s.query.q {
         parts.push(format!("search “{q}”"));
     }
+    if let Some(a) = &s.assignment {
+        let key = keymap::key_for(Ctx::Users, Cmd::AssignmentMode);
+        parts.push(format!(
+            "auto-assign: {} ({key})",
+            crate::screens::mode_name(a.mode)
+        ));
+    }
     f.render_widget(
         Paragraph::new(Line::styled(format!(" {}", parts.join(" · ")), t.muted)),
         info,
@@ -71,7 +78,7 @@ pub fn users(f: &mut Frame, area: Rect, state: &State, s: &UsersState) {
         },
         Col::Fill { min: 16 },
         Col::Fixed(widest("Role", s.users.iter().map(|u| u.role.as_str()))),
-        Col::Fixed(widest("Active", ["yes", "no"])),
+        Col::Fixed(widest("Active", ["yes", "away", "no"])),
         Col::Fixed(widest("Since", &ages)),
     ];
     let w = fit(table.width, 1, &cols);
@@ -87,11 +94,11 @@ pub fn users(f: &mut Frame, area: Rect, state: &State, s: &UsersState) {
             Cell::from(clip(&u.username, usize::from(w[1]))),
             Cell::from(clip(&u.email, usize::from(w[2]))),
             Cell::from(u.role.as_str()).style(t.role(u.role)),
-            Cell::from(if u.is_active { "yes" } else { "no" }).style(if u.is_active {
-                t.info
-            } else {
-                t.error
-            }),
+            match (u.is_active, u.is_away) {
+                (false, _) => Cell::from("no").style(t.error),
+                (true, true) => Cell::from("away").style(t.muted),
+                (true, false) => Cell::from("yes").style(t.info),
+            },
             Cell::from(ages[i].clone()).style(t.muted),
         ])
     });

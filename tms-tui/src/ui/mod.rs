@@ -89,6 +89,7 @@ fn screen_title(state: &State) -> String {
 fn header(f: &mut Frame, area: Rect, state: &State) {
     let t = &state.theme;
     let who = match &state.user {
+        Some(u) if u.is_away => format!("{} · {} · away", u.username, u.role),
         Some(u) => format!("{} · {}", u.username, u.role),
         None => "not logged in".into(),
     };

@@ -5,7 +5,7 @@ use crate::fixtures::*;
 use tms_tui::app::command::{run, suggestions};
 use tms_tui::theme::text;
 
-const EVERY: [&str; 12] = [
+const EVERY: [&str; 13] = [
     "mine",
     "unassigned",
     "open",
@@ -15,6 +15,7 @@ const EVERY: [&str; 12] = [
     "log",
     "save-view",
     "delete-view",
+    "away",
     "password",
     "logout",
     "quit",
@@ -31,6 +32,7 @@ fn each_role_is_offered_and_may_run_exactly_what_the_rules_allow() {
         "new",
         "save-view",
         "delete-view",
+        "away",
         "password",
         "logout",
         "quit",

@@ -2,8 +2,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tms_core::api::{
-    Comment, CommentWithUser, HistoryActor, HistoryEntry, LogEntry, Page, Ticket, TicketDetail,
-    TicketListItem, TokenResponse, User, UserSummary,
+    AssignmentAgent, AssignmentMode, AssignmentSettings, Comment, CommentWithUser, HistoryActor,
+    HistoryEntry, LogEntry, Page, Ticket, TicketDetail, TicketListItem, TokenResponse, User,
+    UserSummary,
 };
 use tms_core::timefmt::{Timestamp, parse};
 use tms_core::{ActivityType, HistoryKind, Priority, Role, Status};
@@ -317,7 +318,15 @@ pub fn server(r: &Request) -> Option<Reply> {
         Request::Ticket(3) => Reply::Ticket(Box::new(detail())),
         Request::History(3) => Reply::History(history()),
         Request::Recheck { id, .. } => Reply::Ticket(Box::new(detail_of(*id)?)),
-        Request::Users(_) => Reply::Users(vec![admin(), jane(), john(), sophia()]),
+        Request::Users(_) => Reply::Users(vec![
+            admin(),
+            jane(),
+            john(),
+            User {
+                is_away: true,
+                ..sophia()
+            },
+        ]),
         Request::FindUsers(q) => Reply::Users(
             [admin(), jane(), john(), sophia()]
                 .into_iter()
@@ -340,8 +349,23 @@ pub fn server(r: &Request) -> Option<Reply> {
         Request::Staff => Reply::Staff(staff()),
         Request::Logs(_) => Reply::Logs(log_entries()),
         Request::Views => Reply::Views(Vec::new()),
+        Request::Assignment => Reply::Assignment(assignment(AssignmentMode::LeastLoaded)),
         _ => return None,
     })
+}
+
+/// The auto-assignment settings in `mode`: John has 3 tickets in work, Sophia is away.
+pub fn assignment(mode: AssignmentMode) -> AssignmentSettings {
+    let agent = |u: User, open, is_away| AssignmentAgent {
+        id: u.id,
+        username: u.username,
+        is_away,
+        open,
+    };
+    AssignmentSettings {
+        mode,
+        agents: vec![agent(john(), 3, false), agent(sophia(), 0, true)],
+    }
 }
 
 /// A client signed in as `who`, on its home screen with data loaded.

@@ -217,7 +217,12 @@ fn plausible(r: &Request) -> Option<Reply> {
         | Request::ClearLogs => Reply::Done,
         Request::Logs(_) => Reply::Logs(log_entries()),
         Request::History(_) => Reply::History(history()),
-        Request::Views => return None,
+        Request::Views | Request::Assignment => return None,
+        Request::SetAssignment(mode) => Reply::Assignment(assignment(*mode)),
+        Request::SetAway(away) => Reply::Me(tms_core::api::User {
+            is_away: *away,
+            ..john()
+        }),
         Request::CreateView(_) | Request::DeleteView(_) => {
             Reply::View(view(9, "Mine, high", "priority=High"))
         }

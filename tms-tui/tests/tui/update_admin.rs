@@ -2,7 +2,7 @@
 
 use crate::fixtures::*;
 use crossterm::event::KeyCode;
-use tms_core::api::UserUpdate;
+use tms_core::api::{AssignmentMode, User, UserUpdate};
 use tms_core::{ActivityType, Role};
 use tms_tui::api::ApiError;
 use tms_tui::app::overlay::Overlay;
@@ -54,6 +54,83 @@ fn admin_manages_users() {
         panic!()
     };
     assert!(q.include_inactive);
+}
+
+#[test]
+fn admin_cycles_the_auto_assignment_mode_and_marks_agents_away() {
+    let mut s = signed_in(admin());
+    let fx = tms_tui::app::command::run(&mut s, "users");
+    assert!(requests(&fx).contains(&Request::Assignment));
+    answer_all(&mut s, fx, &server);
+    let fx = ch(&mut s, 'M');
+    assert_eq!(
+        requests(&fx),
+        vec![Request::SetAssignment(AssignmentMode::Off)],
+        "least loaded → off"
+    );
+    reply(
+        &mut s,
+        Request::SetAssignment(AssignmentMode::Off),
+        Reply::Assignment(assignment(AssignmentMode::Off)),
+    );
+    assert_eq!(
+        s.flash.as_ref().unwrap().text,
+        "Auto-assignment off: new tickets stay unassigned."
+    );
+    let fx = ch(&mut s, 'M');
+    assert_eq!(
+        requests(&fx),
+        vec![Request::SetAssignment(AssignmentMode::RoundRobin)]
+    );
+
+    // w on John (an agent, present) marks him away; on Jane (a requester) says why not.
+    ch(&mut s, 'j');
+    ch(&mut s, 'j');
+    let fx = ch(&mut s, 'w');
+    let away = UserUpdate {
+        is_away: Some(true),
+        ..Default::default()
+    };
+    assert_eq!(requests(&fx), vec![Request::UpdateUser(3, away)]);
+    ch(&mut s, 'k');
+    assert!(ch(&mut s, 'w').is_empty());
+    assert!(
+        s.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Jane is a requester")
+    );
+    // Sophia is away: w brings her back.
+    ch(&mut s, 'j');
+    ch(&mut s, 'j');
+    let fx = ch(&mut s, 'w');
+    let back = UserUpdate {
+        is_away: Some(false),
+        ..Default::default()
+    };
+    assert_eq!(requests(&fx), vec![Request::UpdateUser(4, back)]);
+}
+
+#[test]
+fn staff_say_they_are_away_with_a_command() {
+    let mut s = signed_in(john());
+    let fx = tms_tui::app::command::run(&mut s, "away");
+    assert_eq!(requests(&fx), vec![Request::SetAway(true)]);
+    let away = User {
+        is_away: true,
+        ..john()
+    };
+    reply(&mut s, Request::SetAway(true), Reply::Me(away));
+    assert!(s.user.as_ref().unwrap().is_away);
+    assert!(s.flash.as_ref().unwrap().text.starts_with("You are away"));
+    let fx = tms_tui::app::command::run(&mut s, "away");
+    assert_eq!(requests(&fx), vec![Request::SetAway(false)]);
+
+    // Requesters take no tickets: the command is not theirs.
+    let mut s = signed_in(jane());
+    assert!(tms_tui::app::command::run(&mut s, "away").is_empty());
+    assert_eq!(s.flash.as_ref().unwrap().text, text::NOT_ALLOWED);
 }
 
 #[test]
@@ -146,7 +223,10 @@ fn command_line_opens_tickets_and_completes() {
     };
     assert_eq!(c.input.text(), "users");
     let fx = press(&mut s, KeyCode::Enter);
-    assert!(matches!(requests(&fx)[..], [Request::Users(_)]));
+    assert!(matches!(
+        requests(&fx)[..],
+        [Request::Users(_), Request::Assignment]
+    ));
     ch(&mut s, ':');
     typing(&mut s, "quit");
     assert_eq!(press(&mut s, KeyCode::Enter), vec![Effect::Quit]);

@@ -98,6 +98,10 @@ pub enum Cmd {
     ResetPassword,
     Reactivate,
     ToggleInactive,
+    /// The next auto-assignment mode (off, round robin, least loaded).
+    AssignmentMode,
+    /// The selected agent away from auto-assignment, or back.
+    ToggleAway,
     FilterUser,
     FilterType,
     FilterTicket,

@@ -336,6 +336,20 @@ pub static BINDINGS: &[Binding] = &[
         "show / hide inactive",
         false,
     ),
+    b(
+        C::Users,
+        &[Ch('w')],
+        Cmd::ToggleAway,
+        "agent away / back",
+        false,
+    ),
+    b(
+        C::Users,
+        &[Ch('M')],
+        Cmd::AssignmentMode,
+        "auto-assignment mode",
+        false,
+    ),
     b(C::Users, &[Ch('/')], Cmd::Search, "search", false),
     b(C::Users, &[Ch('r')], Cmd::Refresh, "refresh", false),
     // User form
