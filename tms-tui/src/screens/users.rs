@@ -163,7 +163,16 @@ impl UsersState {
                 ))]
             }
             (Request::UpdateUser(_, _), Ok(Reply::UserSaved(u))) => {
-                let mut out = vec![Out::Info(format!("{} saved.", u.username))];
+                let said = match (request, u.is_away) {
+                    (Request::UpdateUser(_, c), true) if c.is_away.is_some() => {
+                        format!("{} is away: no new tickets go to them.", u.username)
+                    }
+                    (Request::UpdateUser(_, c), false) if c.is_away.is_some() => {
+                        format!("{} is back: new tickets may go to them.", u.username)
+                    }
+                    _ => format!("{} saved.", u.username),
+                };
+                let mut out = vec![Out::Info(said)];
                 out.extend(self.reload());
                 out
             }

@@ -91,7 +91,20 @@ fn admin_cycles_the_auto_assignment_mode_and_marks_agents_away() {
         is_away: Some(true),
         ..Default::default()
     };
-    assert_eq!(requests(&fx), vec![Request::UpdateUser(3, away)]);
+    assert_eq!(requests(&fx), vec![Request::UpdateUser(3, away.clone())]);
+    let john_away = User {
+        is_away: true,
+        ..john()
+    };
+    reply(
+        &mut s,
+        Request::UpdateUser(3, away),
+        Reply::UserSaved(john_away),
+    );
+    assert_eq!(
+        s.flash.as_ref().unwrap().text,
+        "John is away: no new tickets go to them."
+    );
     ch(&mut s, 'k');
     assert!(ch(&mut s, 'w').is_empty());
     assert!(
