@@ -1,7 +1,9 @@
 //! SLA clocks on business hours: when a target of business time started at an instant falls
 //! due, and how much business time lies between two instants — in a time zone of the IANA
 //! database (compiled in by `jiff`), across nights, weekends, holidays and daylight-saving
-//! changes. Instants are microseconds since the Unix epoch, as tms stores them.
+//! changes. Instants are microseconds since the Unix epoch, as tms stores them. A ticket's two
+//! clocks ([`TicketClock`]) are kept with it: started at its creation, paused while it is
+//! Waiting, stopped by the first public staff reply and by its resolution.
 //!
 //! Business time is time that actually elapses inside business hours: an hour of business
 //! hours that a spring-forward change skips does not exist, and the hour a fall-back change
@@ -13,7 +15,7 @@ use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Priority;
+use crate::domain::{Priority, Status};
 use crate::validate::ValidationError;
 
 /// Microseconds per minute.
@@ -177,38 +179,162 @@ pub enum SlaState {
     Met,
 }
 
-/// One SLA clock of a ticket: its target (business µs), when it falls due, and when what it
-/// waits for happened (`None`: not yet).
+/// One of a ticket's SLA clocks as stored: when it falls due, and when it gets at risk (a
+/// fifth of its target or less left). Both move on by every pause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Clock {
-    pub target_us: i64,
+pub struct Deadline {
     pub due: i64,
-    pub done_at: Option<i64>,
+    pub risk: i64,
 }
 
-/// The SLA state of a ticket with `clocks` at `now`: paused while it waits on the customer;
-/// breached when any clock ran out (even one since met late); met when all are done in time;
-/// at risk when a pending clock has a fifth of its target or less left (in business time);
-/// else ok.
-pub fn state(cal: &Calendar, clocks: &[Clock], paused: bool, now: i64) -> SlaState {
-    let late = |c: &Clock| c.done_at.unwrap_or(now) > c.due;
-    if clocks.iter().any(late) {
+impl Deadline {
+    /// The deadline of a target of `minutes` business minutes started at `start`, after
+    /// `paused_us` of business time paused.
+    fn of(cal: &Calendar, start: i64, minutes: u32, paused_us: i64) -> Option<Self> {
+        let target = i64::from(minutes) * MINUTE_US;
+        Some(Self {
+            due: cal.add_us(start, target + paused_us)?,
+            risk: cal.add_us(start, target - target / 5 + paused_us)?,
+        })
+    }
+
+    fn shifted(self, cal: &Calendar, business_us: i64) -> Self {
+        Self {
+            due: cal.add_us(self.due, business_us).unwrap_or(self.due),
+            risk: cal.add_us(self.risk, business_us).unwrap_or(self.risk),
+        }
+    }
+}
+
+/// A ticket's SLA clocks, stored with it (instants in µs): the first response and the
+/// resolution. The first response is pending until the first public staff comment, the
+/// resolution until the ticket is Resolved; while it is Waiting both stand still. A clock that
+/// stops late leaves the ticket `breached` for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TicketClock {
+    pub first_response: Deadline,
+    pub resolution: Deadline,
+    pub first_responded_at: Option<i64>,
+    /// Since when the clocks stand still (the ticket is Waiting).
+    pub paused_at: Option<i64>,
+    /// The business time paused so far.
+    pub paused_us: i64,
+    /// A clock stopped after its due time.
+    pub breached: bool,
+}
+
+impl TicketClock {
+    /// The clocks of a ticket filed at `created` with `target`; `None` when the calendar has
+    /// no business time left to count them in.
+    pub fn start(cal: &Calendar, target: SlaTarget, created: i64) -> Option<Self> {
+        Some(Self {
+            first_response: Deadline::of(cal, created, target.first_response_minutes, 0)?,
+            resolution: Deadline::of(cal, created, target.resolution_minutes, 0)?,
+            first_responded_at: None,
+            paused_at: None,
+            paused_us: 0,
+            breached: false,
+        })
+    }
+
+    /// Whether the first response is still awaited by a ticket in `status`.
+    fn awaits_response(&self, status: Status) -> bool {
+        self.first_responded_at.is_none() && status != Status::Resolved
+    }
+
+    /// The ticket's status moved from `from` to `to` at `now`: Waiting pauses the clocks,
+    /// leaving it resumes them with the due times moved by the business time paused, and
+    /// Resolved stops them (late: breached).
+    pub fn status_changed(&mut self, cal: &Calendar, from: Status, to: Status, now: i64) {
+        if from == to {
+            return;
+        }
+        if let Some(since) = self.paused_at.take() {
+            let paused = cal.between(since, now);
+            self.paused_us += paused;
+            if self.awaits_response(from) {
+                self.first_response = self.first_response.shifted(cal, paused);
+            }
+            self.resolution = self.resolution.shifted(cal, paused);
+        }
+        match to {
+            Status::Waiting => self.paused_at = Some(now),
+            Status::Resolved => {
+                let late_response = self.awaits_response(from) && now > self.first_response.due;
+                self.breached |= late_response || now > self.resolution.due;
+            }
+            Status::Open | Status::InProgress => {}
+        }
+    }
+
+    /// A public staff comment at `now`: the first one is the first response (late: breached).
+    pub fn responded(&mut self, status: Status, now: i64) {
+        if self.awaits_response(status) {
+            self.first_responded_at = Some(now);
+            self.breached |= now > self.first_response.due;
+        }
+    }
+
+    /// The priority changed: the targets are now `target`, counted from the creation at
+    /// `created` (with the business time paused so far); a clock already stopped keeps its due
+    /// time.
+    pub fn retarget(&mut self, cal: &Calendar, target: SlaTarget, created: i64, status: Status) {
+        if self.awaits_response(status)
+            && let Some(d) =
+                Deadline::of(cal, created, target.first_response_minutes, self.paused_us)
+        {
+            self.first_response = d;
+        }
+        if status != Status::Resolved
+            && let Some(d) = Deadline::of(cal, created, target.resolution_minutes, self.paused_us)
+        {
+            self.resolution = d;
+        }
+    }
+
+    /// The earliest due time and at-risk time of the clocks still running for a ticket in
+    /// `status` (kept beside the clocks so that lists filter and sort by them); `None` when
+    /// none is.
+    pub fn next(&self, status: Status) -> Option<Deadline> {
+        let mut running = Vec::with_capacity(2);
+        if self.awaits_response(status) {
+            running.push(self.first_response);
+        }
+        if status != Status::Resolved {
+            running.push(self.resolution);
+        }
+        Some(Deadline {
+            due: running.iter().map(|d| d.due).min()?,
+            risk: running.iter().map(|d| d.risk).min()?,
+        })
+    }
+
+    /// The ticket's SLA state at `now`.
+    pub fn state(&self, status: Status, now: i64) -> SlaState {
+        derive_state(
+            self.breached,
+            self.paused_at.is_some(),
+            self.next(status),
+            now,
+        )
+    }
+}
+
+/// The SLA state from what is stored (the stores' filters say the same in SQL): breached for
+/// good once a clock stopped late; paused while Waiting; met when no clock runs; breached,
+/// at risk or ok by the earliest running clock.
+pub fn derive_state(breached: bool, paused: bool, next: Option<Deadline>, now: i64) -> SlaState {
+    if breached {
         return SlaState::Breached;
     }
     if paused {
         return SlaState::Paused;
     }
-    let pending: Vec<&Clock> = clocks.iter().filter(|c| c.done_at.is_none()).collect();
-    if pending.is_empty() {
-        return SlaState::Met;
-    }
-    let at_risk = pending
-        .iter()
-        .any(|c| cal.between(now, c.due).saturating_mul(5) <= c.target_us);
-    if at_risk {
-        SlaState::AtRisk
-    } else {
-        SlaState::Ok
+    match next {
+        None => SlaState::Met,
+        Some(d) if d.due <= now => SlaState::Breached,
+        Some(d) if d.risk <= now => SlaState::AtRisk,
+        Some(_) => SlaState::Ok,
     }
 }
 
@@ -496,43 +622,122 @@ mod tests {
         assert_eq!(cal.add(to, 180), Some(moved));
     }
 
+    fn targets(first: u32, resolution: u32) -> SlaTarget {
+        SlaTarget {
+            first_response_minutes: first,
+            resolution_minutes: resolution,
+        }
+    }
+
     #[test]
-    fn states_follow_the_clocks() {
-        let cal = Calendar::around_the_clock(TimeZone::UTC);
-        let min = MINUTE_US;
-        let clock = |due: i64, done_at| Clock {
-            target_us: 100 * min,
-            due,
-            done_at,
-        };
-        let now = 1_000 * min;
+    fn a_tickets_clocks_run_pause_and_stop() {
+        use Status::*;
+        let cal = office(BERLIN, &[]);
+        let created = at(BERLIN, "2026-11-23T09:00");
+        let mut c = TicketClock::start(&cal, targets(60, 600), created).unwrap();
+        assert_eq!(local(BERLIN, c.first_response.due), "2026-11-23T10:00");
+        assert_eq!(local(BERLIN, c.first_response.risk), "2026-11-23T09:48");
+        // 600 business minutes: 8 h Monday, 2 h Tuesday.
+        assert_eq!(local(BERLIN, c.resolution.due), "2026-11-24T11:00");
+        assert_eq!(c.state(Open, at(BERLIN, "2026-11-23T09:30")), SlaState::Ok);
         assert_eq!(
-            state(&cal, &[clock(now + 50 * min, None)], false, now),
-            SlaState::Ok
-        );
-        assert_eq!(
-            state(&cal, &[clock(now + 20 * min, None)], false, now),
+            c.state(Open, at(BERLIN, "2026-11-23T09:50")),
             SlaState::AtRisk
         );
         assert_eq!(
-            state(&cal, &[clock(now - min, None)], false, now),
+            c.state(Open, at(BERLIN, "2026-11-23T10:01")),
             SlaState::Breached
         );
+
+        // Answered in time: the response clock stops; the resolution one runs on.
+        c.responded(Open, at(BERLIN, "2026-11-23T09:40"));
+        assert!(!c.breached);
+        assert_eq!(c.next(Open).unwrap(), c.resolution);
+        assert_eq!(c.state(Open, at(BERLIN, "2026-11-23T12:00")), SlaState::Ok);
+        // A second reply changes nothing.
+        let before = c;
+        c.responded(Open, at(BERLIN, "2026-11-24T09:00"));
+        assert_eq!(c, before);
+
+        // Waiting from Monday 16:00 to Tuesday 10:00: 2 business hours paused.
+        c.status_changed(&cal, Open, Waiting, at(BERLIN, "2026-11-23T16:00"));
         assert_eq!(
-            state(&cal, &[clock(now + 50 * min, None)], true, now),
+            c.state(Waiting, at(BERLIN, "2026-11-24T12:00")),
             SlaState::Paused
         );
-        let met = clock(now - min, Some(now - 2 * min));
-        assert_eq!(state(&cal, &[met], false, now), SlaState::Met);
-        let late = clock(now - 5 * min, Some(now - 2 * min));
+        c.status_changed(&cal, Waiting, Open, at(BERLIN, "2026-11-24T10:00"));
+        assert_eq!(c.paused_us, 2 * 60 * MINUTE_US);
+        assert_eq!(local(BERLIN, c.resolution.due), "2026-11-24T13:00");
         assert_eq!(
-            state(&cal, &[late, clock(now + 90 * min, None)], false, now),
+            local(BERLIN, c.first_response.due),
+            "2026-11-23T10:00",
+            "stopped"
+        );
+        // Resolved in time: met, for good.
+        c.status_changed(&cal, Open, Resolved, at(BERLIN, "2026-11-24T12:30"));
+        assert!(!c.breached);
+        assert_eq!(c.next(Resolved), None);
+        assert_eq!(
+            c.state(Resolved, at(BERLIN, "2026-12-24T12:30")),
+            SlaState::Met
+        );
+    }
+
+    #[test]
+    fn late_clocks_breach_for_good_and_notes_or_reopening_do_not_undo_it() {
+        use Status::*;
+        let cal = Calendar::around_the_clock(TimeZone::UTC);
+        let min = MINUTE_US;
+        let mut c = TicketClock::start(&cal, targets(60, 480), 0).unwrap();
+        c.responded(InProgress, 61 * min);
+        assert!(c.breached, "answered a minute late");
+        c.status_changed(&cal, InProgress, Resolved, 100 * min);
+        assert_eq!(c.state(Resolved, 100 * min), SlaState::Breached);
+
+        // Resolved late without an answer; reopened, the resolution clock runs again (overdue).
+        let mut c = TicketClock::start(&cal, targets(60, 480), 0).unwrap();
+        c.status_changed(&cal, Open, Resolved, 30 * min);
+        assert!(!c.breached, "resolved before either was due");
+        c.status_changed(&cal, Resolved, Open, 600 * min);
+        assert_eq!(c.state(Open, 600 * min), SlaState::Breached);
+        assert_eq!(c.next(Open).unwrap().due, 60 * min, "still unanswered");
+    }
+
+    #[test]
+    fn a_priority_change_retargets_from_the_creation() {
+        use Status::*;
+        let cal = office(BERLIN, &[]);
+        let created = at(BERLIN, "2026-11-23T09:00");
+        let mut c = TicketClock::start(&cal, targets(480, 4320), created).unwrap();
+        // Waiting for an hour first.
+        c.status_changed(&cal, Open, Waiting, at(BERLIN, "2026-11-23T10:00"));
+        c.status_changed(&cal, Waiting, Open, at(BERLIN, "2026-11-23T11:00"));
+        // Raised to High (60/480) at 11:30: due an hour of work after creation, plus the pause.
+        c.retarget(&cal, targets(60, 480), created, Open);
+        assert_eq!(local(BERLIN, c.first_response.due), "2026-11-23T11:00");
+        assert_eq!(local(BERLIN, c.resolution.due), "2026-11-24T10:00");
+        assert_eq!(
+            c.state(Open, at(BERLIN, "2026-11-23T11:30")),
             SlaState::Breached
         );
-        assert_eq!(
-            state(&cal, &[met, clock(now + 90 * min, None)], false, now),
-            SlaState::Ok
-        );
+        // An answered clock keeps its due time.
+        let mut answered = TicketClock::start(&cal, targets(480, 4320), created).unwrap();
+        answered.responded(Open, at(BERLIN, "2026-11-23T09:30"));
+        let kept = answered.first_response;
+        answered.retarget(&cal, targets(60, 480), created, Open);
+        assert_eq!(answered.first_response, kept);
+    }
+
+    #[test]
+    fn states_derive_from_what_is_stored() {
+        let d = Deadline { due: 100, risk: 80 };
+        assert_eq!(derive_state(false, false, Some(d), 50), SlaState::Ok);
+        assert_eq!(derive_state(false, false, Some(d), 80), SlaState::AtRisk);
+        assert_eq!(derive_state(false, false, Some(d), 100), SlaState::Breached);
+        assert_eq!(derive_state(false, true, Some(d), 200), SlaState::Paused);
+        assert_eq!(derive_state(true, true, Some(d), 0), SlaState::Breached);
+        assert_eq!(derive_state(false, false, None, 0), SlaState::Met);
+        assert_eq!(derive_state(true, false, None, 0), SlaState::Breached);
     }
 
     #[test]
