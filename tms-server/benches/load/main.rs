@@ -137,7 +137,8 @@ fn pg_cluster(data_dir: &Path) -> String {
 /// The generated PostgreSQL database of `tickets` tickets (made once, kept as a template).
 fn ensure_pg(runtime: &tokio::runtime::Runtime, data_dir: &Path, tickets: u64) -> Generated {
     let admin = pg_cluster(data_dir);
-    let name = format!("tms_bench_v1_{tickets}");
+    // v2: tags and Waiting tickets.
+    let name = format!("tms_bench_v2_{tickets}");
     let done = data_dir.join(format!("{name}.done"));
     if !done.exists() {
         eprintln!("generating {tickets} tickets into PostgreSQL database {name} (once) ...");
@@ -177,8 +178,9 @@ const PASSWORD: &str = "Hello123.";
 
 fn ensure_db(dir: &Path, tickets: u64) -> PathBuf {
     std::fs::create_dir_all(dir).expect("create data dir");
-    // v2: sixteen agents at least (the benchmark searches as sixteen agents).
-    let path = dir.join(format!("tms-v2-{tickets}.db"));
+    // v2: sixteen agents at least (the benchmark searches as sixteen agents); v3: tags and
+    // Waiting tickets.
+    let path = dir.join(format!("tms-v3-{tickets}.db"));
     if path.exists() {
         return path;
     }
@@ -455,6 +457,10 @@ async fn scenarios(
             "/api/v1/tickets/?status=Open&priority=High".into(),
         ),
         (
+            "tag filter",
+            format!("/api/v1/tickets/?tag={}", tms_server::generate::COMMON_TAG),
+        ),
+        (
             "deep page (offset)",
             format!("/api/v1/tickets/?page={deep}"),
         ),
@@ -613,6 +619,7 @@ fn report(label: &str, results: &Results, args: &Args, tickets: u64, mem: (f64, 
         "health",
         "list page 1",
         "filtered list",
+        "tag filter",
         "deep page (offset)",
         "deep page (cursor)",
         "ticket detail",
