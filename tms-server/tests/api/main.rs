@@ -15,6 +15,7 @@ mod live;
 mod lockout;
 mod logs;
 mod notes;
+mod pages;
 mod permissions;
 mod rules;
 mod tags;
