@@ -78,7 +78,7 @@ INSERT INTO tickets (id, title, description, status, priority, creation_date, up
      0, 2, 10, 10, NULL, 4, NULL),
     (2, 'Pächter café login', 'jane@example.com cannot log in since the update to v2.3.1',
      1, 1, 20, 20, NULL, 4, 2),
-    (3, 'naïve user—Привет', 'Ünïcode ÆSIR straße e-mail', 2, 0, 30, 30, 31, 4, 2),
+    (3, 'naïve user—Привет', 'Ünïcode ÆSIR straße e-mail', 3, 0, 30, 30, 31, 4, 2),
     (4, 'VPN drops', 'Every hour or so', 0, 2, 40, 40, NULL, 4, NULL),
     (5, 'Monitor flickers', 'Since Monday', 0, 0, 50, 50, NULL, 1, 3);
 SELECT setval(pg_get_serial_sequence('tickets', 'id'), 5);
@@ -179,9 +179,10 @@ SELECT pg_temp.expect(pg_temp.found('drops') = '{}', 'old title gone');
 SELECT pg_temp.expect(pg_temp.found('dongle') = '{4}', 'comments kept on a title change');
 
 -- Counts follow updates (one row, many rows, to and from unassigned) and deletes.
-UPDATE tickets SET status = 2, resolution_date = 60, updated_at = 60 WHERE id = 1;
+UPDATE tickets SET status = 3, resolution_date = 60, updated_at = 60 WHERE id = 1;
+UPDATE tickets SET status = 2 WHERE id = 5;
 UPDATE tickets SET priority = 0 WHERE id BETWEEN 10 AND 60;
-UPDATE tickets SET assigned_agent_id = NULL WHERE assigned_agent_id = 3 AND status IN (0, 1);
+UPDATE tickets SET assigned_agent_id = NULL WHERE assigned_agent_id = 3 AND status IN (0, 1, 2);
 UPDATE tickets SET assigned_agent_id = 2 WHERE id = 8;
 SELECT pg_temp.expect(pg_temp.counts_agree(), 'counts after updates');
 DELETE FROM tickets WHERE id BETWEEN 100 AND 150;
@@ -220,16 +221,17 @@ DELETE FROM users WHERE id = 5;
 SELECT pg_temp.expect((SELECT count(*) = 1 FROM sessions), 'sessions cascade');
 
 -- Constraints refuse what SQLite's refuse.
-SELECT pg_temp.refused($$INSERT INTO tickets (title, description, status, priority, creation_date, updated_at, requester_id) VALUES ('t', 'd', 3, 0, 1, 1, 4)$$, '23514', 'tickets_status_check');
+SELECT pg_temp.refused($$INSERT INTO tickets (title, description, status, priority, creation_date, updated_at, requester_id) VALUES ('t', 'd', 4, 0, 1, 1, 4)$$, '23514', 'tickets_status_check');
 SELECT pg_temp.refused($$INSERT INTO tickets (title, description, status, priority, creation_date, updated_at, requester_id) VALUES ('t', 'd', 0, -1, 1, 1, 4)$$, '23514', 'tickets_priority_check');
-SELECT pg_temp.refused($$INSERT INTO tickets (title, description, status, priority, creation_date, updated_at, requester_id) VALUES ('t', 'd', 2, 0, 1, 1, 4)$$, '23514', 'tickets_resolution_date_check');
+SELECT pg_temp.refused($$INSERT INTO tickets (title, description, status, priority, creation_date, updated_at, requester_id) VALUES ('t', 'd', 3, 0, 1, 1, 4)$$, '23514', 'tickets_resolution_date_check');
 SELECT pg_temp.refused($$INSERT INTO tickets (title, description, status, priority, creation_date, updated_at, resolution_date, requester_id) VALUES ('t', 'd', 1, 0, 1, 1, 5, 4)$$, '23514', 'tickets_resolution_date_check');
 SELECT pg_temp.refused($$INSERT INTO tickets (title, description, status, priority, creation_date, updated_at, requester_id) VALUES ('', 'd', 0, 0, 1, 1, 4)$$, '23514', 'tickets_title_check');
 SELECT pg_temp.refused($$INSERT INTO tickets (title, description, status, priority, creation_date, updated_at, requester_id) VALUES (repeat('x', 201), 'd', 0, 0, 1, 1, 4)$$, '23514', 'tickets_title_check');
 SELECT pg_temp.refused($$INSERT INTO tickets (title, description, status, priority, creation_date, updated_at, requester_id) VALUES ('t', repeat('d', 20001), 0, 0, 1, 1, 4)$$, '23514', 'tickets_description_check');
 SELECT pg_temp.refused($$INSERT INTO tickets (title, description, status, priority, creation_date, updated_at, requester_id) VALUES ('t', 'd', 0, 0, 1, 1, 99)$$, '23503');
 SELECT pg_temp.refused($$INSERT INTO tickets (title, description, status, priority, creation_date, updated_at, requester_id, assigned_agent_id) VALUES ('t', 'd', 0, 0, 1, 1, 4, 99)$$, '23503');
-SELECT pg_temp.refused($$UPDATE tickets SET status = 2 WHERE id = 2$$, '23514', 'tickets_resolution_date_check');
+SELECT pg_temp.refused($$UPDATE tickets SET status = 3 WHERE id = 2$$, '23514', 'tickets_resolution_date_check');
+SELECT pg_temp.refused($$UPDATE tickets SET resolution_date = 5 WHERE id = 5$$, '23514', 'tickets_resolution_date_check');
 SELECT pg_temp.refused($$INSERT INTO comments (ticket_id, commented_by_id, description, creation_date, updated_at) VALUES (9999, 2, 'x', 1, 1)$$, '23503');
 SELECT pg_temp.refused($$INSERT INTO comments (ticket_id, commented_by_id, description, creation_date, updated_at) VALUES (2, 2, '', 1, 1)$$, '23514', 'comments_description_check');
 SELECT pg_temp.refused($$INSERT INTO users (username, email, role, password_hash, created_at, updated_at) VALUES ('ab', 'ab@example.com', 'Requester', '$argon2id$x', 1, 1)$$, '23514', 'users_username_check');
@@ -265,6 +267,37 @@ SELECT pg_temp.expect(pg_temp.found(md5('1-1')) = '{2}', 'and the start of its t
 SELECT pg_temp.expect(pg_temp.found(md5('60-600')) = '{}', 'but not all of it');
 DELETE FROM comments WHERE ticket_id = 2 AND creation_date > 70;
 SELECT pg_temp.expect(pg_temp.found(md5('1-1')) = '{}', 'its comments deleted, back to normal');
+
+-- Tags: ticket_tags follows the column through inserts, changes and deletes (migration 0005).
+INSERT INTO tickets (id, title, description, status, priority, creation_date, updated_at,
+                     requester_id, tags)
+VALUES (300, 'Tagged', 'd', 2, 0, 300, 300, 4, '{network,vpn}');
+SELECT pg_temp.expect((SELECT array_agg(tag ORDER BY tag) FROM ticket_tags WHERE ticket_id = 300)
+                      = '{network,vpn}', 'tags of a new ticket');
+UPDATE tickets SET tags = '{vpn,wifi}' WHERE id = 300;
+SELECT pg_temp.expect((SELECT array_agg(tag ORDER BY tag) FROM ticket_tags WHERE ticket_id = 300)
+                      = '{vpn,wifi}', 'tags replaced');
+UPDATE tickets SET title = 'Tagged still' WHERE id = 300;
+SELECT pg_temp.expect((SELECT count(*) = 2 FROM ticket_tags WHERE ticket_id = 300),
+                      'other changes leave tags alone');
+DELETE FROM tickets WHERE id = 300;
+SELECT pg_temp.expect((SELECT count(*) = 0 FROM ticket_tags WHERE ticket_id = 300),
+                      'tags go with their ticket');
+
+-- Internal notes: in the index staff search, never in the text a Requester's search reads.
+SELECT pg_temp.expect((SELECT public_doc IS NULL FROM ticket_search WHERE ticket_id = 4),
+                      'a ticket without notes has no separate public text');
+INSERT INTO comments (ticket_id, commented_by_id, description, creation_date, updated_at,
+                      is_internal)
+VALUES (4, 2, 'zanzibar escalation', 140, 140, TRUE);
+SELECT pg_temp.expect(pg_temp.found('zanzibar') = '{4}', 'staff find an internal note');
+SELECT pg_temp.expect((SELECT public_doc IS NOT NULL AND NOT public_doc @@ 'zanzibar'::tsquery
+                              AND public_doc @@ 'dongle'::tsquery
+                       FROM ticket_search WHERE ticket_id = 4),
+                      'the public text of a ticket with notes has its comments, not its notes');
+DELETE FROM comments WHERE ticket_id = 4 AND is_internal;
+SELECT pg_temp.expect((SELECT public_doc IS NULL FROM ticket_search WHERE ticket_id = 4),
+                      'its last note deleted, the public text goes');
 
 ROLLBACK;
 \o

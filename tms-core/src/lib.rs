@@ -5,6 +5,7 @@ pub mod api;
 pub mod demo;
 pub mod domain;
 pub mod rules;
+pub mod sla;
 pub mod timefmt;
 pub mod validate;
 

@@ -3,6 +3,7 @@
 
 use crate::api::ApiClient;
 use crate::api::dispatch::dispatch;
+use crate::api::events;
 use crate::app::drafts::SavedDrafts;
 use crate::app::{self, Action, Effect, State};
 use crate::config::{DraftStore, SessionStore};
@@ -90,6 +91,8 @@ pub async fn run(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let first = app::start(&mut state);
     let mut pending = first;
+    // The session's event stream, while one is open; aborting it closes its connection.
+    let mut stream: Option<tokio::task::JoinHandle<()>> = None;
     loop {
         for effect in std::mem::take(&mut pending) {
             match effect {
@@ -124,6 +127,31 @@ pub async fn run(
                     });
                 }
                 Effect::SaveDrafts { user_id, drafts: d } => drafts.save(user_id, &d),
+                Effect::Listen { stream: number } => {
+                    let tx = tx.clone();
+                    let task = events::listen(client.clone(), move |news| {
+                        tx.send(Action::Live {
+                            stream: number,
+                            news,
+                        })
+                        .is_ok()
+                    });
+                    if let Some(old) = stream.replace(tokio::spawn(task)) {
+                        old.abort();
+                    }
+                }
+                Effect::StopListening => {
+                    if let Some(old) = stream.take() {
+                        old.abort();
+                    }
+                }
+                Effect::Wake(after) => {
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(after).await;
+                        let _ = tx.send(Action::Wake);
+                    });
+                }
                 Effect::Quit => return Ok(()),
             }
         }

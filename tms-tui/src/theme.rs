@@ -44,6 +44,8 @@ pub struct Theme {
     pub info: Style,
     pub banner: Style,
     pub input: Style,
+    /// A row just changed by someone (also marked by a sign, for `NO_COLOR`).
+    pub fresh: Style,
     accent: [Color; 6],
 }
 
@@ -89,6 +91,7 @@ impl Theme {
                 .bg(Color::Red)
                 .add_modifier(Modifier::BOLD),
             input: Style::new().fg(Color::White).bg(Color::Rgb(30, 30, 40)),
+            fresh: fg(Color::LightGreen).add_modifier(Modifier::BOLD),
             accent: [
                 Color::LightRed,
                 Color::Yellow,
@@ -126,6 +129,7 @@ impl Theme {
                 .bg(Color::Red)
                 .add_modifier(Modifier::BOLD),
             input: Style::new().fg(Color::Black).bg(Color::Rgb(235, 235, 235)),
+            fresh: fg(Color::Rgb(0, 110, 0)).add_modifier(Modifier::BOLD),
             accent: [
                 Color::Red,
                 Color::Rgb(170, 110, 0),
@@ -155,6 +159,7 @@ impl Theme {
             info: Style::new(),
             banner: Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
             input: Style::new().add_modifier(Modifier::UNDERLINED),
+            fresh: bold,
             accent: [Color::Reset; 6],
         }
     }
@@ -254,6 +259,11 @@ pub mod text {
     /// A changed description, which the history never shows in full.
     pub const HISTORY_DESCRIPTION: &str = "the description";
     pub const NO_HISTORY: &str = "No changes recorded.";
+    /// The event stream is up: what others change shows as it happens.
+    pub const LIVE: &str = "● live";
+    pub const RECONNECTING: &str = "○ reconnecting…";
+    /// Before the number of a row just changed by someone.
+    pub const FRESH_SIGN: &str = "•";
 
     /// The line above a ticket's history: how many changes (once known) and the key that
     /// hides it.

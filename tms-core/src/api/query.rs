@@ -2,7 +2,7 @@
 //! values, and written back to pairs by the client.
 
 use crate::domain::{ActivityType, Priority, Role, Status};
-use crate::validate::{Tag, ValidationError};
+use crate::validate::{TAGS_MAX, Tag, ValidationError};
 use std::str::FromStr;
 
 /// A column the ticket list can be sorted by.
@@ -287,6 +287,14 @@ impl TicketQuery {
         q.priority.dedup();
         q.tag.sort_unstable();
         q.tag.dedup();
+        if q.tag.len() > TAGS_MAX {
+            // No ticket carries more, so such a filter could match nothing anyway.
+            return Err(vec![ValidationError::new(
+                "tag",
+                "value_error.too_many_tags",
+                format!("name at most {TAGS_MAX} tags"),
+            )]);
+        }
         Ok(q)
     }
 

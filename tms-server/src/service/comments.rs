@@ -40,9 +40,6 @@ pub async fn create(
 ) -> Result<Comment, ServiceError> {
     let text = Body::parse("description", &req.description).map_err(ServiceError::invalid)?;
     let internal = req.is_internal;
-    if internal {
-        rules::check_internal_note(actor)?;
-    }
     let ticket_id = req.ticket_id;
     let now = timefmt::now();
     app.store
@@ -53,6 +50,9 @@ pub async fn create(
             rules::check_comment(actor, t.requester_id).map_err(|d| {
                 ServiceError::denied(d, || ServiceError::ticket_not_found(ticket_id))
             })?;
+            if internal {
+                rules::check_internal_note(actor)?;
+            }
             let c = tx.insert_comment(ticket_id, actor.id, text.as_str(), internal, now)?;
             let what = if internal {
                 "an internal note"
@@ -69,6 +69,10 @@ pub async fn create(
             )?;
             match rules::status_after_comment(actor, t.status, internal) {
                 Some(status) => reopen(tx, actor, &t, status, now)?,
+                // An internal note leaves the ticket as its requester sees it: neither its
+                // `updated_at` nor its version moves, and no `ticket_updated` is sent, so
+                // nothing tells them a note was written (docs/API.md, "Internal notes").
+                None if internal => {}
                 None => tx.touch_ticket(ticket_id, now)?,
             }
             Ok(c)
@@ -129,7 +133,9 @@ pub async fn update(
                 return Ok(c);
             };
             let updated = tx.update_comment(id, text.as_str(), now)?;
-            tx.touch_ticket(c.ticket_id, now)?;
+            if !c.is_internal {
+                tx.touch_ticket(c.ticket_id, now)?;
+            }
             let details = format!("updated comment {id} on ticket {}", c.ticket_id);
             let kind = ActivityType::Update;
             tx.insert_log(actor.id, kind, &details, Some(c.ticket_id), now)?;
@@ -145,7 +151,9 @@ pub async fn delete(app: &AppState, actor: Actor, id: i64) -> Result<Comment, Se
         .write(move |tx| {
             let c = editable(tx, actor, id)?;
             tx.delete_comment(id)?;
-            tx.touch_ticket(c.ticket_id, now)?;
+            if !c.is_internal {
+                tx.touch_ticket(c.ticket_id, now)?;
+            }
             let details = format!("deleted comment {id}");
             let kind = ActivityType::Delete;
             tx.insert_log(actor.id, kind, &details, Some(c.ticket_id), now)?;

@@ -8,7 +8,7 @@ use tms_core::api::{
 };
 use tms_core::rules::{self, TicketChange, TicketFacts};
 use tms_core::timefmt::{self, Timestamp};
-use tms_core::validate::{Body, TicketTitle, tag_set};
+use tms_core::validate::{Body, Tag, TicketTitle, tag_set};
 use tms_core::{ActivityType, Actor, HistoryKind, Priority, Status, ValidationError};
 
 use super::ServiceError;
@@ -455,6 +455,11 @@ fn keep_later_changes(
     {
         req.assigned_agent_id = None;
     }
+    if let TagChange::Set(tags) = &c.tags
+        && stale(Field::Tags, (!tags.is_empty()).then(|| tags.join(" ")))?
+    {
+        c.tags = TagChange::Keep;
+    }
     Ok(())
 }
 
@@ -483,8 +488,9 @@ pub async fn update(
         .map(|d| Body::parse("description", d))
         .transpose()
         .map_err(ServiceError::invalid)?;
-    let tags = match parse_tags(actor, req.tags.as_deref())? {
-        Some(tags) => TagChange::Set(tags),
+    // Checked here, permitted once the ticket is known to be visible (below).
+    let tags = match req.tags.as_deref() {
+        Some(tags) => TagChange::Set(tag_set("tags", tags).map_err(ServiceError::invalid)?),
         None => TagChange::Keep,
     };
     // A client that names the version it read needs no guessing at what it resent.
@@ -515,8 +521,14 @@ pub async fn update(
             if let Some(versions) = &if_match
                 && !versions.contains(&old.version)
             {
-                let current = detail(tx, id)?.ok_or_else(|| ServiceError::ticket_not_found(id))?;
+                let mut current =
+                    detail(tx, id)?.ok_or_else(|| ServiceError::ticket_not_found(id))?;
+                redact_detail(actor, &mut current);
                 return Err(ServiceError::Stale(Box::new(current)));
+            }
+            if !matches!(change.tags, TagChange::Keep) {
+                // After the visibility check: a ticket the caller cannot see is a 404.
+                rules::check_set_tags(actor)?;
             }
             if full_object {
                 keep_later_changes(tx, &old, actor.id, &mut change)?;
@@ -616,36 +628,46 @@ pub async fn bulk(
             format!("ticket {dup} is named twice"),
         ));
     }
-    if changes == BulkChanges::default() {
+    let names_tags = |tags: &Option<Vec<String>>| tags.as_ref().is_some_and(|t| !t.is_empty());
+    let edits_tags = names_tags(&changes.add_tags) || names_tags(&changes.remove_tags);
+    let plain = BulkChanges {
+        add_tags: None,
+        remove_tags: None,
+        ..changes.clone()
+    };
+    if plain == BulkChanges::default() && !edits_tags {
         problems.push(ValidationError::new(
             "changes",
             "value_error.empty",
             "name at least one change: status, priority, assigned_agent_id, add_tags or remove_tags",
         ));
     }
-    let mut tag_lists = [
-        ("add_tags", &changes.add_tags),
-        ("remove_tags", &changes.remove_tags),
-    ]
-    .map(|(field, tags)| {
-        let tags = tags.as_deref().unwrap_or_default();
-        tag_set(field, tags).unwrap_or_else(|e| {
+    let add =
+        tag_set("add_tags", changes.add_tags.as_deref().unwrap_or_default()).unwrap_or_else(|e| {
             problems.push(e);
             Vec::new()
+        });
+    // Any number of tags may be taken off; each must be one.
+    let remove: Vec<String> = changes
+        .remove_tags
+        .iter()
+        .flatten()
+        .filter_map(|t| match Tag::parse("remove_tags", t) {
+            Ok(tag) => Some(tag.into_inner()),
+            Err(e) => {
+                problems.push(e);
+                None
+            }
         })
-    });
+        .collect();
     if !problems.is_empty() {
         return Err(ServiceError::invalid_at("body", problems));
     }
-    let edits_tags = changes.add_tags.is_some() || changes.remove_tags.is_some();
     let change = Change {
         title: None,
         description: None,
         tags: if edits_tags {
-            TagChange::Edit {
-                add: std::mem::take(&mut tag_lists[0]),
-                remove: std::mem::take(&mut tag_lists[1]),
-            }
+            TagChange::Edit { add, remove }
         } else {
             TagChange::Keep
         },

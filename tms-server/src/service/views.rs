@@ -16,6 +16,7 @@ const QUERY_MAX: usize = 2000;
 const VIEW_PARAMETERS: &[&str] = &[
     "status",
     "priority",
+    "tag",
     "assigned_agent_id",
     "requester_id",
     "unassigned",

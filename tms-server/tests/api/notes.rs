@@ -34,6 +34,7 @@ async fn only_staff_write_internal_notes_and_requesters_never_read_them() {
     let s = start().await;
     let t = s.ticket(s.alice.t(), "printer on fire").await;
     s.comment(s.alice.t(), t, "it smells of smoke").await;
+    let path = format!("/api/v1/tickets/{t}");
     let before = s.snapshot().await;
     let r = s
         .post(
@@ -45,10 +46,22 @@ async fn only_staff_write_internal_notes_and_requesters_never_read_them() {
     assert!(r.expect_detail(403).contains("internal notes"));
     assert_eq!(s.snapshot().await, before, "a refused note changes nothing");
 
+    let seen = s.get(s.alice.t(), &path).await;
+    let etag = seen.header("etag").unwrap().to_string();
     let n = note(&s, s.agent.t(), t, "zanzibar budget code 77").await;
+    // Nothing she reads tells her a note was written: the same version, date and entity tag.
+    let after = s
+        .send(
+            s.request(reqwest::Method::GET, s.alice.t(), &path)
+                .header("if-none-match", &etag),
+        )
+        .await;
+    assert_eq!(
+        after.status, 304,
+        "an internal note changes nothing she sees"
+    );
     s.comment(s.agent.t(), t, "a technician is on the way")
         .await;
-    let path = format!("/api/v1/tickets/{t}");
     let staff = s.get(s.admin.t(), &path).await.expect(200).clone();
     assert_eq!(
         texts(&staff),
@@ -65,6 +78,19 @@ async fn only_staff_write_internal_notes_and_requesters_never_read_them() {
         texts(&mine),
         ["it smells of smoke", "a technician is on the way"]
     );
+
+    // A change against an old version: the 412 shows her the ticket as she may read it.
+    let stale = s
+        .patch_if(
+            s.alice.t(),
+            t,
+            "\"1\"",
+            json!({"title": "printer on fire!"}),
+        )
+        .await;
+    let body = stale.expect(412).clone();
+    assert_eq!(texts(&body), texts(&mine), "{body}");
+    assert!(body.get("tags").is_none(), "{body}");
 
     // Comment routes: the note does not exist for her.
     let c = format!("/api/v1/comments/{n}");

@@ -251,3 +251,96 @@ async fn bulk_adds_and_removes_tags_all_or_nothing() {
         .expect_422();
     assert_eq!(locs[0], ["body", "add_tags"]);
 }
+
+#[tokio::test]
+async fn tag_filters_views_and_bulk_edges() {
+    let s = start().await;
+    let a = tagged(&s, "a", json!(["vpn"])).await;
+    // More tags than a ticket can carry: refused, not a server error.
+    let many: String = (0..21).map(|i| format!("tag=t{i}&")).collect();
+    let locs = s
+        .get(s.agent.t(), &format!("/api/v1/tickets/?{many}"))
+        .await
+        .expect_422();
+    assert_eq!(locs[0], ["query", "tag"]);
+    let huge: String = (0..800).map(|i| format!("tag=t{i}&")).collect();
+    s.get(s.agent.t(), &format!("/api/v1/tickets/?{huge}"))
+        .await
+        .expect(422);
+
+    // A view keeps a tag filter, and counts by it.
+    let v = s
+        .post(
+            s.agent.t(),
+            "/api/v1/views/",
+            json!({"name": "VPN", "query": "tag=vpn&sort=-priority"}),
+        )
+        .await
+        .expect(201)
+        .clone();
+    assert_eq!(v["count"], 1);
+
+    // An empty list of tags to add is no change; any number may be taken off.
+    let locs = s
+        .post(
+            s.agent.t(),
+            "/api/v1/tickets/bulk",
+            json!({"ids": [a], "changes": {"add_tags": []}}),
+        )
+        .await
+        .expect_422();
+    assert_eq!(locs[0], ["body", "changes"]);
+    let off: Vec<String> = (0..25)
+        .map(|i| format!("x{i}"))
+        .chain(["vpn".into()])
+        .collect();
+    let r = s
+        .post(
+            s.agent.t(),
+            "/api/v1/tickets/bulk",
+            json!({"ids": [a], "changes": {"remove_tags": off}}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(r["updated"][0]["tags"], json!([]));
+
+    // A Requester sending tags for a ticket she cannot see learns nothing of it: 404.
+    let bobs = s.ticket(s.bob.t(), "bob's").await;
+    s.patch(
+        s.alice.t(),
+        &format!("/api/v1/tickets/{bobs}"),
+        json!({"tags": ["x"]}),
+    )
+    .await
+    .expect(404);
+    let r = s
+        .post(
+            s.alice.t(),
+            "/api/v1/comments/",
+            json!({"ticket_id": bobs, "description": "psst", "is_internal": true}),
+        )
+        .await;
+    r.expect(404);
+}
+
+#[tokio::test]
+async fn a_full_object_put_keeps_a_colleagues_later_tag_change() {
+    let s = start().await;
+    let t = tagged(&s, "a", json!(["vpn"])).await;
+    let path = format!("/api/v1/tickets/{t}");
+    let read = s.get(s.agent.t(), &path).await.expect(200).clone();
+    s.patch(s.admin.t(), &path, json!({"tags": ["urgent", "vpn"]}))
+        .await
+        .expect(200);
+    // The web form sends back every field it read, tags included, with a new title.
+    let mut form = read.clone();
+    form["title"] = json!("renamed");
+    let r = s.put(s.agent.t(), &path, form).await.expect(200).clone();
+    assert_eq!(r["title"], "renamed");
+    assert_eq!(
+        r["tags"],
+        json!(["urgent", "vpn"]),
+        "the colleague's tag stays"
+    );
+}

@@ -92,7 +92,8 @@ async fn a_bad_query_is_refused_naming_the_parameter() {
         ("priority=High&sort=-colour", "sort"),
         ("size=0", "size"),
         ("page=2", "page"),
-        ("tag=vpn", "tag"),
+        ("tag=Not%20a%20tag", "tag"),
+        ("colour=red", "colour"),
         ("assigned_agent_id=me", "assigned_agent_id"),
     ] {
         let r = s

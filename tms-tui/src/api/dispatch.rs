@@ -48,6 +48,7 @@ pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, Ap
         Request::Users(q) | Request::FindUsers(q) => Reply::Users(client.list_users(q).await?),
         Request::FindPeople(q) => Reply::People(client.directory(q).await?),
         Request::Staff => Reply::Staff(client.agents().await?),
+        Request::Tags => Reply::Tags(client.tags().await?),
         Request::CreateUser(body) => Reply::UserSaved(client.create_user(body).await?),
         Request::UpdateUser(id, body) => Reply::UserSaved(client.update_user(*id, body).await?),
         Request::DeleteUser(id) => {
@@ -59,5 +60,8 @@ pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, Ap
             client.clear_logs().await?;
             Reply::Done
         }
+        Request::Views => Reply::Views(client.views().await?),
+        Request::CreateView(body) => Reply::View(client.create_view(body).await?),
+        Request::DeleteView(id) => Reply::View(client.delete_view(*id).await?),
     })
 }

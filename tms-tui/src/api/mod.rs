@@ -3,6 +3,7 @@
 
 pub mod dispatch;
 pub mod error;
+pub mod events;
 
 pub use error::ApiError;
 
@@ -14,9 +15,10 @@ use std::time::Duration;
 use tms_core::api::{
     BulkChangeReply, BulkChangeRequest, Comment, CommentUpdate, Health, HistoryEntry, LogEntry,
     LogQuery, LoginRequest, NewCommentRequest, NewTicketRequest, NewUserRequest, Page,
-    PasswordChange, SignupRequest, Ticket, TicketDetail, TicketListItem, TicketQuery, TicketUpdate,
-    TokenResponse, User, UserQuery, UserSummary, UserUpdate,
+    PasswordChange, SignupRequest, TagCount, Ticket, TicketDetail, TicketListItem, TicketQuery,
+    TicketUpdate, TokenResponse, User, UserQuery, UserSummary, UserUpdate,
 };
+use tms_core::api::{NewView, View};
 
 use tms_core::api::DEVICE_COOKIE;
 pub use tms_core::api::DirectoryQuery;
@@ -37,6 +39,9 @@ pub fn account_key(email: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct ApiClient {
     http: reqwest::Client,
+    /// For the event stream, which has no end: no limit on the whole request, but one on
+    /// silence, so a dead connection is noticed (the server sends a heartbeat every 15 s).
+    stream_http: reqwest::Client,
     base: String,
     token: Option<String>,
     /// Device tokens by account ([`account_key`]), sent with that account's logins.
@@ -45,17 +50,28 @@ pub struct ApiClient {
 
 type Result<T> = std::result::Result<T, ApiError>;
 
+/// How long the event stream may stay silent before its connection counts as dead.
+const STREAM_SILENCE: Duration = Duration::from_secs(45);
+
+/// An HTTP client with this crate's user agent and connect timeout, and `limit` on each reply.
+fn http_client(
+    limit: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
+) -> Result<reqwest::Client> {
+    limit(
+        reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .user_agent(concat!("tms/", env!("CARGO_PKG_VERSION"))),
+    )
+    .build()
+    .map_err(|e| ApiError::Unreachable(e.to_string()))
+}
+
 impl ApiClient {
     /// A client for the server at `base` (e.g. `http://127.0.0.1:8000`).
     pub fn new(base: &str) -> Result<Self> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(30))
-            .user_agent(concat!("tms/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ApiError::Unreachable(e.to_string()))?;
         Ok(Self {
-            http,
+            http: http_client(|b| b.timeout(Duration::from_secs(30)))?,
+            stream_http: http_client(|b| b.read_timeout(STREAM_SILENCE))?,
             base: base.trim_end_matches('/').to_string(),
             token: None,
             devices: BTreeMap::new(),
@@ -81,7 +97,11 @@ impl ApiClient {
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let rb = self.http.request(method, format!("{}{}", self.base, path));
+        self.authorized(self.http.request(method, format!("{}{}", self.base, path)))
+    }
+
+    /// `rb` with the session token, if logged in.
+    fn authorized(&self, rb: RequestBuilder) -> RequestBuilder {
         match &self.token {
             Some(t) => rb.bearer_auth(t),
             None => rb,
@@ -195,6 +215,10 @@ impl ApiClient {
         Self::json(self.request(Method::GET, "/api/v1/agents/")).await
     }
 
+    pub async fn tags(&self) -> Result<Vec<TagCount>> {
+        Self::json(self.request(Method::GET, "/api/v1/tags/")).await
+    }
+
     pub async fn list_tickets(&self, q: &TicketQuery) -> Result<Page<TicketListItem>> {
         let rb = self
             .request(Method::GET, "/api/v1/tickets/")
@@ -276,6 +300,37 @@ impl ApiClient {
 
     pub async fn clear_logs(&self) -> Result<()> {
         Self::empty(self.request(Method::DELETE, "/api/v1/logs/")).await
+    }
+
+    /// The caller's saved views and, for staff, the shared ones, by name, each counted.
+    pub async fn views(&self) -> Result<Vec<View>> {
+        Self::json(self.request(Method::GET, "/api/v1/views/")).await
+    }
+
+    pub async fn create_view(&self, body: &NewView) -> Result<View> {
+        Self::json(self.request(Method::POST, "/api/v1/views/").json(body)).await
+    }
+
+    /// Deletes view `id`; the server answers with the view as it was.
+    pub async fn delete_view(&self, id: i64) -> Result<View> {
+        Self::json(self.request(Method::DELETE, &format!("/api/v1/views/{id}"))).await
+    }
+
+    /// Opens the session's event stream (`GET /api/v1/events`), resuming after the event
+    /// `last_event_id` when given. See [`events::listen`], which keeps it open.
+    pub async fn events(
+        &self,
+        last_event_id: Option<&str>,
+    ) -> Result<impl futures_util::Stream<Item = events::Block> + use<>> {
+        let url = format!("{}/api/v1/events", self.base);
+        let mut rb = self
+            .authorized(self.stream_http.get(url))
+            .header(reqwest::header::ACCEPT, "text/event-stream");
+        if let Some(id) = last_event_id {
+            rb = rb.header("Last-Event-ID", id);
+        }
+        let resp = Self::send(rb).await?;
+        Ok(sse_stream::SseByteStream::new(resp.bytes_stream()))
     }
 }
 

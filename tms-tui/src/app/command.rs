@@ -1,5 +1,5 @@
 //! The `:` command line, as in vim or k9s: `:42` opens ticket 42, `:mine`, `:unassigned`,
-//! `:users`, `:log`, `:new`, `:logout`, `:quit`; Tab completes.
+//! `:users`, `:log`, `:new`, `:save-view`, `:delete-view`, `:logout`, `:quit`; Tab completes.
 
 use super::keymap::Cmd;
 use super::overlay::Overlay;
@@ -18,6 +18,8 @@ pub enum Command {
     New,
     Users,
     Log,
+    SaveView,
+    DeleteView,
     Password,
     Logout,
     Quit,
@@ -42,7 +44,7 @@ const fn entry(name: &'static str, help: &'static str, command: Command, in_help
 }
 
 /// The commands, in the order they are listed, with their help.
-const COMMANDS: [Entry; 10] = [
+const COMMANDS: [Entry; 12] = [
     entry(
         "mine",
         "tickets assigned to me (requesters: my tickets)",
@@ -60,6 +62,18 @@ const COMMANDS: [Entry; 10] = [
     entry("new", "file a new ticket", Command::New, true),
     entry("users", "manage users", Command::Users, true),
     entry("log", "the activity log", Command::Log, true),
+    entry(
+        "save-view",
+        "save the queue's tab, filters and sort as a view",
+        Command::SaveView,
+        false,
+    ),
+    entry(
+        "delete-view",
+        "delete the queue's view tab in front",
+        Command::DeleteView,
+        false,
+    ),
     entry("password", "change my password", Command::Password, false),
     entry(
         "logout",
@@ -189,5 +203,7 @@ pub fn run(state: &mut State, text: &str) -> Vec<Effect> {
         ),
         Command::Users => route::open_on_top(state, Screen::Users(UsersState::default()), true),
         Command::Log => route::open_on_top(state, Screen::Log(LogState::default()), true),
+        Command::SaveView => route::queue_command(state, Cmd::SaveView),
+        Command::DeleteView => route::queue_command(state, Cmd::DeleteView),
     }
 }

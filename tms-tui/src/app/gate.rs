@@ -10,7 +10,8 @@ use tms_core::Actor;
 use tms_core::api::Ticket;
 use tms_core::rules::{
     TicketChange, TicketFacts, can_triage, check_admin, check_comment, check_create_ticket,
-    check_delete_ticket, check_edit_comment, check_internal_note, check_update_ticket, list_scope,
+    check_delete_ticket, check_edit_comment, check_internal_note, check_set_tags,
+    check_update_ticket, check_view_access, list_scope,
 };
 
 /// The signed-in user's id.
@@ -82,8 +83,13 @@ pub fn may_run(state: &State, command: Command) -> bool {
         return command == Command::Quit;
     };
     match command {
-        // Lists of every ticket: for those whose ticket list is not limited to their own.
-        Command::Unassigned | Command::Open | Command::All => list_scope(actor).is_none(),
+        // Lists of every ticket (and their tabs): for those whose ticket list is not limited
+        // to their own.
+        Command::Unassigned
+        | Command::Open
+        | Command::All
+        | Command::SaveView
+        | Command::DeleteView => list_scope(actor).is_none(),
         Command::New => check_create_ticket(actor, None, None, None).is_ok(),
         Command::Users | Command::Log => check_admin(actor).is_ok(),
         // My own tickets or queue, my password, my session.
@@ -95,9 +101,15 @@ fn queue_allows(actor: Actor, q: &QueueState, cmd: Cmd) -> bool {
     let ticket = q.selected_item().map(|i| &i.ticket);
     match cmd {
         Cmd::Take | Cmd::Assign | Cmd::SetStatus => can_triage(actor.role),
-        Cmd::NextTab | Cmd::PrevTab | Cmd::GoTab(_) => q.kind == QueueKind::Staff,
+        Cmd::NextTab | Cmd::PrevTab | Cmd::GoTab(_) | Cmd::SaveView => q.kind == QueueKind::Staff,
+        Cmd::DeleteView => {
+            q.kind == QueueKind::Staff
+                && q.current_view()
+                    .is_none_or(|v| check_view_access(actor, v.user_id, v.shared, true).is_ok())
+        }
         Cmd::SetPriority => ticket.is_none_or(|t| may_edit(actor, t)),
         Cmd::Comment => ticket.is_none_or(|t| check_comment(actor, t.requester_id).is_ok()),
+        Cmd::Tags | Cmd::FilterTag => check_set_tags(actor).is_ok(),
         _ => true,
     }
 }
@@ -112,6 +124,7 @@ pub fn acts_on_ticket(cmd: Cmd) -> bool {
             | Cmd::SetPriority
             | Cmd::Comment
             | Cmd::Note
+            | Cmd::Tags
             | Cmd::Edit
             | Cmd::EditExternal
             | Cmd::EditTitle
@@ -135,6 +148,7 @@ fn ticket_allows(actor: Actor, t: &TicketState, cmd: Cmd) -> bool {
         Cmd::SetPriority | Cmd::EditTitle => ticket.is_none_or(|t| may_edit(actor, t)),
         Cmd::Comment => check_comment(actor, requester).is_ok(),
         Cmd::Note => check_internal_note(actor).is_ok(),
+        Cmd::Tags => check_set_tags(actor).is_ok(),
         Cmd::Edit | Cmd::EditExternal => match comment {
             Some(c) => check_edit_comment(actor, c.comment.commented_by_id, requester).is_ok(),
             None => ticket.is_none_or(|t| may_edit(actor, t)),

@@ -4,6 +4,7 @@ pub mod command;
 pub mod drafts;
 pub mod gate;
 pub mod keymap;
+pub mod live;
 pub mod msg;
 pub mod overlay;
 mod respond;
@@ -16,7 +17,7 @@ use crate::screens::{Screen, TicketDraft};
 use crate::theme::Theme;
 use overlay::{DraftKey, Overlay};
 use std::collections::{BTreeMap, HashMap};
-use tms_core::api::{User, UserSummary};
+use tms_core::api::{TagCount, User, UserSummary};
 use tms_core::timefmt::Timestamp;
 
 /// How the client reached its server.
@@ -75,6 +76,8 @@ pub struct State {
     pub unsent: Vec<Request>,
     /// Who tickets may be assigned to, as the server last listed them (`GET /api/v1/agents/`).
     pub staff: BTreeMap<i64, UserSummary>,
+    /// The tags in use as the server last listed them, most used first (for completion).
+    pub tags: Vec<TagCount>,
     /// Text typed into an editor that was closed before it was sent.
     pub drafts: HashMap<DraftKey, String>,
     /// A new ticket left half-written.
@@ -82,6 +85,8 @@ pub struct State {
     /// The drafts as last stored; `None` until the signed-in user's drafts were read back.
     pub persisted: Option<drafts::SavedDrafts>,
     pub server_version: Option<String>,
+    /// The event stream that keeps what is shown up to date.
+    pub live: live::Live,
     pub quit: bool,
 }
 
@@ -105,10 +110,12 @@ impl State {
             in_flight: 0,
             unsent: Vec::new(),
             staff: BTreeMap::new(),
+            tags: Vec::new(),
             drafts: HashMap::new(),
             ticket_draft: None,
             persisted: None,
             server_version: None,
+            live: live::Live::default(),
             quit: false,
         }
     }
@@ -159,6 +166,7 @@ pub fn start(state: &mut State) -> Vec<Effect> {
 /// The pure heart of the client: applies one action, returns the work to do.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let (place, flash) = (place(state), state.flash.clone());
+    let session = state.user.as_ref().map(|u| u.id);
     let fx = match action {
         Action::Key(key) => route::on_key(state, key),
         Action::Paste(text) => route::on_paste(state, &text),
@@ -172,12 +180,16 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             drafts::restore(state, user_id, drafts);
             Vec::new()
         }
+        Action::Live { stream, news } => live::on_news(state, stream, news),
+        Action::Wake => route::with_screen(state, |s, _| s.on_wake()),
     };
     if place != self::place(state) && state.flash == flash {
         // A message about the screen left behind is not about the one in front.
         state.flash = None;
     }
     let mut fx = count(state, fx);
+    // After the token changes in `fx`, so a new stream opens with the new session's token.
+    fx.extend(live::follow_session(state, session));
     if let Some(save) = drafts::persist(state) {
         // Stored before anything else, so a quit in the same batch keeps them.
         fx.insert(0, save);

@@ -2,13 +2,15 @@
 //! driver, which runs each [`Request`] in the background and answers with a [`Reply`].
 
 use super::drafts::SavedDrafts;
+use crate::api::events::News;
 use crate::api::{ApiError, DirectoryQuery, Session};
 use crossterm::event::KeyEvent;
+use std::time::Duration;
 use tms_core::api::{
     BulkChangeRequest, Comment, CommentUpdate, Health, HistoryEntry, LogEntry, LogQuery,
-    LoginRequest, NewCommentRequest, NewTicketRequest, NewUserRequest, Page, PasswordChange,
-    SignupRequest, Ticket, TicketDetail, TicketListItem, TicketQuery, TicketUpdate, User,
-    UserQuery, UserSummary, UserUpdate,
+    LoginRequest, NewCommentRequest, NewTicketRequest, NewUserRequest, NewView, Page,
+    PasswordChange, SignupRequest, TagCount, Ticket, TicketDetail, TicketListItem, TicketQuery,
+    TicketUpdate, User, UserQuery, UserSummary, UserUpdate, View,
 };
 use tms_core::timefmt::Timestamp;
 
@@ -67,11 +69,17 @@ pub enum Request {
     FindPeople(DirectoryQuery),
     /// Who tickets can be assigned to (agents and admins).
     Staff,
+    /// The tags in use, most used first (staff), for completion.
+    Tags,
     CreateUser(NewUserRequest),
     UpdateUser(i64, UserUpdate),
     DeleteUser(i64),
     Logs(LogQuery),
     ClearLogs,
+    /// The saved views, each with its count.
+    Views,
+    CreateView(NewView),
+    DeleteView(i64),
 }
 
 /// The useful part of a successful answer.
@@ -94,12 +102,17 @@ pub enum Reply {
     Users(Vec<User>),
     /// The assignable staff.
     Staff(Vec<UserSummary>),
+    /// The tags in use, most used first.
+    Tags(Vec<TagCount>),
     /// People found in the staff directory.
     People(Vec<UserSummary>),
     UserSaved(User),
     Logs(Vec<LogEntry>),
     /// The tickets a bulk change changed, in the order asked.
     Bulk(Vec<TicketListItem>),
+    Views(Vec<View>),
+    /// A view saved, or deleted (as it was).
+    View(View),
 }
 
 /// What the text editor launched by [`Effect::OpenEditor`] gave back.
@@ -127,6 +140,13 @@ pub enum Action {
         user_id: i64,
         drafts: SavedDrafts,
     },
+    /// What the event stream started by [`Effect::Listen`] with this `stream` number says.
+    Live {
+        stream: u64,
+        news: News,
+    },
+    /// The pause asked for by [`Effect::Wake`] is over.
+    Wake,
 }
 
 /// Work for the driver: everything impure.
@@ -152,5 +172,14 @@ pub enum Effect {
         user_id: i64,
         drafts: SavedDrafts,
     },
+    /// Keep the session's event stream open (with the token in use), its news numbered
+    /// `stream`; replaces any stream open before.
+    Listen {
+        stream: u64,
+    },
+    /// Close the event stream.
+    StopListening,
+    /// Answer with [`Action::Wake`] after this pause.
+    Wake(Duration),
     Quit,
 }

@@ -6,7 +6,6 @@ use super::route::{self, with_screen};
 use super::{Effect, Mode, Offline, Reply, Request, State, unsent};
 use crate::api::ApiError;
 use crate::screens::{LoginState, Screen, SetupState};
-use crate::theme::text;
 
 pub fn on_response(
     state: &mut State,
@@ -18,9 +17,7 @@ pub fn on_response(
         && e.is_unauthorized()
         && ends_session(state, &request)
     {
-        route::to_login(state, Some(text::SESSION_ENDED.into()));
-        state.setup.has_token = false;
-        fx.push(Effect::SetToken(None));
+        fx.extend(route::session_ended(state));
         return fx;
     }
     match (&request, &result) {
@@ -58,6 +55,7 @@ pub fn on_response(
             state.set_staff(users);
             overlay::staff_changed(state);
         }
+        (Request::Tags, Ok(Reply::Tags(tags))) => state.tags.clone_from(tags),
         (Request::Recheck { id, assignee }, Ok(Reply::Ticket(d))) => {
             fx.extend(recheck(state, *id, *assignee, d));
         }
@@ -109,12 +107,7 @@ fn track_connection(state: &mut State, result: &Result<Reply, ApiError>) -> Vec<
         _ if state.offline.is_some() => {
             state.offline = None;
             state.info("Connection restored.");
-            with_screen(state, |s, st| {
-                s.refresh(st)
-                    .into_iter()
-                    .map(crate::screens::Out::Req)
-                    .collect()
-            })
+            route::refresh_current(state)
         }
         _ => Vec::new(),
     }
@@ -169,6 +162,7 @@ fn inline(request: &Request) -> bool {
             | Request::ChangePassword(_)
             | Request::Health
             | Request::Logout
+            | Request::Views
     )
 }
 
@@ -183,7 +177,14 @@ fn stale(
 ) -> Vec<Effect> {
     let before = super::gate::shown_ticket(state, id).cloned();
     let meanwhile = before
-        .map(|b| what_changed(&b, current))
+        .map(|b| {
+            let now = &current.ticket;
+            let mut said = crate::screens::what_changed(&b, now, current.assigned_agent.as_ref());
+            if said.is_empty() && b.version != now.version {
+                said.push("its thread changed".into());
+            }
+            said.join(", ")
+        })
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| "it was changed".into());
     // Shown as the server has it: as if an empty change had been answered with it.
@@ -207,34 +208,6 @@ fn stale(
         },
     )));
     fx
-}
-
-/// The fields that differ between two copies of a ticket, in a few words.
-fn what_changed(before: &tms_core::api::Ticket, now: &tms_core::api::TicketDetail) -> String {
-    let t = &now.ticket;
-    let mut said = Vec::new();
-    if before.status != t.status {
-        said.push(format!("status {} → {}", before.status, t.status));
-    }
-    if before.priority != t.priority {
-        said.push(format!("priority {} → {}", before.priority, t.priority));
-    }
-    if before.assigned_agent_id != t.assigned_agent_id {
-        said.push(match &now.assigned_agent {
-            Some(a) => format!("assigned to {}", a.username),
-            None => "unassigned".into(),
-        });
-    }
-    if before.title != t.title {
-        said.push(format!("title now \"{}\"", t.title));
-    }
-    if before.description != t.description {
-        said.push("description edited".into());
-    }
-    if said.is_empty() && before.version != t.version {
-        said.push("its thread changed".into());
-    }
-    said.join(", ")
 }
 
 /// A change to send, in a few words.

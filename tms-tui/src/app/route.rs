@@ -81,7 +81,8 @@ pub fn with_screen(
     apply(state, outs)
 }
 
-fn refresh_current(state: &mut State) -> Vec<Effect> {
+/// Reads again what the screen in front shows.
+pub fn refresh_current(state: &mut State) -> Vec<Effect> {
     let mut screen = std::mem::replace(&mut state.screen, Screen::Boot);
     let reqs = screen.refresh(state);
     state.screen = screen;
@@ -164,6 +165,22 @@ pub fn home_tab(state: &mut State, tab: usize) -> Vec<Effect> {
     refresh_current(state)
 }
 
+/// A command of the queue's (`:save-view`), run as its key would be.
+pub fn queue_command(state: &mut State, cmd: Cmd) -> Vec<Effect> {
+    if !matches!(state.screen, Screen::Queue(_)) {
+        state.error("Views are tabs of the queue: go back to it first.");
+        return Vec::new();
+    }
+    if !gate::allowed(state, &state.screen, cmd) {
+        state.error(text::NOT_ALLOWED);
+        return Vec::new();
+    }
+    with_screen(state, |s, st| match s {
+        Screen::Queue(q) => q.on_key(Some(cmd), st),
+        _ => Vec::new(),
+    })
+}
+
 /// Opens `screen` over the current one, or (`top_level`) over the home screen.
 pub fn open_on_top(state: &mut State, screen: Screen, top_level: bool) -> Vec<Effect> {
     let mut fx = Vec::new();
@@ -208,6 +225,14 @@ pub fn request_quit(state: &mut State) -> Vec<Effect> {
 pub fn quit(state: &mut State) -> Vec<Effect> {
     drafts::stash_open_editors(state);
     vec![Effect::Quit]
+}
+
+/// The server ended the session (expired, revoked, deactivated): back to the login screen,
+/// and the token forgotten.
+pub fn session_ended(state: &mut State) -> Vec<Effect> {
+    to_login(state, Some(text::SESSION_ENDED.into()));
+    state.setup.has_token = false;
+    vec![Effect::SetToken(None)]
 }
 
 /// Back to the login screen with a message; forgets the user, their drafts (stored already)

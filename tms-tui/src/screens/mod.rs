@@ -24,11 +24,12 @@ pub use user_form::UserFormState;
 pub use users::UsersState;
 
 use crate::api::ApiError;
+use crate::api::events::ServerEvent;
 use crate::app::keymap::{Cmd, Ctx};
 use crate::app::overlay::Overlay;
 use crate::app::{Effect, Reply, Request, State};
 use crossterm::event::KeyEvent;
-use tms_core::api::TicketUpdate;
+use tms_core::api::{Ticket, TicketUpdate, UserSummary};
 
 /// What a screen asks the app to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,7 +89,7 @@ impl Screen {
                 }
                 r
             }
-            Screen::Queue(q) => q.refresh(),
+            Screen::Queue(q) => q.reread(),
             Screen::Ticket(t) => t.refresh(),
             Screen::Users(u) => u.refresh(),
             Screen::Log(l) => l.refresh(),
@@ -154,6 +155,42 @@ impl Screen {
     }
 }
 
+/// Opens the tag editor of ticket `t` (the queue's highlighted row, or the ticket shown),
+/// holding its tags, and asks for the tags in use to complete from.
+pub fn edit_tags(state: &State, t: &tms_core::api::Ticket) -> Vec<Out> {
+    let now = t.tags.as_deref().unwrap_or_default().join(" ");
+    let title = format!("Tags of ticket {} (space between them)", t.id);
+    let purpose = crate::app::overlay::PromptFor::Tags {
+        id: t.id,
+        version: Some(t.version),
+    };
+    vec![
+        Out::Show(crate::app::overlay::tags_prompt(
+            state, &title, &now, purpose,
+        )),
+        Out::Req(Request::Tags),
+    ]
+}
+
+impl Screen {
+    /// A change someone made, from the event stream.
+    pub fn on_event(&mut self, event: &ServerEvent, state: &State) -> Vec<Out> {
+        match self {
+            Screen::Queue(q) => q.on_event(event, state.now),
+            Screen::Ticket(t) => t.on_event(event, state),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The pause a screen asked for ([`Effect::Wake`]) is over.
+    pub fn on_wake(&mut self) -> Vec<Out> {
+        match self {
+            Screen::Queue(q) => q.on_wake(),
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// Moves a list cursor by a command; returns whether the command was a movement.
 pub fn move_cursor(sel: &mut usize, len: usize, cmd: Cmd) -> bool {
     let last = len.saturating_sub(1);
@@ -200,6 +237,31 @@ pub fn ticket_changed(id: i64, change: &TicketUpdate, state: &State) -> String {
         return format!("Description of ticket {id} saved.");
     }
     format!("Ticket {id} updated.")
+}
+
+/// The fields that differ between two copies of a ticket, in a few words each (`now` assigned
+/// to `assignee`).
+pub fn what_changed(before: &Ticket, now: &Ticket, assignee: Option<&UserSummary>) -> Vec<String> {
+    let mut said = Vec::new();
+    if before.status != now.status {
+        said.push(format!("status {} → {}", before.status, now.status));
+    }
+    if before.priority != now.priority {
+        said.push(format!("priority {} → {}", before.priority, now.priority));
+    }
+    if before.assigned_agent_id != now.assigned_agent_id {
+        said.push(match assignee {
+            Some(a) => format!("assigned to {}", a.username),
+            None => "unassigned".into(),
+        });
+    }
+    if before.title != now.title {
+        said.push(format!("title now \"{}\"", now.title));
+    }
+    if before.description != now.description {
+        said.push("description edited".into());
+    }
+    said
 }
 
 /// The server's reason, for a reply that failed.

@@ -1,5 +1,11 @@
-//! The ticket queue: tabs with live counts for staff, the requester's own tickets otherwise;
-//! filters, sort, search, paging, and ticket actions straight from the list.
+//! The ticket queue: tabs with live counts for staff (the built-in ones, then one per saved
+//! view), the requester's own tickets otherwise; filters, sort, search, paging, and ticket
+//! actions straight from the list. Kept up to date by the event stream (`live`).
+
+mod live;
+mod views;
+
+pub use live::FRESH_SECS;
 
 use super::{Out, Screen, TicketState, move_cursor, reason};
 use crate::api::ApiError;
@@ -7,7 +13,8 @@ use crate::app::keymap::Cmd;
 use crate::app::overlay::{self, DraftKey, Overlay, Prompt, PromptFor};
 use crate::app::{ListSlot, Reply, Request, State};
 use crate::screens::NewTicketState;
-use tms_core::api::{Page, SortKey, TicketDetail, TicketListItem, TicketQuery, TicketUpdate};
+use tms_core::api::{Page, SortKey, Ticket, TicketDetail, TicketListItem, TicketQuery, View};
+use tms_core::timefmt::Timestamp;
 use tms_core::{Priority, Status};
 
 /// Whose queue this is.
@@ -20,7 +27,7 @@ pub enum QueueKind {
 }
 
 pub const TABS: [&str; 4] = ["Unassigned", "Mine", "All open", "All"];
-const UNRESOLVED: [Status; 2] = [Status::Open, Status::InProgress];
+const UNRESOLVED: [Status; 3] = [Status::Open, Status::InProgress, Status::Waiting];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueState {
@@ -33,6 +40,8 @@ pub struct QueueState {
     pub priority: Option<Priority>,
     pub sort: SortKey,
     pub search: Option<String>,
+    /// Tickets carrying every one of these tags (staff).
+    pub tags: Vec<String>,
     pub page: u64,
     pub rows: Option<Page<TicketListItem>>,
     pub loading: bool,
@@ -40,6 +49,22 @@ pub struct QueueState {
     pub selected: usize,
     /// Tickets marked for a change of them all, in the order marked.
     pub marked: Vec<i64>,
+    /// The saved views (own, then for staff the shared ones, by name): the tabs after the
+    /// built-in ones, each with its count.
+    pub views: Vec<View>,
+    /// Rows just changed through the event stream, with when: marked for a moment.
+    pub fresh: Vec<(i64, Timestamp)>,
+    /// Changes heard since the counts were last asked for, collected until the burst is over.
+    burst: Option<Burst>,
+    /// The ticket to keep the cursor on when the rows being read arrive.
+    follow: Option<i64>,
+}
+
+/// What to read again once a burst of changes is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Burst {
+    /// The page too: a change may have moved rows in a way only the server can tell.
+    rows: bool,
 }
 
 impl QueueState {
@@ -53,13 +78,38 @@ impl QueueState {
             priority: None,
             sort: SortKey::default(),
             search: None,
+            tags: Vec::new(),
             page: 1,
             rows: None,
             loading: false,
             error: None,
             selected: 0,
             marked: Vec::new(),
+            views: Vec::new(),
+            fresh: Vec::new(),
+            burst: None,
+            follow: None,
         }
+    }
+
+    /// How many tabs there are: the built-in ones and one per view (staff).
+    pub fn tab_count(&self) -> usize {
+        match self.kind {
+            QueueKind::Staff => TABS.len() + self.views.len(),
+            QueueKind::Requester => 1,
+        }
+    }
+
+    /// The view behind tab `tab`, if it is a view's.
+    pub fn view_at(&self, tab: usize) -> Option<&View> {
+        tab.checked_sub(TABS.len())
+            .and_then(|i| self.views.get(i))
+            .filter(|_| self.kind == QueueKind::Staff)
+    }
+
+    /// The view of the tab in front, if it is a view's.
+    pub fn current_view(&self) -> Option<&View> {
+        self.view_at(self.tab)
     }
 
     /// The marked tickets, in the order marked.
@@ -103,11 +153,14 @@ impl QueueState {
         Vec::new()
     }
 
-    /// The query behind tab `tab`, without the user's filters.
+    /// The query behind tab `tab`, without the user's filters: a view's own, for its tab.
     pub fn tab_query(&self, tab: usize) -> TicketQuery {
         let mut q = TicketQuery::default();
         if self.kind == QueueKind::Requester {
             return q;
+        }
+        if let Some(view) = self.view_at(tab) {
+            return views::query_of(view);
         }
         match tab {
             0 => {
@@ -124,40 +177,76 @@ impl QueueState {
         q
     }
 
-    /// The query of the table: the tab, the filters, the sort, the page.
+    /// The query of the table: the tab, the filters (each in place of the tab's own), the
+    /// sort, the page.
     pub fn query(&self) -> TicketQuery {
         let mut q = self.tab_query(self.tab);
         if let Some(s) = self.status {
             q.status = vec![s];
         }
-        q.priority = self.priority.into_iter().collect();
-        q.q.clone_from(&self.search);
+        if let Some(p) = self.priority {
+            q.priority = vec![p];
+        }
+        if self.search.is_some() {
+            q.q.clone_from(&self.search);
+        }
+        if !self.tags.is_empty() {
+            q.tag.clone_from(&self.tags);
+        }
         q.sort = self.sort;
         q.page = self.page;
         q
     }
 
+    /// Reads the rows and the counts, the cursor going where the caller put it.
     pub fn refresh(&mut self) -> Vec<Request> {
         self.loading = true;
+        self.burst = None;
         let mut reqs = vec![Request::Tickets {
             slot: ListSlot::Rows,
             query: self.query(),
         }];
-        if self.kind == QueueKind::Staff {
-            for tab in 0..TABS.len() {
-                let mut query = self.tab_query(tab);
-                query.size = 1;
-                reqs.push(Request::Tickets {
-                    slot: ListSlot::Count(tab),
-                    query,
-                });
-            }
-        }
+        reqs.extend(self.count_requests());
         reqs
+    }
+
+    /// Reads again what is shown, the cursor staying on its ticket.
+    pub fn reread(&mut self) -> Vec<Request> {
+        self.follow = self.selected_item().map(|i| i.ticket.id);
+        self.refresh()
     }
 
     fn reload(&mut self) -> Vec<Out> {
         self.refresh().into_iter().map(Out::Req).collect()
+    }
+
+    /// The requests for the tabs' counts: each built-in tab's, and the views with theirs.
+    fn count_requests(&self) -> Vec<Request> {
+        if self.kind != QueueKind::Staff {
+            return Vec::new();
+        }
+        let mut reqs: Vec<Request> = (0..TABS.len())
+            .map(|tab| {
+                let mut query = self.tab_query(tab);
+                query.size = 1;
+                Request::Tickets {
+                    slot: ListSlot::Count(tab),
+                    query,
+                }
+            })
+            .collect();
+        reqs.push(Request::Views);
+        reqs
+    }
+
+    /// The user's filters cleared and the sort back to the tab's own.
+    fn reset_filters(&mut self) {
+        self.status = None;
+        self.priority = None;
+        self.search = None;
+        self.tags.clear();
+        self.sort = self.tab_query(self.tab).sort;
+        self.page = 1;
     }
 
     pub fn items(&self) -> &[TicketListItem] {
@@ -169,11 +258,24 @@ impl QueueState {
     }
 
     fn go_tab(&mut self, tab: usize) -> Vec<Out> {
-        if self.kind == QueueKind::Requester || tab == self.tab {
+        if self.kind == QueueKind::Requester || tab == self.tab || tab >= self.tab_count() {
             return Vec::new();
+        }
+        // A view is its own filters and sort: none of another tab's go with it.
+        if self.current_view().is_some() || self.view_at(tab).is_some() {
+            return self.open_tab(tab);
         }
         self.tab = tab;
         self.page = 1;
+        self.selected = 0;
+        self.rows = None;
+        self.reload()
+    }
+
+    /// Shows tab `tab` afresh: its first page, its own sort, none of the user's filters.
+    fn open_tab(&mut self, tab: usize) -> Vec<Out> {
+        self.tab = tab;
+        self.reset_filters();
         self.selected = 0;
         self.rows = None;
         self.reload()
@@ -221,6 +323,14 @@ impl QueueState {
                         .into_iter()
                         .collect();
                 }
+                Cmd::Tags => {
+                    let title = format!("Tags for {n} marked tickets: vpn adds, -vpn removes");
+                    let purpose = PromptFor::BulkTags(self.marked_ids());
+                    return vec![
+                        Out::Show(overlay::tags_prompt(state, &title, "", purpose)),
+                        Out::Req(Request::Tags),
+                    ];
+                }
                 Cmd::Back => {
                     self.marked.clear();
                     return vec![Out::Info("Marks cleared.".into())];
@@ -238,9 +348,9 @@ impl QueueState {
                 self.reload()
             }
             Cmd::Back => vec![Out::Back],
-            Cmd::Refresh => self.reload(),
-            Cmd::NextTab => self.go_tab((self.tab + 1) % TABS.len()),
-            Cmd::PrevTab => self.go_tab((self.tab + TABS.len() - 1) % TABS.len()),
+            Cmd::Refresh => self.reread().into_iter().map(Out::Req).collect(),
+            Cmd::NextTab => self.go_tab((self.tab + 1) % self.tab_count()),
+            Cmd::PrevTab => self.go_tab((self.tab + self.tab_count() - 1) % self.tab_count()),
             Cmd::GoTab(n) => self.go_tab(n),
             Cmd::NextPage => self.turn_page(true),
             Cmd::PrevPage => self.turn_page(false),
@@ -257,15 +367,24 @@ impl QueueState {
                 self.kind == QueueKind::Staff,
             ))],
             Cmd::FilterPriority => vec![Out::Show(overlay::priority_filter(self.priority))],
+            Cmd::FilterTag => vec![
+                Out::Show(overlay::tags_prompt(
+                    state,
+                    "Tickets with every one of these tags (empty: any)",
+                    &self.tags.join(" "),
+                    PromptFor::FilterTags,
+                )),
+                Out::Req(Request::Tags),
+            ],
             Cmd::Sort => vec![Out::Show(overlay::sort_picker(self.sort))],
             Cmd::ClearFilters => {
-                self.status = None;
-                self.priority = None;
-                self.search = None;
-                self.sort = SortKey::default();
-                self.page = 1;
+                self.reset_filters();
                 self.reload()
             }
+            Cmd::SaveView if self.kind == QueueKind::Staff => {
+                vec![Out::Show(overlay::save_view(state))]
+            }
+            Cmd::DeleteView if self.kind == QueueKind::Staff => self.ask_to_delete(),
             _ => self.on_ticket_cmd(cmd, state),
         }
     }
@@ -296,21 +415,15 @@ impl QueueState {
                 DraftKey::Comment(t.id),
                 "",
             ))],
+            Cmd::Tags => super::edit_tags(state, t),
             _ => Vec::new(),
         }
     }
 
     /// A change the server accepted, with the ticket as it now is: its row is updated in place
-    /// (or leaves a tab it no longer belongs to), and only counts that can have moved are asked
-    /// for again.
-    fn changed(&mut self, d: &TicketDetail, change: &TicketUpdate) -> Vec<Out> {
-        let query = self.query();
-        let belongs = (query.status.is_empty() || query.status.contains(&d.ticket.status))
-            && (query.priority.is_empty() || query.priority.contains(&d.ticket.priority))
-            && (!query.unassigned || d.ticket.assigned_agent_id.is_none())
-            && query
-                .assigned_agent_id
-                .is_none_or(|a| d.ticket.assigned_agent_id == Some(a));
+    /// (or leaves a tab it no longer belongs to).
+    fn changed(&mut self, d: &TicketDetail) {
+        let belongs = shows(&self.query(), &d.ticket);
         if let Some(page) = &mut self.rows
             && let Some(i) = page.items.iter().position(|i| i.ticket.id == d.ticket.id)
         {
@@ -326,28 +439,21 @@ impl QueueState {
                 self.selected = self.selected.min(page.items.len().saturating_sub(1));
             }
         }
-        let moves_tabs = change.status.is_some() || change.assigned_agent_id.is_some();
-        if !moves_tabs {
-            return Vec::new();
+    }
+
+    /// The counts after changes of ours the server accepted: asked for again when they can
+    /// have moved — unless the event stream is up, whose echo of the changes asks for them.
+    fn recount_after(&self, moves_tabs: bool, state: &State) -> Vec<Out> {
+        if moves_tabs && !state.live.is_up() {
+            self.counts_again()
+        } else {
+            Vec::new()
         }
-        self.counts_again()
     }
 
     /// The tabs' counts, asked for again (staff).
     fn counts_again(&self) -> Vec<Out> {
-        if self.kind != QueueKind::Staff {
-            return Vec::new();
-        }
-        (0..TABS.len())
-            .map(|tab| {
-                let mut query = self.tab_query(tab);
-                query.size = 1;
-                Out::Req(Request::Tickets {
-                    slot: ListSlot::Count(tab),
-                    query,
-                })
-            })
-            .collect()
+        self.count_requests().into_iter().map(Out::Req).collect()
     }
 
     pub fn on_response(
@@ -366,9 +472,10 @@ impl QueueState {
             ) if *query == self.query() => {
                 self.loading = false;
                 self.error = reason(result);
+                let follow = self.follow.take();
                 if let Ok(Reply::Tickets(page)) = result {
-                    self.selected = self.selected.min(page.items.len().saturating_sub(1));
                     self.rows = Some(page.clone());
+                    self.keep_cursor(follow);
                 }
                 Vec::new()
             }
@@ -387,7 +494,12 @@ impl QueueState {
             (Request::UpdateTicket(id, change, _), Ok(reply)) => {
                 let mut out = vec![Out::Info(super::ticket_changed(*id, change, state))];
                 match reply {
-                    Reply::Ticket(d) => out.extend(self.changed(d, change)),
+                    Reply::Ticket(d) => {
+                        self.changed(d);
+                        let moves_tabs =
+                            change.status.is_some() || change.assigned_agent_id.is_some();
+                        out.extend(self.recount_after(moves_tabs, state));
+                    }
                     _ => out.extend(self.reload()),
                 }
                 out
@@ -396,15 +508,12 @@ impl QueueState {
                 self.marked.clear();
                 for item in items {
                     // Each row in place (or out of a tab it left); the counts once, below.
-                    self.changed(
-                        &TicketDetail::of(item.clone(), Vec::new()),
-                        &TicketUpdate::default(),
-                    );
+                    self.changed(&TicketDetail::of(item.clone(), Vec::new()));
                 }
                 let n = items.len();
                 let plural = if n == 1 { "" } else { "s" };
                 let mut out = vec![Out::Info(format!("{n} ticket{plural} changed."))];
-                out.extend(self.counts_again());
+                out.extend(self.recount_after(true, state));
                 out
             }
             (Request::Bulk(_), Err(e)) if !e.is_unreachable() => {
@@ -417,7 +526,34 @@ impl QueueState {
                     c.ticket_id
                 ))]
             }
+            (Request::Views, Ok(Reply::Views(views))) => self.set_views(views.clone()),
+            (Request::CreateView(_), Ok(Reply::View(view))) => self.saved(view.clone()),
+            (Request::DeleteView(_), Ok(Reply::View(view))) => self.deleted(view),
             _ => Vec::new(),
         }
     }
+
+    /// The cursor on ticket `id` if it is shown, else on the nearest row to where it was.
+    fn keep_cursor(&mut self, id: Option<i64>) {
+        let items = self.items();
+        self.selected = id
+            .and_then(|id| items.iter().position(|i| i.ticket.id == id))
+            .unwrap_or_else(|| self.selected.min(items.len().saturating_sub(1)));
+    }
+}
+
+/// Whether a list with `query`'s filters shows ticket `t`, as far as the filters tell (a search
+/// needs the server).
+fn shows(query: &TicketQuery, t: &Ticket) -> bool {
+    (query.status.is_empty() || query.status.contains(&t.status))
+        && (query.priority.is_empty() || query.priority.contains(&t.priority))
+        && (!query.unassigned || t.assigned_agent_id.is_none())
+        && query
+            .assigned_agent_id
+            .is_none_or(|a| t.assigned_agent_id == Some(a))
+        && query.requester_id.is_none_or(|r| t.requester_id == r)
+        && query
+            .tag
+            .iter()
+            .all(|tag| t.tags.iter().flatten().any(|has| has == tag))
 }

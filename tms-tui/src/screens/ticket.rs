@@ -5,11 +5,12 @@
 use super::history::HistoryState;
 use super::{Out, move_cursor};
 use crate::api::ApiError;
+use crate::api::events::{Change, CommentEvent, ServerEvent, TicketEvent};
 use crate::app::gate;
 use crate::app::keymap::Cmd;
 use crate::app::overlay::{self, Confirm, ConfirmFor, DraftKey, Overlay, Prompt, PromptFor};
 use crate::app::{Effect, Reply, Request, State};
-use tms_core::api::{CommentWithUser, TicketDetail};
+use tms_core::api::{CommentWithUser, TicketDetail, UserSummary};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketState {
@@ -72,7 +73,10 @@ impl TicketState {
                 d.ticket.description.as_str(),
             ),
         };
-        let compose = overlay::compose(state, key, text);
+        let mut compose = overlay::compose(state, key, text);
+        if let (Overlay::Compose(c), DraftKey::Description(_)) = (&mut compose, key) {
+            c.version = Some(d.ticket.version);
+        }
         let mut out = Vec::new();
         if external {
             let current = match &compose {
@@ -130,12 +134,16 @@ impl TicketState {
                 "",
             ))],
             Cmd::Note => vec![Out::Show(overlay::compose(state, DraftKey::Note(t.id), ""))],
+            Cmd::Tags => super::edit_tags(state, t),
             Cmd::Edit => self.edit(state, false),
             Cmd::EditExternal => self.edit(state, true),
             Cmd::EditTitle => vec![Out::Show(Overlay::Prompt(Prompt::new(
                 "Title",
                 &t.title,
-                PromptFor::Title(t.id),
+                PromptFor::Title {
+                    id: t.id,
+                    version: Some(t.version),
+                },
             )))],
             Cmd::Take
                 if t.assigned_agent_id.is_some() && t.assigned_agent_id == gate::me(state) =>
@@ -224,9 +232,14 @@ impl TicketState {
             (Request::DeleteTicket(id), Ok(_)) => {
                 vec![Out::Info(format!("Ticket {id} deleted.")), Out::Back]
             }
-            (Request::CreateComment(_), Ok(_)) => {
+            (Request::CreateComment(c), Ok(_)) => {
                 self.selected = self.items();
-                self.reload_with(format!("Comment added to ticket {}.", self.id))
+                let what = if c.is_internal {
+                    "Internal note"
+                } else {
+                    "Comment"
+                };
+                self.reload_with(format!("{what} added to ticket {}.", self.id))
             }
             (Request::DeleteComment { .. }, Ok(_)) => self.reload_with("Comment deleted.".into()),
             (Request::UpdateTicket(id, change, _), Ok(reply)) => {
@@ -247,9 +260,119 @@ impl TicketState {
         }
     }
 
+    /// A change someone made (this user too: their own come back as well), shown in place.
+    pub fn on_event(&mut self, event: &ServerEvent, state: &State) -> Vec<Out> {
+        match event {
+            ServerEvent::Ticket(e) if e.ticket_id == self.id => self.ticket_event(e),
+            ServerEvent::Comment(e) if e.ticket_id == self.id => self.comment_event(e, state),
+            _ => Vec::new(),
+        }
+    }
+
+    fn ticket_event(&mut self, e: &TicketEvent) -> Vec<Out> {
+        let Some(item) = &e.ticket else {
+            self.detail = None;
+            self.error = Some(format!("Ticket {} has been deleted.", self.id));
+            return Vec::new();
+        };
+        let Some(d) = &mut self.detail else {
+            // Not shown yet: the ticket being read is read after the change, or answers 404.
+            return Vec::new();
+        };
+        let same = d.ticket == item.ticket
+            && d.requester == item.requester
+            && d.assigned_agent == item.assigned_agent;
+        if same || d.ticket.version > item.ticket.version {
+            return Vec::new();
+        }
+        let said = super::what_changed(&d.ticket, &item.ticket, item.assigned_agent.as_ref());
+        d.ticket = item.ticket.clone();
+        d.requester = item.requester.clone();
+        d.assigned_agent = item.assigned_agent.clone();
+        let mut out: Vec<Out> = self
+            .history
+            .stale(self.id)
+            .into_iter()
+            .map(Out::Req)
+            .collect();
+        if !said.is_empty() {
+            out.push(Out::Info(format!(
+                "Ticket {} changed: {}.",
+                self.id,
+                said.join(", ")
+            )));
+        }
+        out
+    }
+
+    fn comment_event(&mut self, e: &CommentEvent, state: &State) -> Vec<Out> {
+        let Some(d) = &mut self.detail else {
+            return Vec::new();
+        };
+        let at = d
+            .comments
+            .iter()
+            .position(|c| Some(c.comment.id) == e.comment_id);
+        let Some(comment) = &e.comment else {
+            // Deleted; the cursor stays on what it was on (the next one, if it was this one).
+            let Some(i) = at else { return Vec::new() };
+            d.comments.remove(i);
+            if self.selected > i + 1 {
+                self.selected -= 1;
+            }
+            self.selected = self.selected.min(d.comments.len());
+            return vec![Out::Info(format!(
+                "A comment on ticket {} was deleted.",
+                self.id
+            ))];
+        };
+        let Some(user) = author(d, comment.commented_by_id, state) else {
+            // Written by someone this client knows nothing of: the thread as the server has it.
+            return self.refresh().into_iter().map(Out::Req).collect();
+        };
+        let mine = gate::me(state) == Some(user.id);
+        let said = match e.change {
+            Change::CommentCreated => format!("{} commented on ticket {}.", user.username, self.id),
+            _ => format!("{} edited a comment on ticket {}.", user.username, self.id),
+        };
+        let entry = CommentWithUser {
+            comment: comment.clone(),
+            user,
+        };
+        match at {
+            Some(i) if d.comments[i] == entry => return Vec::new(),
+            Some(i) => d.comments[i] = entry,
+            None => d.comments.push(entry),
+        }
+        if mine {
+            Vec::new()
+        } else {
+            vec![Out::Info(said)]
+        }
+    }
+
     fn reload_with(&mut self, msg: String) -> Vec<Out> {
         let mut out = vec![Out::Info(msg)];
         out.extend(self.refresh().into_iter().map(Out::Req));
         out
     }
+}
+
+/// Who wrote a comment (user `by`) on ticket `d`, among the people this client knows.
+fn author(d: &TicketDetail, by: i64, state: &State) -> Option<UserSummary> {
+    d.comments
+        .iter()
+        .map(|c| &c.user)
+        .chain([&d.requester])
+        .chain(d.assigned_agent.as_ref())
+        .find(|u| u.id == by)
+        .cloned()
+        .or_else(|| state.staff.get(&by).cloned())
+        .or_else(|| {
+            state
+                .user
+                .as_ref()
+                .filter(|u| u.id == by)
+                .map(|u| u.summary())
+        })
 }

@@ -12,6 +12,7 @@ mod ticket;
 
 use crate::app::gate;
 use crate::app::keymap::{self, Ctx};
+use crate::app::live::Link;
 use crate::app::{Mode, State};
 use crate::screens::Screen;
 use crate::theme::text;
@@ -113,6 +114,17 @@ fn header(f: &mut Frame, area: Rect, state: &State) {
 
 fn status_line(f: &mut Frame, area: Rect, state: &State) {
     let t = &state.theme;
+    let link = match state.live.link {
+        Link::Up => text::LIVE,
+        Link::Reconnecting => text::RECONNECTING,
+        Link::Off | Link::Connecting => "",
+    };
+    let [area, right] = Layout::horizontal([
+        Constraint::Min(1),
+        Constraint::Length(u16::try_from(crate::widgets::width(link) + 1).unwrap_or(0)),
+    ])
+    .areas(area);
+    f.render_widget(Paragraph::new(Line::styled(link, t.muted)), right);
     let line = match &state.flash {
         Some(fl) => Line::styled(
             format!(" {}", fl.text),

@@ -172,6 +172,16 @@ fn prompt(f: &mut Frame, area: Rect, p: &Prompt, t: &Theme) {
         true,
         t,
     );
+    if !p.suggestions.is_empty() {
+        let row = Rect {
+            y: inner.y + 1,
+            height: 1,
+            ..inner
+        }
+        .intersection(inner);
+        let line = format!(" Tab: {}", p.suggestions.join(" · "));
+        f.render_widget(Paragraph::new(Line::styled(line, t.key)), row);
+    }
     let (msg, style) = match (&p.error, p.sending) {
         (_, true) => (text::SENDING.to_string(), t.muted),
         (Some(e), false) => (e.clone(), t.error),

@@ -88,6 +88,13 @@ fn meta_lines<'a>(state: &State, d: &'a TicketDetail) -> Vec<Line<'a>> {
             Span::raw(d.requester.username.clone()),
             Span::styled(" · assignee ", t.muted),
             Span::raw(assignee),
+            Span::styled(
+                match tk.tags.as_deref() {
+                    Some([]) | None => String::new(),
+                    Some(tags) => format!(" · tags {}", tags.join(" ")),
+                },
+                t.key,
+            ),
         ]),
         Line::styled(
             format!(

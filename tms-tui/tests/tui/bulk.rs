@@ -87,7 +87,11 @@ fn marked_rows_take_one_status_change_together_after_a_question() {
         s.flash.as_ref().map(|f| f.text.as_str()),
         Some("2 tickets changed.")
     );
-    assert_eq!(requests(&fx).len(), 4, "the four tab counts: {fx:?}");
+    assert_eq!(
+        requests(&fx).len(),
+        5,
+        "the four tab counts and the views with theirs: {fx:?}"
+    );
     for id in [rows[0], rows[2]] {
         let item = queue(&s)
             .items()

@@ -5,7 +5,7 @@ use crate::fixtures::*;
 use tms_tui::app::command::{run, suggestions};
 use tms_tui::theme::text;
 
-const EVERY: [&str; 10] = [
+const EVERY: [&str; 12] = [
     "mine",
     "unassigned",
     "open",
@@ -13,6 +13,8 @@ const EVERY: [&str; 10] = [
     "new",
     "users",
     "log",
+    "save-view",
+    "delete-view",
     "password",
     "logout",
     "quit",
@@ -27,6 +29,8 @@ fn each_role_is_offered_and_may_run_exactly_what_the_rules_allow() {
         "open",
         "all",
         "new",
+        "save-view",
+        "delete-view",
         "password",
         "logout",
         "quit",
@@ -65,7 +69,7 @@ fn the_help_names_only_the_commands_the_user_may_run() {
     ] {
         let mut s = signed_in(who.clone());
         ch(&mut s, '?');
-        let screen = crate::snapshots::render(&s, 100, 40);
+        let screen = crate::snapshots::render(&s, 100, 50);
         let line = screen
             .lines()
             .find(|l| l.contains("command line"))

@@ -46,12 +46,7 @@ fn agent_requester_and_admin_work_through_the_real_binary() {
         return;
     }
     let config = tempfile::tempdir().unwrap();
-    let cmd = format!(
-        "env TMS_CONFIG_DIR={} NO_COLOR=1 EDITOR=true {} --demo",
-        config.path().display(),
-        env!("CARGO_BIN_EXE_tms")
-    );
-    let tui = Tmux::start("e2e", &cmd);
+    let tui = Tmux::demo("e2e", config.path());
     let base = server_url(&tui.wait_for("Log in to tms"));
     let rt = tokio::runtime::Runtime::new().unwrap();
 

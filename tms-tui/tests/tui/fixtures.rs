@@ -302,6 +302,9 @@ pub fn server(r: &Request) -> Option<Reply> {
             let items: Vec<_> = tickets()
                 .into_iter()
                 .filter(|t| query.status.is_empty() || query.status.contains(&t.ticket.status))
+                .filter(|t| {
+                    query.priority.is_empty() || query.priority.contains(&t.ticket.priority)
+                })
                 .filter(|t| !query.unassigned || t.ticket.assigned_agent_id.is_none())
                 .filter(|t| {
                     query.assigned_agent_id.is_none()
@@ -335,6 +338,7 @@ pub fn server(r: &Request) -> Option<Reply> {
         ),
         Request::Staff => Reply::Staff(staff()),
         Request::Logs(_) => Reply::Logs(log_entries()),
+        Request::Views => Reply::Views(Vec::new()),
         _ => return None,
     })
 }
@@ -352,7 +356,8 @@ pub fn signed_in(who: User) -> State {
     let rest = answer_all(&mut s, fx, &server);
     let rest = load_drafts(&mut s, rest, Default::default());
     assert!(
-        rest.iter().all(|e| matches!(e, Effect::SetToken(_))),
+        rest.iter()
+            .all(|e| matches!(e, Effect::SetToken(_) | Effect::Listen { .. })),
         "unanswered: {rest:?}"
     );
     s.flash = None;
@@ -466,4 +471,18 @@ pub fn detail_of(id: i64) -> Option<TicketDetail> {
         assigned_agent: item.assigned_agent,
         comments: Vec::new(),
     })
+}
+
+/// A view of John's (user 3) keeping `query`, counted 2.
+pub fn view(id: i64, name: &str, query: &str) -> tms_core::api::View {
+    tms_core::api::View {
+        id,
+        user_id: john().id,
+        name: name.into(),
+        query: query.into(),
+        shared: false,
+        created_at: ago(2),
+        updated_at: ago(2),
+        count: 2,
+    }
 }

@@ -74,7 +74,12 @@ impl Tms {
                     user_id,
                     drafts: Default::default(),
                 },
-                Effect::OpenEditor(_) | Effect::SaveDrafts { .. } | Effect::Quit => continue,
+                Effect::OpenEditor(_)
+                | Effect::SaveDrafts { .. }
+                | Effect::Listen { .. }
+                | Effect::StopListening
+                | Effect::Wake(_)
+                | Effect::Quit => continue,
             };
             queue.extend(app::update(&mut self.state, action));
         }
@@ -398,5 +403,87 @@ fn marked_tickets_change_together_on_the_server() {
             let t = john.client.get_ticket(id).await.unwrap();
             assert_eq!(t.ticket.priority, tms_core::Priority::High, "ticket {id}");
         }
+    });
+}
+
+/// The next event of `stream` about ticket `id`, with its id, within a few seconds.
+async fn next_about(
+    stream: &mut (impl futures_util::Stream<Item = tms_tui::api::events::Block> + Unpin),
+    id: i64,
+) -> (tms_core::api::Ticket, String) {
+    use futures_util::StreamExt;
+    use tms_tui::api::events::ServerEvent;
+    let wait = std::time::Duration::from_secs(10);
+    loop {
+        let block = tokio::time::timeout(wait, stream.next())
+            .await
+            .expect("an event in time")
+            .expect("the stream goes on")
+            .unwrap();
+        let (Some(name), Some(data)) = (block.event.as_deref(), block.data.as_deref()) else {
+            continue;
+        };
+        if let Some(ServerEvent::Ticket(e)) = ServerEvent::parse(name, data)
+            && e.ticket_id == id
+        {
+            return (e.ticket.expect("not deleted").ticket, block.id.unwrap());
+        }
+    }
+}
+
+#[test]
+fn the_event_stream_resumes_after_the_last_event_seen() {
+    let (rt, server) = demo_server();
+    rt.block_on(async {
+        let base = server.base_url();
+        let john = crate::e2e::client_as(&base, "john.smith@example.com").await;
+        let sophia = crate::e2e::client_as(&base, "sophia.martinez@example.com").await;
+        let change = |status| tms_core::api::TicketUpdate {
+            status: Some(status),
+            ..Default::default()
+        };
+        let mut first = Box::pin(john.events(None).await.unwrap());
+        sophia
+            .update_ticket(2, &change(tms_core::Status::InProgress), None)
+            .await
+            .unwrap();
+        let (seen, last) = next_about(&mut first, 2).await;
+        assert_eq!(seen.status, tms_core::Status::InProgress);
+        drop(first);
+        // While John is away, Sophia resolves it; back from where he left, he is told.
+        sophia
+            .update_ticket(2, &change(tms_core::Status::Resolved), None)
+            .await
+            .unwrap();
+        let mut again = Box::pin(john.events(Some(&last)).await.unwrap());
+        let (missed, _) = next_about(&mut again, 2).await;
+        assert_eq!(missed.status, tms_core::Status::Resolved);
+    });
+}
+
+#[test]
+fn the_listening_task_stops_when_the_session_ends() {
+    use tms_tui::api::events::{News, listen};
+    let (rt, server) = demo_server();
+    rt.block_on(async {
+        let john = crate::e2e::client_as(&server.base_url(), "john.smith@example.com").await;
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let task = tokio::spawn(listen(john.clone(), move |news| tx.send(news).is_ok()));
+        let wait = std::time::Duration::from_secs(15);
+        let first = tokio::time::timeout(wait, rx.recv()).await.unwrap();
+        assert_eq!(first, Some(News::Connected { resumed: false }));
+        john.logout().await.unwrap();
+        let mut told = Vec::new();
+        while let Ok(Some(news)) = tokio::time::timeout(wait, rx.recv()).await {
+            told.push(news);
+            if told.last() == Some(&News::SessionEnded) {
+                break;
+            }
+        }
+        assert_eq!(told.last(), Some(&News::SessionEnded), "{told:?}");
+        tokio::time::timeout(wait, task)
+            .await
+            .expect("the task ends")
+            .unwrap();
     });
 }

@@ -1,16 +1,20 @@
 //! Random input on every screen and overlay, for every role, never panics and leaves the state
 //! consistent. Each start below leads to one screen or overlay; from there proptest sends
-//! random keys and pastes, lets the clock run, and answers the client's requests in any order
-//! with successes, refusals or a vanished server, drawing the screen after every step.
+//! random keys and pastes, lets the clock run, answers the client's requests in any order
+//! with successes, refusals or a vanished server, and has the event stream say what others
+//! changed, drawing the screen after every step.
 
 use crate::fixtures::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use std::collections::BTreeSet;
-use tms_core::api::{Health, TokenResponse, User};
+use tms_core::Priority;
+use tms_core::api::{Comment, Health, TokenResponse, User};
 use tms_tui::api::ApiError;
+use tms_tui::api::events::{Change, CommentEvent, News, ServerEvent, TicketEvent};
 use tms_tui::app::keymap::Ctx;
+use tms_tui::app::live::Link;
 use tms_tui::app::{self, Action, Effect, Mode, Reply, Request, Setup, State};
 use tms_tui::screens::Screen;
 use tms_tui::theme::Theme;
@@ -183,6 +187,10 @@ fn plausible(r: &Request) -> Option<Reply> {
         Request::Me => Reply::Me(john()),
         Request::FindUsers(_) => Reply::Users(vec![admin(), jane(), john(), sophia()]),
         Request::FindPeople(_) => Reply::People(staff()),
+        Request::Tags => Reply::Tags(vec![tms_core::api::TagCount {
+            name: "vpn".into(),
+            count: 2,
+        }]),
         Request::Ticket(_) | Request::Tickets { .. } | Request::Users(_) | Request::Staff => {
             return None;
         }
@@ -209,6 +217,10 @@ fn plausible(r: &Request) -> Option<Reply> {
         | Request::ClearLogs => Reply::Done,
         Request::Logs(_) => Reply::Logs(log_entries()),
         Request::History(_) => Reply::History(history()),
+        Request::Views => return None,
+        Request::CreateView(_) | Request::DeleteView(_) => {
+            Reply::View(view(9, "Mine, high", "priority=High"))
+        }
     })
 }
 
@@ -234,6 +246,10 @@ enum Event {
     Answer(usize, Outcome),
     /// `$EDITOR` closes with this text, or fails.
     Editor(Result<String, String>),
+    /// The event stream says this.
+    Live(News),
+    /// A pause asked for is over.
+    Wake,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -288,6 +304,46 @@ fn any_key() -> impl Strategy<Value = KeyEvent> {
     })
 }
 
+/// What the event stream may say: a fixture ticket changed, added or deleted, a comment on
+/// ticket 3, a resync, the connection's ups and downs, the session's end.
+fn any_news() -> impl Strategy<Value = News> {
+    let ticket = (0usize..4, 0u8..3, 1i64..4).prop_map(|(i, change, version)| {
+        let mut item = tickets()[i].clone();
+        item.ticket.version = version;
+        item.ticket.priority = Priority::ALL[usize::from(change)];
+        let (change, ticket) = match change {
+            0 => (Change::TicketCreated, Some(item)),
+            1 => (Change::TicketUpdated, Some(item)),
+            _ => (Change::TicketDeleted, None),
+        };
+        ServerEvent::Ticket(TicketEvent {
+            ticket_id: tickets()[i].ticket.id,
+            change,
+            ticket,
+        })
+    });
+    let comment = (10i64..14, any::<bool>()).prop_map(|(id, deleted)| {
+        let c = detail().comments[0].comment.clone();
+        ServerEvent::Comment(CommentEvent {
+            ticket_id: 3,
+            comment_id: Some(id),
+            change: if deleted {
+                Change::CommentDeleted
+            } else {
+                Change::CommentCreated
+            },
+            comment: (!deleted).then_some(Comment { id, ..c }),
+        })
+    });
+    prop_oneof![
+        6 => prop_oneof![ticket, comment, Just(ServerEvent::Resync)]
+            .prop_map(|e| News::Event(Box::new(e))),
+        1 => any::<bool>().prop_map(|resumed| News::Connected { resumed }),
+        1 => Just(News::Lost("reset".into())),
+        1 => Just(News::SessionEnded),
+    ]
+}
+
 fn any_event() -> impl Strategy<Value = Event> {
     let outcome = prop_oneof![
         6 => Just(Outcome::Ok),
@@ -305,6 +361,8 @@ fn any_event() -> impl Strategy<Value = Event> {
             Just(Err("no editor".to_string())),
         ]
         .prop_map(Event::Editor),
+        2 => any_news().prop_map(Event::Live),
+        1 => Just(Event::Wake),
     ]
 }
 
@@ -345,6 +403,11 @@ fn run(mut s: State, events: Vec<Event>) -> Result<(), TestCaseError> {
             }
             Event::Answer(..) => Vec::new(),
             Event::Editor(result) => app::update(&mut s, Action::EditorDone(result)),
+            Event::Live(news) => {
+                let stream = s.live.stream;
+                app::update(&mut s, Action::Live { stream, news })
+            }
+            Event::Wake => app::update(&mut s, Action::Wake),
         };
         waiting.extend(fx.into_iter().filter_map(|e| match e {
             Effect::Request(r) => Some(r),
@@ -373,6 +436,19 @@ fn check(s: &State) -> Result<(), TestCaseError> {
         s.user.is_some() || s.stack.is_empty(),
         "no screens kept for nobody"
     );
+    prop_assert_eq!(
+        s.live.link == Link::Off,
+        s.user.is_none(),
+        "the event stream open exactly while signed in"
+    );
+    if let Screen::Queue(q) = &s.screen {
+        prop_assert!(
+            q.selected < q.items().len().max(1),
+            "the cursor on a row: {} of {}",
+            q.selected,
+            q.items().len()
+        );
+    }
     Ok(())
 }
 

@@ -31,6 +31,17 @@ impl Tmux {
         Self { name }
     }
 
+    /// `tms --demo` without colours (and with an editor that changes nothing), keeping its
+    /// configuration in `config`.
+    pub fn demo(label: &str, config: &std::path::Path) -> Self {
+        let cmd = format!(
+            "env TMS_CONFIG_DIR={} NO_COLOR=1 EDITOR=true {} --demo",
+            config.display(),
+            env!("CARGO_BIN_EXE_tms")
+        );
+        Self::start(label, &cmd)
+    }
+
     pub fn screen(&self) -> String {
         let out = Command::new("tmux")
             .args(["capture-pane", "-p", "-t", &self.name])

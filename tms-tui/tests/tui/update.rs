@@ -41,7 +41,7 @@ fn switching_tab_loads_mine() {
     };
     assert_eq!(query.assigned_agent_id, Some(3));
     assert_eq!(queue(&s).tab, 1);
-    assert_eq!(reqs.len(), 5, "rows and the four counts");
+    assert_eq!(reqs.len(), 6, "rows, the four counts and the views");
 }
 
 #[test]

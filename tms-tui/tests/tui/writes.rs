@@ -116,13 +116,13 @@ fn a_change_is_shown_from_the_servers_answer_without_reading_again() {
         Reply::Ticket(taken_by(&john(), 1)),
     );
     let reqs = requests(&fx);
-    assert_eq!(reqs.len(), 4, "{reqs:?}");
+    assert_eq!(reqs.len(), 5, "{reqs:?}");
     assert!(reqs.iter().all(|r| matches!(
         r,
         Request::Tickets {
             slot: ListSlot::Count(_),
             ..
-        }
+        } | Request::Views
     )));
     assert!(queue(&s).items().iter().all(|i| i.ticket.id != 1));
 

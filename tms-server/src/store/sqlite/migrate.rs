@@ -44,10 +44,37 @@ pub fn apply(conn: &mut Connection, path: &Path) -> DbResult<()> {
     // CASCADE), and checked before committing. The setting cannot change inside a
     // transaction, so it changes around it, and is restored whatever happens.
     let enforced: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
+    let analysed = has_statistics(conn)?;
     conn.pragma_update(None, "foreign_keys", false)?;
     let outcome = migrate(conn, found);
     conn.pragma_update(None, "foreign_keys", enforced)?;
-    outcome
+    outcome?;
+    if analysed && found < REBUILT_TICKETS {
+        // A rebuilt table loses its planner statistics with the old one; the list and search
+        // plans were chosen with them (`bulk::finish` gathers them after a bulk load).
+        conn.execute_batch("ANALYZE tickets; ANALYZE ticket_history;")?;
+    }
+    Ok(())
+}
+
+/// The migration that rebuilt `tickets` and `ticket_history` (0012).
+const REBUILT_TICKETS: i64 = 12;
+
+/// Whether `ANALYZE` has gathered statistics on the tickets.
+fn has_statistics(conn: &Connection) -> rusqlite::Result<bool> {
+    let has_table: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = 'sqlite_stat1'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_table {
+        return Ok(false);
+    }
+    conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_stat1 WHERE tbl = 'tickets'",
+        [],
+        |r| r.get(0),
+    )
 }
 
 fn migrate(conn: &mut Connection, found: i64) -> DbResult<()> {
@@ -150,7 +177,8 @@ mod tests {
              VALUES (2, 1, 'thanks', 0, 0);
              INSERT INTO ticket_history (ticket_id, at, actor_id, kind, old_value, new_value)
              VALUES (2, 0, 1, 'status', 'Open', 'Resolved');
-             DELETE FROM tickets WHERE id = 3;",
+             DELETE FROM tickets WHERE id = 3;
+             ANALYZE;",
         )
         .unwrap();
         apply(&mut conn, &path).unwrap();
@@ -169,6 +197,10 @@ mod tests {
         assert_eq!(one("SELECT count(*) FROM ticket_history"), 1);
         assert_eq!(one("SELECT n FROM ticket_counts WHERE status = 3"), 1);
         assert_eq!(one("PRAGMA foreign_keys"), 1, "enforced again");
+        assert!(
+            one("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'tickets'") > 0,
+            "the rebuilt table's statistics gathered again"
+        );
         conn.execute(
             "INSERT INTO tickets (title, description, status, priority, creation_date, updated_at,
                                   requester_id, tags)

@@ -65,6 +65,8 @@ pub enum Cmd {
     Open,
     NextTab,
     PrevTab,
+    /// Tab `n`; a binding of several keys goes to tab `n` with its first, `n + 1` with its
+    /// second, and so on.
     GoTab(usize),
     Take,
     Assign,
@@ -73,6 +75,10 @@ pub enum Cmd {
     Comment,
     /// Write an internal note (staff).
     Note,
+    /// Edit the tags of a ticket, or add and remove tags on the marked ones (staff).
+    Tags,
+    /// Filter the queue by tags (staff).
+    FilterTag,
     /// Show or hide the ticket's history.
     History,
     Refresh,
@@ -112,6 +118,10 @@ pub enum Cmd {
     Mark,
     /// Mark every row from the last one marked to the highlighted one.
     MarkRange,
+    /// Save the queue's tab, its filters and sort as a view (a tab of its own).
+    SaveView,
+    /// Delete the view whose tab is in front.
+    DeleteView,
 }
 
 /// A key as written in the table.
@@ -214,8 +224,13 @@ pub fn lookup(ctx: Ctx, key: &KeyEvent) -> Option<Cmd> {
                 .iter()
                 .filter(|b| b.ctx == C::Global && in_scope(b, ctx)),
         )
-        .find(|b| b.keys.iter().any(|k| k.matches(key)))
-        .map(|b| b.cmd);
+        .find_map(|b| {
+            let i = b.keys.iter().position(|k| k.matches(key))?;
+            Some(match b.cmd {
+                Cmd::GoTab(n) => Cmd::GoTab(n + i),
+                cmd => cmd,
+            })
+        });
     if own.is_some() {
         return own;
     }
@@ -354,7 +369,13 @@ mod tests {
                         K::Ctrl(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
                         _ => continue,
                     };
-                    assert_eq!(lookup(ctx, &ev), Some(bind.cmd), "{ctx:?} {k:?}");
+                    let cmd = match bind.cmd {
+                        Cmd::GoTab(n) => {
+                            Cmd::GoTab(n + bind.keys.iter().position(|o| o == k).unwrap())
+                        }
+                        cmd => cmd,
+                    };
+                    assert_eq!(lookup(ctx, &ev), Some(cmd), "{ctx:?} {k:?}");
                 }
             }
         }

@@ -126,6 +126,13 @@ pub static BINDINGS: &[Binding] = &[
     b(C::Queue, &[Ch('2')], Cmd::GoTab(1), "tab Mine", false),
     b(C::Queue, &[Ch('3')], Cmd::GoTab(2), "tab All open", false),
     b(C::Queue, &[Ch('4')], Cmd::GoTab(3), "tab All", false),
+    b(
+        C::Queue,
+        &[Ch('5'), Ch('6'), Ch('7'), Ch('8'), Ch('9')],
+        Cmd::GoTab(4),
+        "tabs of the first saved views",
+        false,
+    ),
     b(C::Queue, &[Ch('n')], Cmd::New, "new ticket", true),
     b(
         C::Queue,
@@ -161,6 +168,20 @@ pub static BINDINGS: &[Binding] = &[
         "filter by priority",
         false,
     ),
+    b(
+        C::Queue,
+        &[Ch('T')],
+        Cmd::FilterTag,
+        "filter by tags",
+        false,
+    ),
+    b(
+        C::Queue,
+        &[Ch('#')],
+        Cmd::Tags,
+        "tags (of the marked: +add -remove)",
+        false,
+    ),
     b(C::Queue, &[Ch('o')], Cmd::Sort, "sort by…", false),
     b(
         C::Queue,
@@ -169,12 +190,27 @@ pub static BINDINGS: &[Binding] = &[
         "clear filters, search and sort",
         false,
     ),
+    b(
+        C::Queue,
+        &[Ch('v')],
+        Cmd::SaveView,
+        "save tab, filters and sort as a view",
+        false,
+    ),
+    b(
+        C::Queue,
+        &[Ch('D')],
+        Cmd::DeleteView,
+        "delete this view tab",
+        false,
+    ),
     b(C::Queue, &[Ch(']')], Cmd::NextPage, "next page", false),
     b(C::Queue, &[Ch('[')], Cmd::PrevPage, "previous page", false),
     b(C::Queue, &[Ch('r')], Cmd::Refresh, "refresh", false),
     // Ticket
     b(C::Ticket, &[Ch('c')], Cmd::Comment, "reply", true),
     b(C::Ticket, &[Ch('i')], Cmd::Note, "note (internal)", true),
+    b(C::Ticket, &[Ch('#')], Cmd::Tags, "tags", false),
     b(
         C::Ticket,
         &[Ch('h')],

@@ -11,7 +11,7 @@ use crate::theme::text;
 use crate::widgets::TextArea;
 use crossterm::event::KeyEvent;
 use tms_core::api::{CommentUpdate, NewCommentRequest, TicketQuery, TicketUpdate, UserUpdate};
-use tms_core::validate::{Body, Password, TicketTitle};
+use tms_core::validate::{Body, Password, TicketTitle, tag_set};
 
 fn req(r: Request) -> Vec<Effect> {
     vec![Effect::Request(r)]
@@ -71,6 +71,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 },
                 ConfirmFor::DeactivateUser(id) => Request::DeleteUser(id),
                 ConfirmFor::ClearLog => Request::ClearLogs,
+                ConfirmFor::DeleteView(id) => Request::DeleteView(id),
             }),
             Some(Cmd::No) => Vec::new(),
             _ => {
@@ -199,6 +200,10 @@ fn apply_pick(state: &mut State, picker: &Picker, pick: Pick) -> Vec<Effect> {
             }
             Vec::new()
         }
+        (PickFor::SaveView, Pick::Shared(shared)) => {
+            state.overlay = Some(super::view_name_prompt(shared));
+            Vec::new()
+        }
         (PickFor::LogType, Pick::Activity(a)) => on_log(state, |l| l.query.activity_type = a),
         (PickFor::LogUser, Pick::User(u)) => {
             let person = picker.people.iter().find(|p| Some(p.id) == u).cloned();
@@ -214,8 +219,17 @@ fn apply_pick(state: &mut State, picker: &Picker, pick: Pick) -> Vec<Effect> {
 }
 
 fn on_prompt(state: &mut State, mut p: Prompt, cmd: Option<Cmd>, key: KeyEvent) -> Vec<Effect> {
+    let tags = takes_tags(&p.purpose);
     match cmd {
         Some(Cmd::Back) => return Vec::new(),
+        _ if tags && key.code == crossterm::event::KeyCode::Tab => {
+            if let Some(word) = p.suggestions.first() {
+                let text = p.input.text();
+                let keep = text.len() - tag_word(text).len();
+                let done = format!("{}{word} ", &text[..keep]);
+                p.input.set(&done);
+            }
+        }
         Some(Cmd::Submit) if !p.sending => match submit_prompt(state, &mut p) {
             Ok(fx) if !p.sending => return fx,
             Ok(fx) => {
@@ -230,8 +244,46 @@ fn on_prompt(state: &mut State, mut p: Prompt, cmd: Option<Cmd>, key: KeyEvent) 
             }
         }
     }
+    if tags {
+        p.suggestions = tag_suggestions(state, p.input.text());
+    }
     state.overlay = Some(Overlay::Prompt(p));
     Vec::new()
+}
+
+fn takes_tags(purpose: &PromptFor) -> bool {
+    matches!(
+        purpose,
+        PromptFor::Tags { .. } | PromptFor::BulkTags(_) | PromptFor::FilterTags
+    )
+}
+
+/// The tag being typed: the last word, without a `+` or `-` in front.
+fn tag_word(text: &str) -> &str {
+    let word = text.rsplit(char::is_whitespace).next().unwrap_or_default();
+    word.trim_start_matches(['+', '-'])
+}
+
+/// The known tags that begin with the tag being typed, most used first (none before a
+/// first letter, or once it is whole).
+pub fn tag_suggestions(state: &State, text: &str) -> Vec<String> {
+    let word = tag_word(text).to_ascii_lowercase();
+    if word.is_empty() {
+        return Vec::new();
+    }
+    state
+        .tags
+        .iter()
+        .filter(|t| t.name.starts_with(&word) && t.name != word)
+        .take(6)
+        .map(|t| t.name.clone())
+        .collect()
+}
+
+/// The tags typed: checked and ordered as the server will take them.
+fn typed_tags(field: &'static str, words: &[&str]) -> Result<Vec<String>, String> {
+    let words: Vec<String> = words.iter().map(ToString::to_string).collect();
+    tag_set(field, &words).map_err(|e| e.msg)
 }
 
 /// A search string the server will take, checked by the very rule it applies (length, one line).
@@ -268,17 +320,53 @@ fn submit_prompt(state: &mut State, p: &mut Prompt) -> Result<Vec<Effect>, Strin
             };
             Ok(on_log(state, |l| l.query.ticket_id = id))
         }
-        PromptFor::Title(id) => {
+        PromptFor::Tags { id, version } => {
+            let words: Vec<&str> = raw.split_whitespace().collect();
+            let tags = typed_tags("tags", &words)?;
+            p.sending = true;
+            let change = TicketUpdate {
+                tags: Some(tags),
+                ..Default::default()
+            };
+            Ok(req(Request::UpdateTicket(*id, change, *version)))
+        }
+        PromptFor::BulkTags(ids) => {
+            let (remove, add): (Vec<&str>, Vec<&str>) = raw
+                .split_whitespace()
+                .map(|w| w.strip_prefix('+').unwrap_or(w))
+                .partition(|w| w.starts_with('-'));
+            let remove: Vec<&str> = remove.iter().map(|w| &w[1..]).collect();
+            let changes = tms_core::api::BulkChanges {
+                add_tags: Some(typed_tags("add", &add)?).filter(|t| !t.is_empty()),
+                remove_tags: Some(typed_tags("remove", &remove)?).filter(|t| !t.is_empty()),
+                ..Default::default()
+            };
+            let confirm = super::bulk_confirm(state, ids.clone(), changes)
+                .ok_or("type tags to add (vpn or +vpn) or to remove (-vpn)")?;
+            state.overlay = Some(confirm);
+            Ok(Vec::new())
+        }
+        PromptFor::FilterTags => {
+            let words: Vec<&str> = raw.split_whitespace().collect();
+            let tags = typed_tags("tag", &words)?;
+            Ok(on_queue(state, |q| q.tags = tags))
+        }
+        PromptFor::Title { id, version } => {
             let title = TicketTitle::parse(&raw).map_err(|e| e.msg)?;
             p.sending = true;
-            Ok(update_ticket(
-                state,
-                *id,
-                TicketUpdate {
-                    title: Some(title.into_inner()),
-                    ..Default::default()
-                },
-            ))
+            let change = TicketUpdate {
+                title: Some(title.into_inner()),
+                ..Default::default()
+            };
+            Ok(req(Request::UpdateTicket(*id, change, *version)))
+        }
+        PromptFor::ViewName { shared } => {
+            let Screen::Queue(q) = &state.screen else {
+                return Ok(Vec::new());
+            };
+            let request = q.new_view(&raw, *shared)?;
+            p.sending = true;
+            Ok(req(request))
         }
         PromptFor::Password {
             user_id,
@@ -311,7 +399,7 @@ fn on_compose(state: &mut State, mut c: Compose, cmd: Option<Cmd>, key: KeyEvent
             return Vec::new();
         }
         Some(Cmd::ExternalEditor) => fx.push(Effect::OpenEditor(c.area.text())),
-        Some(Cmd::Submit) if !c.sending => match compose_request(state, &c) {
+        Some(Cmd::Submit) if !c.sending => match compose_request(&c) {
             Ok(r) => {
                 c.sending = true;
                 c.error = None;
@@ -330,7 +418,7 @@ fn on_compose(state: &mut State, mut c: Compose, cmd: Option<Cmd>, key: KeyEvent
     fx
 }
 
-fn compose_request(state: &State, c: &Compose) -> Result<Request, String> {
+fn compose_request(c: &Compose) -> Result<Request, String> {
     let field = if matches!(c.key, DraftKey::Description(_)) {
         "description"
     } else {
@@ -364,7 +452,7 @@ fn compose_request(state: &State, c: &Compose) -> Result<Request, String> {
                 description: Some(body),
                 ..Default::default()
             },
-            super::super::gate::shown_version(state, id),
+            c.version,
         ),
     })
 }
@@ -391,7 +479,13 @@ fn draft_of(request: &Request) -> Option<DraftKey> {
 
 fn prompt_sent(p: &Prompt, request: &Request) -> bool {
     match (&p.purpose, request) {
-        (PromptFor::Title(id), Request::UpdateTicket(rid, u, _)) => id == rid && u.title.is_some(),
+        (PromptFor::Title { id, .. }, Request::UpdateTicket(rid, u, _)) => {
+            id == rid && u.title.is_some()
+        }
+        (PromptFor::ViewName { .. }, Request::CreateView(_)) => true,
+        (PromptFor::Tags { id, .. }, Request::UpdateTicket(rid, u, _)) => {
+            id == rid && u.tags.is_some()
+        }
         (PromptFor::Password { user_id, .. }, Request::UpdateUser(id, u)) => {
             user_id == id && u.password.is_some()
         }

@@ -54,6 +54,8 @@ pub enum Pick {
     User(Option<i64>),
     /// On whose behalf a new ticket is filed; `None` is oneself.
     Requester(Option<i64>),
+    /// Whether a new view is shared with every staff member.
+    Shared(bool),
 }
 
 /// What the picked value is for.
@@ -72,6 +74,8 @@ pub enum PickFor {
     Requester,
     /// A field of the tickets marked in the queue.
     Bulk(BulkField),
+    /// Whom the view of the queue's tab about to be saved is for.
+    SaveView,
 }
 
 /// Which field a change of the marked tickets sets.
@@ -157,6 +161,7 @@ pub enum ConfirmFor {
     },
     DeactivateUser(i64),
     ClearLog,
+    DeleteView(i64),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,7 +181,25 @@ pub enum PromptFor {
     Search,
     UserSearch,
     LogTicket,
-    Title(i64),
+    /// Ticket `id`'s title, made against the `version` of it shown when the prompt opened.
+    Title {
+        id: i64,
+        version: Option<i64>,
+    },
+    /// The name of a view of the queue's tab, its filters and sort.
+    ViewName {
+        shared: bool,
+    },
+    /// The tags of ticket `id`, replaced by the words typed, made against the `version` of
+    /// it shown when the prompt opened.
+    Tags {
+        id: i64,
+        version: Option<i64>,
+    },
+    /// Tags added (`word`, `+word`) to and taken off (`-word`) the marked tickets.
+    BulkTags(Vec<i64>),
+    /// The queue's tag filter: tickets carrying every tag typed.
+    FilterTags,
     Password {
         user_id: i64,
         username: String,
@@ -191,6 +214,8 @@ pub struct Prompt {
     pub purpose: PromptFor,
     pub error: Option<String>,
     pub sending: bool,
+    /// Known tags that complete the word being typed (tag prompts), most used first.
+    pub suggestions: Vec<String>,
 }
 
 impl Prompt {
@@ -201,8 +226,17 @@ impl Prompt {
             purpose,
             error: None,
             sending: false,
+            suggestions: Vec::new(),
         }
     }
+}
+
+/// A prompt for tags (`purpose` one of the tag prompts), completing from the tags the server
+/// last listed; pair it with a `Request::Tags` to bring those up to date.
+pub fn tags_prompt(state: &State, title: &str, text: &str, purpose: PromptFor) -> Overlay {
+    let mut p = Prompt::new(title, text, purpose);
+    p.suggestions = handle::tag_suggestions(state, text);
+    Overlay::Prompt(p)
 }
 
 /// Which text a composer edits; also the key its draft is kept under.
@@ -227,6 +261,11 @@ pub struct Compose {
     pub area: TextArea,
     /// The text before editing, to tell whether anything would be lost.
     pub original: String,
+    /// The version of the ticket whose description this is, as shown when editing began (set
+    /// by the ticket screen): the change is made against it, so a description changed
+    /// meanwhile by someone else is not overwritten unasked (the screen below may show the
+    /// newer one by then).
+    pub version: Option<i64>,
     pub error: Option<String>,
     pub sending: bool,
 }
@@ -245,9 +284,43 @@ pub fn compose(state: &State, key: DraftKey, original: &str) -> Overlay {
         title,
         area: TextArea::new(text),
         original: original.to_string(),
+        version: None,
         error: None,
         sending: false,
     })
+}
+
+/// Saving the queue's tab as a view: whom it is for first (SysAdmins may share it), then its
+/// name.
+pub fn save_view(state: &State) -> Overlay {
+    let may_share =
+        super::gate::actor(state).is_some_and(|a| tms_core::rules::check_share_view(a).is_ok());
+    if !may_share {
+        return view_name_prompt(false);
+    }
+    let items = vec![
+        ("For me only".to_string(), Pick::Shared(false)),
+        (
+            "Shared with every staff member".to_string(),
+            Pick::Shared(true),
+        ),
+    ];
+    Picker::open(
+        "Save this tab as a view",
+        items,
+        Pick::Shared(false),
+        PickFor::SaveView,
+    )
+}
+
+/// The name of a view of the queue's tab to save.
+pub fn view_name_prompt(shared: bool) -> Overlay {
+    let title = if shared {
+        "Name of the shared view (this tab, its filters and sort)"
+    } else {
+        "Name of the view (this tab, its filters and sort)"
+    };
+    Overlay::Prompt(Prompt::new(title, "", PromptFor::ViewName { shared }))
 }
 
 /// Every status, in workflow order, as picker items.
@@ -285,6 +358,14 @@ pub fn bulk_confirm(
         return None;
     }
     let me = state.user.as_ref().map(|u| u.id);
+    let signed = |tags: &Option<Vec<String>>, sign: char| {
+        tags.iter()
+            .flatten()
+            .map(move |t| format!("{sign}{t}"))
+            .collect::<Vec<_>>()
+    };
+    let mut tagging = signed(&changes.add_tags, '+');
+    tagging.extend(signed(&changes.remove_tags, '-'));
     let what = match (
         &changes.status,
         &changes.priority,
@@ -301,6 +382,7 @@ pub fn bulk_confirm(
                 .get(a)
                 .map_or_else(|| format!("user {a}"), |u| u.username.clone())
         ),
+        _ if !tagging.is_empty() => format!("Tag ({})", tagging.join(" ")),
         _ => return None,
     };
     let n = ids.len();
