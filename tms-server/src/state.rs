@@ -55,6 +55,8 @@ pub struct Shared {
     pub searches: Arc<crate::search_gate::SearchGate>,
     /// List pages remembered while nothing they show changed.
     pub pages: crate::service::pages::PageCache,
+    /// The objects of the latest event batches, read once for every open event stream.
+    pub event_reads: crate::service::events::BatchReads,
     /// Set when the server stops serving: open event streams end, so that a graceful
     /// shutdown does not wait for clients that never hang up.
     pub stopping: tokio::sync::watch::Sender<bool>,
@@ -91,6 +93,7 @@ impl AppState {
         Ok(Self {
             shared: Arc::new(Shared {
                 pages,
+                event_reads: Default::default(),
                 limiter: Slowing::new(&store, config.login_window),
                 store,
                 searches: Arc::new(crate::search_gate::SearchGate::new(
