@@ -239,6 +239,8 @@ pub async fn run(
             Some(&writer),
             body,
         );
+        // The connection takes the next request once the last reply was read.
+        sender.ready().await.expect("writer's connection");
         let sent = Instant::now();
         let resp = sender.send_request(req).await.expect("status update");
         let answered = Instant::now();
