@@ -127,6 +127,10 @@ pub struct ServeArgs {
     /// Also record reads (ticket views and lists) in the activity log.
     #[arg(long, env = "TMS_AUDIT_READS")]
     pub audit_reads: bool,
+    /// Read every list page from the database, never from the pages remembered in memory
+    /// while nothing they show changed.
+    #[arg(long, env = "TMS_NO_PAGE_CACHE")]
+    pub no_page_cache: bool,
     /// Close public signup: only a SysAdmin can create accounts.
     #[arg(long, env = "TMS_DISABLE_SIGNUP")]
     pub disable_signup: bool,
@@ -308,6 +312,7 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     };
     let mut config = args.db.config();
     config.audit_reads = args.audit_reads;
+    config.page_cache = !args.no_page_cache;
     config.allow_signup = !args.disable_signup;
     config.cors_origins = args.cors_origin;
     config.trusted_proxies = args.trusted_proxy;

@@ -14,6 +14,9 @@ pub struct Config {
     pub pool_size: usize,
     /// Log reads to the activity log too (`--audit-reads`).
     pub audit_reads: bool,
+    /// Serve unchanged list pages from memory (`service::pages`); on unless
+    /// `--no-page-cache`.
+    pub page_cache: bool,
     /// Whether `POST /signup` is open to the public (a SysAdmin can always create users).
     pub allow_signup: bool,
     /// While the database has no users, let `POST /signup` create the first SysAdmin. Only the
@@ -60,6 +63,7 @@ impl Config {
             database_url: None,
             pool_size: 16,
             audit_reads: false,
+            page_cache: true,
             allow_signup: true,
             bootstrap_admin_signup: false,
             session_idle: Duration::from_secs(12 * 3600),

@@ -246,6 +246,8 @@ pub fn seed(state: &AppState) -> Result<(), ServiceError> {
                     .id)
             })
             .collect::<Result<Vec<i64>, ServiceError>>()?;
+        // Stated, though it is the default: the SysAdmin's users screen shows it.
+        crate::service::assignment::put_mode(tx, tms_core::api::AssignmentMode::Off)?;
         let mut history = Vec::new();
         for t in TICKETS {
             history.extend(insert_ticket(tx, t, &ids, now)?);

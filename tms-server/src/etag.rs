@@ -9,15 +9,18 @@
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 
 use tms_core::api::TicketDetail;
 
 use crate::json::{FastJson, WriteJson};
 
-/// A JSON reply and its entity tag.
+/// A JSON reply and its entity tag; cheap to clone (the body is shared), so that a reply
+/// can be remembered and served again (`service::pages`).
+#[derive(Clone, Debug)]
 pub struct Tagged {
-    body: Vec<u8>,
-    etag: String,
+    body: Bytes,
+    etag: std::sync::Arc<str>,
 }
 
 /// A 64-bit digest of `bytes`: XXH3, the same on every server and build, and fast enough to
@@ -39,7 +42,20 @@ impl Tagged {
             Some(v) => format!("\"{v}-{d:016x}\""),
             None => format!("\"{d:016x}\""),
         };
-        Self { body, etag }
+        Self {
+            body: Bytes::from(body),
+            etag: etag.into(),
+        }
+    }
+
+    /// The reply's bytes.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The reply's entity tag, quotes included.
+    pub fn etag(&self) -> &str {
+        &self.etag
     }
 
     /// The reply, or `304 Not Modified` (with its tag, no body) when `If-None-Match` in
@@ -166,7 +182,7 @@ mod tests {
     #[test]
     fn if_none_match_compares_whole_tags_weakly() {
         let tagged = Tagged::from_body(b"{\"id\":1}".to_vec(), Some(2));
-        let etag = tagged.etag.clone();
+        let etag = tagged.etag.to_string();
         assert!(etag.starts_with("\"2-") && etag.ends_with('"'), "{etag}");
         let matches = |vals: &[&str]| none_match(&headers(header::IF_NONE_MATCH, vals), &etag);
         assert!(matches(&[&etag]));
@@ -177,6 +193,6 @@ mod tests {
         assert!(!matches(&[]));
         // Other bytes, another tag.
         let other = Tagged::from_body(b"{\"id\":2}".to_vec(), Some(2));
-        assert_ne!(other.etag, etag);
+        assert_ne!(&*other.etag, etag);
     }
 }

@@ -10,6 +10,7 @@
 //! [`Batch::resync`] and must read again what it shows.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -87,6 +88,11 @@ pub struct Hub {
     origin: u64,
     /// The latest batches, oldest first, and the number of the last one.
     retained: Mutex<(u64, VecDeque<Arc<Batch>>)>,
+    /// The data generation ([`Hub::generation`]).
+    generation: AtomicU64,
+    /// Whether this hub hears every other server's changes: false while the link that
+    /// relays them is down (or not yet up).
+    linked: AtomicBool,
 }
 
 impl Default for Hub {
@@ -95,6 +101,8 @@ impl Default for Hub {
             sender: broadcast::channel(BACKLOG).0,
             origin: rand::random(),
             retained: Mutex::new((0, VecDeque::new())),
+            generation: AtomicU64::new(0),
+            linked: AtomicBool::new(true),
         }
     }
 }
@@ -119,6 +127,33 @@ impl Hub {
     /// This process's id among the servers, carried by what it relays.
     pub fn origin(&self) -> u64 {
         self.origin
+    }
+
+    /// The data generation: a number that moves on before anyone hears of a committed change
+    /// of a ticket, a comment or a person shown with tickets — this server's, or another's
+    /// once relayed here — and on every resync. `None` while the link to the other servers
+    /// is down: their changes may then go unheard, and nothing read may be trusted to be
+    /// current because the generation stood still.
+    ///
+    /// What was read after this returned `Some(g)` includes every change published before
+    /// `g` was reached; so a value remembered under `g` may be served for as long as the
+    /// generation is `g` (`service::pages`).
+    pub fn generation(&self) -> Option<u64> {
+        let g = self.generation.load(Ordering::Acquire);
+        self.linked.load(Ordering::Acquire).then_some(g)
+    }
+
+    /// Moves the data generation on for a committed change that is no event of its own (a
+    /// person renamed: lists and tickets show people).
+    pub fn touch(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Says whether the link that relays the other servers' changes is up
+    /// (`store::postgres::relay`); the generation moves on either way.
+    pub fn set_linked(&self, linked: bool) {
+        self.linked.store(linked, Ordering::Release);
+        self.touch();
     }
 
     /// Publishes the committed events of this server's transaction.
@@ -162,6 +197,9 @@ impl Hub {
         };
         retained.0 += 1;
         batch.seq = retained.0;
+        // Before any listener hears of it, and (on this server's writes) before the write is
+        // answered: whoever reads after either sees the new generation.
+        self.touch();
         let batch = Arc::new(batch);
         retained.1.push_back(Arc::clone(&batch));
         if retained.1.len() > RETAINED {
@@ -196,6 +234,10 @@ impl Hub {
 pub struct Relayed {
     pub origin: u64,
     pub events: Vec<Event>,
+    /// A person shown with tickets changed (their name, email or role): no event, but
+    /// what lists show changed ([`Hub::touch`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub people: bool,
 }
 
 #[cfg(test)]
@@ -266,6 +308,7 @@ mod tests {
     fn relayed_events_have_a_stable_wire_form() {
         let r = Relayed {
             origin: 5,
+            people: false,
             events: vec![
                 Event::ticket(Change::TicketUpdated, 1),
                 comment_event(Change::CommentDeleted, 1, 2, false),
@@ -278,5 +321,35 @@ mod tests {
             r#"{"origin":5,"events":[{"change":"ticket_updated","ticket_id":1},{"change":"comment_deleted","ticket_id":1,"comment_id":2},{"change":"comment_created","ticket_id":1,"comment_id":3,"internal":true}]}"#
         );
         assert_eq!(serde_json::from_str::<Relayed>(&text).unwrap(), r);
+        let people = Relayed {
+            origin: 5,
+            events: Vec::new(),
+            people: true,
+        };
+        let text = serde_json::to_string(&people).unwrap();
+        assert_eq!(text, r#"{"origin":5,"events":[],"people":true}"#);
+        assert_eq!(serde_json::from_str::<Relayed>(&text).unwrap(), people);
+    }
+
+    #[test]
+    fn the_generation_moves_with_every_batch_and_touch_and_is_unknown_while_unlinked() {
+        let hub = Hub::default();
+        let g0 = hub.generation().unwrap();
+        hub.publish(Vec::new());
+        assert_eq!(hub.generation(), Some(g0), "nothing published");
+        hub.publish(vec![Event::ticket(Change::TicketUpdated, 1)]);
+        let g1 = hub.generation().unwrap();
+        assert!(g1 > g0);
+        hub.heard(vec![Event::ticket(Change::TicketUpdated, 1)]);
+        let g2 = hub.generation().unwrap();
+        assert!(g2 > g1);
+        hub.touch();
+        let g3 = hub.generation().unwrap();
+        assert!(g3 > g2);
+        hub.set_linked(false);
+        assert_eq!(hub.generation(), None);
+        hub.set_linked(true);
+        hub.resync();
+        assert!(hub.generation().unwrap() > g3);
     }
 }

@@ -4,6 +4,8 @@
 //!
 //! Every ticket carries one topic word (each in about 10% of tickets, a "common" search term)
 //! and one error code `E` + six digits (a rare term: a given code is in about N/1,000,000 tickets).
+//! Tickets carry 0–3 tags out of [`TAGS`], the first ones far more often than the last
+//! ([`COMMON_TAG`] on about a quarter of tickets); a share of the unresolved ones are Waiting.
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
@@ -24,6 +26,28 @@ pub const TOPICS: &[&str] = &[
     "printer", "vpn", "email", "laptop", "password", "network", "license", "monitor", "database",
     "phone",
 ];
+
+/// The tags tickets carry, most used first: tag `k` is drawn with weight `1 / (k + 1)`.
+pub const TAGS: &[&str] = &[
+    "hardware",
+    "access",
+    "network",
+    "software",
+    "onboarding",
+    "remote",
+    "urgent",
+    "security",
+    "billing",
+    "vip",
+    "outage",
+    "how-to",
+    "follow-up",
+    "duplicate",
+    "escalated",
+];
+
+/// The most used tag (on about a quarter of the tickets): the benchmark's tag filter.
+pub const COMMON_TAG: &str = "hardware";
 
 const OBJECTS: &[&str] = &[
     "driver",
@@ -169,6 +193,37 @@ fn ensure_users(tx: &dyn Write, tickets: u64, hash: &str) -> Result<Pools, Servi
     Ok(Pools { agents, requesters })
 }
 
+/// 0–3 distinct tags (none on 40% of tickets, 1 on 30%, 2 on 20%, 3 on 10%), skewed towards
+/// the first of [`TAGS`]; sorted, as `tms_core::validate::tag_set` leaves them.
+fn tags(rng: &mut StdRng) -> Vec<String> {
+    let n = match rng.gen_range(0..10) {
+        0..=3 => 0,
+        4..=6 => 1,
+        7..=8 => 2,
+        _ => 3,
+    };
+    // Harmonic weights: the k-th tag is drawn with weight 1 / (k + 1).
+    let total: f64 = (1..=TAGS.len()).map(|k| 1.0 / k as f64).sum();
+    let mut out: Vec<String> = Vec::with_capacity(n);
+    while out.len() < n {
+        let mut x = rng.gen_range(0.0..total);
+        let mut pick = TAGS.len() - 1;
+        for (k, _) in TAGS.iter().enumerate() {
+            x -= 1.0 / (k + 1) as f64;
+            if x < 0.0 {
+                pick = k;
+                break;
+            }
+        }
+        let tag = TAGS[pick].to_string();
+        if !out.contains(&tag) {
+            out.push(tag);
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
 fn ticket(rng: &mut StdRng, pools: &Pools, i: u64, n: u64, now: Timestamp) -> BulkTicket {
     let span = Duration::days(3 * 365);
     // Ticket i of n was filed at a time proportional to i, with some jitter.
@@ -178,8 +233,11 @@ fn ticket(rng: &mut StdRng, pools: &Pools, i: u64, n: u64, now: Timestamp) -> Bu
     let age_days = (now - created).whole_days();
     let status = match (age_days, rng.gen_range(0..100)) {
         (d, r) if d > 30 && r < 95 => Status::Resolved,
-        (_, r) if r < 40 => Status::Open,
-        (_, r) if r < 70 => Status::InProgress,
+        (d, r) if d > 30 && r < 97 => Status::Waiting,
+        (d, _) if d > 30 => Status::Open,
+        (_, r) if r < 35 => Status::Open,
+        (_, r) if r < 60 => Status::InProgress,
+        (_, r) if r < 75 => Status::Waiting,
         _ => Status::Resolved,
     };
     let priority = match rng.gen_range(0..10) {
@@ -226,6 +284,7 @@ fn ticket(rng: &mut StdRng, pools: &Pools, i: u64, n: u64, now: Timestamp) -> Bu
     let resolution_date =
         (status == Status::Resolved).then(|| (updated_at + Duration::hours(2)).min(now));
     BulkTicket {
+        tags: tags(rng),
         description: description(rng, topic, &code),
         title,
         status,

@@ -53,6 +53,10 @@ pub struct Shared {
     pub sessions: Arc<SessionCache>,
     pub devices: Arc<DeviceKeys>,
     pub searches: Arc<crate::search_gate::SearchGate>,
+    /// List pages remembered while nothing they show changed.
+    pub pages: crate::service::pages::PageCache,
+    /// The objects of the latest event batches, read once for every open event stream.
+    pub event_reads: crate::service::events::BatchReads,
     /// Set when the server stops serving: open event streams end, so that a graceful
     /// shutdown does not wait for clients that never hang up.
     pub stopping: tokio::sync::watch::Sender<bool>,
@@ -84,8 +88,12 @@ impl AppState {
         let hasher = Hasher::new(config.argon2_m_kib, config.argon2_t)?;
         let device_key = store
             .write_blocking(|tx| tx.server_key("device_key", 32).map_err(ServiceError::from))?;
+        let pages =
+            crate::service::pages::PageCache::new(store.events().clone(), config.page_cache);
         Ok(Self {
             shared: Arc::new(Shared {
+                pages,
+                event_reads: Default::default(),
                 limiter: Slowing::new(&store, config.login_window),
                 store,
                 searches: Arc::new(crate::search_gate::SearchGate::new(

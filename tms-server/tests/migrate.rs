@@ -353,6 +353,110 @@ async fn the_demo_database_round_trips_and_is_served_the_same() {
     pg.stop().await;
 }
 
+/// One number from a SQLite file.
+fn sqlite_number(path: &Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// One number from a PostgreSQL database.
+async fn pg_number(url: &str, sql: &str) -> i64 {
+    connect(url).await.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+/// What the generated tickets carry, asked through the API: every fourth or so tagged with the
+/// common tag, some Waiting, and the tag filter and tag counts agreeing with each other.
+async fn generated_tags_and_statuses_are_served(served: &Served) {
+    let admin = served.login("admin@example.com").await;
+    let all = served.get(&admin, "/api/v1/tickets?size=1").await["total"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(all, 3_000);
+    let common = tms_server::generate::COMMON_TAG;
+    let tagged = served
+        .get(&admin, &format!("/api/v1/tickets?tag={common}&size=100"))
+        .await;
+    let n = tagged["total"].as_u64().unwrap();
+    assert!((450..=1_200).contains(&n), "{common} on {n} of 3000");
+    for item in tagged["items"].as_array().unwrap() {
+        let tags = item["tags"].as_array().unwrap();
+        assert!(tags.iter().any(|t| t == common), "{item}");
+        assert!(tags.len() <= 3, "{item}");
+    }
+    let counts = served.get(&admin, "/api/v1/tags").await;
+    let counts = counts.as_array().unwrap();
+    assert_eq!(counts[0]["name"], common, "{counts:?}");
+    assert_eq!(counts[0]["count"].as_u64().unwrap(), n);
+    assert!(counts.len() >= 10, "{counts:?}");
+    let waiting = served
+        .get(&admin, "/api/v1/tickets?status=Waiting&size=1")
+        .await["total"]
+        .as_u64()
+        .unwrap();
+    assert!(waiting > 20, "{waiting} Waiting of 3000");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generated_tickets_have_tags_kept_in_their_index_rows_and_some_are_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gen.db");
+    let target = Target::Sqlite(path.clone());
+    blocking(move || tms_server::generate::generate(&target, 3_000, 7, false).unwrap()).await;
+    let tag_rows = sqlite_number(&path, "SELECT count(*) FROM ticket_tags");
+    assert!(tag_rows > 1_500, "{tag_rows}");
+    assert_eq!(
+        tag_rows,
+        sqlite_number(&path, "SELECT sum(json_array_length(tags)) FROM tickets")
+    );
+    assert_eq!(
+        sqlite_number(
+            &path,
+            "SELECT count(*) FROM tickets t, json_each(t.tags) j WHERE NOT EXISTS
+             (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = j.value)"
+        ),
+        0
+    );
+    // The counts the list totals are summed from, Waiting (rank 2) included.
+    assert_eq!(
+        sqlite_number(&path, "SELECT sum(n) FROM ticket_counts WHERE status = 2"),
+        sqlite_number(&path, "SELECT count(*) FROM tickets WHERE status = 2")
+    );
+    let sqlite = Served::start(open(Config::new(&path)).await).await;
+    generated_tags_and_statuses_are_served(&sqlite).await;
+    sqlite.stop().await;
+
+    let Some(admin) = cluster() else { return };
+    let url = fresh_database(&admin).await;
+    let target = Target::Postgres(url.clone());
+    blocking(move || tms_server::generate::generate(&target, 3_000, 7, false).unwrap()).await;
+    let tag_rows = pg_number(&url, "SELECT count(*) FROM ticket_tags").await;
+    assert!(tag_rows > 1_500, "{tag_rows}");
+    assert_eq!(
+        tag_rows,
+        pg_number(&url, "SELECT sum(cardinality(tags))::BIGINT FROM tickets").await
+    );
+    assert_eq!(
+        pg_number(
+            &url,
+            "SELECT count(*) FROM tickets t, unnest(t.tags) AS j(tag) WHERE NOT EXISTS
+             (SELECT 1 FROM ticket_tags g WHERE g.ticket_id = t.id AND g.tag = j.tag)"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        pg_number(
+            &url,
+            "SELECT sum(n)::BIGINT FROM ticket_counts WHERE status = 2"
+        )
+        .await,
+        pg_number(&url, "SELECT count(*) FROM tickets WHERE status = 2").await
+    );
+    let pg = Served::start(open(Config::postgres(&url)).await).await;
+    generated_tags_and_statuses_are_served(&pg).await;
+    pg.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_generated_database_round_trips() {
     let Some(admin) = cluster() else { return };
@@ -387,6 +491,8 @@ async fn a_generated_database_round_trips() {
         "/api/v1/tickets?size=50",
         "/api/v1/tickets?status=Open&priority=High&size=50",
         "/api/v1/tickets?unassigned=true&size=50",
+        "/api/v1/tickets?tag=hardware&size=50",
+        "/api/v1/tickets?status=Waiting&size=50",
         "/api/v1/tickets?q=printer&size=50",
         "/api/v1/tickets?q=vpn%20cert&size=50",
     ] {

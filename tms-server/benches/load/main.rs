@@ -5,8 +5,11 @@
 //!
 //!   cargo bench -p tms-server --bench load -- --tickets 1000000 --runs 3
 //!   cargo bench -p tms-server --bench load -- --quick        (CI: 10k tickets, short runs)
+//!   cargo bench -p tms-server --bench load -- --tickets 1000000 --compare-flags=--no-page-cache
+//!   cargo bench -p tms-server --bench load -- --tickets 1000000 --fanout 20,200 --duration 10
 
 mod client;
+mod fanout;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -72,6 +75,19 @@ struct Args {
     /// the harness did, to show whether the harness's own generator is the bottleneck.
     #[arg(long)]
     oha: Option<PathBuf>,
+    /// Also measure this build's `tms-server` started with these extra `serve` flags
+    /// (space-separated, e.g. `--compare-flags=--no-page-cache`) on its own copy of the data,
+    /// alternating runs as with `--compare-with`.
+    #[arg(long, allow_hyphen_values = true)]
+    compare_flags: Option<String>,
+    /// Instead of the scenarios: open this many event streams (a tenth of them Requesters of
+    /// the tickets changed) and measure how long a change takes to reach each of them; several
+    /// counts, comma-separated, are measured one after the other on the same server.
+    #[arg(long, value_delimiter = ',')]
+    fanout: Vec<usize>,
+    /// Status updates per second made through the API during `--fanout`.
+    #[arg(long, default_value_t = 20.0)]
+    fanout_rate: f64,
     /// Ignored (cargo bench passes it).
     #[arg(long, hide = true)]
     bench: bool,
@@ -137,7 +153,8 @@ fn pg_cluster(data_dir: &Path) -> String {
 /// The generated PostgreSQL database of `tickets` tickets (made once, kept as a template).
 fn ensure_pg(runtime: &tokio::runtime::Runtime, data_dir: &Path, tickets: u64) -> Generated {
     let admin = pg_cluster(data_dir);
-    let name = format!("tms_bench_v1_{tickets}");
+    // v2: tags and Waiting tickets.
+    let name = format!("tms_bench_v2_{tickets}");
     let done = data_dir.join(format!("{name}.done"));
     if !done.exists() {
         eprintln!("generating {tickets} tickets into PostgreSQL database {name} (once) ...");
@@ -177,8 +194,9 @@ const PASSWORD: &str = "Hello123.";
 
 fn ensure_db(dir: &Path, tickets: u64) -> PathBuf {
     std::fs::create_dir_all(dir).expect("create data dir");
-    // v2: sixteen agents at least (the benchmark searches as sixteen agents).
-    let path = dir.join(format!("tms-v2-{tickets}.db"));
+    // v2: sixteen agents at least (the benchmark searches as sixteen agents); v3: tags and
+    // Waiting tickets.
+    let path = dir.join(format!("tms-v3-{tickets}.db"));
     if path.exists() {
         return path;
     }
@@ -255,10 +273,11 @@ struct Server {
 }
 
 impl Server {
-    fn start(bin: &Path, db: &Db) -> Self {
+    fn start(bin: &Path, db: &Db, extra: &[String]) -> Self {
         let mut child = Command::new(bin)
             .args(["serve", "--bind", "127.0.0.1:0"])
             .args(db.args())
+            .args(extra)
             .env("TMS_LOG", "warn")
             .stdout(Stdio::piped())
             .spawn()
@@ -455,6 +474,10 @@ async fn scenarios(
             "/api/v1/tickets/?status=Open&priority=High".into(),
         ),
         (
+            "tag filter",
+            format!("/api/v1/tickets/?tag={}", tms_server::generate::COMMON_TAG),
+        ),
+        (
             "deep page (offset)",
             format!("/api/v1/tickets/?page={deep}"),
         ),
@@ -563,6 +586,64 @@ async fn suite(args: &Args, servers: &[Server], fx: &Fixture, results: &mut Resu
         login_scenario(&addrs, dur, results).await;
         eprintln!("  logins: server RSS {:.1} MB", rss());
     }
+    if wanted("beside writes") {
+        beside_writes(&addrs, &agents, fx, dur, results).await;
+    }
+}
+
+/// List page 1 at the read concurrency while one client changes tickets' statuses one after
+/// another: every change moves the data generation on, so remembered pages are read again.
+async fn beside_writes(
+    addrs: &[SocketAddr],
+    agents: &Arc<Vec<String>>,
+    fx: &Fixture,
+    dur: Duration,
+    results: &mut Results,
+) {
+    let addr = addrs[0];
+    let n = fx.tickets.max(1);
+    let readers = Arc::clone(agents);
+    let list: MakeRequest = Arc::new(move |i| {
+        get(
+            addr,
+            "/api/v1/tickets/",
+            &readers[i as usize % readers.len()],
+        )
+    });
+    let writer = agents[0].clone();
+    let writes: MakeRequest = Arc::new(move |i| {
+        let status = if (i / 2) % 2 == 0 {
+            "In Progress"
+        } else {
+            "Open"
+        };
+        let id = 1 + (i * 104_729) % n;
+        let body = serde_json::json!({ "status": status }).to_string();
+        send_json(
+            addr,
+            "PATCH",
+            &format!("/api/v1/tickets/{id}"),
+            Some(&writer),
+            body,
+        )
+    });
+    let (reads, changes) = tokio::join!(
+        client::run(addrs, 16, dur, list),
+        client::run(addrs, 1, dur, writes)
+    );
+    eprintln!(
+        "  list page 1 beside writes: {:.0} req/s beside {:.0} changes/s",
+        reads.rps(),
+        changes.rps()
+    );
+    results
+        .entry("list page 1 beside writes")
+        .or_default()
+        .push(reads);
+    results
+        .entry("status updates beside it")
+        .or_default()
+        .push(changes);
 }
 
 /// 16 concurrent logins, and the health route measured beside them.
@@ -613,6 +694,7 @@ fn report(label: &str, results: &Results, args: &Args, tickets: u64, mem: (f64, 
         "health",
         "list page 1",
         "filtered list",
+        "tag filter",
         "deep page (offset)",
         "deep page (cursor)",
         "ticket detail",
@@ -623,6 +705,8 @@ fn report(label: &str, results: &Results, args: &Args, tickets: u64, mem: (f64, 
         "status update",
         "login",
         "health during logins",
+        "list page 1 beside writes",
+        "status updates beside it",
     ];
     for name in order {
         if let Some(s) = results.get(name) {
@@ -665,6 +749,8 @@ fn report(label: &str, results: &Results, args: &Args, tickets: u64, mem: (f64, 
 struct Subject {
     label: String,
     bin: PathBuf,
+    /// Extra `serve` flags.
+    flags: Vec<String>,
     fixture: Option<Fixture>,
     results: Results,
     /// Peak and last resident memory of its servers, in MB.
@@ -676,10 +762,11 @@ struct Subject {
 }
 
 impl Subject {
-    fn new(label: String, bin: PathBuf) -> Self {
+    fn new(label: String, bin: PathBuf, flags: Vec<String>) -> Self {
         Self {
             label,
             bin,
+            flags,
             fixture: None,
             results: Results::new(),
             memory: (0.0, 0.0),
@@ -704,10 +791,80 @@ fn main() {
         Engine::Sqlite => Generated::File(ensure_db(&args.data_dir, args.tickets)),
         Engine::Postgres => ensure_pg(&runtime, &args.data_dir, args.tickets),
     };
-    let mut subjects = vec![Subject::new("this build".into(), PathBuf::from(SERVER))];
+    let mut subjects = vec![Subject::new(
+        "this build".into(),
+        PathBuf::from(SERVER),
+        Vec::new(),
+    )];
     if let Some(other) = &args.compare_with {
         let label = format!("compared ({})", other.display());
-        subjects.push(Subject::new(label, other.clone()));
+        subjects.push(Subject::new(label, other.clone(), Vec::new()));
+    }
+    if let Some(flags) = &args.compare_flags {
+        let label = format!("compared (this build, {flags})");
+        let flags = flags.split_whitespace().map(String::from).collect();
+        subjects.push(Subject::new(label, PathBuf::from(SERVER), flags));
+    }
+    assert!(
+        subjects.len() <= 2,
+        "one comparison at a time: --compare-with or --compare-flags"
+    );
+    if !args.fanout.is_empty() {
+        let mut summaries: Vec<Vec<Vec<fanout::Summary>>> = vec![Vec::new(); subjects.len()];
+        for run in 0..args.runs {
+            for (i, s) in subjects.iter().enumerate() {
+                eprintln!("fan-out run {}/{} of {} ...", run + 1, args.runs, s.label);
+                let db = run_copy(&runtime, &generated, &format!("run{i}"), args.reuse);
+                // The Requesters of twenty recent tickets, one ticket each.
+                let tickets: Vec<(i64, String)> = query(
+                    &db,
+                    "SELECT min(t.id), min(u.email) FROM tickets t JOIN users u ON u.id = t.requester_id
+                     WHERE t.id > (SELECT max(id) - 20000 FROM tickets)
+                     GROUP BY t.requester_id ORDER BY 1 LIMIT 20",
+                )
+                .into_iter()
+                .map(|r| {
+                    (
+                        r[0].as_deref()
+                            .and_then(|v| v.parse().ok())
+                            .expect("ticket id"),
+                        r[1].clone().expect("email"),
+                    )
+                })
+                .collect();
+                // Every stream is a connection from one address.
+                let mut flags = s.flags.clone();
+                flags.extend(["--max-connections-per-address".into(), "10000".into()]);
+                let server = Server::start(&s.bin, &db, &flags);
+                let (addr, pid) = (server.addr, server.child.id());
+                println!("\n{} (run {}):", s.label, run + 1);
+                let found = runtime.block_on(async {
+                    let mut setup = fanout::setup(addr, &tickets).await;
+                    let mut found = Vec::new();
+                    for &streams in &args.fanout {
+                        found.push(
+                            fanout::run(
+                                addr,
+                                pid,
+                                &mut setup,
+                                streams,
+                                args.fanout_rate,
+                                Duration::from_secs_f64(args.duration),
+                            )
+                            .await,
+                        );
+                    }
+                    found
+                });
+                summaries[i].push(found);
+                drop(server);
+            }
+        }
+        for (s, runs) in subjects.iter().zip(&summaries) {
+            println!("\n{}:", s.label);
+            fanout::report(&args.fanout, args.fanout_rate, runs);
+        }
+        return;
     }
     // Every run starts its servers on a fresh copy of the generated data, so that the runs are
     // repetitions of one measurement (the write scenarios of one run do not become the data of
@@ -724,7 +881,7 @@ fn main() {
                     s.fixture = Some(fixture(&db));
                 }
                 (0..args.servers)
-                    .map(|_| Server::start(&s.bin, &db))
+                    .map(|_| Server::start(&s.bin, &db, &s.flags))
                     .collect()
             } else {
                 std::mem::take(&mut s.servers)

@@ -79,7 +79,7 @@ pub async fn list(
     pairs: QueryPairs,
 ) -> Result<Response, AppError> {
     let page = tickets::list(&state, caller.actor(), &pairs.0, Scope::All).await?;
-    Ok(Tagged::new(page, None).unless_unchanged(&headers))
+    Ok(page.unless_unchanged(&headers))
 }
 
 /// The tickets assigned to one agent (staff only).
@@ -101,7 +101,7 @@ pub async fn agent_queue(
 ) -> Result<Response, AppError> {
     let scope = Scope::Queue(agent_id);
     let page = tickets::list(&state, caller.actor(), &pairs.0, scope).await?;
-    Ok(Tagged::new(page, None).unless_unchanged(&headers))
+    Ok(page.unless_unchanged(&headers))
 }
 
 /// One ticket with its people and its thread.

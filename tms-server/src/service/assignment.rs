@@ -92,6 +92,11 @@ pub async fn set(
         .await
 }
 
+/// Stores `mode` with no turn taken yet, unlogged (for loading data, not for requests).
+pub fn put_mode(tx: &dyn Write, mode: AssignmentMode) -> Result<(), ServiceError> {
+    store(tx, &Stored { mode, last: None })
+}
+
 /// How the log names a mode.
 pub fn describe(mode: AssignmentMode) -> &'static str {
     match mode {

@@ -10,6 +10,7 @@ pub mod comments;
 mod error;
 pub mod events;
 pub mod logs;
+pub mod pages;
 pub mod sessions;
 pub mod tickets;
 pub mod users;

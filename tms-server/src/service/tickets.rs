@@ -11,7 +11,9 @@ use tms_core::timefmt::{self, Timestamp};
 use tms_core::validate::{Body, Tag, TicketTitle, tag_set};
 use tms_core::{ActivityType, Actor, HistoryKind, Priority, Status, ValidationError};
 
+use super::pages::{Lookup, PageKey};
 use super::{ServiceError, assignment};
+use crate::etag::Tagged;
 use crate::state::AppState;
 use crate::store::{Field, ListPage, NewTicket, Read, StoreError, TicketState, Write, value_of};
 
@@ -59,30 +61,61 @@ pub enum Scope {
 }
 
 /// A page of the tickets the caller may see (a Requester: their own), filtered, sorted and
-/// paged by the query string's `pairs`. Search results come newest first by ticket number
-/// unless a sort is asked for — the order the search index yields them in, so that any term
-/// costs the same.
+/// paged by the query string's `pairs`, as its reply (JSON and `ETag`). Search results come
+/// newest first by ticket number unless a sort is asked for — the order the search index
+/// yields them in, so that any term costs the same.
+///
+/// A page nothing has changed since it was last read is served from memory
+/// (`service::pages`): the caller's session was checked, and the read is logged when reads
+/// are audited, all the same. Searches too: a search remembered is the same data under the
+/// same generation rule, and serving it again spares the search threads.
 pub async fn list(
     app: &AppState,
     actor: Actor,
     pairs: &[(String, String)],
     scope: Scope,
-) -> Result<Page<TicketListItem>, ServiceError> {
+) -> Result<Tagged, ServiceError> {
     if let Scope::Queue(_) = scope {
         rules::check_view_queue(actor)?;
     }
+    let only = rules::list_scope(actor);
+    let (audit, queue) = match scope {
+        Scope::All => ("viewing all tickets", None),
+        Scope::Queue(agent) => ("viewing assigned tickets", Some(agent)),
+    };
+    let key = PageKey {
+        class: only,
+        queue,
+        pairs: pairs.to_vec(),
+    };
+    let reply = match app.pages.lookup(&key) {
+        Lookup::Hit(reply) => reply,
+        Lookup::Miss(generation) => {
+            let page = read_page(app, actor, pairs, queue, only).await?;
+            let reply = Tagged::new(page, None);
+            app.pages.remember(key, generation, &reply);
+            reply
+        }
+    };
+    audit_read(app, actor, audit.into(), None).await?;
+    Ok(reply)
+}
+
+/// A page of a list, read from the database.
+async fn read_page(
+    app: &AppState,
+    actor: Actor,
+    pairs: &[(String, String)],
+    queue: Option<i64>,
+    only: Option<i64>,
+) -> Result<Page<TicketListItem>, ServiceError> {
     let mut q = TicketQuery::from_pairs(super::pairs(pairs))
         .map_err(|e| ServiceError::invalid_at("query", e))?;
     let explicit_sort = pairs.iter().any(|(k, _)| k == "sort");
-    let audit = match scope {
-        Scope::All => "viewing all tickets",
-        Scope::Queue(agent) => {
-            q.assigned_agent_id = Some(agent);
-            q.unassigned = false;
-            "viewing assigned tickets"
-        }
-    };
-    let only = rules::list_scope(actor);
+    if let Some(agent) = queue {
+        q.assigned_agent_id = Some(agent);
+        q.unassigned = false;
+    }
     let sort = if q.q.is_some() && !explicit_sort {
         SortKey {
             field: SortField::Id,
@@ -98,7 +131,6 @@ pub async fn list(
     }
     let mut out = Page::new(found.items, found.total, page, size);
     out.next_cursor = found.next_cursor;
-    audit_read(app, actor, audit.into(), None).await?;
     Ok(out)
 }
 

@@ -25,9 +25,9 @@ mod types;
 use std::sync::Arc;
 use std::time::Duration;
 
-use recorder::Recorder;
+use recorder::{Changes, Recorder};
 
-use crate::events::{Event, Hub};
+use crate::events::Hub;
 
 pub use types::{
     AgentLoad, BulkTicket, Field, LastChange, ListPage, NewTicket, SessionUser, TicketState,
@@ -260,14 +260,14 @@ pub struct Store {
     events: Arc<Hub>,
 }
 
-/// Runs a use case's script over a [`Recorder`]: its result and the events of its writes.
+/// Runs a use case's script over a [`Recorder`]: its result and what its writes changed.
 fn recorded<T, E>(
     tx: &dyn Write,
     f: impl FnOnce(&dyn Write) -> Result<T, E>,
-) -> Result<(T, Vec<Event>), E> {
+) -> Result<(T, Changes), E> {
     let rec = Recorder::new(tx);
     let out = f(&rec)?;
-    Ok((out, rec.into_events()))
+    Ok((out, rec.into_changes()))
 }
 
 /// Carries a caller's error through an engine's own error bound.
@@ -323,23 +323,28 @@ impl Store {
     }
 
     /// What runs once a transaction committed, on the engine's own thread and whether or not
-    /// its caller still waits (a request past its deadline): its events published, and on
-    /// PostgreSQL the remembered totals forgotten and the other servers told.
-    fn after_commit<T>(&self) -> impl FnOnce(&mut (T, Vec<Event>)) + Send + 'static {
+    /// its caller still waits (a request past its deadline): its events published (and the
+    /// data generation moved on), and on PostgreSQL the remembered totals forgotten and the
+    /// other servers told. It runs before the write is answered, so a client that reads
+    /// after its write was answered finds the generation moved on (`service::pages`).
+    fn after_commit<T>(&self) -> impl FnOnce(&mut (T, Changes)) + Send + 'static {
         let hub = Arc::clone(&self.events);
         let pg = match &self.engine {
             Engine::Postgres(pg) => Some(pg.clone()),
             Engine::Sqlite(_) => None,
         };
-        move |(_, events)| {
-            let events = std::mem::take(events);
-            if events.is_empty() {
+        move |(_, changes)| {
+            let changes = std::mem::take(changes);
+            if changes.is_empty() {
                 return;
             }
             if let Some(pg) = pg {
-                pg.changed(&events);
+                pg.changed(&changes.events, changes.people);
             }
-            hub.publish(events);
+            if changes.people {
+                hub.touch();
+            }
+            hub.publish(changes.events);
         }
     }
 

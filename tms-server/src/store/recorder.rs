@@ -3,7 +3,7 @@
 //! case made it.
 
 use crate::store::{AgentLoad, ViewFields};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use tms_core::api::{
     Comment, CommentWithUser, HistoryEntry, LogEntry, LogQuery, SortKey, Ticket, TicketListItem,
@@ -22,6 +22,23 @@ use crate::events::{Change, Event};
 pub struct Recorder<'a> {
     inner: &'a dyn Write,
     events: RefCell<Vec<Event>>,
+    people: Cell<bool>,
+}
+
+/// What a transaction changed that others must hear of.
+#[derive(Debug, Default)]
+pub struct Changes {
+    /// The events, in the order of the writes.
+    pub events: Vec<Event>,
+    /// An account changed (its name, email or role may be shown with tickets): no event, but
+    /// the data generation moves on (`Hub::touch`).
+    pub people: bool,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty() && !self.people
+    }
 }
 
 impl<'a> Recorder<'a> {
@@ -29,6 +46,7 @@ impl<'a> Recorder<'a> {
         Self {
             inner,
             events: RefCell::new(Vec::new()),
+            people: Cell::new(false),
         }
     }
 
@@ -36,9 +54,12 @@ impl<'a> Recorder<'a> {
         self.events.borrow_mut().push(e);
     }
 
-    /// The events recorded, in the order of the writes.
-    pub fn into_events(self) -> Vec<Event> {
-        self.events.into_inner()
+    /// What was recorded.
+    pub fn into_changes(self) -> Changes {
+        Changes {
+            events: self.events.into_inner(),
+            people: self.people.get(),
+        }
     }
 }
 
@@ -175,7 +196,12 @@ impl Write for Recorder<'_> {
     }
 
     fn update_user(&self, id: i64, c: &UserChanges, now: Timestamp) -> StoreResult<Option<User>> {
-        self.inner.update_user(id, c, now)
+        let out = self.inner.update_user(id, c, now)?;
+        let shown = c.username.is_some() || c.email.is_some() || c.role.is_some();
+        if out.is_some() && (shown || c.is_active.is_some()) {
+            self.people.set(true);
+        }
+        Ok(out)
     }
 
     fn insert_session(

@@ -165,6 +165,8 @@ pub struct BulkTicket {
     pub creation_date: Timestamp,
     pub updated_at: Timestamp,
     pub resolution_date: Option<Timestamp>,
+    /// Distinct and sorted, as `tms_core::validate::tag_set` leaves them.
+    pub tags: Vec<String>,
     /// `(author, text, at)`
     pub comments: Vec<(i64, String, Timestamp)>,
 }

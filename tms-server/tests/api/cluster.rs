@@ -456,3 +456,93 @@ async fn a_change_through_one_server_reaches_a_stream_on_the_other() {
     assert_eq!(e.data["ticket"]["title"], "Heard across");
     assert!(started.elapsed() < std::time::Duration::from_secs(1));
 }
+
+/// Waits (up to 10 s) until `check` holds.
+async fn eventually(mut check: impl AsyncFnMut() -> bool) -> bool {
+    for _ in 0..200 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_page_one_server_remembers_is_not_served_once_it_heard_of_a_change_through_the_other() {
+    let (a, b) = pair_or_skip!();
+    let hub = b.state.store.events().clone();
+    assert!(
+        eventually(async || hub.generation().is_some()).await,
+        "B listens to the other servers"
+    );
+    let mut heard = hub.subscribe();
+    let t = a.ticket(a.alice.t(), "as filed").await;
+    heard_within(&mut heard, |x| {
+        x.remote && x.events.iter().any(|e| e.ticket_id == t)
+    })
+    .await
+    .expect("B hears of the new ticket");
+    let title_on_b = async |who: &str| {
+        let page = b.get(who, "/api/v1/tickets/").await.expect(200).clone();
+        let item = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == t)
+            .cloned();
+        item.map(|i| {
+            (
+                i["title"].as_str().unwrap().to_string(),
+                i["priority"].as_str().unwrap().to_string(),
+                i["requester"]["username"].as_str().unwrap().to_string(),
+            )
+        })
+    };
+    assert!(title_on_b(a.agent.t()).await.is_some());
+    let unseen = |title: &str| format!("UPDATE tickets SET title = '{title}' WHERE id = {t}");
+    b.sql(&unseen("unseen")).await;
+    assert_eq!(
+        title_on_b(a.agent.t()).await.unwrap().0,
+        "as filed",
+        "served from B's memory"
+    );
+    // A change through A: once B heard of it, B reads afresh.
+    a.patch(
+        a.agent.t(),
+        &format!("/api/v1/tickets/{t}"),
+        json!({"priority": "High"}),
+    )
+    .await
+    .expect(200);
+    heard_within(&mut heard, |x| {
+        x.remote && x.events.iter().any(|e| e.ticket_id == t)
+    })
+    .await
+    .expect("B hears of the change");
+    assert_eq!(
+        title_on_b(a.agent.t()).await.unwrap(),
+        ("unseen".into(), "High".into(), "alice".into())
+    );
+    // A person renamed through A is no event, but B hears of it too.
+    b.sql(&unseen("unseen again")).await;
+    assert_eq!(title_on_b(a.agent.t()).await.unwrap().0, "unseen");
+    a.put(
+        a.admin.t(),
+        &format!("/api/v1/admin/users/{}", a.alice.id),
+        json!({"username": "alicia"}),
+    )
+    .await
+    .expect(200);
+    assert!(
+        eventually(async || title_on_b(a.agent.t()).await.unwrap().2 == "alicia").await,
+        "B shows the new name"
+    );
+    assert_eq!(title_on_b(a.agent.t()).await.unwrap().0, "unseen again");
+    // While B's link to the others is down, nothing is served from its memory.
+    title_on_b(a.agent.t()).await;
+    hub.set_linked(false);
+    b.sql(&unseen("while unlinked")).await;
+    assert_eq!(title_on_b(a.agent.t()).await.unwrap().0, "while unlinked");
+    hub.set_linked(true);
+}

@@ -177,3 +177,84 @@ async fn a_server_stops_at_once_although_streams_are_open() {
     assert!(s.stopped_within(Duration::from_secs(3)).await);
     assert!(stream.ended_within(Duration::from_secs(1)).await);
 }
+
+#[tokio::test]
+async fn many_streams_share_one_read_of_a_change_and_each_sees_only_its_part() {
+    let s = start().await;
+    let alices = s.ticket(s.alice.t(), "Shared read").await;
+    let bobs = s.ticket(s.bob.t(), "Bob's own").await;
+    let mut streams = Vec::new();
+    for i in 0..24 {
+        let who = match i % 4 {
+            0 => &s.agent,
+            1 => &s.admin,
+            2 => &s.alice,
+            _ => &s.bob,
+        };
+        streams.push((i % 4, Stream::open(&s, who.t(), None).await));
+    }
+    let reads = s.state.event_reads.reads();
+    s.patch(
+        s.agent.t(),
+        &format!("/api/v1/tickets/{alices}"),
+        json!({"status": "Waiting", "tags": ["vip"]}),
+    )
+    .await
+    .expect(200);
+    s.post(
+        s.agent.t(),
+        "/api/v1/comments/",
+        json!({"ticket_id": alices, "description": "staff eyes only", "is_internal": true}),
+    )
+    .await
+    .expect(201);
+    s.patch(
+        s.agent.t(),
+        &format!("/api/v1/tickets/{bobs}"),
+        json!({"priority": "High"}),
+    )
+    .await
+    .expect(200);
+    for (kind, stream) in &mut streams {
+        let mut got = Vec::new();
+        while let Some(e) = stream.next(Duration::from_millis(400)).await {
+            got.push(e);
+        }
+        let summary: Vec<(String, i64, String)> = got
+            .iter()
+            .map(|e| {
+                (
+                    e.event.clone(),
+                    e.data["ticket_id"].as_i64().unwrap(),
+                    e.data["change"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let t = |id: i64, c: &str| ("ticket".to_string(), id, c.to_string());
+        let c = |id: i64| ("comment".to_string(), id, "comment_created".to_string());
+        let expected = match kind {
+            // Staff: everything, the note and tags included (an internal note leaves the
+            // ticket's version alone: no ticket_updated of its own).
+            0 | 1 => vec![
+                t(alices, "ticket_updated"),
+                c(alices),
+                t(bobs, "ticket_updated"),
+            ],
+            // Alice: her ticket, without the note; Bob: his.
+            2 => vec![t(alices, "ticket_updated")],
+            _ => vec![t(bobs, "ticket_updated")],
+        };
+        assert_eq!(summary, expected, "stream kind {kind}");
+        let first = &got[0].data["ticket"];
+        if *kind < 2 {
+            assert_eq!(first["tags"], json!(["vip"]), "{first}");
+        } else {
+            assert!(first.get("tags").is_none(), "{first}");
+        }
+        if *kind != 3 {
+            assert_eq!(first["status"], "Waiting");
+        }
+    }
+    // Three changes, three reads: not one per stream.
+    assert_eq!(s.state.event_reads.reads() - reads, 3);
+}

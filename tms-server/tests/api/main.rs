@@ -16,6 +16,7 @@ mod live;
 mod lockout;
 mod logs;
 mod notes;
+mod pages;
 mod permissions;
 mod rules;
 mod tags;

@@ -2,7 +2,8 @@
 //! written with one statement over arrays (`UNNEST`). Ticket ids are drawn from the sequence
 //! first, so that comments and log entries can name them; the search index is kept by the
 //! schema's triggers as for any insert, the counts by one statement per batch (the per-row
-//! count trigger off inside the batch's transaction).
+//! count trigger off inside the batch's transaction). The tag trigger stays on: `ticket_tags`
+//! is kept from `tickets.tags` as for any insert.
 
 use tms_core::timefmt::to_micros;
 
@@ -50,12 +51,18 @@ impl Pg {
             let resolved: Vec<Option<i64>> =
                 batch.iter().map(|t| t.resolution_date.map(to_micros)).collect();
             let agents: Vec<Option<i64>> = batch.iter().map(|t| t.assigned_agent_id).collect();
+            // A ticket's tags as one string (names never hold a space), split in the statement:
+            // arrays of arrays must be rectangular.
+            let tags: Vec<String> = batch.iter().map(|t| t.tags.join(" ")).collect();
             tx.execute(
                 "INSERT INTO tickets (id, title, description, status, priority, creation_date,
-                                      updated_at, resolution_date, requester_id, assigned_agent_id)
-                 SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[],
-                                      $5::BIGINT[], $6::BIGINT[], $7::BIGINT[], $8::BIGINT[],
-                                      $9::BIGINT[], $10::BIGINT[])",
+                                      updated_at, resolution_date, requester_id, assigned_agent_id,
+                                      tags)
+                 SELECT i, ti, d, s, p, c, u, r, rq, a, string_to_array(tg, ' ')
+                 FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[],
+                             $5::BIGINT[], $6::BIGINT[], $7::BIGINT[], $8::BIGINT[],
+                             $9::BIGINT[], $10::BIGINT[], $11::TEXT[])
+                      AS x(i, ti, d, s, p, c, u, r, rq, a, tg)",
                 &[
                     &ids,
                     &titles,
@@ -67,6 +74,7 @@ impl Pg {
                     &resolved,
                     &col(&|t| t.requester_id),
                     &agents,
+                    &tags,
                 ],
             )
             .await?;

@@ -59,7 +59,7 @@ struct Inner {
     /// Remembered search totals (`store::counts`).
     counts: Arc<CountCache>,
     /// This server's committed events, on their way to the other servers (`relay`).
-    outbox: OnceLock<tokio::sync::mpsc::UnboundedSender<Vec<Event>>>,
+    outbox: OnceLock<tokio::sync::mpsc::UnboundedSender<(Vec<Event>, bool)>>,
     // Declared after the pool: dropped after it.
     rt: EngineRuntime,
     /// The URL without its password, for messages.

@@ -13,9 +13,11 @@
 //!
 //! Either link may break: the notifier reconnects and sends what it had not sent yet (a
 //! notification sent twice is harmless: events are signals), the listener reconnects and tells
-//! this server's listeners to resync, since it may have missed events. A notification the
-//! database accepted but a listener never got is caught by the 30-second forgetting of
-//! `store::counts`.
+//! this server's listeners to resync, since it may have missed events. While the listener is
+//! not listening the hub is marked unlinked (`Hub::set_linked`): nothing this server
+//! remembers by data generation (`service::pages`) is used until it listens again. A
+//! notification the database accepted but a listener never got is caught by the 30-second
+//! forgetting of `store::counts` and the 5-second life of a remembered page.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,17 +48,23 @@ struct Payload {
     through: usize,
 }
 
-/// The payloads carrying `events`, each within [`PAYLOAD_MAX`].
-fn payloads(origin: u64, events: &[Event]) -> Vec<Payload> {
+/// The payloads carrying `events` (and, on the first, that `people` changed), each within
+/// [`PAYLOAD_MAX`].
+fn payloads(origin: u64, events: &[Event], people: bool) -> Vec<Payload> {
     // An event is under 100 bytes of JSON.
     let per = PAYLOAD_MAX / 100;
     let mut out = Vec::new();
     let mut through = 0;
-    for chunk in events.chunks(per) {
+    let mut chunks: Vec<&[Event]> = events.chunks(per).collect();
+    if chunks.is_empty() && people {
+        chunks.push(&[]);
+    }
+    for (i, chunk) in chunks.into_iter().enumerate() {
         through += chunk.len();
         let batch = Relayed {
             origin,
             events: chunk.to_vec(),
+            people: people && i == 0,
         };
         if let Ok(text) = serde_json::to_string(&batch) {
             out.push(Payload { text, through });
@@ -73,6 +81,8 @@ impl Pg {
         if self.inner.outbox.set(tx).is_err() {
             return;
         }
+        // Not linked until the listener listens.
+        hub.set_linked(false);
         let rt = self.handle();
         rt.spawn(notify(self.inner.config.clone(), hub.origin(), rx));
         rt.spawn(listen(
@@ -82,19 +92,20 @@ impl Pg {
         ));
     }
 
-    /// This server committed `events`: its remembered totals are stale, and the other
-    /// servers are told.
-    pub(crate) fn changed(&self, events: &[Event]) {
+    /// This server committed `events` (and changed `people` shown with tickets): its
+    /// remembered totals are stale, and the other servers are told.
+    pub(crate) fn changed(&self, events: &[Event], people: bool) {
         self.inner.counts.invalidate();
         if let Some(outbox) = self.inner.outbox.get() {
-            let _ = outbox.send(events.to_vec());
+            let _ = outbox.send((events.to_vec(), people));
         }
     }
 }
 
-async fn notify(config: Config, origin: u64, mut rx: mpsc::UnboundedReceiver<Vec<Event>>) {
+async fn notify(config: Config, origin: u64, mut rx: mpsc::UnboundedReceiver<(Vec<Event>, bool)>) {
     // Events not yet sent: kept across a broken link and sent once it is back.
     let mut pending: Vec<Event> = Vec::new();
+    let mut people = false;
     loop {
         let client = match config.connect(NoTls).await {
             Ok((client, connection)) => {
@@ -120,14 +131,15 @@ async fn notify(config: Config, origin: u64, mut rx: mpsc::UnboundedReceiver<Vec
             }
         };
         loop {
-            if pending.is_empty() {
+            if pending.is_empty() && !people {
                 match rx.recv().await {
-                    Some(events) => pending = events,
+                    Some((events, p)) => (pending, people) = (events, p),
                     None => return,
                 }
             }
-            while let Ok(more) = rx.try_recv() {
+            while let Ok((more, p)) = rx.try_recv() {
                 pending.extend(more);
+                people |= p;
             }
             if pending.len() > PENDING_MAX {
                 // A link down for long: the other servers forget their totals within 30 s
@@ -140,17 +152,24 @@ async fn notify(config: Config, origin: u64, mut rx: mpsc::UnboundedReceiver<Vec
                 continue;
             }
             let mut sent = 0;
-            for payload in payloads(origin, &pending) {
+            let mut broke = false;
+            for (i, payload) in payloads(origin, &pending, people).into_iter().enumerate() {
                 match client.execute(&notify, &[&CHANNEL, &payload.text]).await {
-                    Ok(_) => sent = payload.through,
+                    Ok(_) => {
+                        sent = payload.through;
+                        if i == 0 {
+                            people = false;
+                        }
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "the event relay broke; sending again once it is back");
+                        broke = true;
                         break;
                     }
                 }
             }
             pending.drain(..sent);
-            if !pending.is_empty() {
+            if broke || !pending.is_empty() || people {
                 break;
             }
         }
@@ -195,16 +214,21 @@ async fn listen(config: Config, hub: Arc<Hub>, counts: Arc<CountCache>) {
                     hub.resync();
                 }
                 first = false;
+                hub.set_linked(true);
                 while let Some(payload) = payloads.recv().await {
                     match serde_json::from_str::<Relayed>(&payload) {
                         Ok(r) if r.origin == hub.origin() => {}
                         Ok(r) => {
                             counts.invalidate();
+                            if r.people {
+                                hub.touch();
+                            }
                             hub.heard(r.events);
                         }
                         Err(e) => tracing::warn!(error = %e, "an unreadable event notification"),
                     }
                 }
+                hub.set_linked(false);
             }
             Err(e) => tracing::warn!(error = %e, "cannot listen for other servers' events"),
         }
@@ -230,7 +254,7 @@ mod tests {
                 internal: i % 2 == 0,
             })
             .collect();
-        let sent = payloads(9, &events);
+        let sent = payloads(9, &events, false);
         assert!(sent.len() > 1);
         let mut back = Vec::new();
         for p in &sent {
@@ -241,6 +265,16 @@ mod tests {
             assert_eq!(p.through, back.len());
         }
         assert_eq!(back, events);
-        assert!(payloads(9, &[]).is_empty());
+        assert!(payloads(9, &[], false).is_empty());
+        let people = payloads(9, &[], true);
+        assert_eq!(people.len(), 1);
+        let r: Relayed = serde_json::from_str(&people[0].text).unwrap();
+        assert!(r.people && r.events.is_empty());
+        let both = payloads(9, &events, true);
+        let flags: Vec<bool> = both
+            .iter()
+            .map(|p| serde_json::from_str::<Relayed>(&p.text).unwrap().people)
+            .collect();
+        assert!(flags[0] && flags[1..].iter().all(|f| !f), "{flags:?}");
     }
 }

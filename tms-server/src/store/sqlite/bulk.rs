@@ -3,7 +3,8 @@
 //! comments included). The triggers (migration 0005) would only note each ticket in
 //! `search_pending` for the writer thread to index after the batch; writing the index rows here
 //! gives the same index without the notes, at a fraction of the cost. Each batch is atomic,
-//! triggers included.
+//! triggers included. The tag triggers stay on: `ticket_tags` is kept from `tickets.tags` as
+//! for any insert.
 
 use rusqlite::{Connection, Transaction, params};
 use tms_core::timefmt::to_micros;
@@ -40,8 +41,8 @@ pub fn insert_batch(
 fn insert_rows(tx: &Transaction<'_>, batch: &[BulkTicket]) -> rusqlite::Result<()> {
     let mut ticket = tx.prepare_cached(
         "INSERT INTO tickets (title, description, status, priority, creation_date, updated_at,
-                              resolution_date, requester_id, assigned_agent_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                              resolution_date, requester_id, assigned_agent_id, tags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     let mut comment = tx.prepare_cached(
         "INSERT INTO comments (ticket_id, commented_by_id, description, creation_date, updated_at)
@@ -64,7 +65,8 @@ fn insert_rows(tx: &Transaction<'_>, batch: &[BulkTicket]) -> rusqlite::Result<(
             to_micros(t.updated_at),
             t.resolution_date.map(to_micros),
             t.requester_id,
-            t.assigned_agent_id
+            t.assigned_agent_id,
+            serde_json::to_string(&t.tags).unwrap_or_else(|_| "[]".into())
         ])?;
         let id = tx.last_insert_rowid();
         log.execute(params![
