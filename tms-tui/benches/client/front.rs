@@ -94,6 +94,25 @@ fn queue_shown(state: &State, complete: bool) -> bool {
     }
 }
 
+/// What a key that reads from the server waits for: its answer drawn.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Awaited {
+    /// The ticket opened (Enter), shown with its thread.
+    Ticket,
+    /// The tab switched to, its rows shown.
+    Tab,
+}
+
+/// Whether what `awaited` waits for is on screen.
+fn answered(state: &State, awaited: Awaited) -> Option<bool> {
+    match (&state.screen, awaited) {
+        (Screen::Ticket(t), Awaited::Ticket) => Some(t.detail.is_some() && !t.loading),
+        (Screen::Queue(q), Awaited::Tab) => Some(q.rows.is_some() && !q.loading),
+        // Left before the answer came.
+        _ => None,
+    }
+}
+
 /// The embedded server's address, as the client shows it.
 fn base_url(state: &State) -> Option<String> {
     let s = state.setup.server.strip_prefix("embedded (")?;
@@ -106,6 +125,8 @@ struct Typed {
     due: Instant,
     /// When the loop took it.
     taken: Instant,
+    /// What it reads from the server, if anything.
+    awaits: Option<Awaited>,
 }
 
 struct Bench {
@@ -129,11 +150,19 @@ struct Bench {
     /// Keys taken by the loop.
     next: usize,
     typed: Option<Typed>,
+    /// A key whose answer is not drawn yet: when it was typed, and what it waits for.
+    awaiting: Option<(Instant, Awaited)>,
+    opened: Vec<f64>,
+    switched: Vec<f64>,
     latencies: Vec<f64>,
     waits: Vec<f64>,
     updates: Vec<f64>,
     key_draws: Vec<f64>,
     draws: Vec<f64>,
+    /// The loop's turn in progress: what it handles, since when.
+    turn: Option<(&'static str, Instant)>,
+    /// Every turn's time from taking an action to its frame drawn, by the action's kind.
+    turns: std::collections::BTreeMap<&'static str, Vec<f64>>,
     events: u64,
     last_event: Option<Instant>,
     done: bool,
@@ -169,11 +198,16 @@ impl Bench {
             typed_at: None,
             next: 0,
             typed: None,
+            awaiting: None,
+            opened: Vec::new(),
+            switched: Vec::new(),
             latencies: Vec::new(),
             waits: Vec::new(),
             updates: Vec::new(),
             key_draws: Vec::new(),
             draws: Vec::new(),
+            turn: None,
+            turns: Default::default(),
             events: 0,
             last_event: None,
             done: false,
@@ -199,6 +233,21 @@ impl Bench {
         }
     }
 
+    /// Records how long the key that read from the server took to have its answer drawn, once
+    /// it is (a key that left the screen first is not counted).
+    fn note_answer(&mut self, state: &State, end: Instant) {
+        let Some((due, awaited)) = self.awaiting else {
+            return;
+        };
+        match answered(state, awaited) {
+            Some(false) => return,
+            Some(true) if awaited == Awaited::Ticket => self.opened.push(ms(end - due)),
+            Some(true) => self.switched.push(ms(end - due)),
+            None => {}
+        }
+        self.awaiting = None;
+    }
+
     /// Starts the events and the typing once the queue is shown and the stream is up.
     fn maybe_start(&mut self, state: &State) {
         if self.start.is_some() || !queue_shown(state, true) || !state.live.is_up() {
@@ -219,8 +268,16 @@ impl Frontend for Bench {
         self.term.draw(|f| tms_tui::ui::view(f, state))?;
         let end = Instant::now();
         self.draws.push(ms(end - begin));
+        if let Some((kind, since)) = self.turn.take() {
+            self.turns.entry(kind).or_default().push(ms(end - since));
+        }
         self.first_frames(state);
+        self.note_answer(state, end);
         if let Some(typed) = self.typed.take() {
+            if let Some(awaited) = typed.awaits {
+                self.awaiting = Some((typed.due, awaited));
+                self.note_answer(state, end);
+            }
             self.latencies.push(ms(end - typed.due));
             self.waits.push(ms(typed.taken - typed.due));
             self.updates.push(ms(begin - typed.taken));
@@ -259,12 +316,29 @@ impl Frontend for Bench {
     }
 
     fn observe(&mut self, action: &Action) {
+        if self.start.is_some_and(|s| s <= Instant::now()) {
+            let kind = match action {
+                Action::Key(_) => "key",
+                Action::Live { .. } => "event",
+                Action::Response { .. } => "reply",
+                Action::Tick(_) => "tick",
+                Action::Wake => "wake",
+                _ => "other",
+            };
+            self.turn = Some((kind, Instant::now()));
+        }
         match action {
-            Action::Key(_) => {
+            Action::Key(key) => {
                 let taken = Instant::now();
+                let awaits = match key.code {
+                    KeyCode::Enter => Some(Awaited::Ticket),
+                    KeyCode::Tab | KeyCode::BackTab => Some(Awaited::Tab),
+                    _ => None,
+                };
                 self.typed = Some(Typed {
                     due: self.typed_at.take().unwrap_or(taken),
                     taken,
+                    awaits,
                 });
                 self.next += 1;
             }
@@ -326,12 +400,16 @@ fn report_keys(bench: &Bench, fed: Option<&FeedReport>) {
         "  {:<40} {:>7} {:>7} {:>7} {:>7}",
         "", "p50", "p99", "p99.9", "max"
     );
-    let rows: [(&str, &[f64]); 5] = [
+    let opened = format!("Enter -> ticket shown ({})", bench.opened.len());
+    let switched = format!("Tab -> tab's rows shown ({})", bench.switched.len());
+    let rows: [(&str, &[f64]); 7] = [
         ("key press -> frame drawn", &bench.latencies),
         ("  waiting for the loop", &bench.waits),
         ("  update and effects", &bench.updates),
         ("  drawing the key's frame", &bench.key_draws),
         ("every frame's drawing", &bench.draws),
+        (&opened, &bench.opened),
+        (&switched, &bench.switched),
     ];
     for (name, v) in rows {
         println!(
@@ -343,6 +421,22 @@ fn report_keys(bench: &Bench, fed: Option<&FeedReport>) {
         );
     }
     println!("  frames drawn: {}", bench.draws.len());
+    let turns: Vec<String> = bench
+        .turns
+        .iter()
+        .map(|(kind, v)| {
+            format!(
+                "{kind} {} p99 {:.2} max {:.2}",
+                v.len(),
+                percentile(v, 99.0),
+                percentile(v, 100.0)
+            )
+        })
+        .collect();
+    println!(
+        "  the loop's turns (action taken -> its frame drawn, ms): {}",
+        turns.join("; ")
+    );
     if let Some(fed) = fed {
         println!(
             "  events received by the client while typing: {} ({:.1}/s over {:.1} s)",

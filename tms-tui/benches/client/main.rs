@@ -35,6 +35,10 @@ struct Args {
     data_dir: PathBuf,
     child: Option<String>,
     db: Option<PathBuf>,
+    /// Evict the database from the page cache before every start.
+    cold: bool,
+    /// Only the first frame (no keys).
+    starts_only: bool,
     width: u16,
     height: u16,
 }
@@ -48,6 +52,8 @@ fn parse_args() -> Args {
         data_dir: PathBuf::from(concat!(env!("CARGO_TARGET_TMPDIR"), "/bench-data")),
         child: None,
         db: None,
+        cold: false,
+        starts_only: false,
         width: 200,
         height: 50,
     };
@@ -62,6 +68,8 @@ fn parse_args() -> Args {
             "--data-dir" => args.data_dir = value().into(),
             "--child" => args.child = Some(value()),
             "--db" => args.db = Some(value().into()),
+            "--cold" => args.cold = true,
+            "--starts-only" => args.starts_only = true,
             "--size" => {
                 let v = value();
                 let (w, h) = v.split_once('x').expect("--size WxH");
@@ -99,7 +107,16 @@ fn main() {
         args.tickets, args.width, args.height
     );
     first_frames(&args, &copy, config.path());
-    for rate in [0, args.rate] {
+    let rates = if args.starts_only {
+        vec![]
+    } else {
+        vec![0, args.rate]
+    };
+    for rate in rates {
+        let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+        let load: Vec<&str> = load.split_whitespace().take(3).collect();
+        println!();
+        println!("load average before: {}", load.join(" "));
         let status = child_command(&args, &copy, config.path(), "keys")
             .args([
                 "--rate",
@@ -140,6 +157,9 @@ fn first_frames(args: &Args, db: &Path, config: &Path) {
     let mut rows = Vec::new();
     let mut first = Vec::new();
     for _ in 0..args.starts {
+        if args.cold {
+            evict(db);
+        }
         let out = child_command(args, db, config, "first-frame")
             .env("TMS_BENCH_T0_NS", epoch_ns().to_string())
             .output()
@@ -158,8 +178,13 @@ fn first_frames(args: &Args, db: &Path, config: &Path) {
     }
     println!();
     println!(
-        "first frame, {} starts (process spawned -> frame drawn), ms:",
-        args.starts
+        "first frame, {} starts (process spawned -> frame drawn), {}, ms:",
+        args.starts,
+        if args.cold {
+            "the database evicted from the page cache before each"
+        } else {
+            "the database in the page cache"
+        }
     );
     println!("  {:<44} {:>8} {:>8}", "", "median", "max");
     for (name, v) in [
@@ -171,6 +196,30 @@ fn first_frames(args: &Args, db: &Path, config: &Path) {
             "  {name:<44} {:>8.1} {:>8.1}",
             front::percentile(&v, 50.0),
             front::percentile(&v, 100.0)
+        );
+    }
+}
+
+/// Drops the database's pages from the page cache (written back first), with coreutils'
+/// `sync FILE` and `dd iflag=nocache` (Linux), so that a start reads it from the disk.
+fn evict(db: &Path) {
+    for suffix in ["", "-wal"] {
+        let file = format!("{}{suffix}", db.display());
+        if !Path::new(&file).exists() {
+            continue;
+        }
+        let synced = Command::new("sync").arg(&file).status();
+        let dropped = Command::new("dd")
+            .args([
+                &format!("if={file}"),
+                "iflag=nocache",
+                "count=0",
+                "status=none",
+            ])
+            .status();
+        assert!(
+            synced.is_ok_and(|s| s.success()) && dropped.is_ok_and(|s| s.success()),
+            "could not evict {file} from the page cache"
         );
     }
 }
