@@ -78,16 +78,78 @@ impl DraftSink {
     }
 }
 
+/// What the loop needs from the terminal: a place to draw frames, its keys and pastes, and a
+/// way to lend it to `$EDITOR`. [`Tty`] is the real one; the client benchmark
+/// (`benches/client`) drives the same loop with one that times keys and frames.
+pub trait Frontend {
+    /// Draws `state` as one frame.
+    fn draw(&mut self, state: &State) -> std::io::Result<()>;
+    /// The next terminal event; `None` when input has ended.
+    fn next_event(&mut self) -> impl Future<Output = Option<std::io::Result<Event>>> + Send;
+    /// Hands the terminal to `$EDITOR` with `text` and takes it back: the editor's result.
+    fn edit(&mut self, text: &str) -> std::io::Result<Result<String, String>>;
+    /// Sees every action just before it is applied (the benchmark counts them).
+    fn observe(&mut self, _action: &Action) {}
+}
+
+/// The user's terminal (crossterm).
+pub struct Tty {
+    term: DefaultTerminal,
+    events: Option<EventStream>,
+}
+
+impl Tty {
+    pub fn new(term: DefaultTerminal) -> Self {
+        Self {
+            term,
+            events: Some(EventStream::new()),
+        }
+    }
+}
+
+impl Frontend for Tty {
+    fn draw(&mut self, state: &State) -> std::io::Result<()> {
+        self.term.draw(|f| ui::view(f, state)).map(|_| ())
+    }
+
+    async fn next_event(&mut self) -> Option<std::io::Result<Event>> {
+        match &mut self.events {
+            Some(events) => events.next().await,
+            None => std::future::pending().await,
+        }
+    }
+
+    fn edit(&mut self, text: &str) -> std::io::Result<Result<String, String>> {
+        // Nothing may read the terminal while the editor has it.
+        self.events = None;
+        terminal::leave();
+        let result = editor::edit(text);
+        self.term = terminal::enter();
+        self.term.clear()?;
+        self.events = Some(EventStream::new());
+        Ok(result)
+    }
+}
+
 /// Runs the client until the user quits.
 pub async fn run(
-    mut term: DefaultTerminal,
+    term: DefaultTerminal,
+    client: ApiClient,
+    state: State,
+    sinks: (TokenSink, DraftSink),
+) -> std::io::Result<()> {
+    run_on(&mut Tty::new(term), client, state, sinks).await
+}
+
+/// Runs the client on `front` until the user quits.
+pub async fn run_on(
+    front: &mut impl Frontend,
     mut client: ApiClient,
     mut state: State,
     sinks: (TokenSink, DraftSink),
 ) -> std::io::Result<()> {
     let (tokens, drafts) = sinks;
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
-    let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     let first = app::start(&mut state);
     let mut pending = first;
@@ -112,12 +174,7 @@ pub async fn run(
                     tokens.keep_device(&mut client, &account, token);
                 }
                 Effect::OpenEditor(text) => {
-                    drop(events);
-                    terminal::leave();
-                    let result = editor::edit(&text);
-                    term = terminal::enter();
-                    term.clear()?;
-                    events = EventStream::new();
+                    let result = front.edit(&text)?;
                     let _ = tx.send(Action::EditorDone(result));
                 }
                 Effect::LoadDrafts { user_id } => {
@@ -158,9 +215,9 @@ pub async fn run(
         if state.quit {
             return Ok(());
         }
-        term.draw(|f| ui::view(f, &state))?;
+        front.draw(&state)?;
         let action = tokio::select! {
-            ev = events.next() => match ev {
+            ev = front.next_event() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Action::Key(k),
                 Some(Ok(Event::Paste(s))) => Action::Paste(s),
                 Some(Ok(_)) => continue,
@@ -170,6 +227,7 @@ pub async fn run(
             Some(a) = rx.recv() => a,
             _ = tick.tick() => Action::Tick(tms_core::timefmt::now()),
         };
+        front.observe(&action);
         pending = app::update(&mut state, action);
     }
 }

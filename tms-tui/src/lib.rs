@@ -120,6 +120,36 @@ async fn connect(target: Target) -> Result<Connection, Error> {
 }
 
 async fn run_async(cli: Cli) -> Result<(), Error> {
+    let Some(start) = prepare(cli).await? else {
+        return Ok(());
+    };
+    let term = terminal::enter();
+    let _guard = terminal::Guard;
+    driver::run(term, start.client, start.state, start.sinks).await?;
+    Ok(())
+}
+
+/// Starts `tms` with its parsed command line as [`run`] does, but on `front` instead of the
+/// terminal: the client benchmark measures the user's start-up and loop through this.
+pub async fn run_on(cli: Cli, front: &mut impl driver::Frontend) -> Result<(), Error> {
+    let Some(start) = prepare(cli).await? else {
+        return Ok(());
+    };
+    driver::run_on(front, start.client, start.state, start.sinks).await?;
+    Ok(())
+}
+
+/// A client ready for its loop, and the server it talks to (kept alive with it).
+struct Started {
+    _conn: Connection,
+    client: ApiClient,
+    state: State,
+    sinks: (driver::TokenSink, driver::DraftSink),
+}
+
+/// Everything before the terminal is taken: the configuration, the server (started if
+/// embedded), the saved session. `None` when the command was done without the loop (logout).
+async fn prepare(cli: Cli) -> Result<Option<Started>, Error> {
     let dir = config::config_dir();
     let file = match &dir {
         Some(d) => config::load(d)?,
@@ -132,7 +162,8 @@ async fn run_async(cli: Cli) -> Result<(), Error> {
         _ => None,
     };
     if let Some(Command::Logout) = cli.command {
-        return logout(target, store.as_ref(), saved).await;
+        logout(target, store.as_ref(), saved).await?;
+        return Ok(None);
     }
     let conn = connect(target).await?;
     let mut client = ApiClient::new(&conn.base)?;
@@ -166,10 +197,12 @@ async fn run_async(cli: Cli) -> Result<(), Error> {
         key: conn.session_key.clone().unwrap_or_default(),
     };
     tokens.load_devices(&mut client);
-    let term = terminal::enter();
-    let _guard = terminal::Guard;
-    driver::run(term, client, state, (tokens, drafts)).await?;
-    Ok(())
+    Ok(Some(Started {
+        _conn: conn,
+        client,
+        state,
+        sinks: (tokens, drafts),
+    }))
 }
 
 /// `tms logout`: ends the session saved for the server a normal start would use. Without one,
