@@ -45,7 +45,7 @@ if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "version $ST_VERSI
 fi
 
 cargo build --quiet -p tms-server
-server_bin=target/debug/tms-server
+server_bin="${CARGO_TARGET_DIR:-target}/debug/tms-server"
 
 work=$(mktemp -d)
 server_pid=""
