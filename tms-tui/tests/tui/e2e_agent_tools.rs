@@ -10,6 +10,7 @@ use tms_core::api::TicketQuery;
 
 /// The ids of the queue's rows, top to bottom (a marked one is starred).
 fn row_ids(screen: &str) -> Vec<i64> {
+    // A row starts with its id, after `*` when marked or `•` while just changed.
     screen
         .lines()
         .skip_while(|l| !(l.starts_with('#') && l.contains(" Pri ")))
@@ -17,7 +18,7 @@ fn row_ids(screen: &str) -> Vec<i64> {
         .map_while(|l| {
             l.split_whitespace()
                 .next()
-                .and_then(|w| w.trim_start_matches('*').parse().ok())
+                .and_then(|w| w.trim_start_matches(['*', '•']).parse().ok())
         })
         .collect()
 }
