@@ -150,6 +150,10 @@ struct Started {
 /// Everything before the terminal is taken: the configuration, the server (started if
 /// embedded), the saved session. `None` when the command was done without the loop (logout).
 async fn prepare(cli: Cli) -> Result<Option<Started>, Error> {
+    if cli.command.as_ref().is_some_and(cli::Command::is_offline) {
+        // Printed by the binary before it gets here; nothing to start.
+        return Ok(None);
+    }
     let dir = config::config_dir();
     let file = match &dir {
         Some(d) => config::load(d)?,

@@ -4,6 +4,28 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = tms_tui::cli::Cli::parse();
+    let mut out = std::io::stdout().lock();
+    match &cli.command {
+        Some(tms_tui::cli::Command::Completions { shell }) => {
+            tms_tui::cli::completions(*shell, &mut out);
+            return std::process::ExitCode::SUCCESS;
+        }
+        Some(tms_tui::cli::Command::Man) => {
+            return match tms_tui::cli::man(&mut out) {
+                // `tms man | head` closing the pipe early is no failure.
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("tms: cannot write the manual page: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            };
+        }
+        _ => {}
+    }
+    drop(out);
     match tms_tui::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

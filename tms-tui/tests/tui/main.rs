@@ -4,6 +4,7 @@
 
 mod account;
 mod bulk;
+mod cli_docs;
 mod commands;
 mod e2e;
 mod e2e_agent_tools;
