@@ -158,6 +158,10 @@ pub struct ServeArgs {
     /// --database-url); it keeps up to four more for upkeep and for the other servers' events.
     #[arg(long, env = "TMS_POOL_SIZE", default_value_t = 16)]
     pub pool_size: usize,
+    /// Serve Prometheus metrics at http://ADDR/metrics (off by default; keep ADDR private,
+    /// e.g. 127.0.0.1:9464).
+    #[arg(long, env = "TMS_METRICS_BIND", value_name = "ADDR")]
+    pub metrics_bind: Option<String>,
 }
 
 /// An address (one host) or a CIDR range.
@@ -327,8 +331,24 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             tracing::info!(id = u.id, email = %u.email, "created the first SysAdmin");
         }
     }
+    let metrics = match &args.metrics_bind {
+        Some(_) => Some(crate::metrics::install()?),
+        None => None,
+    };
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async move {
+        if let (Some(addr), Some(handle)) = (&args.metrics_bind, metrics) {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| format!("cannot listen for metrics on {addr}: {e}"))?;
+            let at = listener.local_addr().map_err(|e| e.to_string())?;
+            println!("tms-server metrics on http://{at}/metrics");
+            tokio::spawn(crate::metrics::serve(
+                listener,
+                handle,
+                std::future::pending(),
+            ));
+        }
         let listener = tokio::net::TcpListener::bind(&args.bind)
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;

@@ -15,6 +15,7 @@ pub mod extract;
 pub mod generate;
 pub mod json;
 mod listen;
+pub mod metrics;
 pub mod routes;
 pub mod search_gate;
 pub mod service;
@@ -112,7 +113,12 @@ fn cors(origins: &[String]) -> Option<CorsLayer> {
 pub fn app(state: AppState) -> NormalizePath<Router> {
     let timeout = state.config.request_timeout;
     let cors = cors(&state.config.cors_origins);
-    let mut router = routes::router()
+    let mut routes = routes::router();
+    if metrics::enabled() {
+        // After routing, so that each request is counted under its route's pattern.
+        routes = routes.route_layer(axum::middleware::from_fn(metrics::track));
+    }
+    let mut router = routes
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(timeout, limits))

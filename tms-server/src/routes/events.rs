@@ -60,13 +60,15 @@ pub async fn stream(
     let (missed, rx) = hub.subscribe_after(after);
     let (tx, out) = mpsc::channel::<Outgoing>(256);
     tokio::spawn(feed(state, token, actor, epoch, missed, skip, rx, tx));
-    let events = futures_util::stream::unfold(out, |mut out| async move {
+    // Counted as open until the stream is dropped (the connection ended).
+    let open = crate::metrics::InFlight::new(metrics::gauge!(crate::metrics::EVENT_STREAMS));
+    let events = futures_util::stream::unfold((out, open), |(mut out, open)| async move {
         let o = out.recv().await?;
         let mut e = Event::default().event(o.event).data(o.data);
         if let Some(id) = o.id {
             e = e.id(id);
         }
-        Some((Ok(e), out))
+        Some((Ok(e), (out, open)))
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")))
 }

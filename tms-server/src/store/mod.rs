@@ -260,6 +260,11 @@ pub struct Store {
     events: Arc<Hub>,
 }
 
+/// Counts a read, write or search as running on the database while it lives.
+fn in_flight(kind: &'static str) -> crate::metrics::InFlight {
+    crate::metrics::InFlight::new(metrics::gauge!(crate::metrics::DB_IN_FLIGHT, "kind" => kind))
+}
+
 /// Runs a use case's script over a [`Recorder`]: its result and what its writes changed.
 fn recorded<T, E>(
     tx: &dyn Write,
@@ -358,6 +363,7 @@ impl Store {
         E: From<StoreError> + Send + 'static,
     {
         let after = self.after_commit();
+        let _running = in_flight("write");
         let (out, _published) = match &self.engine {
             Engine::Sqlite(db) => db
                 .write_then(on_sqlite(db, move |tx| recorded(tx, f)), after)
@@ -394,6 +400,7 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
+        let _running = in_flight("read");
         match &self.engine {
             Engine::Sqlite(db) => db
                 .read(on_sqlite(db, move |tx| f(tx)))
@@ -473,6 +480,7 @@ impl Store {
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
     {
+        let _running = in_flight("search");
         match &self.engine {
             Engine::Sqlite(db) => db
                 .search(budget, on_sqlite(db, move |tx| f(tx)))

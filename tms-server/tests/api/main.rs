@@ -15,6 +15,7 @@ mod history;
 mod live;
 mod lockout;
 mod logs;
+mod metrics;
 mod notes;
 mod pages;
 mod permissions;

@@ -65,6 +65,10 @@ pub(super) fn writer_loop(
                 Err(_) => break,
             }
         }
+        #[allow(clippy::cast_precision_loss)] // a batch is at most MAX_BATCH writes
+        let size = batch.len() as f64;
+        metrics::gauge!(crate::metrics::WRITER_QUEUE).decrement(size);
+        metrics::histogram!(crate::metrics::WRITER_BATCH).record(size);
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
             // Dropping the jobs answers their callers with `DbError::Closed`.
             tracing::error!(error = %e, writes = batch.len(), "cannot begin a write transaction");
@@ -201,7 +205,9 @@ impl Db {
             .lock()
             .map(|w| w.send(job).is_ok())
             .unwrap_or(false);
-        if !sent {
+        if sent {
+            metrics::gauge!(crate::metrics::WRITER_QUEUE).increment(1.0);
+        } else {
             tracing::error!("database writer is gone");
         }
         result
