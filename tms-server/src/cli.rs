@@ -95,6 +95,12 @@ pub enum Command {
     /// verify the copy (row counts and a SHA-256 of every table) before committing it. Stop
     /// the server first.
     MigrateToPostgres(MigrateArgs),
+    /// Exit 0 when a server answers GET /healthz with 200 (for container health checks).
+    Healthcheck {
+        /// The server's address.
+        #[arg(long, env = "TMS_HEALTHCHECK_ADDR", default_value = "127.0.0.1:8000")]
+        addr: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -192,6 +198,7 @@ pub enum UserCommand {
 pub fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Healthcheck { addr } => healthcheck(&addr),
         Command::User(UserCommand::Add {
             db,
             email,
@@ -359,6 +366,34 @@ fn serve(args: ServeArgs) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())
     })
+}
+
+/// `GET /healthz` over plain HTTP/1.0, within 5 s; `Ok` on a 200.
+fn healthcheck(addr: &str) -> Result<(), String> {
+    use std::io::{Read, Write};
+    use std::net::ToSocketAddrs;
+    let wait = std::time::Duration::from_secs(5);
+    let to = addr
+        .to_socket_addrs()
+        .map_err(|e| format!("{addr}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{addr}: no address"))?;
+    let mut conn = std::net::TcpStream::connect_timeout(&to, wait)
+        .map_err(|e| format!("cannot reach {addr}: {e}"))?;
+    conn.set_read_timeout(Some(wait))
+        .map_err(|e| e.to_string())?;
+    conn.write_all(format!("GET /healthz HTTP/1.0\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .map_err(|e| e.to_string())?;
+    let mut head = [0u8; 12];
+    conn.read_exact(&mut head)
+        .map_err(|e| format!("no answer from {addr}: {e}"))?;
+    match &head[9..12] {
+        b"200" => Ok(()),
+        status => Err(format!(
+            "{addr} answered {}",
+            String::from_utf8_lossy(status)
+        )),
+    }
 }
 
 async fn shutdown_signal() {

@@ -10,6 +10,7 @@ mod comments;
 mod edits;
 mod events;
 mod general;
+mod healthcheck;
 mod helpers;
 mod history;
 mod live;
