@@ -8,6 +8,7 @@ pub mod health;
 pub mod history;
 pub mod logs;
 mod openapi;
+pub mod sla;
 pub mod tags;
 pub mod tickets;
 pub mod users;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(logs::router())
         .merge(assignment::router())
+        .merge(sla::router())
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -76,6 +78,7 @@ impl Modify for BearerAuth {
         users::list, users::create, users::read, users::update, users::deactivate, users::agents,
         users::directory,
         assignment::read, assignment::update, assignment::away,
+        sla::read, sla::update,
         tickets::list, tickets::agent_queue, tickets::read, tickets::create, tickets::update, tickets::bulk, tickets::delete,
         history::list,
         comments::create, comments::update, comments::delete,

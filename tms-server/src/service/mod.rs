@@ -12,6 +12,7 @@ pub mod events;
 pub mod logs;
 pub mod pages;
 pub mod sessions;
+pub mod sla;
 pub mod tickets;
 pub mod users;
 pub mod views;

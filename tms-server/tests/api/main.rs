@@ -21,6 +21,7 @@ mod notes;
 mod pages;
 mod permissions;
 mod rules;
+mod sla;
 mod tags;
 mod tickets;
 mod users;
