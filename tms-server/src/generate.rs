@@ -359,3 +359,32 @@ fn fill(
     bar.finish();
     Ok(())
 }
+
+/// The version of what [`generate`] makes, in the name of the benchmarks' cached databases:
+/// v2 has sixteen agents at least (the load benchmark searches as sixteen agents); v3 tags and
+/// Waiting tickets. Raise it whenever the generated data changes.
+pub const DATA_VERSION: u32 = 3;
+
+/// The SQLite database of `tickets` generated tickets (seed 1) under `dir`, made once and kept
+/// for every later benchmark run (the load harness and the client benchmark share it).
+pub fn cached_sqlite(dir: &std::path::Path, tickets: u64) -> Result<std::path::PathBuf, String> {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let path = dir.join(format!("tms-v{DATA_VERSION}-{tickets}.db"));
+    if path.exists() {
+        return Ok(path);
+    }
+    let partial = dir.join(format!("tms-{tickets}.partial.db"));
+    let _ = std::fs::remove_file(&partial);
+    eprintln!(
+        "generating {tickets} tickets into {} (once) ...",
+        path.display()
+    );
+    generate(&Target::Sqlite(partial.clone()), tickets, 1, true).map_err(|e| e.to_string())?;
+    // Fold the write-ahead log in, so that the kept file stands alone.
+    let conn = rusqlite::Connection::open(&partial).map_err(|e| e.to_string())?;
+    conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
+        .map_err(|e| e.to_string())?;
+    drop(conn);
+    std::fs::rename(&partial, &path).map_err(|e| e.to_string())?;
+    Ok(path)
+}

@@ -192,35 +192,6 @@ fn ensure_pg(runtime: &tokio::runtime::Runtime, data_dir: &Path, tickets: u64) -
 }
 const PASSWORD: &str = "Hello123.";
 
-fn ensure_db(dir: &Path, tickets: u64) -> PathBuf {
-    std::fs::create_dir_all(dir).expect("create data dir");
-    // v2: sixteen agents at least (the benchmark searches as sixteen agents); v3: tags and
-    // Waiting tickets.
-    let path = dir.join(format!("tms-v3-{tickets}.db"));
-    if path.exists() {
-        return path;
-    }
-    let partial = dir.join(format!("tms-{tickets}.partial.db"));
-    let _ = std::fs::remove_file(&partial);
-    eprintln!(
-        "generating {tickets} tickets into {} (once) ...",
-        path.display()
-    );
-    let status = Command::new(SERVER)
-        .args(["gen", "--tickets", &tickets.to_string(), "--db"])
-        .arg(&partial)
-        .status()
-        .expect("run tms-server gen");
-    assert!(status.success(), "tms-server gen failed");
-    // Fold the WAL in so the cached file stands alone.
-    let conn = rusqlite::Connection::open(&partial).expect("open generated db");
-    conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
-        .expect("checkpoint");
-    drop(conn);
-    std::fs::rename(&partial, &path).expect("rename generated db");
-    path
-}
-
 /// A fresh copy of the generated data for a run, or the one the last run left with `reuse`.
 fn run_copy(
     runtime: &tokio::runtime::Runtime,
@@ -788,7 +759,10 @@ fn main() {
     );
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let generated = match args.engine {
-        Engine::Sqlite => Generated::File(ensure_db(&args.data_dir, args.tickets)),
+        Engine::Sqlite => Generated::File(
+            tms_server::generate::cached_sqlite(&args.data_dir, args.tickets)
+                .expect("generate the tickets"),
+        ),
         Engine::Postgres => ensure_pg(&runtime, &args.data_dir, args.tickets),
     };
     let mut subjects = vec![Subject::new(

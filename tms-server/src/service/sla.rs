@@ -15,7 +15,12 @@ const SETTING: &str = "sla";
 
 /// The policy in force: the stored one, else the default.
 pub fn current(r: &dyn Read) -> Result<SlaPolicy, ServiceError> {
-    match r.setting(SETTING)? {
+    parse(r.setting(SETTING)?)
+}
+
+/// The policy a settings value holds, the default for none.
+fn parse(value: Option<String>) -> Result<SlaPolicy, ServiceError> {
+    match value {
         None => Ok(SlaPolicy::default()),
         Some(json) => serde_json::from_str(&json).map_err(|e| {
             ServiceError::from(StoreError::Other(format!(
@@ -47,8 +52,9 @@ pub async fn set(
     app.store
         .write(move |tx| {
             let old = tx.setting_for_update(SETTING)?;
-            let before = current(tx)?;
-            if old.is_none() || before != policy {
+            let stored = old.is_some();
+            let before = parse(old)?;
+            if !stored || before != policy {
                 tx.put_setting(SETTING, &json)?;
             }
             if before != policy {

@@ -260,9 +260,12 @@ pub struct Store {
     events: Arc<Hub>,
 }
 
-/// Counts a read, write or search as running on the database while it lives.
-fn in_flight(kind: &'static str) -> crate::metrics::InFlight {
-    crate::metrics::InFlight::new(metrics::gauge!(crate::metrics::DB_IN_FLIGHT, "kind" => kind))
+/// Counts a read, write or search as running on the database while it lives, when metrics
+/// are on (every request passes here: nothing is done for them otherwise).
+fn in_flight(kind: &'static str) -> Option<crate::metrics::InFlight> {
+    crate::metrics::enabled().then(|| {
+        crate::metrics::InFlight::new(metrics::gauge!(crate::metrics::DB_IN_FLIGHT, "kind" => kind))
+    })
 }
 
 /// Runs a use case's script over a [`Recorder`]: its result and what its writes changed.

@@ -90,7 +90,8 @@ fn main() {
         front::child(child, &args);
         return;
     }
-    let generated = ensure_db(&args.data_dir, args.tickets);
+    let generated = tms_server::generate::cached_sqlite(&args.data_dir, args.tickets)
+        .expect("generate the tickets");
     let copy = generated.with_extension("client.db");
     eprintln!("copying {} ...", generated.display());
     for suffix in ["", "-wal", "-shm", "-lock"] {
@@ -255,34 +256,4 @@ fn sign_in(db: &Path, config: &Path) {
         drop(server);
         tokio::time::sleep(Duration::from_millis(200)).await;
     });
-}
-
-/// The generated database of `tickets` tickets, made once with the server's generator (the
-/// same file, name and seed as the load harness, so either one's copy serves both).
-fn ensure_db(dir: &Path, tickets: u64) -> PathBuf {
-    std::fs::create_dir_all(dir).expect("create data dir");
-    let path = dir.join(format!("tms-v3-{tickets}.db"));
-    if path.exists() {
-        return path;
-    }
-    let partial = dir.join(format!("tms-{tickets}.partial.db"));
-    let _ = std::fs::remove_file(&partial);
-    eprintln!(
-        "generating {tickets} tickets into {} (once) ...",
-        path.display()
-    );
-    tms_server::generate::generate(
-        &tms_server::store::Target::Sqlite(partial.clone()),
-        tickets,
-        1,
-        true,
-    )
-    .expect("generate the tickets");
-    // Fold the WAL in so the cached file stands alone.
-    let conn = rusqlite::Connection::open(&partial).expect("open generated db");
-    conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")
-        .expect("checkpoint");
-    drop(conn);
-    std::fs::rename(&partial, &path).expect("rename generated db");
-    path
 }

@@ -65,10 +65,12 @@ pub(super) fn writer_loop(
                 Err(_) => break,
             }
         }
-        #[allow(clippy::cast_precision_loss)] // a batch is at most MAX_BATCH writes
-        let size = batch.len() as f64;
-        metrics::gauge!(crate::metrics::WRITER_QUEUE).decrement(size);
-        metrics::histogram!(crate::metrics::WRITER_BATCH).record(size);
+        if crate::metrics::enabled() {
+            #[allow(clippy::cast_precision_loss)] // a batch is at most MAX_BATCH writes
+            let size = batch.len() as f64;
+            metrics::gauge!(crate::metrics::WRITER_QUEUE).decrement(size);
+            metrics::histogram!(crate::metrics::WRITER_BATCH).record(size);
+        }
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
             // Dropping the jobs answers their callers with `DbError::Closed`.
             tracing::error!(error = %e, writes = batch.len(), "cannot begin a write transaction");
@@ -205,9 +207,9 @@ impl Db {
             .lock()
             .map(|w| w.send(job).is_ok())
             .unwrap_or(false);
-        if sent {
+        if sent && crate::metrics::enabled() {
             metrics::gauge!(crate::metrics::WRITER_QUEUE).increment(1.0);
-        } else {
+        } else if !sent {
             tracing::error!("database writer is gone");
         }
         result
