@@ -76,6 +76,13 @@ wire_enum!(
     Status { Open => "Open", InProgress => "In Progress", Waiting => "Waiting", Resolved => "Resolved" }
 );
 wire_enum!(
+    /// How a ticket stands against its SLA (`sla_state`, `tms_core::sla`): `ok` while every
+    /// running clock has more than a fifth of its target left, `at_risk` with a fifth or less,
+    /// `breached` once a clock ran out (for good once it stopped late), `paused` while Waiting
+    /// on the customer, `met` when everything the clocks waited for happened in time.
+    SlaState { Ok => "ok", AtRisk => "at_risk", Breached => "breached", Paused => "paused", Met => "met" }
+);
+wire_enum!(
     /// How urgent a ticket is.
     Priority { Low => "Low", Medium => "Medium", High => "High" }
 );

@@ -47,6 +47,11 @@ pub struct Calendar {
 }
 
 impl Calendar {
+    /// Around the clock in UTC (elapsed time).
+    pub fn utc() -> Self {
+        Self::around_the_clock(TimeZone::UTC)
+    }
+
     /// Every hour of every day, in `tz`.
     pub fn around_the_clock(tz: TimeZone) -> Self {
         Self {
@@ -162,22 +167,7 @@ impl Calendar {
     }
 }
 
-/// How a ticket stands against its SLA (`sla_state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum SlaState {
-    /// Every pending clock has more than a fifth of its target left.
-    Ok,
-    /// A pending clock has a fifth of its target or less left.
-    AtRisk,
-    /// A clock ran out: a due time passed before what it waited for happened.
-    Breached,
-    /// Waiting on the customer: the clocks stand still.
-    Paused,
-    /// Everything the clocks waited for happened in time.
-    Met,
-}
+pub use crate::domain::SlaState;
 
 /// One of a ticket's SLA clocks as stored: when it falls due, and when it gets at risk (a
 /// fifth of its target or less left). Both move on by every pause.
@@ -257,12 +247,15 @@ impl TicketClock {
             }
             self.resolution = self.resolution.shifted(cal, paused);
         }
+        // A clock that ran out before this change stays breached whatever comes next: a
+        // pause or a resolution does not undo it.
+        let overdue = self.next(from).is_some_and(|d| d.due <= now);
         match to {
-            Status::Waiting => self.paused_at = Some(now),
-            Status::Resolved => {
-                let late_response = self.awaits_response(from) && now > self.first_response.due;
-                self.breached |= late_response || now > self.resolution.due;
+            Status::Waiting => {
+                self.breached |= overdue;
+                self.paused_at = Some(now);
             }
+            Status::Resolved => self.breached |= overdue,
             Status::Open | Status::InProgress => {}
         }
     }
@@ -307,6 +300,16 @@ impl TicketClock {
             due: running.iter().map(|d| d.due).min()?,
             risk: running.iter().map(|d| d.risk).min()?,
         })
+    }
+
+    /// The earliest deadline of the clocks running now (none while paused): what is stored
+    /// beside the clocks for the lists to filter and sort by (`sla_next_due`).
+    pub fn running(&self, status: Status) -> Option<Deadline> {
+        if self.paused_at.is_some() {
+            None
+        } else {
+            self.next(status)
+        }
     }
 
     /// The ticket's SLA state at `now`.
@@ -701,6 +704,24 @@ mod tests {
         c.status_changed(&cal, Resolved, Open, 600 * min);
         assert_eq!(c.state(Open, 600 * min), SlaState::Breached);
         assert_eq!(c.next(Open).unwrap().due, 60 * min, "still unanswered");
+
+        // Overdue, then put on Waiting: breached, not paused, and nothing runs meanwhile.
+        let mut c = TicketClock::start(&cal, targets(60, 480), 0).unwrap();
+        c.status_changed(&cal, Open, Waiting, 90 * min);
+        assert!(c.breached, "the first response was due at 60");
+        assert_eq!(c.running(Waiting), None);
+        assert_eq!(c.state(Waiting, 91 * min), SlaState::Breached);
+        // In time, then Waiting: paused, and no running deadline to sort by.
+        let mut c = TicketClock::start(&cal, targets(60, 480), 0).unwrap();
+        c.status_changed(&cal, Open, Waiting, 30 * min);
+        assert!(!c.breached);
+        assert_eq!(c.state(Waiting, 10_000 * min), SlaState::Paused);
+        c.status_changed(&cal, Waiting, InProgress, 130 * min);
+        assert_eq!(
+            c.running(InProgress).unwrap().due,
+            160 * min,
+            "moved by the 100 minutes paused"
+        );
     }
 
     #[test]

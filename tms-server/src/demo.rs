@@ -292,6 +292,29 @@ fn insert_ticket(
     let creation_date = now - Duration::hours(t.created_h);
     let mut tags: Vec<String> = t.tags.iter().map(|t| t.to_string()).collect();
     tags.sort_unstable();
+    // The thread is spread over the ticket's life (below): entry i at step × (i + 1).
+    let step = (t.created_h * 60 / 5).max(1);
+    let at = |i: i64| creation_date + Duration::minutes(step * (i + 1));
+    let resolution_date = t.resolved_h.map(|h| now - Duration::hours(h));
+    let answered = t
+        .thread
+        .get(1)
+        .is_some_and(|s| !s.is_empty())
+        .then(|| at(1));
+    let last = (0..4)
+        .rev()
+        .find(|i| t.thread.get(*i).is_some_and(|s| !s.is_empty()))
+        .map_or(creation_date, |i| at(i as i64));
+    let (policy, cal) = crate::service::sla::in_force(tx)?;
+    let sla = crate::service::sla::clock_for(
+        &policy,
+        &cal,
+        t.priority,
+        t.status,
+        creation_date,
+        answered,
+        resolution_date.unwrap_or(last),
+    );
     let new = NewTicket {
         title: t.title,
         description: t.description,
@@ -299,9 +322,10 @@ fn insert_ticket(
         priority: t.priority,
         requester_id: requester,
         assigned_agent_id: agent,
-        resolution_date: t.resolved_h.map(|h| now - Duration::hours(h)),
+        resolution_date,
         creation_date,
         tags: &tags,
+        sla,
     };
     let ticket = tx.insert_ticket(&new)?;
     let mut events = vec![Event {
@@ -326,8 +350,7 @@ fn insert_ticket(
             responder
         };
         // Spread the thread over the ticket's life, never in the future.
-        let step = (t.created_h * 60 / 5).max(1);
-        let at = creation_date + Duration::minutes(step * (i as i64 + 1));
+        let at = at(i as i64);
         tx.insert_comment(ticket.id, author, text, internal, at)?;
         let what = if internal {
             "an internal note"

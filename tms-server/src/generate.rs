@@ -165,6 +165,17 @@ fn sql(e: impl Into<StoreError>) -> ServiceError {
 struct Pools {
     agents: Vec<i64>,
     requesters: Vec<i64>,
+    /// The default SLA policy and its calendar: every generated ticket has clocks.
+    sla: (tms_core::sla::SlaPolicy, tms_core::sla::Calendar),
+}
+
+/// The default SLA policy with its calendar.
+fn default_sla() -> (tms_core::sla::SlaPolicy, tms_core::sla::Calendar) {
+    let policy = tms_core::sla::SlaPolicy::default();
+    let cal = policy
+        .calendar()
+        .unwrap_or_else(|_| tms_core::sla::Calendar::utc());
+    (policy, cal)
 }
 
 /// The generator's accounts, made if missing: an admin, agents and requesters.
@@ -190,7 +201,11 @@ fn ensure_users(tx: &dyn Write, tickets: u64, hash: &str) -> Result<Pools, Servi
     };
     let agents = make("agent", n_agents, Role::Agent)?;
     let requesters = make("user", n_requesters, Role::Requester)?;
-    Ok(Pools { agents, requesters })
+    Ok(Pools {
+        agents,
+        requesters,
+        sla: default_sla(),
+    })
 }
 
 /// 0–3 distinct tags (none on 40% of tickets, 1 on 30%, 2 on 20%, 3 on 10%), skewed towards
@@ -283,7 +298,20 @@ fn ticket(rng: &mut StdRng, pools: &Pools, i: u64, n: u64, now: Timestamp) -> Bu
     let updated_at = comments.last().map_or(created, |c| c.2);
     let resolution_date =
         (status == Status::Resolved).then(|| (updated_at + Duration::hours(2)).min(now));
+    // The agent's first reply is the second comment.
+    let answered = comments.get(1).map(|c| c.2);
+    let (policy, cal) = &pools.sla;
+    let sla = crate::service::sla::clock_for(
+        policy,
+        cal,
+        priority,
+        status,
+        created,
+        answered,
+        resolution_date.unwrap_or(updated_at),
+    );
     BulkTicket {
+        sla,
         tags: tags(rng),
         description: description(rng, topic, &code),
         title,
@@ -363,7 +391,7 @@ fn fill(
 /// The version of what [`generate`] makes, in the name of the benchmarks' cached databases:
 /// v2 has sixteen agents at least (the load benchmark searches as sixteen agents); v3 tags and
 /// Waiting tickets. Raise it whenever the generated data changes.
-pub const DATA_VERSION: u32 = 3;
+pub const DATA_VERSION: u32 = 4;
 
 /// The SQLite database of `tickets` generated tickets (seed 1) under `dir`, made once and kept
 /// for every later benchmark run (the load harness and the client benchmark share it).

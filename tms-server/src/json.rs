@@ -202,14 +202,22 @@ fn ticket_fields(o: &mut Object<'_>, t: &Ticket) {
         .opt_time("resolution_date", t.resolution_date)
         .int("requester_id", t.requester_id)
         .opt_int("assigned_agent_id", t.assigned_agent_id)
-        .int("version", t.version);
+        .int("version", t.version)
+        .opt_time("first_response_due", t.first_response_due)
+        .opt_time("resolution_due", t.resolution_due)
+        .opt_time("first_responded_at", t.first_responded_at)
+        .opt_time("sla_next_due", t.sla_next_due);
+    match t.sla_state {
+        Some(s) => o.str("sla_state", s.as_str()),
+        None => o.raw("sla_state", b"null"),
+    };
     if let Some(tags) = &t.tags {
         o.value("tags", tags.as_slice());
     }
 }
 
 /// Fixed text of a ticket object: keys, punctuation, numbers and timestamps.
-const TICKET_OVERHEAD: usize = 320;
+const TICKET_OVERHEAD: usize = 480;
 const USER_OVERHEAD: usize = 64;
 
 fn ticket_size(t: &Ticket) -> usize {
@@ -376,7 +384,7 @@ impl<T: WriteJson> WriteJson for Page<T> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use tms_core::domain::{Priority, Role, Status};
+    use tms_core::domain::{Priority, Role, SlaState, Status};
 
     fn text() -> impl Strategy<Value = String> {
         // Long runs of plain text with escapes, multi-byte characters and control bytes at
@@ -426,6 +434,13 @@ mod tests {
                 any::<i64>(),
             ),
             proptest::option::of(proptest::collection::vec(text(), 0..4)),
+            (
+                proptest::option::of(time()),
+                proptest::option::of(time()),
+                proptest::option::of(time()),
+                proptest::option::of(time()),
+                proptest::option::of(prop::sample::select(SlaState::ALL)),
+            ),
         )
             .prop_map(
                 |(
@@ -437,6 +452,13 @@ mod tests {
                     (c, u, r),
                     (req, agent, version),
                     tags,
+                    (
+                        first_response_due,
+                        resolution_due,
+                        first_responded_at,
+                        sla_next_due,
+                        sla_state,
+                    ),
                 )| {
                     Ticket {
                         id,
@@ -451,6 +473,11 @@ mod tests {
                         assigned_agent_id: agent,
                         version,
                         tags,
+                        first_response_due,
+                        resolution_due,
+                        first_responded_at,
+                        sla_next_due,
+                        sla_state,
                     }
                 },
             )
@@ -573,6 +600,11 @@ mod tests {
                     assigned_agent_id: Some(7),
                     version: 3,
                     tags: Some(vec!["printer".into(), "floor-4".into()]),
+                    first_response_due: Some(t),
+                    resolution_due: Some(t),
+                    first_responded_at: Some(t),
+                    sla_next_due: Some(t),
+                    sla_state: Some(SlaState::AtRisk),
                 },
                 requester: person(id + 1000),
                 assigned_agent: Some(person(7)),

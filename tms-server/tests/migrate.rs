@@ -630,7 +630,20 @@ async fn add_rows(store: &Store) -> Vec<i64> {
                 resolution_date: None,
                 creation_date: now,
                 tags: &["moved".to_string()],
+                sla: tms_core::sla::TicketClock::start(
+                    &tms_core::sla::Calendar::utc(),
+                    tms_core::sla::SlaTarget {
+                        first_response_minutes: 60,
+                        resolution_minutes: 480,
+                    },
+                    tms_core::timefmt::to_micros(now),
+                ),
             })?;
+            assert_eq!(
+                ticket.resolution_due,
+                Some(now + time::Duration::hours(8)),
+                "the clocks are stored and read back"
+            );
             let comment = tx.insert_comment(ticket.id, user.id, "Looking into it.", true, now)?;
             tx.record_history(
                 &ticket,

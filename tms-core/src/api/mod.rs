@@ -203,6 +203,27 @@ pub struct Ticket {
     /// change the ticket only if nobody changed it meanwhile.
     #[serde(default)]
     pub version: i64,
+    /// When the first response is due (docs/API.md, "SLA clocks"); null when the ticket has
+    /// no SLA clocks (filed while the SLA was off).
+    #[serde(default, with = "serde_ts::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T07:12:01"))]
+    pub first_response_due: Option<Timestamp>,
+    /// When the resolution is due; null without SLA clocks.
+    #[serde(default, with = "serde_ts::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T14:12:01"))]
+    pub resolution_due: Option<Timestamp>,
+    /// When staff first answered in public; null until then.
+    #[serde(default, with = "serde_ts::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:40:00"))]
+    pub first_responded_at: Option<Timestamp>,
+    /// The earliest due time of the clocks still running: what `sort=due` orders by; null
+    /// when none runs (met, paused, or no SLA clocks).
+    #[serde(default, with = "serde_ts::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T07:12:01"))]
+    pub sla_next_due: Option<Timestamp>,
+    /// How the ticket stands against its SLA when read; null without SLA clocks.
+    #[serde(default)]
+    pub sla_state: Option<crate::sla::SlaState>,
     /// The ticket's tags, sorted; absent for Requesters, who neither see nor set them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,

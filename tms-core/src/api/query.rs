@@ -1,7 +1,7 @@
 //! List query parameters: parsed from `(key, value)` pairs (so keys may repeat) into typed
 //! values, and written back to pairs by the client.
 
-use crate::domain::{ActivityType, Priority, Role, Status};
+use crate::domain::{ActivityType, Priority, Role, SlaState, Status};
 use crate::validate::{TAGS_MAX, Tag, ValidationError};
 use std::str::FromStr;
 
@@ -13,6 +13,9 @@ pub enum SortField {
     Priority,
     Status,
     Id,
+    /// The earliest due time of the clocks still running (`sla_next_due`); tickets with none
+    /// come after all others.
+    Due,
 }
 
 impl SortField {
@@ -22,6 +25,7 @@ impl SortField {
         SortField::Priority,
         SortField::Status,
         SortField::Id,
+        SortField::Due,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -31,6 +35,7 @@ impl SortField {
             SortField::Priority => "priority",
             SortField::Status => "status",
             SortField::Id => "id",
+            SortField::Due => "due",
         }
     }
 }
@@ -67,7 +72,7 @@ impl FromStr for SortKey {
                 ValidationError::new(
                     "sort",
                     "value_error.sort",
-                    "must be one of creation_date, updated_at, priority, status, id, optionally prefixed with '-'",
+                    "must be one of creation_date, updated_at, priority, status, id, due, optionally prefixed with '-'",
                 )
             })?;
         Ok(Self { field, descending })
@@ -137,6 +142,8 @@ pub struct TicketQuery {
     pub priority: Vec<Priority>,
     /// Tickets carrying every one of these tags (sorted, distinct).
     pub tag: Vec<String>,
+    /// Tickets whose SLA state (at the time of the read) is one of these.
+    pub sla: Vec<SlaState>,
     pub assigned_agent_id: Option<i64>,
     pub requester_id: Option<i64>,
     pub unassigned: bool,
@@ -155,6 +162,7 @@ impl Default for TicketQuery {
             status: Vec::new(),
             priority: Vec::new(),
             tag: Vec::new(),
+            sla: Vec::new(),
             assigned_agent_id: None,
             requester_id: None,
             unassigned: false,
@@ -267,6 +275,7 @@ impl TicketQuery {
                 "status" => q.status.push(parse_enum("status", v)?),
                 "priority" => q.priority.push(parse_enum("priority", v)?),
                 "tag" => q.tag.push(Tag::parse("tag", v)?.into_inner()),
+                "sla" => q.sla.push(parse_enum("sla", v)?),
                 "assigned_agent_id" => {
                     q.assigned_agent_id = Some(parse_id("assigned_agent_id", v)?)
                 }
@@ -287,6 +296,8 @@ impl TicketQuery {
         q.priority.dedup();
         q.tag.sort_unstable();
         q.tag.dedup();
+        q.sla.sort_unstable();
+        q.sla.dedup();
         if q.tag.len() > TAGS_MAX {
             // No ticket carries more, so such a filter could match nothing anyway.
             return Err(vec![ValidationError::new(
@@ -312,6 +323,7 @@ impl TicketQuery {
                 .map(|p| ("priority", p.as_str().to_string())),
         );
         out.extend(self.tag.iter().map(|t| ("tag", t.clone())));
+        out.extend(self.sla.iter().map(|s| ("sla", s.as_str().to_string())));
         if let Some(id) = self.assigned_agent_id {
             out.push(("assigned_agent_id", id.to_string()));
         }

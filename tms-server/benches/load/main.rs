@@ -461,6 +461,13 @@ async fn scenarios(
             format!("/api/v1/tickets/?q={}", fx.rare_term),
         ),
         ("search common", "/api/v1/tickets/?q=printer".into()),
+        ("sla at risk", "/api/v1/tickets/?sla=at_risk".into()),
+        ("sla breached", "/api/v1/tickets/?sla=breached".into()),
+        ("sort by due", "/api/v1/tickets/?sort=due".into()),
+        (
+            "sla filter by due",
+            "/api/v1/tickets/?sla=at_risk&sla=breached&sort=due".into(),
+        ),
     ];
     let mut out: Vec<(&'static str, u64, MakeRequest)> = Vec::new();
     for (name, path) in reads {
@@ -671,6 +678,10 @@ fn report(label: &str, results: &Results, args: &Args, tickets: u64, mem: (f64, 
         "ticket detail",
         "search rare",
         "search common",
+        "sla at risk",
+        "sla breached",
+        "sort by due",
+        "sla filter by due",
         "create ticket",
         "add comment",
         "status update",

@@ -67,6 +67,9 @@ pub async fn create(
                 Some(ticket_id),
                 now,
             )?;
+            if !internal && actor.role.is_staff() {
+                super::sla::on_reply(tx, &t, now)?;
+            }
             match rules::status_after_comment(actor, t.status, internal) {
                 Some(status) => reopen(tx, actor, &t, status, now)?,
                 // An internal note leaves the ticket as its requester sees it: neither its
@@ -95,6 +98,7 @@ fn reopen(
         updated_at: now,
         ..TicketState::of(t)
     };
+    super::sla::on_change(tx, t, status, t.priority, now)?;
     tx.update_ticket(t.id, &new)?;
     tx.record_history(t, &new, actor.id, now)?;
     let details = format!(

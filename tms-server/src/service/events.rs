@@ -22,8 +22,9 @@ use crate::store::Read;
 /// What one event of a batch needs from the store, read once for every stream.
 #[derive(Debug, Clone)]
 enum Object {
-    /// A created or changed ticket, with its people (`None`: gone since).
-    Ticket(Option<TicketListItem>),
+    /// A created or changed ticket, with its people (`None`: gone since); boxed, being far
+    /// larger than the others.
+    Ticket(Option<Box<TicketListItem>>),
     /// A created or changed comment, with the requester of its ticket.
     Comment(Option<(Comment, i64)>),
     /// The requester of the ticket a comment was deleted from (`None`: the ticket is gone).
@@ -96,7 +97,7 @@ fn read_objects(
         .map(|e| {
             Ok(match e.change {
                 Change::TicketCreated | Change::TicketUpdated => {
-                    Object::Ticket(r.ticket_item(e.ticket_id)?)
+                    Object::Ticket(r.ticket_item(e.ticket_id)?.map(Box::new))
                 }
                 Change::CommentCreated | Change::CommentUpdated => match e.comment_id {
                     Some(c) => Object::Comment(r.comment_with_requester(c)?),
@@ -173,7 +174,7 @@ pub async fn render(
                     .as_ref()
                     .filter(|i| rules::can_see_ticket(actor, i.ticket.requester_id))
                 {
-                    let mut item = item.clone();
+                    let mut item = TicketListItem::clone(item);
                     super::tickets::redact(actor, &mut item.ticket);
                     out.push(Outgoing {
                         id,

@@ -3,12 +3,14 @@
 //! `sla` settings row; without one the default applies (around the clock in UTC, High 60/480,
 //! Medium 240/1440, Low 480/4320 minutes).
 
-use tms_core::sla::SlaPolicy;
-use tms_core::{ActivityType, Actor, rules, timefmt};
+use tms_core::api::Ticket;
+use tms_core::sla::{Calendar, SlaPolicy, SlaTarget, TicketClock};
+use tms_core::timefmt::{Timestamp, to_micros};
+use tms_core::{ActivityType, Actor, Priority, Status, rules, timefmt};
 
 use super::ServiceError;
 use crate::state::AppState;
-use crate::store::{Read, StoreError};
+use crate::store::{Read, StoreError, StoredClock, Write};
 
 /// The settings row of the policy.
 const SETTING: &str = "sla";
@@ -68,4 +70,98 @@ pub async fn set(
             Ok(policy)
         })
         .await
+}
+
+/// The policy in force and its calendar (a stored policy was checked when it was set).
+pub fn in_force(r: &dyn Read) -> Result<(SlaPolicy, Calendar), ServiceError> {
+    let policy = current(r)?;
+    let cal = policy.calendar().map_err(|_| {
+        ServiceError::from(StoreError::Other(
+            "the stored SLA policy is not valid".into(),
+        ))
+    })?;
+    Ok((policy, cal))
+}
+
+/// A priority's targets under `policy` (every priority has some: the policy was checked).
+fn target(policy: &SlaPolicy, priority: Priority) -> SlaTarget {
+    policy.targets.get(&priority).copied().unwrap_or(SlaTarget {
+        first_response_minutes: 0,
+        resolution_minutes: 0,
+    })
+}
+
+/// The clocks of a ticket of `priority` filed at `created` under `policy`, already in
+/// `status` since `changed` and first answered at `responded` (for tickets filed with a
+/// status, the demo and generated data); `None` while the SLA is off. Later changes of the
+/// policy leave the clocks as they are (docs/API.md, "SLA clocks").
+pub fn clock_for(
+    policy: &SlaPolicy,
+    cal: &Calendar,
+    priority: Priority,
+    status: Status,
+    created: Timestamp,
+    responded: Option<Timestamp>,
+    changed: Timestamp,
+) -> Option<TicketClock> {
+    if !policy.enabled {
+        return None;
+    }
+    let mut clock = TicketClock::start(cal, target(policy, priority), to_micros(created))?;
+    if let Some(at) = responded {
+        clock.responded(Status::Open, to_micros(at));
+    }
+    clock.status_changed(cal, Status::Open, status, to_micros(changed.max(created)));
+    Some(clock)
+}
+
+/// The clocks a ticket filed now gets under the policy in force.
+pub fn start(
+    r: &dyn Read,
+    priority: Priority,
+    status: Status,
+    now: Timestamp,
+) -> Result<Option<TicketClock>, ServiceError> {
+    let (policy, cal) = in_force(r)?;
+    Ok(clock_for(&policy, &cal, priority, status, now, None, now))
+}
+
+/// Keeps ticket `old`'s clocks in step with a change to `status` and `priority` at `now`: a
+/// priority change re-targets from the creation, Waiting pauses, leaving it resumes,
+/// Resolved stops. A ticket without clocks keeps none.
+pub fn on_change(
+    tx: &dyn Write,
+    old: &Ticket,
+    status: Status,
+    priority: Priority,
+    now: Timestamp,
+) -> Result<(), ServiceError> {
+    if old.resolution_due.is_none() || (status == old.status && priority == old.priority) {
+        return Ok(());
+    }
+    let Some(mut clock) = tx.sla_clock(old.id)? else {
+        return Ok(());
+    };
+    let (policy, cal) = in_force(tx)?;
+    if priority != old.priority {
+        let created = to_micros(old.creation_date);
+        clock.retarget(&cal, target(&policy, priority), created, old.status);
+    }
+    clock.status_changed(&cal, old.status, status, to_micros(now));
+    tx.save_sla(old.id, &StoredClock::new(clock, status))?;
+    Ok(())
+}
+
+/// A public staff reply to ticket `t` at `now`: the first is its first response (internal
+/// notes never are; the caller does not call this for them).
+pub fn on_reply(tx: &dyn Write, t: &Ticket, now: Timestamp) -> Result<(), ServiceError> {
+    if t.resolution_due.is_none() || t.first_responded_at.is_some() {
+        return Ok(());
+    }
+    let Some(mut clock) = tx.sla_clock(t.id)? else {
+        return Ok(());
+    };
+    clock.responded(t.status, to_micros(now));
+    tx.save_sla(t.id, &StoredClock::new(clock, t.status))?;
+    Ok(())
 }

@@ -12,7 +12,7 @@ use tms_core::validate::{Body, Tag, TicketTitle, tag_set};
 use tms_core::{ActivityType, Actor, HistoryKind, Priority, Status, ValidationError};
 
 use super::pages::{Lookup, PageKey};
-use super::{ServiceError, assignment};
+use super::{ServiceError, assignment, sla};
 use crate::etag::Tagged;
 use crate::state::AppState;
 use crate::store::{Field, ListPage, NewTicket, Read, StoreError, TicketState, Write, value_of};
@@ -88,7 +88,16 @@ pub async fn list(
         queue,
         pairs: pairs.to_vec(),
     };
-    let reply = match app.pages.lookup(&key) {
+    // Which tickets are in an SLA state changes as time passes, not only with the data: such
+    // lists are read every time (their totals are remembered as long as they hold; see
+    // `store::counts`). Other pages show states at most `pages::MAX_AGE` old.
+    let by_time = pairs.iter().any(|(k, _)| k == "sla");
+    let cached = match by_time {
+        // No generation: read, and not remembered.
+        true => Lookup::Miss(None),
+        false => app.pages.lookup(&key),
+    };
+    let reply = match cached {
         Lookup::Hit(reply) => reply,
         Lookup::Miss(generation) => {
             let page = read_page(app, actor, pairs, queue, only).await?;
@@ -331,16 +340,18 @@ pub async fn create(
             } else {
                 None
             };
+            let priority = req.priority.unwrap_or(Priority::Medium);
             let new = NewTicket {
                 title: title.as_str(),
                 description: description.as_str(),
                 status,
-                priority: req.priority.unwrap_or(Priority::Medium),
+                priority,
                 requester_id,
                 assigned_agent_id: req.assigned_agent_id.or(auto.map(|(agent, _)| agent)),
                 resolution_date: rules::resolution_on_create(status, now),
                 creation_date: now,
                 tags: &tags,
+                sla: sla::start(tx, priority, status, now)?,
             };
             let mut t = tx.insert_ticket(&new)?;
             let details = format!("created ticket {}", t.id);
@@ -612,6 +623,8 @@ fn apply_change(
         tags: &tags,
     };
     if let Some(details) = describe_changes(tx, old, &new)? {
+        // Before the update, which then reads the clocks back with the ticket.
+        sla::on_change(tx, old, new.status, new.priority, now)?;
         tx.update_ticket(id, &new)?;
         tx.record_history(old, &new, actor.id, now)?;
         tx.insert_log(actor.id, ActivityType::Update, &details, Some(id), now)?;

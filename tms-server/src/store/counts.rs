@@ -69,6 +69,8 @@ impl<V: Clone> Tagged<V> {
 pub struct CountCache {
     generation: AtomicU64,
     counts: Tagged<u64>,
+    /// Counts that also stay true only until an instant (µs): (until, count).
+    timed: Tagged<(i64, u64)>,
     expansions: Tagged<std::sync::Arc<[String]>>,
     /// One lock per key being counted (`count_once`).
     counting: Mutex<HashMap<String, Arc<Mutex<()>>>>,
@@ -123,6 +125,29 @@ impl CountCache {
         Ok(n)
     }
 
+    /// The count of `key` at `now` (µs) for a list whose rows depend on the time too (SLA
+    /// states): remembered while the data generation stays and `now` is before the instant
+    /// `count` said it stays true until; otherwise counted by `count`, which returns the
+    /// count and that instant.
+    pub fn count_until<E>(
+        &self,
+        key: &str,
+        now: i64,
+        count: impl FnOnce() -> Result<(u64, i64), E>,
+    ) -> Result<u64, E> {
+        // Read before the count starts its snapshot (see the module's comment).
+        let generation = self.generation();
+        if let Some((until, n)) = self.timed.get(key, generation)
+            && now < until
+        {
+            return Ok(n);
+        }
+        let (n, until) = count()?;
+        self.timed
+            .put(key.to_string(), generation, self.generation(), (until, n));
+        Ok(n)
+    }
+
     /// The words of the index that `prefix` begins, if looked up in `generation`.
     pub fn expansion(&self, prefix: &str, generation: u64) -> Option<std::sync::Arc<[String]>> {
         self.expansions.get(prefix, generation)
@@ -166,6 +191,30 @@ mod tests {
         // A count computed before the change but stored after it is not used either.
         c.put("vpn".into(), g, 7);
         assert_eq!(c.get("vpn", c.generation()), None);
+    }
+
+    #[test]
+    fn a_timed_count_holds_until_its_instant_and_its_generation() {
+        let c = CountCache::default();
+        let mut runs = 0;
+        let mut count = |n: u64| {
+            runs += 1;
+            Ok::<_, ()>((n, 100))
+        };
+        assert_eq!(c.count_until("late", 10, || count(3)), Ok(3));
+        assert_eq!(c.count_until("late", 99, || count(4)), Ok(3), "still true");
+        assert_eq!(
+            c.count_until("late", 100, || count(5)),
+            Ok(5),
+            "a state changed"
+        );
+        c.invalidate();
+        assert_eq!(
+            c.count_until("late", 10, || count(6)),
+            Ok(6),
+            "the data changed"
+        );
+        assert_eq!(runs, 3);
     }
 
     #[test]

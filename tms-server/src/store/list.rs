@@ -2,8 +2,11 @@
 //! the columns of each sort order, and the keyset cursors (`docs/API.md`, "Paging").
 
 use tms_core::api::{SortField, SortKey, Ticket, TicketListItem};
+use tms_core::sla::SlaState;
 use tms_core::timefmt::to_micros;
 use tms_core::{Priority, Status};
+
+use super::NO_DUE;
 
 /// How a status is stored: its rank (Open 0, In Progress 1, Resolved 2).
 pub fn status_rank(s: Status) -> i64 {
@@ -23,12 +26,40 @@ pub fn sort_columns(field: SortField) -> &'static [&'static str] {
         SortField::UpdatedAt => &["t.updated_at", "t.id"],
         SortField::Priority => &["t.priority", "t.creation_date", "t.id"],
         SortField::Status => &["t.status", "t.creation_date", "t.id"],
+        SortField::Due => &["t.sla_next_due", "t.id"],
     }
+}
+
+/// The stored `sla_next_due` of `t`: its earliest running due time, else [`NO_DUE`].
+fn next_due(t: &Ticket) -> i64 {
+    t.sla_next_due.map_or(NO_DUE, to_micros)
+}
+
+/// The condition (in parentheses) that a ticket's SLA state at the instant bound at `now` is
+/// one of `states`, on the columns of migration sqlite/0014 (postgres/0007): the state is
+/// derived there exactly as `tms_core::sla::derive_state` derives it. `breached` and
+/// `not_breached` test the engine's flag column.
+pub fn sla_condition(states: &[SlaState], now: &str, breached: &str, not_breached: &str) -> String {
+    let one = |s: &SlaState| match s {
+        SlaState::Breached => format!("{breached} OR t.sla_next_due <= {now}"),
+        SlaState::AtRisk => {
+            format!("{not_breached} AND t.sla_next_due > {now} AND t.sla_next_risk <= {now}")
+        }
+        SlaState::Ok => format!("{not_breached} AND t.sla_next_risk > {now}"),
+        SlaState::Paused => format!("{not_breached} AND t.sla_paused_at IS NOT NULL"),
+        SlaState::Met => format!(
+            "{not_breached} AND t.sla_paused_at IS NULL AND t.sla_next_due = {NO_DUE} \
+             AND t.sla_resolution_due IS NOT NULL"
+        ),
+    };
+    let parts: Vec<String> = states.iter().map(|s| format!("({})", one(s))).collect();
+    format!("({})", parts.join(" OR "))
 }
 
 fn cursor_tag(field: SortField) -> &'static str {
     match field {
         SortField::Id => "i",
+        SortField::Due => "d",
         SortField::CreationDate => "c",
         SortField::UpdatedAt => "u",
         SortField::Priority => "p",
@@ -46,6 +77,7 @@ pub fn in_order(sort: SortKey, a: &Ticket, b: &Ticket) -> std::cmp::Ordering {
             SortField::UpdatedAt => (to_micros(t.updated_at), t.id, 0),
             SortField::Priority => (priority_rank(t.priority), created, t.id),
             SortField::Status => (status_rank(t.status), created, t.id),
+            SortField::Due => (next_due(t), t.id, 0),
         }
     };
     let ascending = key(a).cmp(&key(b));
@@ -65,6 +97,7 @@ pub fn cursor_of(sort: SortKey, t: &Ticket) -> String {
         SortField::UpdatedAt => vec![to_micros(t.updated_at), t.id],
         SortField::Priority => vec![priority_rank(t.priority), created, t.id],
         SortField::Status => vec![status_rank(t.status), created, t.id],
+        SortField::Due => vec![next_due(t), t.id],
     };
     cursor_from(sort, &vals)
 }

@@ -30,9 +30,11 @@ use recorder::{Changes, Recorder};
 use crate::events::Hub;
 
 pub use types::{
-    AgentLoad, BulkTicket, Field, LastChange, ListPage, NewTicket, SessionUser, TicketState,
-    Timeline, UserChanges, ViewFields, field_changes, shown_value, value_of,
+    AgentLoad, BulkTicket, CLOCK_COLUMNS, Field, LastChange, ListPage, NO_DUE, NewTicket,
+    SLA_NCOLS, SessionUser, SlaColumns, StoredClock, TicketState, Timeline, UserChanges,
+    ViewFields, field_changes, shown_value, value_of,
 };
+pub(crate) use types::{sla_columns, sla_returning};
 
 use tms_core::api::{
     Comment, CommentWithUser, HistoryEntry, LogEntry, LogQuery, SortKey, Ticket, TicketListItem,
@@ -169,6 +171,11 @@ pub trait Write: Read {
     fn delete_sessions_of(&self, user_id: i64, keep: Option<i64>) -> StoreResult<usize>;
     fn insert_ticket(&self, t: &NewTicket<'_>) -> StoreResult<Ticket>;
     fn update_ticket(&self, id: i64, s: &TicketState<'_>) -> StoreResult<Ticket>;
+    /// Ticket `id`'s SLA clocks (read under its row lock); `None` for a ticket without.
+    fn sla_clock(&self, id: i64) -> StoreResult<Option<tms_core::sla::TicketClock>>;
+    /// Stores ticket `id`'s SLA clocks as they stand for a ticket in `status`. Tells nobody
+    /// by itself: the change that moved them does (and moves the version).
+    fn save_sla(&self, id: i64, clock: &StoredClock) -> StoreResult<()>;
     /// Marks a ticket as changed now (its thread changed).
     fn touch_ticket(&self, id: i64, now: Timestamp) -> StoreResult<()>;
     fn delete_ticket(&self, id: i64) -> StoreResult<usize>;
@@ -452,7 +459,10 @@ impl Store {
         only_requester: Option<i64>,
     ) -> StoreResult<ListPage> {
         match &self.engine {
-            Engine::Postgres(pg) if q.q.is_none() => pg.tickets(&q, sort, only_requester).await,
+            // SLA filters need the remembered counts of a worker's connection.
+            Engine::Postgres(pg) if q.q.is_none() && q.sla.is_empty() => {
+                pg.tickets(&q, sort, only_requester).await
+            }
             _ => {
                 self.read(move |r| r.tickets(&q, sort, only_requester))
                     .await

@@ -239,6 +239,14 @@ impl Write for Recorder<'_> {
         Ok(t)
     }
 
+    fn sla_clock(&self, id: i64) -> StoreResult<Option<tms_core::sla::TicketClock>> {
+        self.inner.sla_clock(id)
+    }
+
+    fn save_sla(&self, id: i64, clock: &super::StoredClock) -> StoreResult<()> {
+        self.inner.save_sla(id, clock)
+    }
+
     fn touch_ticket(&self, id: i64, now: Timestamp) -> StoreResult<()> {
         self.inner.touch_ticket(id, now)?;
         self.record(Event::ticket(Change::TicketUpdated, id));

@@ -2,7 +2,8 @@
 
 use tms_core::HistoryKind;
 use tms_core::api::{HistoryActor, HistoryEntry, Ticket, TicketListItem, User};
-use tms_core::timefmt::{Timestamp, to_micros};
+use tms_core::sla::{Deadline, TicketClock, derive_state};
+use tms_core::timefmt::{Timestamp, from_micros, to_micros};
 use tms_core::{Priority, Role, Status};
 
 /// A ticket to insert, already validated and permitted.
@@ -17,6 +18,8 @@ pub struct NewTicket<'a> {
     pub creation_date: Timestamp,
     /// Distinct and in order (`tms_core::validate::tag_set`).
     pub tags: &'a [String],
+    /// Its SLA clocks, started when it was filed while the SLA was on.
+    pub sla: Option<TicketClock>,
 }
 
 /// The full new state of a ticket after an update.
@@ -44,6 +47,158 @@ impl<'a> TicketState<'a> {
             assigned_agent_id: t.assigned_agent_id,
             updated_at: t.updated_at,
             tags: t.tags.as_deref().unwrap_or_default(),
+        }
+    }
+}
+
+/// The SLA columns a ticket is read with, after its others, on every engine (migrations
+/// sqlite/0014, postgres/0007); a macro so that each engine's column list stays a constant.
+macro_rules! sla_columns {
+    () => {
+        "t.sla_first_response_due, t.sla_resolution_due, t.sla_first_responded_at, \
+         t.sla_breached, t.sla_paused_at, t.sla_next_due, t.sla_next_risk"
+    };
+}
+/// [`sla_columns`] without the alias, for `RETURNING`.
+macro_rules! sla_returning {
+    () => {
+        "sla_first_response_due, sla_resolution_due, sla_first_responded_at, sla_breached, \
+         sla_paused_at, sla_next_due, sla_next_risk"
+    };
+}
+pub(crate) use {sla_columns, sla_returning};
+/// How many [`sla_columns`] there are.
+pub const SLA_NCOLS: usize = 7;
+/// Every column of a ticket's clocks, in the order [`StoredClock`] binds and reads them.
+pub const CLOCK_COLUMNS: [&str; 10] = [
+    "sla_first_response_due",
+    "sla_first_response_risk",
+    "sla_resolution_due",
+    "sla_resolution_risk",
+    "sla_first_responded_at",
+    "sla_paused_at",
+    "sla_paused_us",
+    "sla_breached",
+    "sla_next_due",
+    "sla_next_risk",
+];
+/// `sla_next_due` when no clock runs: after every real instant, so such tickets sort last.
+pub const NO_DUE: i64 = i64::MAX;
+
+/// What a ticket shows of its SLA, as [`sla_columns`] hold it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlaColumns {
+    pub first_response_due: Option<i64>,
+    pub resolution_due: Option<i64>,
+    pub first_responded_at: Option<i64>,
+    pub breached: bool,
+    pub paused_at: Option<i64>,
+    pub next_due: i64,
+    pub next_risk: Option<i64>,
+}
+
+impl SlaColumns {
+    /// The columns of a ticket in `status` with no clocks.
+    pub const NONE: Self = Self {
+        first_response_due: None,
+        resolution_due: None,
+        first_responded_at: None,
+        breached: false,
+        paused_at: None,
+        next_due: NO_DUE,
+        next_risk: None,
+    };
+
+    /// Sets `t`'s SLA fields as they stand at `now` (µs): its state is derived here, at
+    /// read time, from what is stored (`tms_core::sla::derive_state`).
+    pub fn show(&self, t: &mut Ticket, now: i64) {
+        let Some(resolution_due) = self.resolution_due else {
+            t.first_response_due = None;
+            t.resolution_due = None;
+            t.first_responded_at = None;
+            t.sla_next_due = None;
+            t.sla_state = None;
+            return;
+        };
+        let next = (self.next_due != NO_DUE).then_some(Deadline {
+            due: self.next_due,
+            risk: self.next_risk.unwrap_or(self.next_due),
+        });
+        t.first_response_due = self.first_response_due.map(from_micros);
+        t.resolution_due = Some(from_micros(resolution_due));
+        t.first_responded_at = self.first_responded_at.map(from_micros);
+        t.sla_next_due = next.map(|d| from_micros(d.due));
+        t.sla_state = Some(derive_state(
+            self.breached,
+            self.paused_at.is_some(),
+            next,
+            now,
+        ));
+    }
+}
+
+/// A ticket's clocks as [`CLOCK_COLUMNS`] store them, with the running deadline for a ticket
+/// in a given status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredClock {
+    pub clock: TicketClock,
+    pub next: Option<Deadline>,
+}
+
+impl StoredClock {
+    pub fn new(clock: TicketClock, status: Status) -> Self {
+        Self {
+            clock,
+            next: clock.running(status),
+        }
+    }
+
+    /// The values of [`CLOCK_COLUMNS`], in order (the flag as 0 or 1).
+    pub fn values(&self) -> [Option<i64>; 10] {
+        let c = &self.clock;
+        [
+            Some(c.first_response.due),
+            Some(c.first_response.risk),
+            Some(c.resolution.due),
+            Some(c.resolution.risk),
+            c.first_responded_at,
+            c.paused_at,
+            Some(c.paused_us),
+            Some(i64::from(c.breached)),
+            Some(self.next.map_or(NO_DUE, |d| d.due)),
+            self.next.map(|d| d.risk),
+        ]
+    }
+
+    /// The clock the first eight of [`CLOCK_COLUMNS`] hold; `None` for a ticket without one.
+    pub fn clock_from(v: [Option<i64>; 8]) -> Option<TicketClock> {
+        Some(TicketClock {
+            first_response: Deadline {
+                due: v[0]?,
+                risk: v[1]?,
+            },
+            resolution: Deadline {
+                due: v[2]?,
+                risk: v[3]?,
+            },
+            first_responded_at: v[4],
+            paused_at: v[5],
+            paused_us: v[6].unwrap_or(0),
+            breached: v[7].unwrap_or(0) != 0,
+        })
+    }
+
+    /// What the ticket then shows.
+    pub fn columns(&self) -> SlaColumns {
+        let c = &self.clock;
+        SlaColumns {
+            first_response_due: Some(c.first_response.due),
+            resolution_due: Some(c.resolution.due),
+            first_responded_at: c.first_responded_at,
+            breached: c.breached,
+            paused_at: c.paused_at,
+            next_due: self.next.map_or(NO_DUE, |d| d.due),
+            next_risk: self.next.map(|d| d.risk),
         }
     }
 }
@@ -169,6 +324,8 @@ pub struct BulkTicket {
     pub tags: Vec<String>,
     /// `(author, text, at)`
     pub comments: Vec<(i64, String, Timestamp)>,
+    /// Its SLA clocks, if it has them.
+    pub sla: Option<TicketClock>,
 }
 
 /// A ticket's history being put together from its rows, the same on every engine: its filing,

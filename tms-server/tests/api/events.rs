@@ -181,6 +181,7 @@ async fn a_write_whose_last_statement_fails_commits_nothing_and_publishes_nothin
                 resolution_date: None,
                 creation_date: now,
                 tags: &[],
+                sla: None,
             })?;
             tx.insert_log(i64::MAX, ActivityType::Create, "nobody", Some(t.id), now)?;
             Ok::<_, StoreError>(t.id)

@@ -5,14 +5,19 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const TICKET_KEYS: [&str; 11] = [
+const TICKET_KEYS: [&str; 16] = [
     "assigned_agent_id",
     "creation_date",
     "description",
+    "first_responded_at",
+    "first_response_due",
     "id",
     "priority",
     "requester_id",
     "resolution_date",
+    "resolution_due",
+    "sla_next_due",
+    "sla_state",
     "status",
     "title",
     "updated_at",

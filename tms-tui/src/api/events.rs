@@ -33,8 +33,9 @@ pub enum Change {
 pub struct TicketEvent {
     pub ticket_id: i64,
     pub change: Change,
+    /// Boxed: a ticket is several times the size of the stream's other events.
     #[serde(default)]
-    pub ticket: Option<TicketListItem>,
+    pub ticket: Option<Box<TicketListItem>>,
 }
 
 /// A `comment` event: the comment as it is now, absent for a deletion.

@@ -324,7 +324,7 @@ fn any_news() -> impl Strategy<Value = News> {
         ServerEvent::Ticket(TicketEvent {
             ticket_id: tickets()[i].ticket.id,
             change,
-            ticket,
+            ticket: ticket.map(Box::new),
         })
     });
     let comment = (10i64..14, any::<bool>()).prop_map(|(id, deleted)| {

@@ -43,7 +43,7 @@ fn ticket_event(change: Change, item: TicketListItem) -> ServerEvent {
     ServerEvent::Ticket(TicketEvent {
         ticket_id: item.ticket.id,
         change,
-        ticket: Some(item),
+        ticket: Some(Box::new(item)),
     })
 }
 

@@ -23,7 +23,7 @@ pub(crate) const COUNT_TICKETS: &str =
 pub(crate) const COUNT_GROUPS: &str = "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
      ON CONFLICT (status, priority, assigned_agent_id, slot) DO UPDATE SET n = c.n + EXCLUDED.n";
 use crate::store::list::{priority_rank, status_rank};
-use crate::store::{BulkTicket, StoreError};
+use crate::store::{BulkTicket, CLOCK_COLUMNS, StoreError, StoredClock};
 
 impl Pg {
     /// Inserts `batch` in one transaction. Blocking.
@@ -78,6 +78,46 @@ impl Pg {
                 ],
             )
             .await?;
+            // The SLA clocks of those that have them, column by column.
+            let clocked: Vec<(i64, [Option<i64>; 10])> = ids
+                .iter()
+                .zip(batch)
+                .filter_map(|(id, t)| Some((*id, StoredClock::new(t.sla?, t.status).values())))
+                .collect();
+            if !clocked.is_empty() {
+                let column = |i: usize| -> Vec<Option<i64>> {
+                    clocked.iter().map(|(_, v)| v[i]).collect()
+                };
+                let cols: Vec<Vec<Option<i64>>> = (0..CLOCK_COLUMNS.len()).map(column).collect();
+                let breached: Vec<bool> = cols[7].iter().map(|b| *b == Some(1)).collect();
+                let clocked_ids: Vec<i64> = clocked.iter().map(|(id, _)| *id).collect();
+                tx.execute(
+                    "UPDATE tickets t SET sla_first_response_due = x.a, sla_first_response_risk = x.b,
+                            sla_resolution_due = x.c, sla_resolution_risk = x.d,
+                            sla_first_responded_at = x.e, sla_paused_at = x.f,
+                            sla_paused_us = x.g, sla_breached = x.h, sla_next_due = x.i,
+                            sla_next_risk = x.j
+                     FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $4::BIGINT[],
+                                 $5::BIGINT[], $6::BIGINT[], $7::BIGINT[], $8::BIGINT[],
+                                 $9::BOOLEAN[], $10::BIGINT[], $11::BIGINT[])
+                          AS x(id, a, b, c, d, e, f, g, h, i, j)
+                     WHERE t.id = x.id",
+                    &[
+                        &clocked_ids,
+                        &cols[0],
+                        &cols[1],
+                        &cols[2],
+                        &cols[3],
+                        &cols[4],
+                        &cols[5],
+                        &cols[6],
+                        &breached,
+                        &cols[8],
+                        &cols[9],
+                    ],
+                )
+                .await?;
+            }
             tx.execute(&format!("{COUNT_TICKETS} WHERE id = ANY($1) {COUNT_GROUPS}"), &[&ids])
                 .await?;
             tx.batch_execute(COUNT_TRIGGER_ON).await?;

@@ -13,9 +13,10 @@ use tokio_postgres::types::{ToSql, Type};
 
 use super::tx::{JOIN_PEOPLE, PEOPLE, PgTx, TICKET_COLUMNS, ticket_item};
 use crate::store::list::{
-    cursor_from, cursor_values, keyset, priority_rank, sort_columns, status_rank,
+    cursor_from, cursor_values, keyset, priority_rank, sla_condition, sort_columns, status_rank,
 };
-use crate::store::{ListPage, StoreError, StoreResult};
+use crate::store::{ListPage, NO_DUE, StoreError, StoreResult};
+use tms_core::timefmt::to_micros;
 
 /// A page's rows and people, by id.
 static ROWS_BY_ID: LazyLock<String> = LazyLock::new(|| {
@@ -121,7 +122,14 @@ fn ranks(sql: &mut Sql, column: &str, ranks: Vec<i64>) {
 /// The list's filters other than search, each starting with ` AND`. A Requester's search
 /// (`tsq`) matches a ticket with internal notes by the text they may read only (migration
 /// 0005, `public_doc`).
-fn filters(sql: &mut Sql, q: &TicketQuery, only_requester: Option<i64>, tsq: Option<&str>) {
+/// `now` (µs) is the instant the SLA states are derived at.
+fn filters(
+    sql: &mut Sql,
+    q: &TicketQuery,
+    only_requester: Option<i64>,
+    tsq: Option<&str>,
+    now: i64,
+) {
     ranks(
         sql,
         "t.status",
@@ -148,6 +156,15 @@ fn filters(sql: &mut Sql, q: &TicketQuery, only_requester: Option<i64>, tsq: Opt
             " AND t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = {p})"
         ));
     }
+    if !q.sla.is_empty() {
+        let cond = sla_condition(&q.sla, "$now", "t.sla_breached", "NOT t.sla_breached");
+        // A parameter only if the states asked for use the instant (paused and met do not).
+        let cond = match cond.contains("$now") {
+            true => cond.replace("$now", &sql.arg(now)),
+            false => cond,
+        };
+        sql.push(&format!(" AND {cond}"));
+    }
     if let (Some(_), Some(m)) = (only_requester, tsq) {
         let p = sql.arg(m.to_string());
         sql.push(&format!(
@@ -166,13 +183,19 @@ fn filtered(q: &TicketQuery, only_requester: Option<i64>) -> bool {
         || q.unassigned
         || q.assigned_agent_id.is_some()
         || !q.tag.is_empty()
+        || !q.sla.is_empty()
 }
 
-/// The statement of the list's total: without search or requester filters a sum over
-/// `ticket_counts`.
-fn total_sql(q: &TicketQuery, only_requester: Option<i64>, tsq: Option<&str>) -> Sql {
+/// The statement of the list's total: without search, requester, tag or SLA filters a sum
+/// over `ticket_counts`.
+fn total_sql(q: &TicketQuery, only_requester: Option<i64>, tsq: Option<&str>, now: i64) -> Sql {
     let mut sql = Sql::default();
-    if tsq.is_none() && only_requester.is_none() && q.requester_id.is_none() && q.tag.is_empty() {
+    if tsq.is_none()
+        && only_requester.is_none()
+        && q.requester_id.is_none()
+        && q.tag.is_empty()
+        && q.sla.is_empty()
+    {
         sql.push("SELECT coalesce(sum(n), 0)::BIGINT FROM ticket_counts t WHERE TRUE");
         ranks(
             &mut sql,
@@ -197,7 +220,7 @@ fn total_sql(q: &TicketQuery, only_requester: Option<i64>, tsq: Option<&str>) ->
                 "SELECT count(*) FROM ticket_search s JOIN tickets t ON t.id = s.ticket_id
                  WHERE s.doc @@ to_tsquery('tms_search', {p})"
             ));
-            filters(&mut sql, q, only_requester, tsq);
+            filters(&mut sql, q, only_requester, tsq, now);
         } else {
             // Every indexed ticket exists (the index row goes with its ticket).
             sql.push(&format!(
@@ -206,7 +229,7 @@ fn total_sql(q: &TicketQuery, only_requester: Option<i64>, tsq: Option<&str>) ->
         }
     } else {
         sql.push("SELECT count(*) FROM tickets t WHERE TRUE");
-        filters(&mut sql, q, only_requester, None);
+        filters(&mut sql, q, only_requester, None, now);
     }
     sql
 }
@@ -219,6 +242,45 @@ fn search_total<C: GenericClient + Sync>(tx: &PgTx<'_, C>, sql: &Sql) -> StoreRe
         Some(counts) => counts.count_once(&format!("{}{:?}", sql.text, sql.params()), counted),
         None => counted(),
     }
+}
+
+/// A total with SLA filters (`sql`, at `now`): remembered (`store::counts`) until the data
+/// changes or a ticket's state could change by time alone ([`sla_stable_until`]).
+fn sla_total<C: GenericClient + Sync>(
+    tx: &PgTx<'_, C>,
+    q: &TicketQuery,
+    only_requester: Option<i64>,
+    tsq: Option<&str>,
+    now: i64,
+    sql: &Sql,
+) -> StoreResult<u64> {
+    let counted = || -> StoreResult<(u64, i64)> {
+        let n = first_count(&sql.rows(tx, tsq.is_some())?)?;
+        Ok((n, sla_stable_until(tx, now)?))
+    };
+    match tx.counts {
+        Some(counts) => {
+            // The key names the filters, not the instant they were applied at.
+            let key = total_sql(q, only_requester, tsq, 0);
+            counts.count_until(&format!("{}{:?}", key.text, key.params()), now, counted)
+        }
+        None => counted().map(|(n, _)| n),
+    }
+}
+
+/// The first instant after `now` at which a ticket's SLA state changes by time alone (an
+/// at-risk or a due time); [`NO_DUE`] when none will.
+fn sla_stable_until<C: GenericClient + Sync>(tx: &PgTx<'_, C>, now: i64) -> StoreResult<i64> {
+    let rows = tx.rows(
+        "SELECT least((SELECT min(sla_next_due) FROM tickets WHERE sla_next_due > $1),
+                      (SELECT min(sla_next_risk) FROM tickets WHERE sla_next_risk > $1))",
+        &[&now],
+    )?;
+    let next: Option<i64> = match rows.first() {
+        Some(r) => r.try_get(0)?,
+        None => None,
+    };
+    Ok(next.unwrap_or(NO_DUE))
 }
 
 /// The count in the first row of a count's reply.
@@ -253,28 +315,40 @@ pub fn tickets<C: GenericClient + Sync>(
         Some(_) => 0,
         None => q.page.saturating_sub(1).saturating_mul(q.size),
     };
-    let count_sql = total_sql(q, only_requester, tsq.as_deref());
+    let now = to_micros(tms_core::timefmt::now());
+    let count_sql = total_sql(q, only_requester, tsq.as_deref(), now);
     // A search's page: with few matches (the total, counted first, says how many), its
     // matches are read from the index and sorted; with many, the index is walked in ticket
     // order until the page is full. The planner cannot tell the two apart (a prefix's matches
     // are estimated at a fixed share of the tickets), and walking for a rare word reads every
     // ticket's words.
-    let searched = match &tsq {
-        Some(_) => Some(search_total(tx, &count_sql)?),
-        None => None,
+    // A list with SLA filters is counted first too, its count being remembered.
+    let searched = if !q.sla.is_empty() {
+        Some(sla_total(
+            tx,
+            q,
+            only_requester,
+            tsq.as_deref(),
+            now,
+            &count_sql,
+        )?)
+    } else if tsq.is_some() {
+        Some(search_total(tx, &count_sql)?)
+    } else {
+        None
     };
     if searched.is_some_and(|total| q.after.is_none() && offset >= total) {
         return Ok(ListPage::empty(searched.unwrap_or_default()));
     }
-    let few = searched.is_some_and(|total| total <= FEW_MATCHES);
-    let sql = keys_sql(q, sort, only_requester, tsq.as_deref(), few, offset)?;
+    let few = tsq.is_some() && searched.is_some_and(|total| total <= FEW_MATCHES);
+    let sql = keys_sql(q, sort, only_requester, tsq.as_deref(), few, offset, now)?;
     // The page's ids and sort values (a one-table statement, cheap to plan and planned once
     // for any values), with the total sent beside it when it does not decide how the page is
     // read; then the page's rows and people by id (one statement for every list). The page's
     // order, its fullness and its next cursor come from the first statement, so that a ticket
     // changed or deleted between the two cannot cut paging short or reorder it.
     let (total, keyed) = match searched {
-        Some(total) => (total, keyed(&sql.rows(tx, true)?)?),
+        Some(total) => (total, keyed(&sql.rows(tx, tsq.is_some())?)?),
         None => {
             let (counted, keys) = tx.rows_pair(
                 (&count_sql.text, &count_sql.params()),
@@ -298,13 +372,14 @@ pub(super) async fn unsearched(
     sort: SortKey,
     only_requester: Option<i64>,
 ) -> StoreResult<ListPage> {
-    debug_assert!(q.q.is_none());
+    debug_assert!(q.q.is_none() && q.sla.is_empty());
     let offset = match &q.after {
         Some(_) => 0,
         None => q.page.saturating_sub(1).saturating_mul(q.size),
     };
-    let count_sql = total_sql(q, only_requester, None);
-    let sql = keys_sql(q, sort, only_requester, None, false, offset)?;
+    let now = to_micros(tms_core::timefmt::now());
+    let count_sql = total_sql(q, only_requester, None, now);
+    let sql = keys_sql(q, sort, only_requester, None, false, offset, now)?;
     let (count_params, params) = (count_sql.params(), sql.params());
     let (counted, keys) = tokio::try_join!(
         c.query(&count_sql.text, &count_params),
@@ -328,6 +403,7 @@ fn keys_sql(
     tsq: Option<&str>,
     few: bool,
     offset: u64,
+    now: i64,
 ) -> StoreResult<Sql> {
     let keys = sort_columns(sort.field).join(", ");
     let keys = if keys == "t.id" {
@@ -355,7 +431,7 @@ fn keys_sql(
     } else {
         sql.push(&format!("SELECT {keys} FROM tickets t WHERE TRUE"));
     }
-    filters(&mut sql, q, only_requester, tsq);
+    filters(&mut sql, q, only_requester, tsq, now);
     if let Some(c) = &q.after {
         let vals = cursor_values(sort, c).ok_or(StoreError::BadCursor)?;
         let marks: Vec<String> = vals.into_iter().map(|v| sql.arg(v)).collect();

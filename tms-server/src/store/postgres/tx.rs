@@ -23,8 +23,9 @@ use tokio_postgres::types::{ToSql, Type};
 use crate::store::counts::CountCache;
 use crate::store::list::{priority_rank, status_rank};
 use crate::store::{
-    AgentLoad, Field, LastChange, ListPage, NewTicket, Read, SessionUser, StoreError, StoreResult,
-    TicketState, Timeline, UserChanges, Write, field_changes, shown_value,
+    AgentLoad, CLOCK_COLUMNS, Field, LastChange, ListPage, NO_DUE, NewTicket, Read, SLA_NCOLS,
+    SessionUser, SlaColumns, StoreError, StoreResult, StoredClock, TicketState, Timeline,
+    UserChanges, Write, field_changes, shown_value, sla_columns, sla_returning,
 };
 
 /// Statement parameters.
@@ -159,12 +160,18 @@ pub(super) fn summary_opt(row: &Row, at: usize) -> StoreResult<Option<UserSummar
     }
 }
 
-pub(super) const TICKET_COLUMNS: &str = "t.id, t.title, t.description, t.status, t.priority, \
-     t.creation_date, t.updated_at, t.resolution_date, t.requester_id, t.assigned_agent_id, \
-     t.version, t.tags";
-pub(super) const TICKET_NCOLS: usize = 12;
-const TICKET_RETURNING: &str = "id, title, description, status, priority, creation_date, \
-     updated_at, resolution_date, requester_id, assigned_agent_id, version, tags";
+/// A ticket's columns, then its SLA columns.
+pub(super) const TICKET_COLUMNS: &str = concat!(
+    "t.id, t.title, t.description, t.status, t.priority, t.creation_date, t.updated_at, \
+     t.resolution_date, t.requester_id, t.assigned_agent_id, t.version, t.tags, ",
+    sla_columns!()
+);
+pub(super) const TICKET_NCOLS: usize = 12 + SLA_NCOLS;
+const TICKET_RETURNING: &str = concat!(
+    "id, title, description, status, priority, creation_date, updated_at, resolution_date, \
+     requester_id, assigned_agent_id, version, tags, ",
+    sla_returning!()
+);
 /// Requester and assignee summaries after the ticket columns.
 pub(super) const PEOPLE: &str =
     "r.id, r.username, r.email, r.role, a.id, a.username, a.email, a.role";
@@ -172,7 +179,7 @@ pub(super) const JOIN_PEOPLE: &str =
     "JOIN users r ON r.id = t.requester_id LEFT JOIN users a ON a.id = t.assigned_agent_id";
 
 pub(super) fn ticket(row: &Row) -> StoreResult<Ticket> {
-    Ok(Ticket {
+    let mut t = Ticket {
         id: row.try_get(0)?,
         title: row.try_get(1)?,
         description: row.try_get(2)?,
@@ -185,7 +192,41 @@ pub(super) fn ticket(row: &Row) -> StoreResult<Ticket> {
         assigned_agent_id: row.try_get(9)?,
         version: row.try_get(10)?,
         tags: Some(row.try_get(11)?),
-    })
+        first_response_due: None,
+        resolution_due: None,
+        first_responded_at: None,
+        sla_next_due: None,
+        sla_state: None,
+    };
+    let sla = SlaColumns {
+        first_response_due: row.try_get(12)?,
+        resolution_due: row.try_get(13)?,
+        first_responded_at: row.try_get(14)?,
+        breached: row.try_get(15)?,
+        paused_at: row.try_get(16)?,
+        next_due: row.try_get(17)?,
+        next_risk: row.try_get(18)?,
+    };
+    sla.show(&mut t, to_micros(tms_core::timefmt::now()));
+    Ok(t)
+}
+
+/// The values of [`CLOCK_COLUMNS`] for PostgreSQL (the flag a boolean).
+fn clock_params(clock: Option<&StoredClock>) -> Vec<Box<dyn ToSql + Sync + Send>> {
+    let values = clock.map(StoredClock::values);
+    CLOCK_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| -> Box<dyn ToSql + Sync + Send> {
+            let v = values.map(|v| v[i]);
+            match (*c, v) {
+                ("sla_breached", v) => Box::new(v.flatten().is_some_and(|b| b != 0)),
+                ("sla_paused_us", v) => Box::new(v.flatten().unwrap_or(0)),
+                ("sla_next_due", v) => Box::new(v.flatten().unwrap_or(NO_DUE)),
+                (_, v) => Box::new(v.flatten()),
+            }
+        })
+        .collect()
 }
 
 pub(super) fn ticket_item(row: &Row) -> StoreResult<TicketListItem> {
@@ -832,26 +873,71 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
     }
 
     fn insert_ticket(&self, t: &NewTicket<'_>) -> StoreResult<Ticket> {
-        let sql = format!(
-            "INSERT INTO tickets (title, description, status, priority, creation_date, updated_at,
-                                  resolution_date, requester_id, assigned_agent_id, tags)
-             VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) RETURNING {TICKET_RETURNING}"
-        );
-        let row = self.one(
-            &sql,
-            &[
-                &t.title,
-                &t.description,
-                &status_rank(t.status),
-                &priority_rank(t.priority),
-                &to_micros(t.creation_date),
-                &t.resolution_date.map(to_micros),
-                &t.requester_id,
-                &t.assigned_agent_id,
-                &t.tags,
-            ],
-        )?;
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            let marks: Vec<String> = (10..10 + CLOCK_COLUMNS.len())
+                .map(|i| format!("${i}"))
+                .collect();
+            format!(
+                "INSERT INTO tickets (title, description, status, priority, creation_date,
+                                      updated_at, resolution_date, requester_id,
+                                      assigned_agent_id, tags, {})
+                 VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, {}) RETURNING {TICKET_RETURNING}",
+                CLOCK_COLUMNS.join(", "),
+                marks.join(", ")
+            )
+        });
+        let clock = t.sla.map(|c| StoredClock::new(c, t.status));
+        let clock = clock_params(clock.as_ref());
+        let (status, priority) = (status_rank(t.status), priority_rank(t.priority));
+        let (created, resolved) = (to_micros(t.creation_date), t.resolution_date.map(to_micros));
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![
+            &t.title,
+            &t.description,
+            &status,
+            &priority,
+            &created,
+            &resolved,
+            &t.requester_id,
+            &t.assigned_agent_id,
+            &t.tags,
+        ];
+        params.extend(clock.iter().map(|b| b.as_ref() as &(dyn ToSql + Sync)));
+        let row = self.one(&SQL, &params)?;
         ticket(&row)
+    }
+
+    fn sla_clock(&self, id: i64) -> StoreResult<Option<tms_core::sla::TicketClock>> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT {} FROM tickets WHERE id = $1",
+                CLOCK_COLUMNS[..8].join(", ")
+            )
+        });
+        let Some(row) = self.opt(&SQL, &[&id])? else {
+            return Ok(None);
+        };
+        let mut v = [None; 8];
+        for (i, slot) in v.iter_mut().enumerate().take(7) {
+            *slot = row.try_get(i)?;
+        }
+        v[7] = Some(i64::from(row.try_get::<_, bool>(7)?));
+        Ok(StoredClock::clock_from(v))
+    }
+
+    fn save_sla(&self, id: i64, clock: &StoredClock) -> StoreResult<()> {
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            let sets: Vec<String> = CLOCK_COLUMNS
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("{c} = ${}", i + 2))
+                .collect();
+            format!("UPDATE tickets SET {} WHERE id = $1", sets.join(", "))
+        });
+        let values = clock_params(Some(clock));
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&id];
+        params.extend(values.iter().map(|b| b.as_ref() as &(dyn ToSql + Sync)));
+        self.exec(&SQL, &params)?;
+        Ok(())
     }
 
     fn update_ticket(&self, id: i64, s: &TicketState<'_>) -> StoreResult<Ticket> {

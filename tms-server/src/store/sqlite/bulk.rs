@@ -9,8 +9,8 @@
 use rusqlite::{Connection, Transaction, params};
 use tms_core::timefmt::to_micros;
 
-use crate::store::BulkTicket;
 use crate::store::list::{priority_rank, status_rank};
+use crate::store::{BulkTicket, StoredClock};
 
 /// The `CREATE TRIGGER` statements that maintain `ticket_search`.
 pub fn search_triggers(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
@@ -69,6 +69,9 @@ fn insert_rows(tx: &Transaction<'_>, batch: &[BulkTicket]) -> rusqlite::Result<(
             serde_json::to_string(&t.tags).unwrap_or_else(|_| "[]".into())
         ])?;
         let id = tx.last_insert_rowid();
+        if let Some(clock) = t.sla {
+            super::tickets::save_sla(tx, id, &StoredClock::new(clock, t.status))?;
+        }
         log.execute(params![
             t.requester_id,
             format!("created ticket {id}"),

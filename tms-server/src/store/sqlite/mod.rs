@@ -331,6 +331,7 @@ mod tests {
                     resolution_date: None,
                     creation_date: tms_core::timefmt::now(),
                     tags: &[],
+                    sla: None,
                 };
                 tickets::insert(c, &t).map(|_| ()).map_err(DbError::from)
             })

@@ -9,16 +9,28 @@ use super::users::{summary_at, summary_opt_at};
 use super::{ts, ts_opt};
 use crate::store::counts::CountCache;
 use crate::store::list::{
-    cursor_values, in_order, keyset, priority_rank, sort_columns, status_rank,
+    cursor_values, in_order, keyset, priority_rank, sla_condition, sort_columns, status_rank,
 };
-use crate::store::{ListPage, NewTicket, TicketState};
+use crate::store::{
+    CLOCK_COLUMNS, ListPage, NO_DUE, NewTicket, SLA_NCOLS, SlaColumns, StoredClock, TicketState,
+    sla_columns, sla_returning,
+};
+use std::sync::LazyLock;
+use tms_core::sla::TicketClock;
 
-const COLUMNS: &str = "t.id, t.title, t.description, t.status, t.priority, t.creation_date, \
-     t.updated_at, t.resolution_date, t.requester_id, t.assigned_agent_id, t.version, t.tags";
-const NCOLS: usize = 12;
+/// The ticket's columns, then its SLA columns.
+const COLUMNS: &str = concat!(
+    "t.id, t.title, t.description, t.status, t.priority, t.creation_date, t.updated_at, \
+     t.resolution_date, t.requester_id, t.assigned_agent_id, t.version, t.tags, ",
+    sla_columns!()
+);
+const NCOLS: usize = 12 + SLA_NCOLS;
 /// `COLUMNS` without the alias, for `RETURNING` (which cannot name one).
-const RETURNING: &str = "id, title, description, status, priority, creation_date, updated_at, \
-     resolution_date, requester_id, assigned_agent_id, version, tags";
+const RETURNING: &str = concat!(
+    "id, title, description, status, priority, creation_date, updated_at, resolution_date, \
+     requester_id, assigned_agent_id, version, tags, ",
+    sla_returning!()
+);
 /// Requester and assignee summaries after the ticket columns.
 const PEOPLE: &str = "r.id, r.username, r.email, r.role, a.id, a.username, a.email, a.role";
 const JOIN_PEOPLE: &str =
@@ -33,7 +45,7 @@ fn rank_to<T: Copy>(all: &[T], idx: usize, row: &Row<'_>) -> rusqlite::Result<T>
 }
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Ticket> {
-    Ok(Ticket {
+    let mut t = Ticket {
         id: row.get(0)?,
         title: row.get(1)?,
         description: row.get(2)?,
@@ -46,7 +58,23 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Ticket> {
         assigned_agent_id: row.get(9)?,
         version: row.get(10)?,
         tags: Some(tags_from(row, 11)?),
-    })
+        first_response_due: None,
+        resolution_due: None,
+        first_responded_at: None,
+        sla_next_due: None,
+        sla_state: None,
+    };
+    let sla = SlaColumns {
+        first_response_due: row.get(12)?,
+        resolution_due: row.get(13)?,
+        first_responded_at: row.get(14)?,
+        breached: row.get(15)?,
+        paused_at: row.get(16)?,
+        next_due: row.get(17)?,
+        next_risk: row.get(18)?,
+    };
+    sla.show(&mut t, to_micros(tms_core::timefmt::now()));
+    Ok(t)
 }
 
 /// The tags column: a JSON array of names (migration 0012).
@@ -71,25 +99,86 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<TicketListItem> {
 }
 
 pub fn insert(conn: &Connection, t: &NewTicket<'_>) -> rusqlite::Result<Ticket> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "INSERT INTO tickets (title, description, status, priority, creation_date, updated_at,
-                              resolution_date, requester_id, assigned_agent_id, tags)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9) RETURNING {RETURNING}"
-    ))?;
-    stmt.query_row(
-        params![
-            t.title,
-            t.description,
-            status_rank(t.status),
-            priority_rank(t.priority),
-            to_micros(t.creation_date),
-            t.resolution_date.map(to_micros),
-            t.requester_id,
-            t.assigned_agent_id,
-            tags_json(t.tags)
-        ],
-        from_row,
-    )
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "INSERT INTO tickets (title, description, status, priority, creation_date, updated_at,
+                                  resolution_date, requester_id, assigned_agent_id, tags, {})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, {}) RETURNING {}",
+            CLOCK_COLUMNS.join(", "),
+            (10..10 + CLOCK_COLUMNS.len())
+                .map(|i| format!("coalesce(?{i}, {})", clock_default(i - 10)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            RETURNING
+        )
+    });
+    let clock = t.sla.map(|c| StoredClock::new(c, t.status).values());
+    let clock = clock.unwrap_or_default();
+    let mut stmt = conn.prepare_cached(&SQL)?;
+    let head = params![
+        t.title,
+        t.description,
+        status_rank(t.status),
+        priority_rank(t.priority),
+        to_micros(t.creation_date),
+        t.resolution_date.map(to_micros),
+        t.requester_id,
+        t.assigned_agent_id,
+        tags_json(t.tags)
+    ];
+    let all: Vec<&dyn rusqlite::ToSql> = head
+        .iter()
+        .copied()
+        .chain(clock.iter().map(|v| v as &dyn rusqlite::ToSql))
+        .collect();
+    stmt.query_row(all.as_slice(), from_row)
+}
+
+/// What a clock column holds for a ticket without clocks (the schema's default).
+fn clock_default(i: usize) -> &'static str {
+    match CLOCK_COLUMNS[i] {
+        "sla_paused_us" | "sla_breached" => "0",
+        "sla_next_due" => "9223372036854775807",
+        _ => "NULL",
+    }
+}
+
+/// Ticket `id`'s SLA clocks; `None` without (or no such ticket).
+pub fn sla_clock(conn: &Connection, id: i64) -> rusqlite::Result<Option<TicketClock>> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {} FROM tickets WHERE id = ?1",
+            CLOCK_COLUMNS[..8].join(", ")
+        )
+    });
+    let row = conn
+        .prepare_cached(&SQL)?
+        .query_row([id], |r| {
+            let mut v = [None; 8];
+            for (i, slot) in v.iter_mut().enumerate() {
+                *slot = r.get(i)?;
+            }
+            Ok(v)
+        })
+        .optional()?;
+    Ok(row.and_then(StoredClock::clock_from))
+}
+
+/// Stores ticket `id`'s clocks.
+pub fn save_sla(conn: &Connection, id: i64, clock: &StoredClock) -> rusqlite::Result<()> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        let sets: Vec<String> = CLOCK_COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} = ?{}", i + 2))
+            .collect();
+        format!("UPDATE tickets SET {} WHERE id = ?1", sets.join(", "))
+    });
+    let values = clock.values();
+    let mut args: Vec<&dyn rusqlite::ToSql> = vec![&id];
+    args.extend(values.iter().map(|v| v as &dyn rusqlite::ToSql));
+    conn.prepare_cached(&SQL)?.execute(args.as_slice())?;
+    Ok(())
 }
 
 pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Ticket>> {
@@ -166,7 +255,13 @@ type Args = Vec<rusqlite::types::Value>;
 /// The `WHERE` conditions (each starting with ` AND`) of a list's filters other than search.
 /// `only_requester` restricts a Requester to their own tickets; their search (`fts`) matches
 /// a ticket with internal notes by the text they may read only (migration 0012).
-fn filters(q: &TicketQuery, only_requester: Option<i64>, fts: Option<&str>) -> (String, Args) {
+/// `now` (µs) is the instant the SLA states are derived at.
+fn filters(
+    q: &TicketQuery,
+    only_requester: Option<i64>,
+    fts: Option<&str>,
+    now: i64,
+) -> (String, Args) {
     let mut sql = String::new();
     let mut args: Args = Vec::new();
     let mut in_list = |sql: &mut String, col: &str, vals: Vec<i64>| {
@@ -202,6 +297,12 @@ fn filters(q: &TicketQuery, only_requester: Option<i64>, fts: Option<&str>) -> (
         sql.push_str(" AND t.id IN (SELECT ticket_id FROM ticket_tags WHERE tag = ?)");
         args.push(tag.clone().into());
     }
+    if !q.sla.is_empty() {
+        let cond = sla_condition(&q.sla, "?", "t.sla_breached = 1", "t.sla_breached = 0");
+        // The instant, once for every place it is used.
+        args.extend(std::iter::repeat_n(now.into(), cond.matches('?').count()));
+        sql.push_str(&format!(" AND {cond}"));
+    }
     if let (Some(_), Some(m)) = (only_requester, fts) {
         sql.push_str(
             " AND (NOT EXISTS (SELECT 1 FROM comments n WHERE n.ticket_id = t.id AND n.is_internal = 1)
@@ -221,17 +322,26 @@ fn order_by(sort: SortKey) -> String {
     format!(" ORDER BY {}", cols.join(", "))
 }
 
-/// The list's total. Without search or requester filters it is a sum over `ticket_counts`.
-/// A search's total walks every match, so it is remembered in `counts` until the data changes.
+/// The list's total. Without search, requester, tag or SLA filters it is a sum over
+/// `ticket_counts`. A search's total walks every match, so it is remembered in `counts` until
+/// the data changes; a total with SLA filters also until a state could change
+/// ([`sla_stable_until`]).
 fn total(
     conn: &Connection,
     counts: &CountCache,
     q: &TicketQuery,
     only_requester: Option<i64>,
     fts: Option<&str>,
+    now: i64,
 ) -> rusqlite::Result<u64> {
-    let n: i64 = if let Some(m) = fts {
-        let (where_sql, mut args) = filters(q, only_requester, Some(m));
+    let count = |sql: &str, args: Args| -> rusqlite::Result<u64> {
+        let n: i64 = conn
+            .prepare_cached(sql)?
+            .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    };
+    if let Some(m) = fts {
+        let (where_sql, mut args) = filters(q, only_requester, Some(m), now);
         args.insert(0, m.to_string().into());
         let sql = if where_sql.is_empty() {
             "SELECT count(*) FROM ticket_search WHERE ticket_search MATCH ?".to_string()
@@ -240,18 +350,23 @@ fn total(
                 "SELECT count(*) FROM ticket_search s JOIN tickets t ON t.id = s.rowid WHERE ticket_search MATCH ?{where_sql}"
             )
         };
+        if !q.sla.is_empty() {
+            return timed_count(conn, counts, q, only_requester, fts, now, &sql, args);
+        }
         let key = format!("{sql}\u{0}{args:?}");
         // Before the count starts its snapshot: see `counts`.
         let generation = counts.generation();
         if let Some(n) = counts.get(&key, generation) {
             return Ok(n);
         }
-        let n: i64 = conn
-            .prepare_cached(&sql)?
-            .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?;
-        counts.put(key, generation, u64::try_from(n).unwrap_or(0));
-        n
-    } else if only_requester.is_none() && q.requester_id.is_none() && q.tag.is_empty() {
+        let n = count(&sql, args)?;
+        counts.put(key, generation, n);
+        Ok(n)
+    } else if only_requester.is_none()
+        && q.requester_id.is_none()
+        && q.tag.is_empty()
+        && q.sla.is_empty()
+    {
         let mut sql = String::from("SELECT coalesce(sum(n), 0) FROM ticket_counts WHERE 1 = 1");
         let mut args: Args = Vec::new();
         let mut in_list = |col: &str, vals: Vec<i64>| {
@@ -274,15 +389,56 @@ fn total(
             sql.push_str(" AND assigned_agent_id = ?");
             args.push(id.into());
         }
-        conn.prepare_cached(&sql)?
-            .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?
+        count(&sql, args)
     } else {
-        let (where_sql, args) = filters(q, only_requester, None);
+        let (where_sql, args) = filters(q, only_requester, None, now);
         let sql = format!("SELECT count(*) FROM tickets t WHERE 1 = 1{where_sql}");
-        conn.prepare_cached(&sql)?
-            .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?
-    };
-    Ok(u64::try_from(n).unwrap_or(0))
+        if q.sla.is_empty() {
+            count(&sql, args)
+        } else {
+            timed_count(conn, counts, q, only_requester, None, now, &sql, args)
+        }
+    }
+}
+
+/// The count of `sql` (with SLA filters, at `now`), remembered until the data changes or
+/// the first instant after `now` at which a ticket's state could change.
+#[allow(clippy::too_many_arguments)]
+fn timed_count(
+    conn: &Connection,
+    counts: &CountCache,
+    q: &TicketQuery,
+    only_requester: Option<i64>,
+    fts: Option<&str>,
+    now: i64,
+    sql: &str,
+    args: Args,
+) -> rusqlite::Result<u64> {
+    // The key names the filters, not the instant they were applied at.
+    let key = format!(
+        "{sql}\u{0}{fts:?}\u{0}{:?}",
+        filters(q, only_requester, fts, 0).1
+    );
+    counts.count_until(&key, now, || {
+        let n: i64 = conn
+            .prepare_cached(sql)?
+            .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?;
+        Ok((u64::try_from(n).unwrap_or(0), sla_stable_until(conn, now)?))
+    })
+}
+
+/// The first instant after `now` at which a ticket's SLA state changes by time alone (an
+/// at-risk or a due time); [`NO_DUE`] when none will.
+fn sla_stable_until(conn: &Connection, now: i64) -> rusqlite::Result<i64> {
+    let next: Option<i64> = conn
+        .prepare_cached(
+            "SELECT min(x) FROM (
+               SELECT min(sla_next_due) AS x FROM tickets WHERE sla_next_due > ?1
+               UNION ALL
+               SELECT min(sla_next_risk) FROM tickets WHERE sla_next_risk > ?1)",
+        )?
+        .query_row([now], |r| r.get(0))?;
+    Ok(next.unwrap_or(NO_DUE))
 }
 
 /// Why a list query cannot run.
@@ -316,7 +472,8 @@ pub fn list(
         },
         None => None,
     };
-    let (mut where_sql, mut args) = filters(q, only_requester, fts.as_deref());
+    let now = to_micros(tms_core::timefmt::now());
+    let (mut where_sql, mut args) = filters(q, only_requester, fts.as_deref(), now);
     let offset = match &q.after {
         Some(c) => {
             let vals = cursor_values(sort, c).ok_or(ListError::BadCursor)?;
@@ -326,7 +483,7 @@ pub fn list(
         }
         None => q.page.saturating_sub(1).saturating_mul(q.size),
     };
-    let total = total(conn, counts, q, only_requester, fts.as_deref())?;
+    let total = total(conn, counts, q, only_requester, fts.as_deref(), now)?;
     if q.after.is_none() && offset >= total {
         return Ok(ListPage::empty(total));
     }

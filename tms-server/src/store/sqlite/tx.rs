@@ -239,6 +239,14 @@ impl Write for Tx<'_> {
         Ok(tickets::update(self.conn, id, s)?)
     }
 
+    fn sla_clock(&self, id: i64) -> StoreResult<Option<tms_core::sla::TicketClock>> {
+        Ok(tickets::sla_clock(self.conn, id)?)
+    }
+
+    fn save_sla(&self, id: i64, clock: &crate::store::StoredClock) -> StoreResult<()> {
+        Ok(tickets::save_sla(self.conn, id, clock)?)
+    }
+
     fn touch_ticket(&self, id: i64, now: Timestamp) -> StoreResult<()> {
         Ok(tickets::touch(self.conn, id, now)?)
     }

@@ -107,7 +107,7 @@ fn apply(page: &mut Page<TicketListItem>, query: &TicketQuery, e: &TicketEvent) 
     let found = page.items.iter().position(|i| i.ticket.id == e.ticket_id);
     if let (Some(i), Some(new)) = (found, &e.ticket) {
         let old = &page.items[i];
-        if *old == *new || old.ticket.version > new.ticket.version {
+        if *old == **new || old.ticket.version > new.ticket.version {
             // Already shown (a change of this user's, answered first), or older news.
             return Applied::default();
         }
@@ -142,7 +142,7 @@ fn apply(page: &mut Page<TicketListItem>, query: &TicketQuery, e: &TicketEvent) 
     }
     let unsure = match place(page, query.sort, &item.ticket) {
         Place::At(at) => {
-            page.items.insert(at, item.clone());
+            page.items.insert(at, TicketListItem::clone(item));
             page.items
                 .truncate(usize::try_from(page.size).unwrap_or(usize::MAX));
             searched || (entered && !counted_now)
@@ -185,6 +185,11 @@ fn in_order(sort: SortKey, a: &Ticket, b: &Ticket) -> Ordering {
         SortField::UpdatedAt => a.updated_at.cmp(&b.updated_at).then(by_id),
         SortField::Priority => a.priority.rank().cmp(&b.priority.rank()).then(by_created),
         SortField::Status => a.status.rank().cmp(&b.status.rank()).then(by_created),
+        // Pending due times first, earliest first; tickets where nothing runs after them.
+        SortField::Due => {
+            let due = |t: &Ticket| (t.sla_next_due.is_none(), t.sla_next_due);
+            due(a).cmp(&due(b)).then(by_id)
+        }
     };
     if sort.descending {
         order.reverse()
