@@ -9,6 +9,6 @@ pub mod sla;
 pub mod timefmt;
 pub mod validate;
 
-pub use domain::{ActivityType, HistoryKind, Priority, Role, Status};
+pub use domain::{ActivityType, HistoryKind, Priority, Role, SlaState, Status};
 pub use rules::{Actor, Denied};
 pub use validate::ValidationError;

@@ -43,6 +43,8 @@ pub struct TicketQueryDoc {
     /// they can see, so for them any tag filters everything out).
     #[param(value_type = Option<Vec<String>>)]
     pub tag: Option<Vec<String>>,
+    /// Repeatable: tickets whose SLA state, at the time of the read, is any of these.
+    pub sla: Option<Vec<tms_core::SlaState>>,
     #[param(minimum = 1)]
     pub assigned_agent_id: Option<i64>,
     #[param(minimum = 1)]
