@@ -189,6 +189,16 @@ impl Theme {
         }
     }
 
+    /// An SLA state: breached as an error, at risk in the warning colour, the rest quiet
+    /// (the words say the state without colour: `ui::sla`).
+    pub fn sla(&self, s: tms_core::SlaState) -> Style {
+        match s {
+            tms_core::SlaState::Breached => self.error,
+            tms_core::SlaState::AtRisk => self.colour(1).add_modifier(Modifier::BOLD),
+            _ => self.muted,
+        }
+    }
+
     pub fn role(&self, r: Role) -> Style {
         match r {
             Role::Admin => self.colour(4).add_modifier(Modifier::BOLD),

@@ -111,6 +111,7 @@ fn queue_allows(actor: Actor, q: &QueueState, cmd: Cmd) -> bool {
         Cmd::SetPriority => ticket.is_none_or(|t| may_edit(actor, t)),
         Cmd::Comment => ticket.is_none_or(|t| check_comment(actor, t.requester_id).is_ok()),
         Cmd::Tags | Cmd::FilterTag => check_set_tags(actor).is_ok(),
+        Cmd::FilterSla => q.kind == QueueKind::Staff,
         _ => true,
     }
 }

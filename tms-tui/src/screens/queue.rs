@@ -15,7 +15,7 @@ use crate::app::{ListSlot, Reply, Request, State};
 use crate::screens::NewTicketState;
 use tms_core::api::{Page, SortKey, Ticket, TicketDetail, TicketListItem, TicketQuery, View};
 use tms_core::timefmt::Timestamp;
-use tms_core::{Priority, Status};
+use tms_core::{Priority, SlaState, Status};
 
 /// Whose queue this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +29,43 @@ pub enum QueueKind {
 pub const TABS: [&str; 4] = ["Unassigned", "Mine", "All open", "All"];
 const UNRESOLVED: [Status; 3] = [Status::Open, Status::InProgress, Status::Waiting];
 
+/// The queue's SLA filter (staff): which states to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaFilter {
+    AtRiskOrBreached,
+    AtRisk,
+    Breached,
+    Paused,
+}
+
+impl SlaFilter {
+    pub const ALL: [SlaFilter; 4] = [
+        SlaFilter::AtRiskOrBreached,
+        SlaFilter::AtRisk,
+        SlaFilter::Breached,
+        SlaFilter::Paused,
+    ];
+
+    /// The states of the list's `sla` filter.
+    pub fn states(self) -> Vec<SlaState> {
+        match self {
+            SlaFilter::AtRiskOrBreached => vec![SlaState::AtRisk, SlaState::Breached],
+            SlaFilter::AtRisk => vec![SlaState::AtRisk],
+            SlaFilter::Breached => vec![SlaState::Breached],
+            SlaFilter::Paused => vec![SlaState::Paused],
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SlaFilter::AtRiskOrBreached => "at risk or breached",
+            SlaFilter::AtRisk => "at risk",
+            SlaFilter::Breached => "breached",
+            SlaFilter::Paused => "paused (Waiting)",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueState {
     pub kind: QueueKind,
@@ -38,6 +75,8 @@ pub struct QueueState {
     pub counts: [Option<u64>; 4],
     pub status: Option<Status>,
     pub priority: Option<Priority>,
+    /// Tickets in these SLA states only (staff).
+    pub sla: Option<SlaFilter>,
     pub sort: SortKey,
     pub search: Option<String>,
     /// Tickets carrying every one of these tags (staff).
@@ -76,6 +115,7 @@ impl QueueState {
             counts: [None; 4],
             status: None,
             priority: None,
+            sla: None,
             sort: SortKey::default(),
             search: None,
             tags: Vec::new(),
@@ -193,6 +233,9 @@ impl QueueState {
         if !self.tags.is_empty() {
             q.tag.clone_from(&self.tags);
         }
+        if let Some(f) = self.sla {
+            q.sla = f.states();
+        }
         q.sort = self.sort;
         q.page = self.page;
         q
@@ -243,6 +286,7 @@ impl QueueState {
     fn reset_filters(&mut self) {
         self.status = None;
         self.priority = None;
+        self.sla = None;
         self.search = None;
         self.tags.clear();
         self.sort = self.tab_query(self.tab).sort;
@@ -367,6 +411,7 @@ impl QueueState {
                 self.kind == QueueKind::Staff,
             ))],
             Cmd::FilterPriority => vec![Out::Show(overlay::priority_filter(self.priority))],
+            Cmd::FilterSla => vec![Out::Show(overlay::sla_filter(self.sla))],
             Cmd::FilterTag => vec![
                 Out::Show(overlay::tags_prompt(
                     state,

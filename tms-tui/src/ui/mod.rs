@@ -8,6 +8,7 @@ mod history;
 mod login;
 mod overlays;
 mod queue;
+pub mod sla;
 mod ticket;
 
 use crate::app::gate;

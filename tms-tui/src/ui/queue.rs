@@ -154,6 +154,9 @@ fn filter_line(f: &mut Frame, area: Rect, state: &State, q: &QueueState) {
     if let Some(p) = q.priority {
         parts.push(format!("priority {p}"));
     }
+    if let Some(s) = q.sla {
+        parts.push(format!("SLA {}", s.label()));
+    }
     if let Some(s) = &q.search {
         parts.push(format!("search “{s}”"));
     }
@@ -278,6 +281,20 @@ fn rows(f: &mut Frame, area: Rect, state: &State, q: &QueueState) {
             min: NAME_MIN,
         });
     }
+    // Staff see the SLA clocks when a row has some: time to the next due time, or overdue.
+    let slas: Vec<Option<(String, tms_core::SlaState)>> = items
+        .iter()
+        .map(|i| super::sla::cell(&i.ticket, state.now))
+        .collect();
+    let show_sla = staff && slas.iter().any(Option::is_some);
+    if show_sla {
+        head.push("SLA");
+        cols.push(Col::Fixed(widest(
+            "SLA",
+            slas.iter()
+                .map(|c| c.as_ref().map_or("", |(s, _)| s.as_str())),
+        )));
+    }
     head.push("Age");
     cols.push(Col::Fixed(widest("Age", &ages)));
     let w = fit(area.width, 1, &cols);
@@ -309,6 +326,12 @@ fn rows(f: &mut Frame, area: Rect, state: &State, q: &QueueState) {
         if show_tags {
             col += 1;
             cells.push(Cell::from(fit_to(col, &tags[row])).style(t.muted));
+        }
+        if show_sla {
+            cells.push(match &slas[row] {
+                Some((text, st)) => Cell::from(text.clone()).style(t.sla(*st)),
+                None => Cell::from(""),
+            });
         }
         cells.push(Cell::from(ages[row].clone()).style(t.muted));
         if q.is_fresh(tk.id, state.now) {

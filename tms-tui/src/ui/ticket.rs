@@ -37,10 +37,18 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, s: &TicketState) {
         notice(f, area, &msg, style);
         return;
     };
-    let [meta, thread] = Layout::vertical([Constraint::Length(4), Constraint::Min(1)]).areas(area);
+    // Staff work to the clocks; requesters are not shown them.
+    let staff = state.user.as_ref().is_some_and(|u| u.role.is_staff());
+    let sla = super::sla::line(&d.ticket, state.now).filter(|_| staff);
+    let height = if sla.is_some() { 5 } else { 4 };
+    let [meta, thread] =
+        Layout::vertical([Constraint::Length(height), Constraint::Min(1)]).areas(area);
+    let mut lines = meta_lines(state, d);
+    if let Some((text, st)) = sla {
+        lines.push(Line::styled(text, t.sla(st)));
+    }
     f.render_widget(
-        Paragraph::new(meta_lines(state, d))
-            .block(Block::new().borders(Borders::BOTTOM).border_style(t.border)),
+        Paragraph::new(lines).block(Block::new().borders(Borders::BOTTOM).border_style(t.border)),
         meta,
     );
     if s.history.shown {

@@ -84,6 +84,31 @@ pub fn page(items: Vec<TicketListItem>) -> Page<TicketListItem> {
     Page::new(items, n, 1, 50)
 }
 
+/// `item` with SLA clocks in `state`, its next due time `due_in` minutes from [`now`].
+pub fn with_sla(
+    mut item: TicketListItem,
+    state: tms_core::SlaState,
+    due_in: Option<i64>,
+) -> TicketListItem {
+    let t = &mut item.ticket;
+    t.sla_state = Some(state);
+    t.sla_next_due = due_in.map(|m| now() + time::Duration::minutes(m));
+    match t.sla_next_due {
+        // The first response is what falls due next; the resolution six hours later.
+        Some(due) => {
+            t.first_response_due = Some(due);
+            t.resolution_due = Some(due + time::Duration::hours(6));
+        }
+        // Answered and resolved in time.
+        None => {
+            t.first_response_due = Some(t.creation_date + time::Duration::hours(1));
+            t.first_responded_at = Some(t.creation_date + time::Duration::minutes(30));
+            t.resolution_due = Some(t.creation_date + time::Duration::hours(8));
+        }
+    }
+    item
+}
+
 pub fn tickets() -> Vec<TicketListItem> {
     vec![
         ticket(1, "Password reset", Status::Open, Priority::Medium, None),

@@ -212,3 +212,45 @@ fn offline_banner_and_light_theme() {
         "uses the width: {wide}"
     );
 }
+
+/// The fixture server, its tickets with SLA clocks: 1 ok, 3 at risk, 5 breached, 7 met.
+fn sla_server(r: &Request) -> Option<Reply> {
+    use tms_core::SlaState::*;
+    let clocked = |item: tms_core::api::TicketListItem| match item.ticket.id {
+        1 => with_sla(item, Ok, Some(80)),
+        3 => with_sla(item, AtRisk, Some(12)),
+        5 => with_sla(item, Breached, Some(-35)),
+        _ => with_sla(item, Met, None),
+    };
+    match server(r)? {
+        Reply::Tickets(mut page) => {
+            page.items = page.items.into_iter().map(clocked).collect();
+            Some(Reply::Tickets(page))
+        }
+        Reply::Ticket(d) => {
+            let d = *d;
+            let item = clocked(tms_core::api::TicketListItem {
+                ticket: d.ticket,
+                requester: d.requester,
+                assigned_agent: d.assigned_agent,
+            });
+            Some(Reply::Ticket(Box::new(tms_core::api::TicketDetail::of(
+                item, d.comments,
+            ))))
+        }
+        other => Some(other),
+    }
+}
+
+#[test]
+fn sla_clocks_in_the_queue_and_on_the_ticket() {
+    for (role, who) in roles() {
+        let mut s = signed_in(who);
+        let fx = app::update(&mut s, key(KeyCode::Char('r')));
+        answer_all(&mut s, fx, &sla_server);
+        snap(&format!("queue_sla_{role}"), &s);
+        let fx = app::command::run(&mut s, "3");
+        answer_all(&mut s, fx, &sla_server);
+        snap(&format!("ticket_sla_{role}"), &s);
+    }
+}

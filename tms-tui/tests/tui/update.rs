@@ -326,3 +326,35 @@ fn prefix_searches_go_to_the_server_as_typed() {
         assert_eq!(query.q.as_deref(), Some(typed));
     }
 }
+
+#[test]
+fn staff_filter_by_sla_and_sort_by_due() {
+    let mut s = signed_in(admin());
+    ch(&mut s, '!');
+    ch(&mut s, 'j');
+    let fx = press(&mut s, KeyCode::Enter);
+    let Request::Tickets { query, .. } = &requests(&fx)[0] else {
+        panic!()
+    };
+    use tms_core::SlaState;
+    assert_eq!(query.sla, vec![SlaState::AtRisk, SlaState::Breached]);
+    ch(&mut s, 'o');
+    for _ in 0..8 {
+        press(&mut s, KeyCode::Down);
+    }
+    let fx = press(&mut s, KeyCode::Enter);
+    let Request::Tickets { query, .. } = &requests(&fx)[0] else {
+        panic!()
+    };
+    assert_eq!(query.sort.to_string(), "due");
+    assert_eq!(query.sla.len(), 2, "the filter stays");
+    let fx = ch(&mut s, 'x');
+    let Request::Tickets { query, .. } = &requests(&fx)[0] else {
+        panic!()
+    };
+    assert!(query.sla.is_empty(), "x clears it");
+    // Requesters have no SLA filter.
+    let mut r = signed_in(jane());
+    assert!(ch(&mut r, '!').is_empty());
+    assert!(r.overlay.is_none());
+}

@@ -85,6 +85,8 @@ pub enum Cmd {
     Search,
     FilterStatus,
     FilterPriority,
+    /// Filter the queue by SLA state (staff).
+    FilterSla,
     Sort,
     NextPage,
     PrevPage,

@@ -170,6 +170,13 @@ pub static BINDINGS: &[Binding] = &[
     ),
     b(
         C::Queue,
+        &[Ch('!')],
+        Cmd::FilterSla,
+        "filter by SLA (at risk, breached)",
+        false,
+    ),
+    b(
+        C::Queue,
         &[Ch('T')],
         Cmd::FilterTag,
         "filter by tags",

@@ -185,6 +185,7 @@ fn apply_pick(state: &mut State, picker: &Picker, pick: Pick) -> Vec<Effect> {
         }
         (PickFor::FilterStatus, Pick::Status(s)) => on_queue(state, |q| q.status = s),
         (PickFor::FilterPriority, Pick::Priority(p)) => on_queue(state, |q| q.priority = p),
+        (PickFor::FilterSla, Pick::Sla(f)) => on_queue(state, |q| q.sla = f),
         (PickFor::Sort, Pick::Sort(k)) => on_queue(state, |q| q.sort = k),
         (PickFor::UserRole(id), Pick::Role(role)) => req(Request::UpdateUser(
             id,

@@ -14,6 +14,7 @@ pub use people::{
 use super::State;
 use super::command::CommandLine;
 use super::keymap::Ctx;
+use crate::screens::queue::SlaFilter;
 use crate::widgets::{TextArea, TextInput};
 use tms_core::api::{SortField, SortKey, UserSummary};
 use tms_core::{ActivityType, Priority, Role, Status};
@@ -56,6 +57,8 @@ pub enum Pick {
     Requester(Option<i64>),
     /// Whether a new view is shared with every staff member.
     Shared(bool),
+    /// The queue's SLA filter; `None` is any.
+    Sla(Option<SlaFilter>),
 }
 
 /// What the picked value is for.
@@ -66,6 +69,7 @@ pub enum PickFor {
     Assign(i64),
     FilterStatus,
     FilterPriority,
+    FilterSla,
     Sort,
     UserRole(i64),
     LogType,
@@ -451,8 +455,18 @@ pub fn priority_filter(current: Option<Priority>) -> Overlay {
     )
 }
 
+pub fn sla_filter(current: Option<SlaFilter>) -> Overlay {
+    let mut items = vec![("Any SLA state".to_string(), Pick::Sla(None))];
+    items.extend(
+        SlaFilter::ALL
+            .iter()
+            .map(|f| (f.label().to_string(), Pick::Sla(Some(*f)))),
+    );
+    Picker::open("Show SLA", items, Pick::Sla(current), PickFor::FilterSla)
+}
+
 /// The sort orders offered, with their labels.
-pub const SORTS: [(&str, SortField, bool); 8] = [
+pub const SORTS: [(&str, SortField, bool); 9] = [
     ("Newest first", SortField::CreationDate, true),
     ("Oldest first", SortField::CreationDate, false),
     ("Recently updated", SortField::UpdatedAt, true),
@@ -461,6 +475,7 @@ pub const SORTS: [(&str, SortField, bool); 8] = [
     ("Priority, low first", SortField::Priority, false),
     ("Status", SortField::Status, false),
     ("Number", SortField::Id, false),
+    ("SLA: due soonest", SortField::Due, false),
 ];
 
 pub fn sort_label(key: SortKey) -> String {
