@@ -35,6 +35,15 @@ fn next_due(t: &Ticket) -> i64 {
     t.sla_next_due.map_or(NO_DUE, to_micros)
 }
 
+/// Whether every state of an `sla=` filter is one of running clocks not yet due (`ok`,
+/// `at_risk`): few tickets at any time, found through the `sla_next_due` index.
+pub fn sla_states_are_few(states: &[SlaState]) -> bool {
+    !states.is_empty()
+        && states
+            .iter()
+            .all(|s| matches!(s, SlaState::Ok | SlaState::AtRisk))
+}
+
 /// The condition (in parentheses) that a ticket's SLA state at the instant bound at `now` is
 /// one of `states`, on the columns of migration sqlite/0014 (postgres/0007): the state is
 /// derived there exactly as `tms_core::sla::derive_state` derives it. `breached` and
@@ -42,10 +51,16 @@ fn next_due(t: &Ticket) -> i64 {
 pub fn sla_condition(states: &[SlaState], now: &str, breached: &str, not_breached: &str) -> String {
     let one = |s: &SlaState| match s {
         SlaState::Breached => format!("{breached} OR t.sla_next_due <= {now}"),
-        SlaState::AtRisk => {
-            format!("{not_breached} AND t.sla_next_due > {now} AND t.sla_next_risk <= {now}")
-        }
-        SlaState::Ok => format!("{not_breached} AND t.sla_next_risk > {now}"),
+        // Both bounded on `sla_next_due` (running clocks not yet due: few), so that they are
+        // a short range of its index rather than a walk over every ticket.
+        SlaState::AtRisk => format!(
+            "{not_breached} AND t.sla_next_due > {now} AND t.sla_next_due < {NO_DUE} \
+             AND t.sla_next_risk <= {now}"
+        ),
+        SlaState::Ok => format!(
+            "{not_breached} AND t.sla_next_due > {now} AND t.sla_next_due < {NO_DUE} \
+             AND t.sla_next_risk > {now}"
+        ),
         SlaState::Paused => format!("{not_breached} AND t.sla_paused_at IS NOT NULL"),
         SlaState::Met => format!(
             "{not_breached} AND t.sla_paused_at IS NULL AND t.sla_next_due = {NO_DUE} \

@@ -9,7 +9,8 @@ use super::users::{summary_at, summary_opt_at};
 use super::{ts, ts_opt};
 use crate::store::counts::CountCache;
 use crate::store::list::{
-    cursor_values, in_order, keyset, priority_rank, sla_condition, sort_columns, status_rank,
+    cursor_values, in_order, keyset, priority_rank, sla_condition, sla_states_are_few,
+    sort_columns, status_rank,
 };
 use crate::store::{
     CLOCK_COLUMNS, ListPage, NO_DUE, NewTicket, SLA_NCOLS, SlaColumns, StoredClock, TicketState,
@@ -392,12 +393,27 @@ fn total(
         count(&sql, args)
     } else {
         let (where_sql, args) = filters(q, only_requester, None, now);
-        let sql = format!("SELECT count(*) FROM tickets t WHERE 1 = 1{where_sql}");
+        let sql = format!(
+            "SELECT count(*) FROM tickets t{} WHERE 1 = 1{where_sql}",
+            few_hint(q)
+        );
         if q.sla.is_empty() {
             count(&sql, args)
         } else {
             timed_count(conn, counts, q, only_requester, None, now, &sql, args)
         }
+    }
+}
+
+/// For SLA filters of running clocks not yet due only (`ok`, `at_risk`): walk the
+/// `sla_next_due` index, a short range, whatever the sort. The planner cannot tell how few
+/// such tickets there are and would walk the sort's index past every other ticket to fill a
+/// page (`BENCHMARKS.md`, "SLA filters").
+fn few_hint(q: &TicketQuery) -> &'static str {
+    if sla_states_are_few(&q.sla) {
+        " INDEXED BY tickets_sla_due"
+    } else {
+        ""
     }
 }
 
@@ -512,8 +528,9 @@ pub fn list(
         // more than it should); they are put back in order below.
         None => format!(
             "SELECT {COLUMNS}, {PEOPLE} FROM
-               (SELECT t.id AS pid FROM tickets t WHERE 1 = 1{where_sql}{order} LIMIT ? OFFSET ?) p
-             CROSS JOIN tickets t ON t.id = p.pid {JOIN_PEOPLE}"
+               (SELECT t.id AS pid FROM tickets t{} WHERE 1 = 1{where_sql}{order} LIMIT ? OFFSET ?) p
+             CROSS JOIN tickets t ON t.id = p.pid {JOIN_PEOPLE}",
+            few_hint(q)
         ),
     };
     args.push(limit);
