@@ -510,3 +510,46 @@ fn json_is_the_server_s_own(env: &Env) {
         .ok();
     assert_eq!(out, format!("{}\n", page.items.get()));
 }
+
+/// `--limit` beyond the API's largest page (100) is reached by following the pages' cursors:
+/// every ticket once, in the list's order.
+#[test]
+fn pages_are_followed_up_to_the_limit() {
+    let env = Env::remote();
+    env.login("admin@example.com");
+    let base = env.base_url().unwrap().to_string();
+    let token = env.sessions().get(&env.session_key()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut client = tms_tui::api::ApiClient::new(&base).unwrap();
+        client.set_token(Some(token));
+        for i in 0..110 {
+            let body = tms_core::api::NewTicketRequest {
+                title: format!("Batch ticket {i}"),
+                description: "Filed in bulk.".into(),
+                priority: None,
+                status: None,
+                requester_id: None,
+                assigned_agent_id: None,
+                tags: None,
+            };
+            client.create_ticket(&body).await.unwrap();
+        }
+    });
+    let ids = |limit: &str| -> Vec<i64> {
+        let list = env.json(&[
+            "ticket", "list", "--json", "--sort", "-id", "--limit", limit,
+        ]);
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(ids("105"), (17..=121).rev().collect::<Vec<_>>());
+    assert_eq!(ids("1000"), (1..=121).rev().collect::<Vec<_>>());
+    let csv = env
+        .run(&["ticket", "list", "--format", "csv", "--limit", "250"])
+        .ok();
+    assert_eq!(csv.lines().count(), 1 + 121);
+}
