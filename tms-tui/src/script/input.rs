@@ -63,7 +63,11 @@ pub fn text(value: &str) -> Result<String> {
 pub fn password(from_stdin: bool, prompt: &str, confirm: bool) -> Result<String> {
     if from_stdin {
         let mut line = String::new();
-        io::stdin().read_line(&mut line)?;
+        if io::stdin().read_line(&mut line)? == 0 {
+            return Err(ScriptError::Usage(
+                "--password-stdin: standard input is empty".into(),
+            ));
+        }
         return Ok(line.trim_end_matches(['\n', '\r']).to_string());
     }
     let first = typed(prompt)?;

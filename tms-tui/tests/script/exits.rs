@@ -22,6 +22,11 @@ fn usage_errors_exit_2() {
         assert!(run.stdout.is_empty(), "{run:#?}");
         assert!(!run.stderr.is_empty(), "{run:#?}");
     }
+    // No password on standard input.
+    let said = env
+        .run(&["login", "--email", "admin@example.com", "--password-stdin"])
+        .fails(2);
+    assert!(said.contains("standard input is empty"), "{said}");
     // A password asked for where there is no terminal to type it.
     let said = env
         .run(&[
