@@ -162,9 +162,8 @@ fn printable(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tms_core::api::{Comment, Ticket};
+    use tms_core::Role;
     use tms_core::timefmt::parse;
-    use tms_core::{Priority, Role, Status};
 
     fn summary(id: i64, name: &str, role: Role) -> UserSummary {
         UserSummary {
@@ -175,39 +174,36 @@ mod tests {
         }
     }
 
+    /// A ticket detail as the server writes one (read from JSON, so that fields the API adds
+    /// later, which have defaults, need no change here).
     fn sample() -> TicketDetail {
-        let at = parse("2026-11-29T06:00:00").unwrap();
-        let item = TicketListItem {
-            ticket: Ticket {
-                id: 3,
-                title: "VPN drops".into(),
-                description: "Every hour.\n\tSince Monday.\x1b[2J\n".into(),
-                status: Status::InProgress,
-                priority: Priority::High,
-                creation_date: at,
-                updated_at: at,
-                resolution_date: None,
-                requester_id: 2,
-                assigned_agent_id: None,
-                version: 4,
-                tags: Some(vec!["vpn".into(), "network".into()]),
-            },
-            requester: summary(2, "Jane", Role::Requester),
-            assigned_agent: None,
-        };
-        let note = CommentWithUser {
-            comment: Comment {
-                id: 9,
-                ticket_id: 3,
-                commented_by_id: 3,
-                description: "Checking the gateway.".into(),
-                creation_date: at,
-                updated_at: at,
-                is_internal: true,
-            },
-            user: summary(3, "John", Role::Agent),
-        };
-        TicketDetail::of(item, vec![note])
+        serde_json::from_value(serde_json::json!({
+            "id": 3,
+            "title": "VPN drops",
+            "description": "Every hour.\n\tSince Monday.\x1b[2J\n",
+            "status": "In Progress",
+            "priority": "High",
+            "creation_date": "2026-11-29T06:00:00",
+            "updated_at": "2026-11-29T06:00:00",
+            "resolution_date": null,
+            "requester_id": 2,
+            "assigned_agent_id": null,
+            "version": 4,
+            "tags": ["vpn", "network"],
+            "requester": summary(2, "Jane", Role::Requester),
+            "assigned_agent": null,
+            "comments": [{
+                "id": 9,
+                "ticket_id": 3,
+                "commented_by_id": 3,
+                "description": "Checking the gateway.",
+                "creation_date": "2026-11-29T06:00:00",
+                "updated_at": "2026-11-29T06:00:00",
+                "is_internal": true,
+                "user": summary(3, "John", Role::Agent),
+            }],
+        }))
+        .unwrap()
     }
 
     #[test]
