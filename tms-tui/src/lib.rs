@@ -10,6 +10,7 @@ pub mod editor;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod screens;
+pub mod script;
 pub mod sort;
 pub mod terminal;
 pub mod theme;
@@ -147,24 +148,56 @@ struct Started {
     sinks: (driver::TokenSink, driver::DraftSink),
 }
 
-/// Everything before the terminal is taken: the configuration, the server (started if
-/// embedded), the saved session. `None` when the command was done without the loop (logout).
-async fn prepare(cli: Cli) -> Result<Option<Started>, Error> {
-    if cli.command.as_ref().is_some_and(cli::Command::is_offline) {
-        // Printed by the binary before it gets here; nothing to start.
-        return Ok(None);
-    }
+/// What a start knows before any server is touched: the configuration, the server tms would
+/// use, and the session saved for it. The terminal client and the scripting commands share it,
+/// so a login by either is the other's too.
+struct Place {
+    dir: Option<PathBuf>,
+    file: config::ConfigFile,
+    target: Target,
+    store: Option<SessionStore>,
+    saved: Option<String>,
+}
+
+fn locate(cli: &Cli) -> Result<Place, Error> {
     let dir = config::config_dir();
     let file = match &dir {
         Some(d) => config::load(d)?,
         None => config::ConfigFile::default(),
     };
-    let target = target(&cli, &file)?;
+    let target = target(cli, &file)?;
     let store = dir.as_deref().map(SessionStore::new);
     let saved = match (&store, target.session_key()) {
         (Some(s), Some(k)) => s.get(&k),
         _ => None,
     };
+    Ok(Place {
+        dir,
+        file,
+        target,
+        store,
+        saved,
+    })
+}
+
+/// Everything before the terminal is taken: the configuration, the server (started if
+/// embedded), the saved session. `None` when the command was done without the loop (logout).
+async fn prepare(cli: Cli) -> Result<Option<Started>, Error> {
+    if cli
+        .command
+        .as_ref()
+        .is_some_and(|c| c.is_offline() || c.is_script())
+    {
+        // Done by the binary before it gets here; nothing to start.
+        return Ok(None);
+    }
+    let Place {
+        dir,
+        file,
+        target,
+        store,
+        saved,
+    } = locate(&cli)?;
     if let Some(Command::Logout) = cli.command {
         logout(target, store.as_ref(), saved).await?;
         return Ok(None);

@@ -4,6 +4,9 @@ use clap::Parser;
 
 fn main() -> std::process::ExitCode {
     let cli = tms_tui::cli::Cli::parse();
+    if cli.command.as_ref().is_some_and(|c| c.is_script()) {
+        return tms_tui::script::main(cli);
+    }
     let mut out = std::io::stdout().lock();
     match &cli.command {
         Some(tms_tui::cli::Command::Completions { shell }) => {

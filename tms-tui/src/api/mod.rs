@@ -4,8 +4,10 @@
 pub mod dispatch;
 pub mod error;
 pub mod events;
+mod raw;
 
 pub use error::ApiError;
+pub use raw::Raw;
 
 use reqwest::header::{COOKIE, HeaderMap, SET_COOKIE};
 use reqwest::{Method, RequestBuilder, Response};
@@ -174,10 +176,17 @@ impl ApiClient {
     }
 
     pub async fn list_users(&self, q: &UserQuery) -> Result<Vec<User>> {
-        let rb = self
-            .request(Method::GET, "/api/v1/admin/users/")
-            .query(&q.to_pairs());
-        Self::json(rb).await
+        Self::json(self.users_request(q)).await
+    }
+
+    /// [`Self::list_users`], each user with the JSON the server sent for it.
+    pub async fn list_users_raw(&self, q: &UserQuery) -> Result<Vec<Raw<User>>> {
+        Self::json(self.users_request(q)).await
+    }
+
+    fn users_request(&self, q: &UserQuery) -> RequestBuilder {
+        self.request(Method::GET, "/api/v1/admin/users/")
+            .query(&q.to_pairs())
     }
 
     pub async fn get_user(&self, id: i64) -> Result<User> {
@@ -185,6 +194,15 @@ impl ApiClient {
     }
 
     pub async fn create_user(&self, body: &NewUserRequest) -> Result<User> {
+        Self::json(
+            self.request(Method::POST, "/api/v1/admin/users/")
+                .json(body),
+        )
+        .await
+    }
+
+    /// [`Self::create_user`] with the JSON the server sent.
+    pub async fn create_user_raw(&self, body: &NewUserRequest) -> Result<Raw<User>> {
         Self::json(
             self.request(Method::POST, "/api/v1/admin/users/")
                 .json(body),
@@ -242,10 +260,17 @@ impl ApiClient {
     }
 
     pub async fn list_tickets(&self, q: &TicketQuery) -> Result<Page<TicketListItem>> {
-        let rb = self
-            .request(Method::GET, "/api/v1/tickets/")
-            .query(&q.to_pairs());
-        Self::json(rb).await
+        Self::json(self.tickets_request(q)).await
+    }
+
+    /// [`Self::list_tickets`], each ticket with the JSON the server sent for it.
+    pub async fn list_tickets_raw(&self, q: &TicketQuery) -> Result<Page<Raw<TicketListItem>>> {
+        Self::json(self.tickets_request(q)).await
+    }
+
+    fn tickets_request(&self, q: &TicketQuery) -> RequestBuilder {
+        self.request(Method::GET, "/api/v1/tickets/")
+            .query(&q.to_pairs())
     }
 
     pub async fn agent_tickets(&self, agent: i64, q: &TicketQuery) -> Result<Page<TicketListItem>> {
@@ -254,6 +279,11 @@ impl ApiClient {
     }
 
     pub async fn get_ticket(&self, id: i64) -> Result<TicketDetail> {
+        Self::json(self.request(Method::GET, &format!("/api/v1/tickets/{id}"))).await
+    }
+
+    /// [`Self::get_ticket`] with the JSON the server sent.
+    pub async fn get_ticket_raw(&self, id: i64) -> Result<Raw<TicketDetail>> {
         Self::json(self.request(Method::GET, &format!("/api/v1/tickets/{id}"))).await
     }
 
@@ -267,6 +297,11 @@ impl ApiClient {
         Self::json(self.request(Method::POST, "/api/v1/tickets/").json(body)).await
     }
 
+    /// [`Self::create_ticket`] with the JSON the server sent.
+    pub async fn create_ticket_raw(&self, body: &NewTicketRequest) -> Result<Raw<Ticket>> {
+        Self::json(self.request(Method::POST, "/api/v1/tickets/").json(body)).await
+    }
+
     /// `PATCH`: the server answers with the whole ticket as `GET` gives it. With `version`,
     /// only if the ticket is still at it (`If-Match`); else [`ApiError::Stale`] with the
     /// ticket as it is now.
@@ -276,13 +311,27 @@ impl ApiClient {
         body: &TicketUpdate,
         version: Option<i64>,
     ) -> Result<TicketDetail> {
-        let mut rb = self
+        Self::json(self.update_request(id, body, version)).await
+    }
+
+    /// [`Self::update_ticket`] with the JSON the server sent.
+    pub async fn update_ticket_raw(
+        &self,
+        id: i64,
+        body: &TicketUpdate,
+        version: Option<i64>,
+    ) -> Result<Raw<TicketDetail>> {
+        Self::json(self.update_request(id, body, version)).await
+    }
+
+    fn update_request(&self, id: i64, body: &TicketUpdate, version: Option<i64>) -> RequestBuilder {
+        let rb = self
             .request(Method::PATCH, &format!("/api/v1/tickets/{id}"))
             .json(body);
-        if let Some(v) = version {
-            rb = rb.header(reqwest::header::IF_MATCH, format!("\"{v}\""));
+        match version {
+            Some(v) => rb.header(reqwest::header::IF_MATCH, format!("\"{v}\"")),
+            None => rb,
         }
-        Self::json(rb).await
     }
 
     /// `POST /api/v1/tickets/bulk`: all or nothing; a refusal names every failing ticket.
@@ -302,6 +351,11 @@ impl ApiClient {
         Self::json(self.request(Method::POST, "/api/v1/comments/").json(body)).await
     }
 
+    /// [`Self::create_comment`] with the JSON the server sent.
+    pub async fn create_comment_raw(&self, body: &NewCommentRequest) -> Result<Raw<Comment>> {
+        Self::json(self.request(Method::POST, "/api/v1/comments/").json(body)).await
+    }
+
     pub async fn update_comment(&self, id: i64, body: &CommentUpdate) -> Result<Comment> {
         let rb = self
             .request(Method::PUT, &format!("/api/v1/comments/{id}"))
@@ -314,10 +368,17 @@ impl ApiClient {
     }
 
     pub async fn list_logs(&self, q: &LogQuery) -> Result<Vec<LogEntry>> {
-        let rb = self
-            .request(Method::GET, "/api/v1/logs/")
-            .query(&q.to_pairs());
-        Self::json(rb).await
+        Self::json(self.logs_request(q)).await
+    }
+
+    /// [`Self::list_logs`], each entry with the JSON the server sent for it.
+    pub async fn list_logs_raw(&self, q: &LogQuery) -> Result<Vec<Raw<LogEntry>>> {
+        Self::json(self.logs_request(q)).await
+    }
+
+    fn logs_request(&self, q: &LogQuery) -> RequestBuilder {
+        self.request(Method::GET, "/api/v1/logs/")
+            .query(&q.to_pairs())
     }
 
     pub async fn clear_logs(&self) -> Result<()> {

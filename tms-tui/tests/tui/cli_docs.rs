@@ -24,6 +24,11 @@ fn completions_cover_every_subcommand_and_flag_in_each_shell() {
         "logout",
         "completions",
         "man",
+        "login",
+        "ticket",
+        "--password-stdin",
+        "--if-version",
+        "--format",
         "--server",
         "--demo",
         "--db",
@@ -62,9 +67,21 @@ fn the_manual_page_is_roff_with_every_option() {
     for flag in ["\\-\\-server", "\\-\\-demo", "\\-\\-db", "\\-\\-theme"] {
         assert!(page.contains(flag), "the page lacks {flag}");
     }
-    for sub in ["logout", "completions", "man"] {
+    for sub in [
+        "logout",
+        "completions",
+        "man",
+        "tms\\-login",
+        "tms\\-ticket",
+        "tms\\-user",
+        "tms\\-log(1)",
+    ] {
         assert!(page.contains(sub), "the page lacks {sub}");
     }
+    assert!(
+        page.contains("Exit status of login, ticket, user and log"),
+        "the scripting commands' exit statuses"
+    );
     lint_with_groff(&page);
 }
 

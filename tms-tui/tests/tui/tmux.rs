@@ -11,7 +11,13 @@ pub struct Tmux {
 impl Tmux {
     /// Runs `cmd` in a 100×30 session named after `label` and this process.
     pub fn start(label: &str, cmd: &str) -> Self {
+        Self::start_sized(label, cmd, 100, 30)
+    }
+
+    /// Runs `cmd` in a `width`×`height` session named after `label` and this process.
+    pub fn start_sized(label: &str, cmd: &str, width: u16, height: u16) -> Self {
         let name = format!("tms-{label}-{}", std::process::id());
+        let (width, height) = (width.to_string(), height.to_string());
         let ok = Command::new("tmux")
             .args([
                 "new-session",
@@ -19,9 +25,9 @@ impl Tmux {
                 "-s",
                 &name,
                 "-x",
-                "100",
+                &width,
                 "-y",
-                "30",
+                &height,
                 cmd,
             ])
             .status()
@@ -43,8 +49,21 @@ impl Tmux {
     }
 
     pub fn screen(&self) -> String {
+        self.capture(&[])
+    }
+
+    /// The screen with its attributes as escape sequences (bold is `ESC[1m`). Used by the
+    /// scripting commands' tests (tests/script), which share this file.
+    #[allow(dead_code)]
+    pub fn styled_screen(&self) -> String {
+        self.capture(&["-e"])
+    }
+
+    fn capture(&self, flags: &[&str]) -> String {
         let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.name])
+            .args(["capture-pane", "-p"])
+            .args(flags)
+            .args(["-t", &self.name])
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
