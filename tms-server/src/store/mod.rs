@@ -15,6 +15,7 @@
 //! one.
 
 pub mod copy;
+pub mod transfer;
 pub mod counts;
 pub mod list;
 pub mod postgres;
