@@ -126,7 +126,12 @@ pub enum Command {
         #[command(flatten)]
         db: DbArg,
         /// The seed's database: mysql://user:password@host:3306/database.
-        #[arg(long, env = "TMS_SEED_MYSQL_URL", value_name = "URL", hide_env_values = true)]
+        #[arg(
+            long,
+            env = "TMS_SEED_MYSQL_URL",
+            value_name = "URL",
+            hide_env_values = true
+        )]
         mysql_url: String,
     },
     /// Exit 0 when a server answers GET /healthz with 200 (for container health checks).
@@ -359,8 +364,7 @@ fn export(db: &DbArg, output: Option<&std::path::Path>, secrets: bool) -> Result
 
 fn import(db: &DbArg, file: &std::path::Path) -> Result<(), String> {
     let started = std::time::Instant::now();
-    let report =
-        crate::store::transfer::import(&db.target(), file).map_err(|e| e.to_string())?;
+    let report = crate::store::transfer::import(&db.target(), file).map_err(|e| e.to_string())?;
     for t in &report.tables {
         println!(
             "{:<15} {:>10} rows  sha256 {}",

@@ -178,11 +178,10 @@ async fn query(
     sql: &str,
 ) -> Result<Vec<TextRow>, SeedError> {
     use mysql_async::prelude::Queryable;
-    let rows: Vec<mysql_async::Row> =
-        conn.query(sql).await.map_err(|e| SeedError::Query {
-            table,
-            msg: e.to_string(),
-        })?;
+    let rows: Vec<mysql_async::Row> = conn.query(sql).await.map_err(|e| SeedError::Query {
+        table,
+        msg: e.to_string(),
+    })?;
     Ok(rows
         .into_iter()
         .map(|row| {
@@ -198,14 +197,22 @@ async fn query(
         .collect())
 }
 
-fn number(table: &'static str, column: &'static str, v: Option<&String>) -> Result<Option<i64>, SeedError> {
+fn number(
+    table: &'static str,
+    column: &'static str,
+    v: Option<&String>,
+) -> Result<Option<i64>, SeedError> {
     match v {
         None => Ok(None),
-        Some(s) => s.trim().parse().map(Some).map_err(|_| SeedError::NotANumber {
-            table,
-            column,
-            value: s.clone(),
-        }),
+        Some(s) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| SeedError::NotANumber {
+                table,
+                column,
+                value: s.clone(),
+            }),
     }
 }
 
@@ -239,7 +246,10 @@ async fn read_tables(
     let mut names = HashSet::new();
     for row in &present {
         let name = row.first().cloned().flatten().unwrap_or_default();
-        if let Some(Some(n)) = row.get(1).map(|v| v.as_ref().and_then(|s| s.parse::<i64>().ok())) {
+        if let Some(Some(n)) = row
+            .get(1)
+            .map(|v| v.as_ref().and_then(|s| s.parse::<i64>().ok()))
+        {
             next_ids.insert(name.clone(), n);
         }
         names.insert(name);
@@ -393,7 +403,9 @@ impl Repair {
                 "password hash not bcrypt: no password works until a SysAdmin sets one"
             }
             Repair::TitleEmpty => "title empty: set to \"(no title)\"",
-            Repair::TitleRewritten => "title with control characters or several lines: made one line",
+            Repair::TitleRewritten => {
+                "title with control characters or several lines: made one line"
+            }
             Repair::TitleTooLong => "title over 200 characters: shortened",
             Repair::DescriptionEmpty => "description empty: set to \"(no description)\"",
             Repair::DescriptionRewritten => {
@@ -401,7 +413,9 @@ impl Repair {
             }
             Repair::DescriptionTooLong => "description over 20,000 characters: shortened",
             Repair::StatusRespelled => "status spelled otherwise: mapped",
-            Repair::StatusUnknown => "status unknown: Resolved if it has a resolution date, else Open",
+            Repair::StatusUnknown => {
+                "status unknown: Resolved if it has a resolution date, else Open"
+            }
             Repair::PriorityRespelled => "priority spelled otherwise: mapped",
             Repair::PriorityUnknown => "priority unknown: made Medium",
             Repair::CreationDateInvalid => {
@@ -410,7 +424,9 @@ impl Repair {
             Repair::ResolvedWithoutDate => {
                 "Resolved without a resolution date: dated at its last activity"
             }
-            Repair::ResolutionDateCleared => "not Resolved but with a resolution date: date cleared",
+            Repair::ResolutionDateCleared => {
+                "not Resolved but with a resolution date: date cleared"
+            }
             Repair::ResolutionBeforeCreation => {
                 "resolution date before the creation date: set to the creation date"
             }
@@ -425,14 +441,20 @@ impl Repair {
                 "comment by no user of the seed: given to the placeholder account"
             }
             Repair::CommentEmpty => "comment empty: set to \"(empty comment)\"",
-            Repair::CommentRewritten => "comment with control characters or CRLF line ends: cleaned",
+            Repair::CommentRewritten => {
+                "comment with control characters or CRLF line ends: cleaned"
+            }
             Repair::CommentTooLong => "comment over 20,000 characters: shortened",
-            Repair::CommentDateInvalid => "comment date missing or invalid: its ticket's creation date",
+            Repair::CommentDateInvalid => {
+                "comment date missing or invalid: its ticket's creation date"
+            }
             Repair::LogUserMissing => {
                 "log entry of no user of the seed: given to the placeholder account"
             }
             Repair::LogTypeRespelled => "log entry type spelled otherwise: mapped",
-            Repair::LogTypeUnknown => "log entry type unknown: made Update, the type noted in its details",
+            Repair::LogTypeUnknown => {
+                "log entry type unknown: made Update, the type noted in its details"
+            }
             Repair::LogDateInvalid => "log entry date missing or invalid: the import's time",
         }
     }
@@ -527,8 +549,7 @@ fn recognise<T: Copy>(raw: &str, known: &[(T, &str)]) -> Option<(T, bool)> {
 pub fn parse_datetime(raw: Option<&str>) -> Option<i64> {
     let raw = raw?.trim();
     let whole = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    let fraction =
-        format_description!("[year]-[month]-[day] [hour]:[minute]:[second].[subsecond]");
+    let fraction = format_description!("[year]-[month]-[day] [hour]:[minute]:[second].[subsecond]");
     let t = PrimitiveDateTime::parse(raw, whole)
         .or_else(|_| PrimitiveDateTime::parse(raw, fraction))
         .or_else(|_| PrimitiveDateTime::parse(&raw.replacen('T', " ", 1), whole))
@@ -916,9 +937,15 @@ pub fn convert(data: &SeedData, now: i64) -> Converted {
             ("priority", Value::Int(list::priority_rank(priority))),
             ("creation_date", Value::Int(creation)),
             ("updated_at", Value::Int(updated)),
-            ("resolution_date", resolution.map_or(Value::Null, Value::Int)),
+            (
+                "resolution_date",
+                resolution.map_or(Value::Null, Value::Int),
+            ),
             ("requester_id", Value::Int(requester)),
-            ("assigned_agent_id", assignee.map_or(Value::Null, Value::Int)),
+            (
+                "assigned_agent_id",
+                assignee.map_or(Value::Null, Value::Int),
+            ),
             ("version", Value::Int(1)),
         ]);
     }
@@ -929,7 +956,12 @@ pub fn convert(data: &SeedData, now: i64) -> Converted {
             c.note(Repair::CommentTicketMissing, m.id);
             continue;
         };
-        let author = person(m.commented_by_id, Repair::CommentAuthorMissing, m.id, &mut c);
+        let author = person(
+            m.commented_by_id,
+            Repair::CommentAuthorMissing,
+            m.id,
+            &mut c,
+        );
         let (text, [empty, rewritten, long]) = fix_body(&m.description, "(empty comment)");
         for (flag, r) in [
             (empty, Repair::CommentEmpty),
@@ -994,7 +1026,10 @@ pub fn convert(data: &SeedData, now: i64) -> Converted {
             ("activity_type", Value::Text(kind.as_str().to_string())),
             ("details", Value::Text(details.clone())),
             ("activity_date", Value::Int(at)),
-            ("ticket_id", ticket_of(&details).map_or(Value::Null, Value::Int)),
+            (
+                "ticket_id",
+                ticket_of(&details).map_or(Value::Null, Value::Int),
+            ),
         ]);
     }
 
@@ -1037,7 +1072,11 @@ pub fn convert(data: &SeedData, now: i64) -> Converted {
         if names.contains(&username) {
             username = with_suffix(&username, &placeholder_id.to_string());
         }
-        let at = first_seen.get(&placeholder_id).copied().unwrap_or(now).min(now);
+        let at = first_seen
+            .get(&placeholder_id)
+            .copied()
+            .unwrap_or(now)
+            .min(now);
         user_rows.push(vec![
             ("id", Value::Int(placeholder_id)),
             ("username", Value::Text(username)),
@@ -1126,7 +1165,11 @@ impl SeedReport {
         for (table, n) in &c.read {
             let _ = writeln!(out, "  {table:<15} {n:>8} rows");
         }
-        let _ = writeln!(out, "written to {} (every table verified):", self.load.target);
+        let _ = writeln!(
+            out,
+            "written to {} (every table verified):",
+            self.load.target
+        );
         for t in &self.load.tables {
             let _ = writeln!(out, "  {:<15} {:>8} rows", t.table, t.rows);
         }

@@ -406,7 +406,11 @@ impl rusqlite::ToSql for Value {
 }
 
 /// Value `i` of a SQLite row, read as a column of `kind`. Booleans are 0 or 1.
-pub(crate) fn sqlite_value(row: &rusqlite::Row<'_>, i: usize, kind: Kind) -> rusqlite::Result<Value> {
+pub(crate) fn sqlite_value(
+    row: &rusqlite::Row<'_>,
+    i: usize,
+    kind: Kind,
+) -> rusqlite::Result<Value> {
     Ok(match (row.get_ref(i)?, kind) {
         (ValueRef::Null, k) if k.nullable() => Value::Null,
         (ValueRef::Integer(n), Kind::Bool) => match n {
@@ -944,7 +948,8 @@ pub(crate) const TAGS_FROM_TABLE: &str = "ALTER TABLE tickets DISABLE TRIGGER ti
 /// copy (inside its transaction): they would index a ticket again for each of its comments.
 /// Measured on 100,000 generated tickets (2 shared cores, debug build): 37 s with them, 25 s
 /// with one build at the end.
-pub(crate) const SEARCH_TRIGGERS_OFF: &str = "ALTER TABLE tickets DISABLE TRIGGER tickets_search_insert;
+pub(crate) const SEARCH_TRIGGERS_OFF: &str =
+    "ALTER TABLE tickets DISABLE TRIGGER tickets_search_insert;
      ALTER TABLE comments DISABLE TRIGGER comments_search_insert";
 
 /// The index built once, by the function the triggers use (the rebuild the schema describes),

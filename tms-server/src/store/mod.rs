@@ -15,12 +15,12 @@
 //! one.
 
 pub mod copy;
-pub mod transfer;
 pub mod counts;
 pub mod list;
 pub mod postgres;
 mod recorder;
 pub mod sqlite;
+pub mod transfer;
 mod types;
 
 use std::sync::Arc;

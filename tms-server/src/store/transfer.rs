@@ -273,7 +273,12 @@ pub(crate) fn load(
 }
 
 /// The error for a row the target refused: its table and key, and why.
-fn refused(t: &Table, cols: &[usize], values: &[Value], e: impl std::fmt::Display) -> TransferError {
+fn refused(
+    t: &Table,
+    cols: &[usize],
+    values: &[Value],
+    e: impl std::fmt::Display,
+) -> TransferError {
     let key: Vec<String> = t
         .key
         .iter()
@@ -291,11 +296,7 @@ fn refused(t: &Table, cols: &[usize], values: &[Value], e: impl std::fmt::Displa
     ))
 }
 
-fn load_sqlite(
-    path: &Path,
-    plan: &Plan,
-    rows: &mut dyn Rows,
-) -> Result<LoadReport, TransferError> {
+fn load_sqlite(path: &Path, plan: &Plan, rows: &mut dyn Rows) -> Result<LoadReport, TransferError> {
     // Held until the load is committed: no server starts on the file meanwhile.
     let _serving = sqlite::lock::lock(path)?;
     let mut conn = sqlite::open_direct(path)?;
@@ -418,11 +419,7 @@ fn compare(expected: &TableSum, found: &TableSum) -> Result<(), TransferError> {
     Ok(())
 }
 
-fn load_postgres(
-    url: &str,
-    plan: &Plan,
-    rows: &mut dyn Rows,
-) -> Result<LoadReport, TransferError> {
+fn load_postgres(url: &str, plan: &Plan, rows: &mut dyn Rows) -> Result<LoadReport, TransferError> {
     let pg = Pg::open(url, 2, STATEMENT_TIMEOUT)?;
     let target = pg.describe().to_string();
     let rt = pg.handle();
@@ -924,12 +921,15 @@ impl Reader {
         }
         let mut last_position = None;
         for ht in &header.tables {
-            let position = TABLES.iter().position(|t| t.name == ht.name).ok_or_else(|| {
-                r.bad(format!(
-                    "the export has a table {:?} that this tms-server does not know",
-                    ht.name
-                ))
-            })?;
+            let position = TABLES
+                .iter()
+                .position(|t| t.name == ht.name)
+                .ok_or_else(|| {
+                    r.bad(format!(
+                        "the export has a table {:?} that this tms-server does not know",
+                        ht.name
+                    ))
+                })?;
             if last_position.is_some_and(|p| p >= position) {
                 return Err(r.bad(format!("table {} is listed out of order", ht.name)));
             }
@@ -1069,9 +1069,8 @@ impl Rows for Reader {
         loop {
             if !self.read_line()? {
                 if self.sums.is_none() {
-                    return Err(self.bad(
-                        "the file ends before the export's last line, so it is incomplete",
-                    ));
+                    return Err(self
+                        .bad("the file ends before the export's last line, so it is incomplete"));
                 }
                 return Ok(None);
             }
