@@ -1203,14 +1203,99 @@ impl SeedReport {
 /// database `target`. Nothing is written to `target` unless everything was read, converted
 /// and written, and the written rows verified. Blocking.
 pub fn import(mysql_url: &str, target: &Target) -> Result<SeedReport, SeedError> {
-    let data = read(mysql_url)?;
+    import_data(&read(mysql_url)?, target)
+}
+
+/// [`import`] of the seed's rows already read. Blocking.
+pub fn import_data(data: &SeedData, target: &Target) -> Result<SeedReport, SeedError> {
     let now = tms_core::timefmt::to_micros(tms_core::timefmt::now());
-    let converted = convert(&data, now);
+    let converted = convert(data, now);
     let mut rows = MemoryRows::new(converted.rows);
     let load = transfer::load(target, &converted.plan, &mut rows)?;
     Ok(SeedReport {
-        source: data.source,
+        source: data.source.clone(),
         load,
         conversion: converted.conversion,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_spelled_otherwise_are_recognised_and_others_are_not() {
+        let statuses = [
+            (Status::Open, "Open"),
+            (Status::InProgress, "In Progress"),
+            (Status::Resolved, "Resolved"),
+        ];
+        assert_eq!(
+            recognise("In Progress", &statuses),
+            Some((Status::InProgress, false))
+        );
+        assert_eq!(
+            recognise("in_progress", &statuses),
+            Some((Status::InProgress, true))
+        );
+        assert_eq!(
+            recognise(" RESOLVED ", &statuses),
+            Some((Status::Resolved, true))
+        );
+        assert_eq!(recognise("", &statuses), None);
+        assert_eq!(recognise("Closed", &statuses), None);
+    }
+
+    #[test]
+    fn mysql_datetimes_are_utc_and_zero_dates_are_none() {
+        let at = parse_datetime(Some("2024-03-20 10:00:00")).unwrap();
+        assert_eq!(
+            tms_core::timefmt::format(tms_core::timefmt::from_micros(at)),
+            "2024-03-20T10:00:00"
+        );
+        let fine = parse_datetime(Some("2024-03-20 10:00:00.250000")).unwrap();
+        assert_eq!(fine - at, 250_000);
+        assert_eq!(parse_datetime(Some("0000-00-00 00:00:00")), None);
+        assert_eq!(parse_datetime(Some("yesterday")), None);
+        assert_eq!(parse_datetime(None), None);
+    }
+
+    #[test]
+    fn log_details_name_their_ticket() {
+        assert_eq!(ticket_of("created ticket 5"), Some(5));
+        assert_eq!(ticket_of("ticket 8 has been resolved"), Some(8));
+        assert_eq!(ticket_of("updated comment 5 on ticket 2"), Some(2));
+        assert_eq!(ticket_of("viewing all tickets"), None);
+    }
+
+    #[test]
+    fn only_whole_bcrypt_hashes_are_kept() {
+        assert!(is_bcrypt(
+            "$2b$12$M1Vs.iRo1Ctp8xwBxLULpu/q7kfLBhMCVNZUXRxacRmUd4uAGGi9q"
+        ));
+        assert!(!is_bcrypt("$2b$12$short"));
+        assert!(!is_bcrypt("plain"));
+        assert!(!crate::auth::password::is_bcrypt(UNUSABLE_HASH));
+    }
+
+    #[test]
+    fn titles_bodies_and_usernames_are_made_valid() {
+        assert_eq!(fix_title("  Fine  "), ("Fine".to_string(), vec![]));
+        assert_eq!(fix_title("a\r\nb").0, "a b");
+        assert_eq!(fix_title("").1, vec![Repair::TitleEmpty]);
+        let (long, r) = fix_title(&"x".repeat(250));
+        assert_eq!(
+            (long.chars().count(), r),
+            (TITLE_MAX, vec![Repair::TitleTooLong])
+        );
+        assert_eq!(
+            fix_body("one\r\ntwo", "-"),
+            ("one\ntwo".to_string(), [false, true, false])
+        );
+        assert!(fix_body(" \u{0} ", "(empty)").1[0]);
+        assert_eq!(fix_username("Mike B", 8), ("Mike_B".to_string(), true));
+        assert_eq!(fix_username("Al", 9), ("Al_9".to_string(), true));
+        assert_eq!(fix_username("Admin", 1), ("Admin".to_string(), false));
+        assert_eq!(with_suffix(&"a".repeat(32), "12").len(), USERNAME_MAX);
+    }
 }

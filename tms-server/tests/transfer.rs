@@ -697,3 +697,75 @@ async fn import_seed_repairs_and_serves_the_seed_application_database() {
     let e = blocking(move || seed::import(&url, &t).err().expect("refused")).await;
     assert!(matches!(e, SeedError::NotSeed { .. }), "{e}");
 }
+
+/// The conversion and the load without MySQL: seed rows as `seed::read` returns them go into
+/// SQLite, and a real server signs in with a bcrypt hash, replaced by argon2id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_rows_load_and_their_bcrypt_passwords_sign_in() {
+    let hash = bcrypt::hash("Hello123.", 4).unwrap();
+    let user = |id: i64, name: &str, email: &str, role: &str| seed::SeedUser {
+        id,
+        username: name.into(),
+        email: email.into(),
+        role: role.into(),
+        password_hash: hash.clone(),
+    };
+    let data = seed::SeedData {
+        users: vec![
+            user(1, "Admin", "admin@example.com", "SysAdmin"),
+            user(2, "Jane", "jane@example.com", "Requester"),
+            user(3, "John", "john@example.com", "helpdesk_agent"),
+        ],
+        tickets: vec![seed::SeedTicket {
+            id: 7,
+            title: "Printer".into(),
+            description: "It jams.".into(),
+            status: "in_progress".into(),
+            priority: "High".into(),
+            creation_date: Some("2024-03-20 10:00:00".into()),
+            resolution_date: None,
+            requester_id: Some(2),
+            assigned_agent_id: Some(2),
+        }],
+        comments: vec![seed::SeedComment {
+            id: 3,
+            ticket_id: Some(7),
+            commented_by_id: Some(3),
+            creation_date: Some("2024-03-20 11:00:00".into()),
+            description: "Try the bilby tray.".into(),
+        }],
+        logs: vec![],
+        next_ids: [("Tickets".to_string(), 9)].into_iter().collect(),
+        source: "test".into(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let target = Target::Sqlite(dir.path().join("seed.db"));
+    let t = target.clone();
+    let report = blocking(move || seed::import_data(&data, &t).unwrap()).await;
+    let ids = |r: Repair| {
+        report
+            .conversion
+            .repairs
+            .get(&r)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(ids(Repair::RoleRespelled), [3]);
+    assert_eq!(ids(Repair::StatusRespelled), [7]);
+    assert_eq!(ids(Repair::AssigneeNotStaff), [7]);
+    assert_eq!(report.conversion.total(), 3);
+    let s = Served::start(&target).await;
+    assert!(s.password_hash(3).await.starts_with("$2b$04$"));
+    let token = s.login("john@example.com", "Hello123.").await;
+    assert!(s.password_hash(3).await.starts_with("$argon2id$"));
+    let t = s.get(&token, "/api/v1/tickets/7").await;
+    assert_eq!(t["status"], "In Progress");
+    assert_eq!(t["assigned_agent_id"], Value::Null);
+    assert_eq!(s.total(&token, "q=bilby").await, 1);
+    assert_eq!(
+        s.file(&token, "Next").await,
+        9,
+        "past the seed's AUTO_INCREMENT"
+    );
+    s.stop().await;
+}
