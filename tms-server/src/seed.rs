@@ -151,10 +151,10 @@ pub fn read(url: &str) -> Result<SeedData, SeedError> {
         let mut conn = match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
             Ok(Ok(c)) => c,
             Ok(Err(e)) => {
-                return Err(SeedError::Connect {
-                    at,
-                    msg: e.to_string(),
-                });
+                // The driver repeats its wrapper's words ("Input/output error: " twice).
+                let text = e.to_string();
+                let msg = text.trim_start_matches("Input/output error: ").to_string();
+                return Err(SeedError::Connect { at, msg });
             }
             Err(_) => {
                 return Err(SeedError::Connect {
