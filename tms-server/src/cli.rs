@@ -1,5 +1,6 @@
-//! The `tms-server` command line: serve, user add, seed-demo, gen, backup, restore and
-//! migrate-to-postgres. Every flag can also be given as a `TMS_*` environment variable.
+//! The `tms-server` command line: serve, user add, seed-demo, gen, backup, restore,
+//! migrate-to-postgres, export, import and import-seed. Every flag can also be given as a
+//! `TMS_*` environment variable.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -95,12 +96,57 @@ pub enum Command {
     /// verify the copy (row counts and a SHA-256 of every table) before committing it. Stop
     /// the server first.
     MigrateToPostgres(MigrateArgs),
+    /// Write every table (users with their password hashes, tickets, comments, tags, the
+    /// activity log, history, views, settings) to a JSON-lines file, read in one snapshot.
+    Export {
+        #[command(flatten)]
+        db: DbArg,
+        /// The format of the file (JSON lines, one object a line).
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: ExportFormat,
+        /// The file to write (never over an existing one); standard output without.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Also the sessions and the server's keys (everyone stays signed in, devices stay
+        /// trusted on the database it is imported into).
+        #[arg(long)]
+        with_secrets: bool,
+    },
+    /// Load a file written by `export` into an empty database (SQLite or PostgreSQL), in one
+    /// transaction, verified against the file before the commit.
+    Import {
+        #[command(flatten)]
+        db: DbArg,
+        /// The export file.
+        file: PathBuf,
+    },
+    /// Read a running database of the seed application (MySQL) into an empty database,
+    /// repairing what breaks tms's rules, and report what was imported and repaired.
+    ImportSeed {
+        #[command(flatten)]
+        db: DbArg,
+        /// The seed's database: mysql://user:password@host:3306/database.
+        #[arg(
+            long,
+            env = "TMS_SEED_MYSQL_URL",
+            value_name = "URL",
+            hide_env_values = true
+        )]
+        mysql_url: String,
+    },
     /// Exit 0 when a server answers GET /healthz with 200 (for container health checks).
     Healthcheck {
         /// The server's address.
         #[arg(long, env = "TMS_HEALTHCHECK_ADDR", default_value = "127.0.0.1:8000")]
         addr: String,
     },
+}
+
+/// The formats `export` writes.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// JSON lines: a header, one object per row, and a last line of checksums.
+    Jsonl,
 }
 
 #[derive(Debug, Args)]
@@ -265,7 +311,75 @@ pub fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::MigrateToPostgres(args) => migrate_to_postgres(&args),
+        Command::Export {
+            db,
+            format: ExportFormat::Jsonl,
+            output,
+            with_secrets,
+        } => export(&db, output.as_deref(), with_secrets),
+        Command::Import { db, file } => import(&db, &file),
+        Command::ImportSeed { db, mysql_url } => {
+            let report =
+                crate::seed::import(&mysql_url, &db.target()).map_err(|e| e.to_string())?;
+            print!("{}", report.render());
+            Ok(())
+        }
     }
+}
+
+fn export(db: &DbArg, output: Option<&std::path::Path>, secrets: bool) -> Result<(), String> {
+    use crate::store::transfer;
+    let target = db.target();
+    let report = match output {
+        Some(path) => transfer::export_to_file(&target, path, secrets),
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            transfer::export(&target, &mut out, secrets)
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    // The summary goes to standard error when the export itself goes to standard output.
+    let mut summary = String::new();
+    for t in &report.tables {
+        summary.push_str(&format!(
+            "{:<15} {:>10} rows  sha256 {}\n",
+            t.table,
+            t.rows,
+            &t.hex()[..16]
+        ));
+    }
+    if !report.secrets {
+        summary.push_str("sessions and server keys not exported (--with-secrets exports them)\n");
+    }
+    match output {
+        Some(path) => {
+            print!("{summary}");
+            println!("exported {} to {}", target.describe(), path.display());
+        }
+        None => eprint!("{summary}"),
+    }
+    Ok(())
+}
+
+fn import(db: &DbArg, file: &std::path::Path) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let report = crate::store::transfer::import(&db.target(), file).map_err(|e| e.to_string())?;
+    for t in &report.tables {
+        println!(
+            "{:<15} {:>10} rows  sha256 {}",
+            t.table,
+            t.rows,
+            &t.hex()[..16]
+        );
+    }
+    println!(
+        "imported {} into {} in {:.1?}: every table verified",
+        file.display(),
+        report.target,
+        started.elapsed()
+    );
+    Ok(())
 }
 
 fn migrate_to_postgres(args: &MigrateArgs) -> Result<(), String> {

@@ -18,6 +18,7 @@ mod listen;
 pub mod metrics;
 pub mod routes;
 pub mod search_gate;
+pub mod seed;
 pub mod service;
 pub mod state;
 pub mod store;

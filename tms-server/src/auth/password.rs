@@ -269,7 +269,18 @@ fn hash_with(params: &Params, password: &str) -> Result<String, ServiceError> {
     ))
 }
 
+/// Whether `phc` is a bcrypt hash (`$2a$`, `$2b$`, `$2y$`): the seed application's, kept by
+/// `tms-server import-seed` until its user's first successful login replaces it with
+/// argon2id (`service::auth::login`).
+pub fn is_bcrypt(phc: &str) -> bool {
+    ["$2a$", "$2b$", "$2y$"].iter().any(|p| phc.starts_with(p))
+}
+
 fn verify_with(password: &str, phc: &str) -> bool {
+    if is_bcrypt(phc) {
+        // The cost is in the hash; bcrypt compares in constant time.
+        return bcrypt::verify(password, phc).unwrap_or(false);
+    }
     // Verification uses the parameters recorded in the PHC string itself.
     let Ok(parsed) = PasswordHash::new(phc) else {
         return false;
@@ -439,5 +450,20 @@ mod tests {
             "$argon2i$v=19$m=2048,t=1,p=1$c2FsdHNhbHQ$aGFzaA"
         ));
         assert!(!verify_with("battery staple", "not a hash"));
+    }
+
+    /// The seed application's hashes (bcrypt, cost 12) verify; anything else that is not
+    /// argon2id does not.
+    #[test]
+    fn bcrypt_hashes_of_the_seed_application_verify() {
+        let seed = "$2b$12$M1Vs.iRo1Ctp8xwBxLULpu/q7kfLBhMCVNZUXRxacRmUd4uAGGi9q";
+        assert!(is_bcrypt(seed));
+        assert!(verify_with("Hello123.", seed));
+        assert!(!verify_with("Hello123", seed));
+        let ours = bcrypt::hash("correct horse", 4).unwrap();
+        assert!(verify_with("correct horse", &ours));
+        assert!(!verify_with("correct horsE", &ours));
+        assert!(!is_bcrypt("$argon2id$v=19$m=2048,t=1,p=1$c2FsdA$aGFzaA"));
+        assert!(!verify_with("x", "$2b$12$short"));
     }
 }

@@ -70,13 +70,13 @@ fn login_limits(
     limits
 }
 
-/// The account of `email` (if any) and whether `password` is its password. An unknown email
-/// costs the same hashing as a known one.
+/// The account of `email` (if any), whether `password` is its password, and its stored
+/// hash. An unknown email costs the same hashing as a known one.
 async fn judge(
     app: &AppState,
     email: &str,
-    password: String,
-) -> Result<(Option<User>, bool), ServiceError> {
+    password: &str,
+) -> Result<(Option<User>, bool, Option<String>), ServiceError> {
     let lookup = email.to_string();
     let found = app
         .store
@@ -86,8 +86,46 @@ async fn judge(
         Some((u, h)) => (Some(u), Some(h)),
         None => (None, None),
     };
-    let matches = app.hasher.verify(Purpose::Login, password, phc).await?;
-    Ok((user, matches))
+    let matches = app
+        .hasher
+        .verify(Purpose::Login, password.to_string(), phc.clone())
+        .await?;
+    Ok((user, matches, phc))
+}
+
+/// Replaces the bcrypt hash `old` of user `id` (kept from the seed application by
+/// `tms-server import-seed`) with an argon2id hash of `password`, the only kind tms makes
+/// (docs/ARCHITECTURE.md, "Moving in from the seed application"). Only while the stored hash
+/// is still `old`: a password changed meanwhile stays. A failure leaves the bcrypt hash, to be
+/// replaced at the next login; the login goes ahead either way.
+async fn replace_bcrypt_hash(app: &AppState, id: i64, old: String, password: String) {
+    let hash = match app.hasher.hash(Purpose::Login, password).await {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::warn!(user = id, error = %e, "a bcrypt hash was kept: hashing failed");
+            return;
+        }
+    };
+    let now = timefmt::now();
+    let replaced = app
+        .store
+        .write(move |tx| {
+            if tx.password_hash(id)?.as_deref() != Some(old.as_str()) {
+                return Ok::<_, ServiceError>(());
+            }
+            let changes = crate::store::UserChanges {
+                password_hash: Some(hash),
+                ..Default::default()
+            };
+            tx.update_user(id, &changes, now)?;
+            let what = "password hash replaced: bcrypt to argon2id";
+            tx.insert_log(id, ActivityType::Auth, what, None, now)?;
+            Ok(())
+        })
+        .await;
+    if let Err(e) = replaced {
+        tracing::warn!(user = id, error = %e, "a bcrypt hash was kept: the write failed");
+    }
 }
 
 /// Signs in with an email and a password; `device_token` is the one this client was given
@@ -112,7 +150,7 @@ pub async fn login(
         .limiter
         .begin(&login_limits(app, &email, device.as_deref(), addr))
         .await?;
-    let (user, matches) = match judge(app, &email, password).await {
+    let (user, matches, phc) = match judge(app, &email, &password).await {
         Ok(judged) => judged,
         Err(e) => {
             // Nothing was judged (a full hashing queue, a storage failure): the attempt must
@@ -130,6 +168,9 @@ pub async fn login(
                 None => Key::Account(email.clone()),
             };
             app.limiter.succeed(&attempt, &[forget]).await;
+            if let Some(old) = phc.filter(|h| crate::auth::password::is_bcrypt(h)) {
+                replace_bcrypt_hash(app, user.id, old, password).await;
+            }
             let device_token = app.devices.issue(&email);
             let session = open_session(app, user, "logged in").await?;
             Ok(LoggedIn {

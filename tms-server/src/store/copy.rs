@@ -39,7 +39,7 @@ use super::sqlite::{self, DbError};
 const CHUNK: usize = 5_000;
 
 /// Each statement of a copy may run this long (they are chunked: far less in practice).
-const STATEMENT_TIMEOUT: Duration = Duration::from_secs(3600);
+pub(crate) const STATEMENT_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// Why a copy was refused or failed, or a copy does not match.
 #[derive(Debug, thiserror::Error)]
@@ -149,7 +149,7 @@ pub struct Report {
 
 /// The type of a column in PostgreSQL, and how it is read from SQLite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     /// BIGINT NOT NULL (SQLite INTEGER).
     Int,
     /// BIGINT, nullable.
@@ -165,6 +165,11 @@ enum Kind {
 }
 
 impl Kind {
+    /// Whether the column may hold NULL.
+    pub(crate) fn nullable(self) -> bool {
+        matches!(self, Kind::OptInt | Kind::OptText)
+    }
+
     fn array_type(self) -> &'static str {
         match self {
             Kind::Int | Kind::OptInt => "BIGINT[]",
@@ -177,7 +182,7 @@ impl Kind {
 
 /// How a table's identity sequence is set after the copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Sequence {
+pub(crate) enum Sequence {
     /// The table has none.
     None,
     /// AUTOINCREMENT in SQLite: past the highest id ever given out (`sqlite_sequence`).
@@ -187,16 +192,40 @@ enum Sequence {
 }
 
 /// A table that is copied.
-struct Table {
-    name: &'static str,
+pub(crate) struct Table {
+    pub(crate) name: &'static str,
     /// The columns rows are ordered by (unique together): `id`, or TEXT and BIGINT keys.
-    key: &'static [&'static str],
-    columns: &'static [(&'static str, Kind)],
-    sequence: Sequence,
+    pub(crate) key: &'static [&'static str],
+    pub(crate) columns: &'static [(&'static str, Kind)],
+    pub(crate) sequence: Sequence,
 }
 
-/// Every table of tms data, in an order that satisfies the foreign keys.
-const TABLES: &[Table] = &[
+impl Table {
+    /// The position of `column` among the table's columns.
+    pub(crate) fn column(&self, column: &str) -> Option<usize> {
+        self.columns.iter().position(|(c, _)| *c == column)
+    }
+
+    /// Every column's position: `0..columns.len()`.
+    pub(crate) fn all_columns(&self) -> Vec<usize> {
+        (0..self.columns.len()).collect()
+    }
+
+    /// Whether the table holds secrets that are copied only when asked (`Options`).
+    pub(crate) fn is_secret(&self) -> bool {
+        matches!(self.name, "sessions" | "server_keys")
+    }
+}
+
+/// The table called `name`.
+pub(crate) fn table(name: &str) -> Option<&'static Table> {
+    TABLES.iter().find(|t| t.name == name)
+}
+
+/// Every table of tms data, in an order that satisfies the foreign keys. The single list of
+/// what `migrate-to-postgres`, `export`, `import` and `import-seed` read and write (see
+/// `store::transfer`): a column added here is carried by all of them.
+pub(crate) const TABLES: &[Table] = &[
     Table {
         name: "users",
         key: &["id"],
@@ -334,7 +363,12 @@ const TABLES: &[Table] = &[
 /// The statement that reads a table's rows in key order; TEXT keys in byte order on both
 /// engines (SQLite's BINARY collation is PostgreSQL's "C").
 fn select(t: &Table, postgres: bool) -> String {
-    let columns: Vec<&str> = t.columns.iter().map(|(c, _)| *c).collect();
+    select_columns(t, &t.all_columns(), postgres)
+}
+
+/// [`select`] of the columns at positions `cols` only.
+pub(crate) fn select_columns(t: &Table, cols: &[usize], postgres: bool) -> String {
+    let columns: Vec<&str> = cols.iter().map(|&i| t.columns[i].0).collect();
     let order: Vec<String> = t
         .key
         .iter()
@@ -358,23 +392,104 @@ fn select(t: &Table, postgres: bool) -> String {
     )
 }
 
+/// A value of a column, as both engines and an export hold it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+    Bool(bool),
+    Bytes(Vec<u8>),
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef as V};
+        Ok(ToSqlOutput::Borrowed(match self {
+            Value::Null => V::Null,
+            Value::Int(v) => V::Integer(*v),
+            Value::Text(s) => V::Text(s.as_bytes()),
+            Value::Bool(b) => V::Integer(i64::from(*b)),
+            Value::Bytes(b) => V::Blob(b),
+        }))
+    }
+}
+
+/// Value `i` of a SQLite row, read as a column of `kind`. Booleans are 0 or 1.
+pub(crate) fn sqlite_value(
+    row: &rusqlite::Row<'_>,
+    i: usize,
+    kind: Kind,
+) -> rusqlite::Result<Value> {
+    Ok(match (row.get_ref(i)?, kind) {
+        (ValueRef::Null, k) if k.nullable() => Value::Null,
+        (ValueRef::Integer(n), Kind::Bool) => match n {
+            0 => Value::Bool(false),
+            1 => Value::Bool(true),
+            _ => return Err(rusqlite::Error::IntegralValueOutOfRange(i, n)),
+        },
+        (_, Kind::Int | Kind::OptInt) => Value::Int(row.get(i)?),
+        (_, Kind::Text | Kind::OptText) => Value::Text(row.get(i)?),
+        (_, Kind::Bytes) => Value::Bytes(row.get(i)?),
+        (_, _) => {
+            return Err(rusqlite::Error::InvalidColumnType(
+                i,
+                format!("{kind:?}"),
+                row.get_ref(i)?.data_type(),
+            ));
+        }
+    })
+}
+
+/// Value `i` of a PostgreSQL row, read as a column of `kind`.
+pub(crate) fn postgres_value(
+    row: &tokio_postgres::Row,
+    i: usize,
+    kind: Kind,
+) -> Result<Value, tokio_postgres::Error> {
+    let or_null = |v: Option<Value>| v.unwrap_or(Value::Null);
+    Ok(match kind {
+        Kind::Int | Kind::OptInt => or_null(row.try_get::<_, Option<i64>>(i)?.map(Value::Int)),
+        Kind::Text | Kind::OptText => {
+            or_null(row.try_get::<_, Option<String>>(i)?.map(Value::Text))
+        }
+        Kind::Bool => or_null(row.try_get::<_, Option<bool>>(i)?.map(Value::Bool)),
+        Kind::Bytes => or_null(row.try_get::<_, Option<Vec<u8>>>(i)?.map(Value::Bytes)),
+    })
+}
+
 /// Feeds rows in their canonical form (see [`TableSum`]) to SHA-256.
-struct RowHasher {
+pub(crate) struct RowHasher {
     sha: Sha256,
     rows: u64,
 }
 
 impl RowHasher {
-    fn new(t: &Table) -> Self {
+    /// For rows of the columns at positions `cols` only.
+    pub(crate) fn new_for(t: &Table, cols: &[usize]) -> Self {
         let mut h = Self {
             sha: Sha256::new(),
             rows: 0,
         };
         h.text(t.name.as_bytes());
-        for (column, _) in t.columns {
-            h.text(column.as_bytes());
+        for &i in cols {
+            h.text(t.columns[i].0.as_bytes());
         }
         h
+    }
+
+    /// One row, its values in column order.
+    pub(crate) fn values(&mut self, values: &[Value]) {
+        self.row();
+        for v in values {
+            match v {
+                Value::Null => self.null(),
+                Value::Int(n) => self.int(*n),
+                Value::Text(s) => self.text(s.as_bytes()),
+                Value::Bool(b) => self.int(i64::from(*b)),
+                Value::Bytes(b) => self.bytes(b),
+            }
+        }
     }
 
     fn row(&mut self) {
@@ -404,7 +519,7 @@ impl RowHasher {
         self.sha.update(b"N");
     }
 
-    fn finish(self, table: &'static str) -> TableSum {
+    pub(crate) fn finish(self, table: &'static str) -> TableSum {
         TableSum {
             table,
             rows: self.rows,
@@ -414,13 +529,22 @@ impl RowHasher {
 }
 
 /// A table's rows in SQLite, as stored: each value by its storage class.
-fn sum_sqlite(conn: &Connection, t: &Table) -> Result<TableSum, CopyError> {
-    let mut h = RowHasher::new(t);
-    let mut stmt = conn.prepare(&select(t, false))?;
+fn sum_sqlite(conn: &Connection, t: &'static Table) -> Result<TableSum, CopyError> {
+    sum_sqlite_columns(conn, t, &t.all_columns())
+}
+
+/// [`sum_sqlite`] of the columns at positions `cols` only.
+pub(crate) fn sum_sqlite_columns(
+    conn: &Connection,
+    t: &'static Table,
+    cols: &[usize],
+) -> Result<TableSum, CopyError> {
+    let mut h = RowHasher::new_for(t, cols);
+    let mut stmt = conn.prepare(&select_columns(t, cols, false))?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         h.row();
-        for (i, (column, _)) in t.columns.iter().enumerate() {
+        for (i, column) in cols.iter().map(|&c| t.columns[c].0).enumerate() {
             match row.get_ref(i)? {
                 ValueRef::Null => h.null(),
                 ValueRef::Integer(v) => h.int(v),
@@ -439,15 +563,24 @@ fn sum_sqlite(conn: &Connection, t: &Table) -> Result<TableSum, CopyError> {
 }
 
 /// A table's rows in PostgreSQL, read in chunks through a portal.
-async fn sum_postgres(tx: &Transaction<'_>, t: &Table) -> Result<TableSum, CopyError> {
-    let mut h = RowHasher::new(t);
-    let stmt = tx.prepare(&select(t, true)).await?;
+async fn sum_postgres(tx: &Transaction<'_>, t: &'static Table) -> Result<TableSum, CopyError> {
+    sum_postgres_columns(tx, t, &t.all_columns()).await
+}
+
+/// [`sum_postgres`] of the columns at positions `cols` only.
+pub(crate) async fn sum_postgres_columns(
+    tx: &Transaction<'_>,
+    t: &'static Table,
+    cols: &[usize],
+) -> Result<TableSum, CopyError> {
+    let mut h = RowHasher::new_for(t, cols);
+    let stmt = tx.prepare(&select_columns(t, cols, true)).await?;
     let portal = tx.bind(&stmt, &[]).await?;
     loop {
         let rows = tx.query_portal(&portal, CHUNK as i32).await?;
         for row in &rows {
             h.row();
-            for (i, &(_, kind)) in t.columns.iter().enumerate() {
+            for (i, kind) in cols.iter().map(|&c| t.columns[c].1).enumerate() {
                 match kind {
                     Kind::Int | Kind::OptInt => match row.try_get::<_, Option<i64>>(i)? {
                         Some(v) => h.int(v),
@@ -511,7 +644,7 @@ async fn compare(
 
 /// The tables the schema's triggers keep: the counts per bucket equal a count of the
 /// tickets, and every ticket is in the search index.
-async fn check_derived(tx: &Transaction<'_>) -> Result<(), CopyError> {
+pub(crate) async fn check_derived(tx: &Transaction<'_>) -> Result<(), CopyError> {
     let buckets = |sql: &'static str| async move {
         let rows = tx.query(sql, &[]).await?;
         rows.iter()
@@ -610,26 +743,20 @@ impl Column {
         }
     }
 
-    /// Appends value `i` of `row`.
-    fn push(&mut self, row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<()> {
-        match self {
-            Self::Int(v) => v.push(row.get(i)?),
-            Self::OptInt(v) => v.push(row.get(i)?),
-            Self::Text(v) => v.push(row.get(i)?),
-            Self::OptText(v) => v.push(row.get(i)?),
-            Self::Bool(v) => {
-                let n: i64 = row.get(i)?;
-                v.push(match n {
-                    0 => false,
-                    1 => true,
-                    _ => {
-                        return Err(rusqlite::Error::IntegralValueOutOfRange(i, n));
-                    }
-                });
-            }
-            Self::Bytes(v) => v.push(row.get(i)?),
+    /// Appends `value`; false (and nothing appended) if it does not fit the column.
+    fn push(&mut self, value: Value) -> bool {
+        match (self, value) {
+            (Self::Int(v), Value::Int(n)) => v.push(n),
+            (Self::OptInt(v), Value::Int(n)) => v.push(Some(n)),
+            (Self::OptInt(v), Value::Null) => v.push(None),
+            (Self::Text(v), Value::Text(s)) => v.push(s),
+            (Self::OptText(v), Value::Text(s)) => v.push(Some(s)),
+            (Self::OptText(v), Value::Null) => v.push(None),
+            (Self::Bool(v), Value::Bool(b)) => v.push(b),
+            (Self::Bytes(v), Value::Bytes(b)) => v.push(b),
+            _ => return false,
         }
-        Ok(())
+        true
     }
 
     fn param(&self) -> &(dyn ToSql + Sync) {
@@ -656,13 +783,52 @@ impl Column {
 }
 
 /// Copies table `t` from SQLite into PostgreSQL, `CHUNK` rows per statement; returns how many.
-async fn copy_table(conn: &Connection, tx: &Transaction<'_>, t: &Table) -> Result<u64, CopyError> {
-    let names: Vec<&str> = t.columns.iter().map(|(c, _)| *c).collect();
-    let arrays: Vec<String> = t
-        .columns
+async fn copy_table(
+    conn: &Connection,
+    tx: &Transaction<'_>,
+    t: &'static Table,
+) -> Result<u64, CopyError> {
+    let mut stmt = conn.prepare(&select(t, false))?;
+    let mut rows = stmt.query([])?;
+    let source = std::iter::from_fn(|| match rows.next() {
+        Ok(Some(row)) => Some(
+            t.columns
+                .iter()
+                .enumerate()
+                .map(|(i, &(column, kind))| {
+                    sqlite_value(row, i, kind).map_err(|e| {
+                        let id = match row.get_ref(0) {
+                            Ok(ValueRef::Integer(n)) => n.to_string(),
+                            Ok(ValueRef::Text(s)) => String::from_utf8_lossy(s).into_owned(),
+                            _ => "?".into(),
+                        };
+                        CopyError::Data(format!(
+                            "{}.{column} of the row keyed {id} cannot be copied: {e}",
+                            t.name
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<Value>, CopyError>>(),
+        ),
+        Ok(None) => None,
+        Err(e) => Some(Err(CopyError::from(e))),
+    });
+    insert_rows(tx, t, &t.all_columns(), source).await
+}
+
+/// Inserts `rows` (values of the columns at positions `cols`, in that order) into table `t`,
+/// `CHUNK` rows per statement (arrays through `UNNEST`); returns how many.
+pub(crate) async fn insert_rows(
+    tx: &Transaction<'_>,
+    t: &'static Table,
+    cols: &[usize],
+    rows: impl Iterator<Item = Result<Vec<Value>, CopyError>>,
+) -> Result<u64, CopyError> {
+    let names: Vec<&str> = cols.iter().map(|&i| t.columns[i].0).collect();
+    let arrays: Vec<String> = cols
         .iter()
         .enumerate()
-        .map(|(i, (_, kind))| format!("${}::{}", i + 1, kind.array_type()))
+        .map(|(n, &i)| format!("${}::{}", n + 1, t.columns[i].1.array_type()))
         .collect();
     let insert = tx
         .prepare(&format!(
@@ -672,24 +838,27 @@ async fn copy_table(conn: &Connection, tx: &Transaction<'_>, t: &Table) -> Resul
             arrays.join(", ")
         ))
         .await?;
-    let mut columns: Vec<Column> = t.columns.iter().map(|&(_, k)| Column::new(k)).collect();
+    let mut columns: Vec<Column> = cols.iter().map(|&i| Column::new(t.columns[i].1)).collect();
     let mut pending = 0usize;
     let mut copied = 0u64;
-    let mut stmt = conn.prepare(&select(t, false))?;
-    let mut rows = stmt.query([])?;
-    while let Some(row) = rows.next()? {
-        for (i, column) in columns.iter_mut().enumerate() {
-            column.push(row, i).map_err(|e| {
-                let id = match row.get_ref(0) {
-                    Ok(ValueRef::Integer(n)) => n.to_string(),
-                    Ok(ValueRef::Text(s)) => String::from_utf8_lossy(s).into_owned(),
-                    _ => "?".into(),
-                };
-                CopyError::Data(format!(
-                    "{}.{} of the row keyed {id} cannot be copied: {e}",
-                    t.name, t.columns[i].0
-                ))
-            })?;
+    for row in rows {
+        let row = row?;
+        if row.len() != columns.len() {
+            return Err(CopyError::Data(format!(
+                "{}: a row of {} values for {} columns",
+                t.name,
+                row.len(),
+                columns.len()
+            )));
+        }
+        for (n, (column, value)) in columns.iter_mut().zip(row).enumerate() {
+            let (name, kind) = t.columns[cols[n]];
+            if !column.push(value) {
+                return Err(CopyError::Data(format!(
+                    "{}.{name} holds a value that is not a {kind:?}",
+                    t.name
+                )));
+            }
         }
         pending += 1;
         if pending == CHUNK {
@@ -750,25 +919,35 @@ async fn restart_sequences(
                 )?
                 .max(max_id()?),
         };
-        if last < 1 {
-            // Nothing was ever given out: the sequence starts at 1 as it is.
-            continue;
-        }
-        let next = last
-            .checked_add(1)
-            .ok_or_else(|| CopyError::Data(format!("{}: no id is left after {last}", t.name)))?;
-        tx.batch_execute(&format!(
-            "ALTER TABLE {} ALTER COLUMN id RESTART WITH {next}",
-            t.name
-        ))
-        .await?;
+        restart_sequence(tx, t, last).await?;
     }
+    Ok(())
+}
+
+/// Restarts the identity sequence of table `t` past `last` (nothing to do below 1: nothing
+/// was ever given out, and the sequence starts at 1 as it is).
+pub(crate) async fn restart_sequence(
+    tx: &Transaction<'_>,
+    t: &Table,
+    last: i64,
+) -> Result<(), CopyError> {
+    if last < 1 {
+        return Ok(());
+    }
+    let next = last
+        .checked_add(1)
+        .ok_or_else(|| CopyError::Data(format!("{}: no id is left after {last}", t.name)))?;
+    tx.batch_execute(&format!(
+        "ALTER TABLE {} ALTER COLUMN id RESTART WITH {next}",
+        t.name
+    ))
+    .await?;
     Ok(())
 }
 
 /// Each ticket's `tags` from the copied `ticket_tags`, in byte order as tms_core sorts them,
 /// with the trigger that would write `ticket_tags` again from them set aside meanwhile.
-const TAGS_FROM_TABLE: &str = "ALTER TABLE tickets DISABLE TRIGGER tickets_tags_update;
+pub(crate) const TAGS_FROM_TABLE: &str = "ALTER TABLE tickets DISABLE TRIGGER tickets_tags_update;
      UPDATE tickets t SET tags = g.tags
      FROM (SELECT ticket_id, array_agg(tag ORDER BY tag COLLATE \"C\") AS tags
            FROM ticket_tags GROUP BY ticket_id) g
@@ -779,12 +958,13 @@ const TAGS_FROM_TABLE: &str = "ALTER TABLE tickets DISABLE TRIGGER tickets_tags_
 /// copy (inside its transaction): they would index a ticket again for each of its comments.
 /// Measured on 100,000 generated tickets (2 shared cores, debug build): 37 s with them, 25 s
 /// with one build at the end.
-const SEARCH_TRIGGERS_OFF: &str = "ALTER TABLE tickets DISABLE TRIGGER tickets_search_insert;
+pub(crate) const SEARCH_TRIGGERS_OFF: &str =
+    "ALTER TABLE tickets DISABLE TRIGGER tickets_search_insert;
      ALTER TABLE comments DISABLE TRIGGER comments_search_insert";
 
 /// The index built once, by the function the triggers use (the rebuild the schema describes),
 /// and the triggers back on.
-const SEARCH_INDEX_BUILD: &str = "INSERT INTO ticket_search (ticket_id, doc, public_doc)
+pub(crate) const SEARCH_INDEX_BUILD: &str = "INSERT INTO ticket_search (ticket_id, doc, public_doc)
      SELECT id, ticket_search_doc(id, title, description),
             ticket_search_public_doc(id, title, description)
      FROM tickets;
@@ -793,8 +973,16 @@ const SEARCH_INDEX_BUILD: &str = "INSERT INTO ticket_search (ticket_id, doc, pub
 
 /// The tms tables that hold a row.
 async fn tables_with_rows(tx: &Transaction<'_>) -> Result<Vec<&'static str>, CopyError> {
+    tables_with_rows_of(tx, TABLES.iter()).await
+}
+
+/// Those of `tables` that hold a row.
+pub(crate) async fn tables_with_rows_of(
+    tx: &Transaction<'_>,
+    tables: impl Iterator<Item = &'static Table>,
+) -> Result<Vec<&'static str>, CopyError> {
     let mut found = Vec::new();
-    for t in TABLES {
+    for t in tables {
         let row = tx
             .query_one(&format!("SELECT EXISTS (SELECT 1 FROM {})", t.name), &[])
             .await?;
@@ -807,7 +995,7 @@ async fn tables_with_rows(tx: &Transaction<'_>) -> Result<Vec<&'static str>, Cop
 
 /// The SQLite database at `path`, migrated, read only, in one read transaction (one snapshot
 /// for the copy and its verification).
-fn open_source(path: &Path) -> Result<Connection, CopyError> {
+pub(crate) fn open_source(path: &Path) -> Result<Connection, CopyError> {
     let conn = sqlite::open_direct(path)?;
     conn.pragma_update(None, "query_only", "ON")?;
     conn.execute_batch("BEGIN")?;

@@ -20,6 +20,7 @@ pub mod list;
 pub mod postgres;
 mod recorder;
 pub mod sqlite;
+pub mod transfer;
 mod types;
 
 use std::sync::Arc;

@@ -70,10 +70,11 @@ pub(crate) use connection::create_dir_private;
 pub use connection::open_direct;
 pub use readers::is_interrupted;
 pub use tx::Tx;
+pub(crate) use writer::index_pending;
 
 use connection::{open_writer, restrict_permissions};
 use readers::{ReadJob, spawn_readers};
-use writer::{Job, index_pending, writer_loop};
+use writer::{Job, writer_loop};
 
 struct Inner {
     path: PathBuf,

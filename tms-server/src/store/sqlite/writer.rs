@@ -101,7 +101,7 @@ pub(super) fn writer_loop(
 
 /// Indexes the tickets the search triggers noted (migration 0005) and clears the note: once per
 /// batch, after its writes and before its commit, outside any write's savepoint.
-pub(super) fn index_pending(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn index_pending(conn: &Connection) -> rusqlite::Result<()> {
     // One by one: with `rowid IN (subquery)` the full-text table is scanned whole.
     let changed: Vec<i64> = conn
         .prepare_cached("SELECT ticket_id FROM search_pending WHERE is_new = 0")?
