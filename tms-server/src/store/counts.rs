@@ -159,8 +159,12 @@ impl CountCache {
             return Ok(n);
         }
         let (n, until) = count()?;
-        self.timed
-            .put(key.to_string(), generation, self.generation(), (until, now, n));
+        self.timed.put(
+            key.to_string(),
+            generation,
+            self.generation(),
+            (until, now, n),
+        );
         Ok(n)
     }
 
@@ -229,7 +233,11 @@ mod tests {
         let lag = TIMED_LAG_US;
         assert_eq!(c.count_until("late", 10, || count(3)), Ok(3));
         assert_eq!(c.count_until("late", 99, || count(4)), Ok(3), "still true");
-        assert_eq!(c.count_until("late", 100, || count(5)), Ok(3), "within the lag");
+        assert_eq!(
+            c.count_until("late", 100, || count(5)),
+            Ok(3),
+            "within the lag"
+        );
         let later = c.count_until("late", 10 + lag, || count(6));
         assert_eq!(later, Ok(6), "a state changed a while ago");
         c.invalidate();

@@ -35,6 +35,10 @@ pub fn priority(text: &str) -> std::result::Result<Priority, String> {
     wire_value(Priority::ALL, text)
 }
 
+pub fn sla_state(text: &str) -> std::result::Result<tms_core::SlaState, String> {
+    wire_value(tms_core::SlaState::ALL, text)
+}
+
 pub fn role(text: &str) -> std::result::Result<Role, String> {
     wire_value(Role::ALL, text)
 }

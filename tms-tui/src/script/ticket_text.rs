@@ -13,6 +13,7 @@ impl Listed for TicketListItem {
         "REQUESTER",
         "ASSIGNEE",
         "UPDATED",
+        "SLA",
         "TITLE",
     ];
     const CSV: &'static [&'static str] = &[
@@ -29,6 +30,11 @@ impl Listed for TicketListItem {
         "updated_at",
         "resolution_date",
         "version",
+        "sla_state",
+        "sla_next_due",
+        "first_response_due",
+        "resolution_due",
+        "first_responded_at",
     ];
     const NONE: &'static str = "No tickets match.";
 
@@ -43,6 +49,7 @@ impl Listed for TicketListItem {
                 .as_ref()
                 .map_or_else(|| "-".to_string(), |a| a.username.clone()),
             age(t.updated_at, now),
+            crate::ui::sla::cell(t, now).map_or_else(|| "-".to_string(), |(text, _)| text),
             t.title.clone(),
         ]
     }
@@ -68,6 +75,11 @@ impl Listed for TicketListItem {
             wire_time(t.updated_at),
             wire_time_opt(t.resolution_date),
             t.version.to_string(),
+            t.sla_state.map(|s| s.to_string()).unwrap_or_default(),
+            wire_time_opt(t.sla_next_due),
+            wire_time_opt(t.first_response_due),
+            wire_time_opt(t.resolution_due),
+            wire_time_opt(t.first_responded_at),
         ]
     }
 }
@@ -108,6 +120,9 @@ pub fn detail(d: &TicketDetail, now: Timestamp) -> String {
         field("Resolved", &when(r, now));
     }
     field("Version", &t.version.to_string());
+    if let Some((line, _)) = crate::ui::sla::line(t, now) {
+        field("SLA", line.trim_start_matches("SLA "));
+    }
     let _ = writeln!(s, "\n{}", printable(&t.description).trim_end());
     for c in &d.comments {
         comment(&mut s, c, now);

@@ -39,10 +39,15 @@ pub struct ListArgs {
     /// Only tickets assigned to me, to the user with this email, or to nobody (none).
     #[arg(long, value_parser = people::who, value_name = "me|EMAIL|none")]
     pub assignee: Option<Who>,
+    /// Only tickets in this SLA state now: ok, at-risk, breached, paused or met (repeat for
+    /// any of several).
+    #[arg(long, value_parser = input::sla_state, value_name = "STATE")]
+    pub sla: Vec<tms_core::SlaState>,
     /// Only tickets holding every word of this search (title, description, comments).
     #[arg(long, value_name = "WORDS")]
     pub search: Option<String>,
-    /// creation_date, updated_at, priority, status or id; a leading `-` sorts descending.
+    /// creation_date, updated_at, priority, status, id or due (the next SLA due time, soonest
+    /// first); a leading `-` sorts descending.
     /// Default -creation_date (-id with --search).
     #[arg(long, value_parser = input::sort, allow_hyphen_values = true, value_name = "FIELD")]
     pub sort: Option<SortKey>,
@@ -142,6 +147,7 @@ async fn query(s: &Session, a: &ListArgs) -> Result<TicketQuery> {
         status: a.status.clone(),
         priority: a.priority.clone(),
         tag: a.tag.clone(),
+        sla: a.sla.clone(),
         q: a.search.clone(),
         size: a.limit.min(PAGE_SIZE),
         ..TicketQuery::default()

@@ -41,8 +41,9 @@ pub fn cell(t: &Ticket, now: Timestamp) -> Option<(String, SlaState)> {
     let text = match (state, left) {
         (SlaState::Ok, Some(l)) => span(l),
         (SlaState::AtRisk, Some(l)) => format!("risk {}", span(l)),
-        (SlaState::Breached, Some(l)) => format!("breached {}", span(-l)),
-        (SlaState::Breached, None) => "breached".into(),
+        (SlaState::Breached, Some(l)) if l < 0 => format!("breached {}", span(-l)),
+        // Breached for good (answered late), the resolution still running.
+        (SlaState::Breached, _) => "breached".into(),
         (SlaState::Paused, _) => "paused".into(),
         (SlaState::Met, _) | (SlaState::Ok | SlaState::AtRisk, None) => "met".into(),
     };

@@ -37,7 +37,12 @@ fn csv_reads_back_with_a_header_and_quoting() {
             "creation_date",
             "updated_at",
             "resolution_date",
-            "version"
+            "version",
+            "sla_state",
+            "sla_next_due",
+            "first_response_due",
+            "resolution_due",
+            "first_responded_at"
         ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
@@ -47,6 +52,23 @@ fn csv_reads_back_with_a_header_and_quoting() {
     assert_eq!(&mine[5], "Admin");
     assert_eq!(&mine[11], "", "not resolved");
     assert!(out.contains("\"\"recovers\"\""), "quotes doubled: {out}");
+    // Filed just now, High by default Medium: its clocks run, the first response due first.
+    assert_eq!(&mine[13], "ok", "{mine:?}");
+    assert_eq!(
+        &mine[14], &mine[15],
+        "the next due time is the first response's"
+    );
+    assert_eq!(&mine[17], "", "not answered yet");
+    // The SLA filter: the new ticket is among those ok now, and none is both ok and breached.
+    let ok = env
+        .run(&["ticket", "list", "--sla", "ok", "--format", "csv"])
+        .ok();
+    let ok: Vec<csv::StringRecord> = csv::Reader::from_reader(ok.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert!(ok.iter().any(|r| &r[0] == id));
+    assert!(ok.iter().all(|r| &r[13] == "ok"), "{ok:?}");
     let laptop = rows.iter().find(|r| &r[1] == "Laptop Overheating").unwrap();
     assert_eq!(&laptop[8], "hardware laptop");
     assert_eq!(laptop[9].len(), "2026-11-29T06:12:01".len());
@@ -96,6 +118,7 @@ fn a_table_off_a_terminal_keeps_every_character() {
             "REQUESTER",
             "ASSIGNEE",
             "UPDATED",
+            "SLA",
             "TITLE"
         ]
     );
