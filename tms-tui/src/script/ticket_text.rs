@@ -271,6 +271,7 @@ mod tests {
                 "Jane",
                 "John",
                 "1d",
+                "-",
                 "VPN drops"
             ]
         );
