@@ -52,6 +52,8 @@ pub struct PageKey {
 struct Remembered {
     generation: u64,
     at: Instant,
+    /// Served for at most this long: [`MAX_AGE`], or less for a page that time alone changes.
+    max_age: Duration,
     reply: Tagged,
 }
 
@@ -100,7 +102,7 @@ impl PageCache {
             return Lookup::Miss(None);
         };
         match self.pages.get(key) {
-            Some(r) if r.generation == generation && r.at.elapsed() < MAX_AGE => {
+            Some(r) if r.generation == generation && r.at.elapsed() < r.max_age => {
                 Lookup::Hit(r.reply.clone())
             }
             _ => Lookup::Miss(Some(generation)),
@@ -109,6 +111,18 @@ impl PageCache {
 
     /// Remembers `reply`, read after the generation was `generation`.
     pub fn remember(&self, key: PageKey, generation: Option<u64>, reply: &Tagged) {
+        self.remember_for(key, generation, reply, MAX_AGE);
+    }
+
+    /// [`PageCache::remember`] for at most `max_age` (capped at [`MAX_AGE`]): a page whose rows
+    /// change as time passes (an SLA filter) is served only that long.
+    pub fn remember_for(
+        &self,
+        key: PageKey,
+        generation: Option<u64>,
+        reply: &Tagged,
+        max_age: Duration,
+    ) {
         let Some(generation) = generation else { return };
         // Already outdated: nobody could be served it.
         if self.hub.generation() != Some(generation) {
@@ -119,6 +133,7 @@ impl PageCache {
             Arc::new(Remembered {
                 generation,
                 at: Instant::now(),
+                max_age: max_age.min(MAX_AGE),
                 reply: reply.clone(),
             }),
         );

@@ -89,20 +89,19 @@ pub async fn list(
         pairs: pairs.to_vec(),
     };
     // Which tickets are in an SLA state changes as time passes, not only with the data: such
-    // lists are read every time (their totals are remembered as long as they hold; see
-    // `store::counts`). Other pages show states at most `pages::MAX_AGE` old.
+    // pages are served for at most as long as their totals are used past a change of state
+    // (`store::counts::TIMED_LAG_US`). Other pages show states at most `pages::MAX_AGE` old.
     let by_time = pairs.iter().any(|(k, _)| k == "sla");
-    let cached = match by_time {
-        // No generation: read, and not remembered.
-        true => Lookup::Miss(None),
-        false => app.pages.lookup(&key),
-    };
-    let reply = match cached {
+    let reply = match app.pages.lookup(&key) {
         Lookup::Hit(reply) => reply,
         Lookup::Miss(generation) => {
             let page = read_page(app, actor, pairs, queue, only).await?;
             let reply = Tagged::new(page, None);
-            app.pages.remember(key, generation, &reply);
+            let max_age = match by_time {
+                true => std::time::Duration::from_micros(crate::store::counts::TIMED_LAG_US as u64),
+                false => super::pages::MAX_AGE,
+            };
+            app.pages.remember_for(key, generation, &reply, max_age);
             reply
         }
     };
