@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/postgres/0005_waiting_tags_notes.sql"),
     include_str!("../../../../migrations/postgres/0006_assignment.sql"),
     include_str!("../../../../migrations/postgres/0007_sla.sql"),
+    include_str!("../../../../migrations/postgres/0008_notifications.sql"),
 ];
 
 /// The advisory lock key that serialises migrations ("tms" in ASCII, and a 1).

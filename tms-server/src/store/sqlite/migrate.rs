@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/sqlite/0012_waiting_tags_notes.sql"),
     include_str!("../../../../migrations/sqlite/0013_assignment.sql"),
     include_str!("../../../../migrations/sqlite/0014_sla.sql"),
+    include_str!("../../../../migrations/sqlite/0015_notifications.sql"),
 ];
 
 /// The schema version this binary writes.
