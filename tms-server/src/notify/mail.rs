@@ -72,7 +72,11 @@ impl Mailer {
         let loopback = match parsed.host() {
             Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
             Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            // An address in a URL of a scheme the URL standard does not know is a name.
+            Some(url::Host::Domain(d)) => {
+                d.eq_ignore_ascii_case("localhost")
+                    || d.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+            }
             None => false,
         };
         if !encrypted && !parsed.username().is_empty() && !loopback {
@@ -155,6 +159,9 @@ mod tests {
         let from = "Helpdesk <help@example.com>";
         assert!(Mailer::new("smtp://127.0.0.1:2525", from, WAIT).is_ok());
         assert!(Mailer::new("smtp://u:p@localhost:2525", from, WAIT).is_ok());
+        assert!(Mailer::new("smtp://u:p@127.0.0.1:2525", from, WAIT).is_ok());
+        assert!(Mailer::new("smtp://u:p@[::1]:2525", from, WAIT).is_ok());
+        assert!(Mailer::new("smtp://u:p@10.0.0.1:2525", from, WAIT).is_err());
         assert!(Mailer::new("smtps://u:p@mail.example.com", from, WAIT).is_ok());
         assert!(Mailer::new("smtp://u:p@mail.example.com?tls=required", from, WAIT).is_ok());
         let plain = Mailer::new("smtp://u:secret@mail.example.com", from, WAIT)
