@@ -156,8 +156,10 @@ async fn use_a_little(path: &Path) {
             reqwest::Method::POST,
             &token,
             "/api/v1/admin/webhooks",
-            Some(json!({"url": "https://hooks.example.com/tms", "secret": "sixteen chars or more",
-                        "events": ["ticket.updated", "comment.created"]})),
+            Some(
+                json!({"url": "https://hooks.example.com/tms", "secret": "sixteen chars or more",
+                        "events": ["ticket.updated", "comment.created"]}),
+            ),
         )
         .await;
     assert_eq!(status, 201, "{body}");
