@@ -145,6 +145,8 @@ mod tests {
                 "activity_log",
                 "comments",
                 "login_failures",
+                "notify_settings",
+                "outbox",
                 "public_search",
                 "search_pending",
                 "server_keys",
@@ -156,7 +158,8 @@ mod tests {
                 "ticket_tags",
                 "tickets",
                 "users",
-                "views"
+                "views",
+                "webhooks"
             ]
         );
     }
