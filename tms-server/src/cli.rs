@@ -214,6 +214,29 @@ pub struct ServeArgs {
     /// e.g. 127.0.0.1:9464).
     #[arg(long, env = "TMS_METRICS_BIND", value_name = "ADDR")]
     pub metrics_bind: Option<String>,
+    /// Send notification email through this SMTP relay: smtps://user:pass@host[:465] (TLS),
+    /// smtp://user:pass@host[:587]?tls=required (STARTTLS), or smtp://host[:25] (no TLS, for a
+    /// relay on this machine or network). No email without it.
+    #[arg(
+        long,
+        env = "TMS_SMTP_URL",
+        value_name = "URL",
+        hide_env_values = true,
+        requires = "mail_from"
+    )]
+    pub smtp_url: Option<String>,
+    /// The sender of notification email, e.g. "Helpdesk <help@example.com>".
+    #[arg(
+        long,
+        env = "TMS_MAIL_FROM",
+        value_name = "ADDRESS",
+        requires = "smtp_url"
+    )]
+    pub mail_from: Option<String>,
+    /// Also deliver webhooks to loopback, private, link-local and other non-public
+    /// addresses (refused by default: see SECURITY.md).
+    #[arg(long, env = "TMS_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
 }
 
 /// An address (one host) or a CIDR range.
@@ -444,6 +467,9 @@ fn serve(args: ServeArgs) -> Result<(), String> {
     config.max_connections = args.max_connections.unwrap_or(0);
     config.max_connections_per_address = args.max_connections_per_address;
     config.pool_size = args.pool_size;
+    config.notify.smtp_url = args.smtp_url;
+    config.notify.mail_from = args.mail_from;
+    config.notify.webhook_allow_private = args.webhook_allow_private;
     let state = AppState::open(config).map_err(|e| e.to_string())?;
     if let (Some(email), Some(password)) = (args.admin_email, args.admin_password) {
         let made = crate::service::users::ensure_first_admin(&state, &email, &password)

@@ -53,6 +53,9 @@ pub struct Config {
     /// argon2 cost; tests use a cheap one. Production uses OWASP's (19 MiB, 2 passes, 1 lane).
     pub argon2_m_kib: u32,
     pub argon2_t: u32,
+    /// Email and webhooks (`--smtp-url`, `--mail-from`, `--webhook-allow-private`) and how
+    /// deliveries are retried.
+    pub notify: crate::notify::Settings,
 }
 
 impl Config {
@@ -81,6 +84,7 @@ impl Config {
             readers: 4,
             argon2_m_kib: 19 * 1024,
             argon2_t: 2,
+            notify: crate::notify::Settings::default(),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod generate;
 pub mod json;
 mod listen;
 pub mod metrics;
+pub mod notify;
 pub mod routes;
 pub mod search_gate;
 pub mod seed;
@@ -156,12 +157,23 @@ pub async fn serve_locked(
     let limits = listen::ConnLimits::from_config(&state.config);
     tracing::debug!(?limits, "connection limits");
     let stopping = state.stopping.clone();
+    // The delivery worker of notifications (docs/ARCHITECTURE.md, "Notifications").
+    let deliveries = tokio::spawn(notify::run(
+        state.store.clone(),
+        state.config.notify.clone(),
+        state.stopping.subscribe(),
+    ));
+    let stop = stopping.clone();
     let shutdown = async move {
         shutdown.await;
-        // Event streams end; every other request finishes.
-        stopping.send_replace(true);
+        // Event streams end, the delivery worker stops; every other request finishes.
+        stop.send_replace(true);
     };
     let served = listen::run(listener, app(state), header_timeout, limits, shutdown).await;
+    stopping.send_replace(true);
+    // It gives back what it was delivering; bounded, as an unreachable database must not
+    // hold the stop.
+    let _ = tokio::time::timeout(Duration::from_secs(10), deliveries).await;
     drop(lock);
     served
 }

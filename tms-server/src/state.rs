@@ -73,6 +73,7 @@ impl AppState {
             .map(|o| crate::config::parse_origin(o))
             .collect::<Result<_, _>>()
             .map_err(StartError::Setup)?;
+        config.notify.check().map_err(StartError::Setup)?;
         let store = match &config.database_url {
             Some(url) => Store::new(Engine::Postgres(
                 Pg::open(url, config.pool_size, config.request_timeout)

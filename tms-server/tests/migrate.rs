@@ -146,10 +146,32 @@ async fn demo_sqlite() -> (TempDir, PathBuf) {
 }
 
 /// Some use of a SQLite database, so that history, sessions and log entries of every kind
-/// exist: a sign-in, a change of a ticket and a comment.
+/// exist: a sign-in, a webhook and an email choice, a change of a ticket and a comment (which
+/// queue deliveries of the webhook).
 async fn use_a_little(path: &Path) {
     let sqlite = Served::start(open(Config::new(path)).await).await;
     let token = sqlite.login("admin@example.com").await;
+    let (status, body) = sqlite
+        .call(
+            reqwest::Method::POST,
+            &token,
+            "/api/v1/admin/webhooks",
+            Some(
+                json!({"url": "https://hooks.example.com/tms", "secret": "sixteen chars or more",
+                        "events": ["ticket.updated", "comment.created"]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = sqlite
+        .call(
+            reqwest::Method::PUT,
+            &token,
+            "/api/v1/users/me/notifications",
+            Some(json!({"email": false})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     let (status, body) = sqlite
         .call(
             reqwest::Method::PATCH,
@@ -276,7 +298,7 @@ fn names(tables: &[TableSum]) -> Vec<&'static str> {
     tables.iter().map(|t| t.table).collect()
 }
 
-const DATA_TABLES: [&str; 9] = [
+const DATA_TABLES: [&str; 12] = [
     "users",
     "tickets",
     "comments",
@@ -284,6 +306,9 @@ const DATA_TABLES: [&str; 9] = [
     "activity_log",
     "ticket_history",
     "views",
+    "webhooks",
+    "notify_settings",
+    "outbox",
     "settings",
     "server_keys",
 ];

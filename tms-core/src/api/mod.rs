@@ -6,7 +6,12 @@ use crate::timefmt::{Timestamp, serde_ts};
 use serde::{Deserialize, Deserializer, Serialize};
 
 pub mod lax;
+mod notify;
 mod query;
+pub use notify::{
+    DeliveryStatus, NewWebhook, NotificationSettings, WEBHOOK_SECRET_MAX, WEBHOOK_SECRET_MIN,
+    WEBHOOK_URL_MAX, Webhook, WebhookDelivery, WebhookEvent,
+};
 pub use query::{
     DIRECTORY_DEFAULT, DIRECTORY_MAX, DirectoryQuery, LogQuery, MAX_SEARCH_TERMS, SearchTerm,
     SortField, SortKey, TicketQuery, UserQuery, search_terms,

@@ -7,6 +7,7 @@ pub mod events;
 pub mod health;
 pub mod history;
 pub mod logs;
+pub mod notify;
 mod openapi;
 pub mod sla;
 pub mod tags;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(logs::router())
         .merge(assignment::router())
         .merge(sla::router())
+        .merge(notify::router())
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -79,6 +81,8 @@ impl Modify for BearerAuth {
         users::directory,
         assignment::read, assignment::update, assignment::away,
         sla::read, sla::update,
+        notify::read_settings, notify::update_settings,
+        notify::list, notify::create, notify::remove, notify::deliveries,
         tickets::list, tickets::agent_queue, tickets::read, tickets::create, tickets::update, tickets::bulk, tickets::delete,
         history::list,
         comments::create, comments::update, comments::delete,
@@ -91,7 +95,7 @@ impl Modify for BearerAuth {
     modifiers(&BearerAuth, &SharedResponses),
     tags(
         (name = "Health"), (name = "Authentication"), (name = "Admin"), (name = "Ticket"),
-        (name = "Comments"), (name = "Views"), (name = "Activity Logs"),
+        (name = "Comments"), (name = "Views"), (name = "Activity Logs"), (name = "Notifications"),
     )
 )]
 pub struct ApiDoc;

@@ -6,6 +6,7 @@ use tms_core::validate::Body;
 use tms_core::{ActivityType, Actor, Status, ValidationError, rules};
 
 use super::ServiceError;
+use super::notify::{self, Notify};
 use crate::state::AppState;
 use crate::store::{TicketState, Write};
 
@@ -42,6 +43,7 @@ pub async fn create(
     let internal = req.is_internal;
     let ticket_id = req.ticket_id;
     let now = timefmt::now();
+    let n = Notify::of(app);
     app.store
         .write(move |tx| {
             let t = tx
@@ -67,11 +69,12 @@ pub async fn create(
                 Some(ticket_id),
                 now,
             )?;
+            notify::comment_created(tx, n, actor, &t, &c, now)?;
             if !internal && actor.role.is_staff() {
                 super::sla::on_reply(tx, &t, now)?;
             }
             match rules::status_after_comment(actor, t.status, internal) {
-                Some(status) => reopen(tx, actor, &t, status, now)?,
+                Some(status) => reopen(tx, n, actor, &t, status, now)?,
                 // An internal note leaves the ticket as its requester sees it: neither its
                 // `updated_at` nor its version moves, and no `ticket_updated` is sent, so
                 // nothing tells them a note was written (docs/API.md, "Internal notes").
@@ -87,6 +90,7 @@ pub async fn create(
 /// (which also marks the ticket changed), in its history and in the activity log.
 fn reopen(
     tx: &dyn Write,
+    n: Notify,
     actor: Actor,
     t: &Ticket,
     status: Status,
@@ -99,13 +103,14 @@ fn reopen(
         ..TicketState::of(t)
     };
     super::sla::on_change(tx, t, status, t.priority, now)?;
-    tx.update_ticket(t.id, &new)?;
+    let changed = tx.update_ticket(t.id, &new)?;
     tx.record_history(t, &new, actor.id, now)?;
     let details = format!(
         "updated ticket {}: status {} → {status} (the requester replied)",
         t.id, t.status
     );
     tx.insert_log(actor.id, ActivityType::Update, &details, Some(t.id), now)?;
+    notify::ticket_changed(tx, n, actor, t, &changed, now)?;
     Ok(())
 }
 
@@ -137,6 +142,7 @@ pub async fn update(
                 return Ok(c);
             };
             let updated = tx.update_comment(id, text.as_str(), now)?;
+            notify::comment_updated(tx, &updated, now)?;
             if !c.is_internal {
                 tx.touch_ticket(c.ticket_id, now)?;
             }
@@ -155,6 +161,7 @@ pub async fn delete(app: &AppState, actor: Actor, id: i64) -> Result<Comment, Se
         .write(move |tx| {
             let c = editable(tx, actor, id)?;
             tx.delete_comment(id)?;
+            notify::comment_deleted(tx, &c, now)?;
             if !c.is_internal {
                 tx.touch_ticket(c.ticket_id, now)?;
             }

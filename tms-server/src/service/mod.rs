@@ -10,12 +10,14 @@ pub mod comments;
 mod error;
 pub mod events;
 pub mod logs;
+pub mod notify;
 pub mod pages;
 pub mod sessions;
 pub mod sla;
 pub mod tickets;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 pub use error::ServiceError;
 

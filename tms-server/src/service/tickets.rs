@@ -11,6 +11,7 @@ use tms_core::timefmt::{self, Timestamp};
 use tms_core::validate::{Body, Tag, TicketTitle, tag_set};
 use tms_core::{ActivityType, Actor, HistoryKind, Priority, Status, ValidationError};
 
+use super::notify::{self, Notify};
 use super::pages::{Lookup, PageKey};
 use super::{ServiceError, assignment, sla};
 use crate::etag::Tagged;
@@ -317,6 +318,7 @@ pub async fn create(
     let tags = parse_tags(actor, req.tags.as_deref())?.unwrap_or_default();
     let now = timefmt::now();
     let status = req.status.unwrap_or(Status::Open);
+    let n = Notify::of(app);
     app.store
         .write(move |tx| {
             let requester_id = req.requester_id.unwrap_or(actor.id);
@@ -371,6 +373,7 @@ pub async fn create(
                     tx.insert_log(actor.id, ActivityType::Update, &details, Some(t.id), now)?;
                 }
             }
+            notify::ticket_created(tx, n, actor, &t, auto.is_some(), now)?;
             redact(actor, &mut t);
             Ok(t)
         })
@@ -538,6 +541,7 @@ pub async fn update(
         req,
     };
     let now = timefmt::now();
+    let n = Notify::of(app);
     app.store
         .write(move |tx| {
             if change.req.assigned_agent_id.flatten().is_some() {
@@ -564,7 +568,7 @@ pub async fn update(
             if full_object {
                 keep_later_changes(tx, &old, actor.id, &mut change)?;
             }
-            apply_change(tx, actor, &old, &change, now)?;
+            apply_change(tx, n, actor, &old, &change, now)?;
             let mut changed = detail(tx, id)?.ok_or_else(|| ServiceError::ticket_not_found(id))?;
             redact_detail(actor, &mut changed);
             Ok(changed)
@@ -577,6 +581,7 @@ pub async fn update(
 /// ticket. Changing nothing stores nothing.
 fn apply_change(
     tx: &dyn Write,
+    n: Notify,
     actor: Actor,
     old: &Ticket,
     change: &Change,
@@ -624,9 +629,10 @@ fn apply_change(
     if let Some(details) = describe_changes(tx, old, &new)? {
         // Before the update, which then reads the clocks back with the ticket.
         sla::on_change(tx, old, new.status, new.priority, now)?;
-        tx.update_ticket(id, &new)?;
+        let changed = tx.update_ticket(id, &new)?;
         tx.record_history(old, &new, actor.id, now)?;
         tx.insert_log(actor.id, ActivityType::Update, &details, Some(id), now)?;
+        notify::ticket_changed(tx, n, actor, old, &changed, now)?;
     }
     Ok(())
 }
@@ -712,6 +718,7 @@ pub async fn bulk(
         },
     };
     let now = timefmt::now();
+    let n = Notify::of(app);
     app.store
         .write(move |tx| {
             if change.req.assigned_agent_id.flatten().is_some() {
@@ -727,7 +734,7 @@ pub async fn bulk(
                     .ticket_for_update(id)?
                     .filter(|t| rules::can_see_ticket(actor, t.requester_id))
                     .ok_or_else(|| ServiceError::ticket_not_found(id))
-                    .and_then(|old| apply_change(tx, actor, &old, &change, now));
+                    .and_then(|old| apply_change(tx, n, actor, &old, &change, now));
                 match outcome {
                     Ok(()) => {}
                     Err(e @ (ServiceError::Internal(_) | ServiceError::Busy(_))) => return Err(e),
@@ -781,6 +788,7 @@ pub async fn delete(app: &AppState, actor: Actor, id: i64) -> Result<Ticket, Ser
             tx.delete_ticket(id)?;
             let details = format!("deleted ticket {id}");
             tx.insert_log(actor.id, ActivityType::Delete, &details, Some(id), now)?;
+            notify::ticket_deleted(tx, &t, now)?;
             Ok(t)
         })
         .await

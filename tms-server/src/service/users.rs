@@ -351,6 +351,7 @@ fn apply(
     }
     if !active && old.is_active {
         let released = tx.unassign_open(id, now)?;
+        super::notify::tickets_unassigned(tx, &released, now)?;
         if !released.is_empty() {
             what.push(format!("{} open ticket(s) unassigned", released.len()));
         }

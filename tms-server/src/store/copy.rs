@@ -334,6 +334,50 @@ pub(crate) const TABLES: &[Table] = &[
         sequence: Sequence::Autoincrement,
     },
     Table {
+        name: "webhooks",
+        key: &["id"],
+        columns: &[
+            ("id", Kind::Int),
+            ("url", Kind::Text),
+            ("events", Kind::Text),
+            ("secret", Kind::Text),
+            ("created_by", Kind::Int),
+            ("created_at", Kind::Int),
+        ],
+        sequence: Sequence::Autoincrement,
+    },
+    Table {
+        name: "notify_settings",
+        key: &["user_id"],
+        columns: &[("user_id", Kind::Int), ("email", Kind::Bool)],
+        sequence: Sequence::None,
+    },
+    // Pending deliveries go on from the PostgreSQL servers; leases are copied as they are
+    // (the SQLite server is stopped: its leases end when they are due).
+    Table {
+        name: "outbox",
+        key: &["id"],
+        columns: &[
+            ("id", Kind::Int),
+            ("channel", Kind::Text),
+            ("webhook_id", Kind::OptInt),
+            ("recipient", Kind::OptText),
+            ("event", Kind::Text),
+            ("ticket_id", Kind::OptInt),
+            ("subject", Kind::OptText),
+            ("body", Kind::Text),
+            ("status", Kind::Text),
+            ("attempts", Kind::Int),
+            ("next_attempt_at", Kind::Int),
+            ("leased_until", Kind::OptInt),
+            ("last_status", Kind::OptInt),
+            ("last_error", Kind::OptText),
+            ("created_at", Kind::Int),
+            ("updated_at", Kind::Int),
+        ],
+        sequence: Sequence::Autoincrement,
+    },
+    Table {
         name: "sessions",
         key: &["id"],
         columns: &[

@@ -17,6 +17,7 @@
 pub mod copy;
 pub mod counts;
 pub mod list;
+pub mod notify;
 pub mod postgres;
 mod recorder;
 pub mod sqlite;
@@ -137,6 +138,8 @@ pub trait Read {
     fn setting(&self, name: &str) -> StoreResult<Option<String>>;
     /// The active helpdesk agents, by id, each with their Open and In Progress tickets.
     fn agent_loads(&self) -> StoreResult<Vec<AgentLoad>>;
+    /// The reads of notifications (`store::notify`).
+    fn notify_read(&self) -> &dyn notify::NotifyRead;
 }
 
 /// Every write a use case makes, inside the transaction [`Store::write`] opened.
@@ -235,6 +238,8 @@ pub trait Write: Read {
     fn forget_failures(&self, key: &str) -> StoreResult<()>;
     /// Forgets every failure before `before`, under any key.
     fn expire_failures(&self, before: Timestamp) -> StoreResult<()>;
+    /// The writes of notifications (`store::notify`): the outbox, webhooks, email choices.
+    fn notify(&self) -> &dyn notify::NotifyWrite;
 }
 
 /// Where a database is: the command line's `--db PATH` or `--database-url URL`.

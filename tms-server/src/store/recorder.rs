@@ -168,6 +168,10 @@ impl Read for Recorder<'_> {
     fn agent_loads(&self) -> StoreResult<Vec<AgentLoad>> {
         self.inner.agent_loads()
     }
+
+    fn notify_read(&self) -> &dyn super::notify::NotifyRead {
+        self.inner.notify_read()
+    }
 }
 
 impl Write for Recorder<'_> {
@@ -365,5 +369,10 @@ impl Write for Recorder<'_> {
 
     fn expire_failures(&self, before: Timestamp) -> StoreResult<()> {
         self.inner.expire_failures(before)
+    }
+
+    /// Outbox rows are no ticket or comment change: nothing to record.
+    fn notify(&self) -> &dyn super::notify::NotifyWrite {
+        self.inner.notify()
     }
 }

@@ -262,8 +262,13 @@ impl Srv {
 /// Two servers on one PostgreSQL database (`TMS_TEST_DATABASE_URL`), with the same users
 /// and tokens: `None` when no test cluster is configured.
 pub async fn start_pair() -> Option<(Srv, Srv)> {
+    start_pair_with(|_| {}).await
+}
+
+/// [`start_pair`] with both servers' settings changed by `tweak` first.
+pub async fn start_pair_with(tweak: impl FnOnce(&mut Config)) -> Option<(Srv, Srv)> {
     postgres_cluster()?;
-    let a = start().await;
+    let a = start_with(tweak).await;
     let config = a.state.config.as_ref().clone();
     let state = tokio::task::spawn_blocking(move || AppState::open(config).unwrap())
         .await

@@ -8,12 +8,18 @@
 #[path = "../api/helpers.rs"]
 mod api;
 
+// The real receivers of notifications (an HTTP server, an SMTP sink).
+#[allow(dead_code)]
+#[path = "../api/receivers.rs"]
+mod receivers;
+
 mod auth;
 mod backup;
 mod concurrency;
 mod crash;
 mod files;
 mod flood;
+mod notify;
 mod process;
 mod sessions;
 mod transport;

@@ -13,6 +13,7 @@
 pub(crate) mod bulk;
 mod list;
 mod migrate;
+mod notify;
 mod pipelined;
 mod relay;
 mod tx;

@@ -760,6 +760,10 @@ impl<C: GenericClient + Sync> Read for PgTx<'_, C> {
         .map(|r| view(&r))
         .transpose()
     }
+
+    fn notify_read(&self) -> &dyn crate::store::notify::NotifyRead {
+        self
+    }
 }
 
 /// The key of the advisory lock that serialises changes of roles and activity.
@@ -1182,5 +1186,9 @@ impl<C: GenericClient + Sync> Write for PgTx<'_, C> {
         let before = to_micros(before);
         self.exec("DELETE FROM login_failures WHERE at <= $1", &[&before])?;
         Ok(())
+    }
+
+    fn notify(&self) -> &dyn crate::store::notify::NotifyWrite {
+        self
     }
 }

@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/sqlite/0013_assignment.sql"),
     include_str!("../../../../migrations/sqlite/0014_sla.sql"),
     include_str!("../../../../migrations/sqlite/0015_bcrypt_hashes.sql"),
+    include_str!("../../../../migrations/sqlite/0016_notifications.sql"),
 ];
 
 /// The schema version this binary writes.
@@ -145,6 +146,8 @@ mod tests {
                 "activity_log",
                 "comments",
                 "login_failures",
+                "notify_settings",
+                "outbox",
                 "public_search",
                 "search_pending",
                 "server_keys",
@@ -156,7 +159,8 @@ mod tests {
                 "ticket_tags",
                 "tickets",
                 "users",
-                "views"
+                "views",
+                "webhooks"
             ]
         );
     }

@@ -61,6 +61,7 @@ pub type DbResult<T> = Result<T, DbError>;
 
 mod backup;
 mod connection;
+mod notify;
 mod readers;
 mod tx;
 mod writer;

@@ -28,6 +28,11 @@ impl<'a> Tx<'a> {
     pub fn new(conn: &'a Connection, counts: &'a CountCache) -> Self {
         Self { conn, counts }
     }
+
+    /// The connection, for the parts of the interface kept in files of their own.
+    pub(super) fn conn(&self) -> &'a Connection {
+        self.conn
+    }
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -166,6 +171,10 @@ impl Read for Tx<'_> {
 
     fn agent_loads(&self) -> StoreResult<Vec<AgentLoad>> {
         Ok(settings::agent_loads(self.conn)?)
+    }
+
+    fn notify_read(&self) -> &dyn crate::store::notify::NotifyRead {
+        self
     }
 }
 
@@ -377,5 +386,9 @@ impl Write for Tx<'_> {
             .prepare_cached("DELETE FROM login_failures WHERE at <= ?1")?
             .execute([to_micros(before)])?;
         Ok(())
+    }
+
+    fn notify(&self) -> &dyn crate::store::notify::NotifyWrite {
+        self
     }
 }
