@@ -9,6 +9,7 @@ pub mod history;
 pub mod logs;
 mod openapi;
 pub mod sla;
+pub mod stats;
 pub mod tags;
 pub mod tickets;
 pub mod users;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(logs::router())
         .merge(assignment::router())
         .merge(sla::router())
+        .merge(stats::router())
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -84,6 +86,7 @@ impl Modify for BearerAuth {
         comments::create, comments::update, comments::delete,
         views::list, views::create, views::update, views::delete,
         tags::list,
+        stats::read,
         events::stream,
         logs::list, logs::list_for_user, logs::clear, logs::clear_for_user,
     ),

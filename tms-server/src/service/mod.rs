@@ -13,6 +13,7 @@ pub mod logs;
 pub mod pages;
 pub mod sessions;
 pub mod sla;
+pub mod stats;
 pub mod tickets;
 pub mod users;
 pub mod views;

@@ -22,6 +22,7 @@ mod pages;
 mod permissions;
 mod rules;
 mod sla;
+mod stats;
 mod tags;
 mod tickets;
 mod users;

@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/postgres/0006_assignment.sql"),
     include_str!("../../../../migrations/postgres/0007_sla.sql"),
     include_str!("../../../../migrations/postgres/0008_bcrypt_hashes.sql"),
+    include_str!("../../../../migrations/postgres/0010_dashboard.sql"),
 ];
 
 /// The advisory lock key that serialises migrations ("tms" in ASCII, and a 1).

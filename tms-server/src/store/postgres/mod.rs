@@ -15,6 +15,7 @@ mod list;
 mod migrate;
 mod pipelined;
 mod relay;
+mod stats;
 mod tx;
 mod workers;
 
