@@ -139,8 +139,8 @@ pub trait Read {
     /// The active helpdesk agents, by id, each with their Open and In Progress tickets.
     fn agent_loads(&self) -> StoreResult<Vec<AgentLoad>>;
     /// The dashboard's counts (`GET /api/v1/stats`) over window `w`: by status and priority
-    /// from the kept totals, per day as ranges of the date indexes, SLA states (when
-    /// `w.sla`) as ranges of the due index, remembered like list totals.
+    /// from the kept totals, per day as ranges of the date indexes, remembered until the data
+    /// changes; SLA states as ranges of the due indexes, remembered like list totals.
     fn stats(&self, w: StatsWindow) -> StoreResult<StatsCounts>;
 }
 

@@ -433,8 +433,6 @@ pub struct StatsWindow {
     pub to: i64,
     /// The instant SLA states are derived at.
     pub now: i64,
-    /// Whether to count SLA states (the policy is on).
-    pub sla: bool,
 }
 
 /// Microseconds in a day: per-day counts bucket stored instants by `µs / DAY_US` (UTC days).
@@ -453,7 +451,7 @@ pub struct StatsCounts {
     pub open_per_agent: Vec<tms_core::api::AgentOpen>,
     /// The 5 oldest Open or In Progress tickets, oldest first (then by id).
     pub oldest_open: Vec<tms_core::api::TicketBrief>,
-    /// When counted: (at risk, breached).
+    /// The SLA states at `now` (the service leaves them out while the policy is off).
     pub sla: Option<tms_core::api::SlaCounts>,
 }
 

@@ -2,6 +2,8 @@
 //! (`store::sqlite::stats`): the kept totals summed over their slots, ranges of the date
 //! indexes, and SLA states as ranges of the due indexes, remembered like list totals.
 
+use std::sync::Arc;
+
 use tms_core::Status;
 use tms_core::api::{AgentOpen, SlaCounts, TicketBrief};
 use tms_core::timefmt::from_micros;
@@ -19,10 +21,33 @@ fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
+/// The counts over window `w`; those that depend on the data alone remembered until the data
+/// changes (the generation read before the first statement), as search totals are.
 pub(super) fn stats<C: GenericClient + Sync>(
     tx: &PgTx<'_, C>,
     w: StatsWindow,
 ) -> StoreResult<StatsCounts> {
+    let mut out = match tx.counts {
+        Some(counts) => {
+            let generation = counts.generation();
+            let key = format!("{}..{}", w.from, w.to);
+            match counts.stats(&key, generation) {
+                Some(c) => (*c).clone(),
+                None => {
+                    let c = read(tx, w)?;
+                    counts.put_stats(key, generation, Arc::new(c.clone()));
+                    c
+                }
+            }
+        }
+        None => read(tx, w)?,
+    };
+    out.sla = Some(sla_counts(tx, w.now)?);
+    Ok(out)
+}
+
+/// The counts that depend on the data alone.
+fn read<C: GenericClient + Sync>(tx: &PgTx<'_, C>, w: StatsWindow) -> StoreResult<StatsCounts> {
     let mut out = StatsCounts::default();
     let open = status_rank(Status::Open);
     let in_progress = status_rank(Status::InProgress);
@@ -78,9 +103,6 @@ pub(super) fn stats<C: GenericClient + Sync>(
         }
     }
     out.keep_oldest();
-    if w.sla {
-        out.sla = Some(sla_counts(tx, w.now)?);
-    }
     Ok(out)
 }
 

@@ -2,6 +2,8 @@
 //! (`ticket_counts`) or a short range of an index, so that it stays cheap at a million tickets
 //! (`BENCHMARKS.md`, "Dashboard statistics").
 
+use std::sync::Arc;
+
 use rusqlite::{Connection, params};
 use tms_core::Status;
 use tms_core::api::{AgentOpen, SlaCounts, TicketBrief};
@@ -14,11 +16,30 @@ use crate::store::{
     DAY_US, NO_DUE, OLDEST_OPEN, StatsCounts, StatsWindow, priority_of_rank, status_of_rank,
 };
 
+/// The counts over window `w`. Those that depend on the data alone are remembered in `counts`
+/// until the data changes (the generation is read before the read's first statement, as for
+/// search totals); the SLA counts also until a state could change by time.
 pub fn stats(
     conn: &Connection,
     counts: &CountCache,
     w: StatsWindow,
 ) -> rusqlite::Result<StatsCounts> {
+    let generation = counts.generation();
+    let key = format!("{}..{}", w.from, w.to);
+    let mut out = match counts.stats(&key, generation) {
+        Some(c) => (*c).clone(),
+        None => {
+            let c = read(conn, w)?;
+            counts.put_stats(key, generation, Arc::new(c.clone()));
+            c
+        }
+    };
+    out.sla = Some(sla_counts(conn, counts, w.now)?);
+    Ok(out)
+}
+
+/// The counts that depend on the data alone.
+fn read(conn: &Connection, w: StatsWindow) -> rusqlite::Result<StatsCounts> {
     let mut out = StatsCounts::default();
     let open = status_rank(Status::Open);
     let in_progress = status_rank(Status::InProgress);
@@ -85,9 +106,6 @@ pub fn stats(
         }
     }
     out.keep_oldest();
-    if w.sla {
-        out.sla = Some(sla_counts(conn, counts, w.now)?);
-    }
     Ok(out)
 }
 
