@@ -254,6 +254,17 @@ pub fn check_bulk_change(actor: Actor) -> Result<(), Denied> {
     }
 }
 
+/// The dashboard's statistics are for staff.
+pub fn check_view_stats(actor: Actor) -> Result<(), Denied> {
+    if actor.role.is_staff() {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(
+            "Only helpdesk agents and admins can view the statistics",
+        ))
+    }
+}
+
 /// Sharing a saved view with every staff member is for SysAdmins.
 pub fn check_share_view(actor: Actor) -> Result<(), Denied> {
     if actor.role == Role::Admin {

@@ -634,3 +634,136 @@ pub struct AssignmentSettings {
 pub struct AwayUpdate {
     pub away: bool,
 }
+
+/// `GET /api/v1/stats`: the helpdesk at a glance (staff; docs/API.md, "Statistics").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Stats {
+    /// Every ticket by status.
+    pub by_status: StatusCounts,
+    /// Every ticket by priority.
+    pub by_priority: PriorityCounts,
+    /// Tickets filed on each of the last 30 days (UTC, today last), days without any included.
+    pub created_per_day: Vec<DayCount>,
+    /// Tickets Resolved now, by the day of their resolution date, over the same 30 days.
+    pub resolved_per_day: Vec<DayCount>,
+    /// The staff with Open or In Progress tickets assigned, most first (then by id).
+    pub open_per_agent: Vec<AgentOpen>,
+    /// The 5 oldest tickets that are Open or In Progress, oldest first.
+    pub oldest_open: Vec<TicketBrief>,
+    /// The running SLA clocks at risk and the breached tickets; null while the SLA policy is
+    /// off.
+    pub sla: Option<SlaCounts>,
+}
+
+/// Ticket counts by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StatusCounts {
+    #[serde(rename = "Open")]
+    pub open: u64,
+    #[serde(rename = "In Progress")]
+    pub in_progress: u64,
+    #[serde(rename = "Waiting")]
+    pub waiting: u64,
+    #[serde(rename = "Resolved")]
+    pub resolved: u64,
+}
+
+impl StatusCounts {
+    /// The count of `status`.
+    pub fn get(&self, status: Status) -> u64 {
+        match status {
+            Status::Open => self.open,
+            Status::InProgress => self.in_progress,
+            Status::Waiting => self.waiting,
+            Status::Resolved => self.resolved,
+        }
+    }
+
+    /// The count of `status`, to change.
+    pub fn get_mut(&mut self, status: Status) -> &mut u64 {
+        match status {
+            Status::Open => &mut self.open,
+            Status::InProgress => &mut self.in_progress,
+            Status::Waiting => &mut self.waiting,
+            Status::Resolved => &mut self.resolved,
+        }
+    }
+}
+
+/// Ticket counts by priority.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PriorityCounts {
+    #[serde(rename = "Low")]
+    pub low: u64,
+    #[serde(rename = "Medium")]
+    pub medium: u64,
+    #[serde(rename = "High")]
+    pub high: u64,
+}
+
+impl PriorityCounts {
+    /// The count of `priority`.
+    pub fn get(&self, priority: Priority) -> u64 {
+        match priority {
+            Priority::Low => self.low,
+            Priority::Medium => self.medium,
+            Priority::High => self.high,
+        }
+    }
+
+    /// The count of `priority`, to change.
+    pub fn get_mut(&mut self, priority: Priority) -> &mut u64 {
+        match priority {
+            Priority::Low => &mut self.low,
+            Priority::Medium => &mut self.medium,
+            Priority::High => &mut self.high,
+        }
+    }
+}
+
+/// A count for one day (UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DayCount {
+    /// `YYYY-MM-DD`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", example = "2026-12-04")
+    )]
+    pub date: String,
+    pub count: u64,
+}
+
+/// An assignee and their Open and In Progress tickets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgentOpen {
+    pub agent: UserSummary,
+    pub open: u64,
+}
+
+/// A ticket in a few fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TicketBrief {
+    pub id: i64,
+    pub title: String,
+    pub status: Status,
+    pub priority: Priority,
+    #[serde(with = "serde_ts")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$", example = "2026-11-29T06:12:01"))]
+    pub creation_date: Timestamp,
+}
+
+/// SLA counts at the time of the read (docs/API.md, "SLA clocks").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SlaCounts {
+    /// Tickets whose state is `at_risk`.
+    pub at_risk: u64,
+    /// Tickets whose state is `breached`.
+    pub breached: u64,
+}

@@ -468,6 +468,7 @@ async fn scenarios(
             "sla filter by due",
             "/api/v1/tickets/?sla=at_risk&sla=breached&sort=due".into(),
         ),
+        ("stats", "/api/v1/stats".into()),
     ];
     let mut out: Vec<(&'static str, u64, MakeRequest)> = Vec::new();
     for (name, path) in reads {
@@ -682,6 +683,7 @@ fn report(label: &str, results: &Results, args: &Args, tickets: u64, mem: (f64, 
         "sla breached",
         "sort by due",
         "sla filter by due",
+        "stats",
         "create ticket",
         "add comment",
         "status update",

@@ -10,6 +10,7 @@ pub mod logs;
 pub mod notify;
 mod openapi;
 pub mod sla;
+pub mod stats;
 pub mod tags;
 pub mod tickets;
 pub mod users;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(assignment::router())
         .merge(sla::router())
         .merge(notify::router())
+        .merge(stats::router())
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -88,6 +90,7 @@ impl Modify for BearerAuth {
         comments::create, comments::update, comments::delete,
         views::list, views::create, views::update, views::delete,
         tags::list,
+        stats::read,
         events::stream,
         logs::list, logs::list_for_user, logs::clear, logs::clear_for_user,
     ),

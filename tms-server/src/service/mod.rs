@@ -14,6 +14,7 @@ pub mod notify;
 pub mod pages;
 pub mod sessions;
 pub mod sla;
+pub mod stats;
 pub mod tickets;
 pub mod users;
 pub mod views;

@@ -77,6 +77,8 @@ pub struct CountCache {
     /// Counts that also stay true only until an instant (µs): (until, counted at, count).
     timed: Tagged<(i64, i64, u64)>,
     expansions: Tagged<std::sync::Arc<[String]>>,
+    /// The dashboard's counts that depend on the data alone (not the clock), by window.
+    stats: Tagged<Arc<crate::store::StatsCounts>>,
     /// One lock per key being counted (`count_once`).
     counting: Mutex<HashMap<String, Arc<Mutex<()>>>>,
 }
@@ -175,6 +177,16 @@ impl CountCache {
             counting.retain(|_, t| Arc::strong_count(t) > 1);
         }
         Some(Arc::clone(counting.entry(key.to_string()).or_default()))
+    }
+
+    /// The dashboard's counts over the window `key`, if read in `generation`.
+    pub fn stats(&self, key: &str, generation: u64) -> Option<Arc<crate::store::StatsCounts>> {
+        self.stats.get(key, generation)
+    }
+
+    /// Stores the dashboard's counts over the window `key`, read in `generation`.
+    pub fn put_stats(&self, key: String, generation: u64, stats: Arc<crate::store::StatsCounts>) {
+        self.stats.put(key, generation, self.generation(), stats);
     }
 
     /// The words of the index that `prefix` begins, if looked up in `generation`.

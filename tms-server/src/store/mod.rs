@@ -32,9 +32,10 @@ use recorder::{Changes, Recorder};
 use crate::events::Hub;
 
 pub use types::{
-    AgentLoad, BulkTicket, CLOCK_COLUMNS, Field, LastChange, ListPage, NO_DUE, NewTicket,
-    SLA_NCOLS, SessionUser, SlaColumns, StoredClock, TicketState, Timeline, UserChanges,
-    ViewFields, field_changes, shown_value, value_of,
+    AgentLoad, BulkTicket, CLOCK_COLUMNS, DAY_US, Field, LastChange, ListPage, NO_DUE, NewTicket,
+    OLDEST_OPEN, SLA_NCOLS, SessionUser, SlaColumns, StatsCounts, StatsWindow, StoredClock,
+    TicketState, Timeline, UserChanges, ViewFields, field_changes, priority_of_rank, shown_value,
+    status_of_rank, value_of,
 };
 pub(crate) use types::{sla_columns, sla_returning};
 
@@ -140,6 +141,10 @@ pub trait Read {
     fn agent_loads(&self) -> StoreResult<Vec<AgentLoad>>;
     /// The reads of notifications (`store::notify`).
     fn notify_read(&self) -> &dyn notify::NotifyRead;
+    /// The dashboard's counts (`GET /api/v1/stats`) over window `w`: by status and priority
+    /// from the kept totals, per day as ranges of the date indexes, remembered until the data
+    /// changes; SLA states as ranges of the due indexes, remembered like list totals.
+    fn stats(&self, w: StatsWindow) -> StoreResult<StatsCounts>;
 }
 
 /// Every write a use case makes, inside the transaction [`Store::write`] opened.

@@ -2,7 +2,7 @@
 //! writes pass through here, so every change of a ticket or comment is told, whichever use
 //! case made it.
 
-use crate::store::{AgentLoad, ViewFields};
+use crate::store::{AgentLoad, StatsCounts, StatsWindow, ViewFields};
 use std::cell::{Cell, RefCell};
 
 use tms_core::api::{
@@ -171,6 +171,10 @@ impl Read for Recorder<'_> {
 
     fn notify_read(&self) -> &dyn super::notify::NotifyRead {
         self.inner.notify_read()
+    }
+
+    fn stats(&self, w: StatsWindow) -> StoreResult<StatsCounts> {
+        self.inner.stats(w)
     }
 }
 

@@ -423,3 +423,82 @@ pub struct ViewFields<'a> {
     pub query: &'a str,
     pub shared: bool,
 }
+
+/// The instants a dashboard is counted over (`Read::stats`), in µs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatsWindow {
+    /// The start of the first day counted per day (inclusive).
+    pub from: i64,
+    /// The end of the last day counted per day (exclusive).
+    pub to: i64,
+    /// The instant SLA states are derived at.
+    pub now: i64,
+}
+
+/// Microseconds in a day: per-day counts bucket stored instants by `µs / DAY_US` (UTC days).
+pub const DAY_US: i64 = 86_400_000_000;
+
+/// What a dashboard is made of (`Read::stats`), the same on every engine.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatsCounts {
+    pub by_status: tms_core::api::StatusCounts,
+    pub by_priority: tms_core::api::PriorityCounts,
+    /// (UTC day since the epoch, tickets created that day), days with none left out.
+    pub created: Vec<(i64, u64)>,
+    /// (UTC day since the epoch, Resolved tickets with that resolution day).
+    pub resolved: Vec<(i64, u64)>,
+    /// Assignees with Open or In Progress tickets, most first, then by id.
+    pub open_per_agent: Vec<tms_core::api::AgentOpen>,
+    /// The 5 oldest Open or In Progress tickets, oldest first (then by id).
+    pub oldest_open: Vec<tms_core::api::TicketBrief>,
+    /// The SLA states at `now` (the service leaves them out while the policy is off).
+    pub sla: Option<tms_core::api::SlaCounts>,
+}
+
+impl StatsCounts {
+    /// Adds `n` tickets of the stored ranks `status` and `priority` (a `ticket_counts` row).
+    pub fn add_bucket(&mut self, status: i64, priority: i64, n: u64) {
+        if let Some(s) = Status::ALL.iter().find(|s| i64::from(s.rank()) == status) {
+            *self.by_status.get_mut(*s) += n;
+        }
+        if let Some(p) = Priority::ALL
+            .iter()
+            .find(|p| i64::from(p.rank()) == priority)
+        {
+            *self.by_priority.get_mut(*p) += n;
+        }
+    }
+
+    /// Orders the agents most first, then by id.
+    pub fn sort_agents(&mut self) {
+        self.open_per_agent
+            .sort_by(|a, b| b.open.cmp(&a.open).then(a.agent.id.cmp(&b.agent.id)));
+    }
+
+    /// Keeps the 5 oldest of the candidates gathered per status.
+    pub fn keep_oldest(&mut self) {
+        self.oldest_open.sort_by(|a, b| {
+            (to_micros(a.creation_date), a.id).cmp(&(to_micros(b.creation_date), b.id))
+        });
+        self.oldest_open.truncate(OLDEST_OPEN);
+    }
+}
+
+/// How many of the oldest open tickets a dashboard shows.
+pub const OLDEST_OPEN: usize = 5;
+
+/// The status of a stored rank.
+pub fn status_of_rank(rank: i64) -> Option<Status> {
+    Status::ALL
+        .iter()
+        .copied()
+        .find(|s| i64::from(s.rank()) == rank)
+}
+
+/// The priority of a stored rank.
+pub fn priority_of_rank(rank: i64) -> Option<Priority> {
+    Priority::ALL
+        .iter()
+        .copied()
+        .find(|p| i64::from(p.rank()) == rank)
+}

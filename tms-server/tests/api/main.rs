@@ -24,6 +24,7 @@ mod permissions;
 mod receivers;
 mod rules;
 mod sla;
+mod stats;
 mod tags;
 mod tickets;
 mod users;

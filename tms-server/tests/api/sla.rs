@@ -115,7 +115,7 @@ const NO_DUE: &str = "9223372036854775807";
 /// Moves ticket `id`'s creation and clocks `by` into the past, as if that much time had gone
 /// by, then changes its title through the API: a real write, so that what servers remember
 /// about the data moves on.
-async fn age(s: &Srv, id: i64, by: time::Duration) {
+pub(crate) async fn age(s: &Srv, id: i64, by: time::Duration) {
     let us = by.whole_microseconds();
     let mut sets = vec![
         format!("creation_date = creation_date - {us}"),
@@ -150,7 +150,7 @@ async fn age(s: &Srv, id: i64, by: time::Duration) {
     .expect(200);
 }
 
-async fn staff_ticket(s: &Srv, priority: &str) -> Value {
+pub(crate) async fn staff_ticket(s: &Srv, priority: &str) -> Value {
     s.ticket_with(
         s.agent.t(),
         json!({"title": "Clocked", "description": "Is it due?", "priority": priority}),

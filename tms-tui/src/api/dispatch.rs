@@ -63,6 +63,7 @@ pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, Ap
             client.clear_logs().await?;
             Reply::Done
         }
+        Request::Stats => Reply::Stats(Box::new(client.stats().await?)),
         Request::Views => Reply::Views(client.views().await?),
         Request::CreateView(body) => Reply::View(client.create_view(body).await?),
         Request::DeleteView(id) => Reply::View(client.delete_view(*id).await?),

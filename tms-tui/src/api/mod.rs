@@ -255,6 +255,11 @@ impl ApiClient {
         Self::json(self.request(Method::GET, "/api/v1/agents/")).await
     }
 
+    /// The dashboard's statistics (staff).
+    pub async fn stats(&self) -> Result<tms_core::api::Stats> {
+        Self::json(self.request(Method::GET, "/api/v1/stats")).await
+    }
+
     pub async fn tags(&self) -> Result<Vec<TagCount>> {
         Self::json(self.request(Method::GET, "/api/v1/tags/")).await
     }

@@ -1,11 +1,11 @@
 //! The `:` command line, as in vim or k9s: `:42` opens ticket 42, `:mine`, `:unassigned`,
-//! `:users`, `:log`, `:new`, `:save-view`, `:delete-view`, `:away`, `:logout`, `:quit`; Tab
+//! `:users`, `:log`, `:dash`, `:new`, `:save-view`, `:delete-view`, `:away`, `:logout`, `:quit`; Tab
 //! completes.
 
 use super::keymap::Cmd;
 use super::overlay::Overlay;
 use super::{Effect, State, gate, route};
-use crate::screens::{LogState, NewTicketState, Screen, TicketState, UsersState};
+use crate::screens::{DashState, LogState, NewTicketState, Screen, TicketState, UsersState};
 use crate::widgets::TextInput;
 use crossterm::event::KeyEvent;
 
@@ -19,6 +19,7 @@ pub enum Command {
     New,
     Users,
     Log,
+    Dash,
     SaveView,
     DeleteView,
     Away,
@@ -46,7 +47,7 @@ const fn entry(name: &'static str, help: &'static str, command: Command, in_help
 }
 
 /// The commands, in the order they are listed, with their help.
-const COMMANDS: [Entry; 13] = [
+const COMMANDS: [Entry; 14] = [
     entry(
         "mine",
         "tickets assigned to me (requesters: my tickets)",
@@ -64,6 +65,12 @@ const COMMANDS: [Entry; 13] = [
     entry("new", "file a new ticket", Command::New, true),
     entry("users", "manage users", Command::Users, true),
     entry("log", "the activity log", Command::Log, true),
+    entry(
+        "dash",
+        "the dashboard: counts, trends, oldest open tickets",
+        Command::Dash,
+        true,
+    ),
     entry(
         "save-view",
         "save the queue's tab, filters and sort as a view",
@@ -211,6 +218,7 @@ pub fn run(state: &mut State, text: &str) -> Vec<Effect> {
         ),
         Command::Users => route::open_on_top(state, Screen::Users(UsersState::default()), true),
         Command::Log => route::open_on_top(state, Screen::Log(LogState::default()), true),
+        Command::Dash => route::open_on_top(state, Screen::Dash(DashState::default()), true),
         Command::SaveView => route::queue_command(state, Cmd::SaveView),
         Command::DeleteView => route::queue_command(state, Cmd::DeleteView),
         Command::Away => {

@@ -11,7 +11,7 @@ use tms_core::api::Ticket;
 use tms_core::rules::{
     TicketChange, TicketFacts, can_triage, check_admin, check_comment, check_create_ticket,
     check_delete_ticket, check_edit_comment, check_internal_note, check_set_tags,
-    check_update_ticket, check_view_access, list_scope,
+    check_update_ticket, check_view_access, check_view_stats, list_scope,
 };
 
 /// The signed-in user's id.
@@ -92,6 +92,7 @@ pub fn may_run(state: &State, command: Command) -> bool {
         | Command::DeleteView => list_scope(actor).is_none(),
         Command::New => check_create_ticket(actor, None, None, None).is_ok(),
         Command::Users | Command::Log => check_admin(actor).is_ok(),
+        Command::Dash => check_view_stats(actor).is_ok(),
         Command::Away => actor.role.is_staff(),
         // My own tickets or queue, my password, my session.
         Command::Mine | Command::Password | Command::Logout | Command::Quit => true,

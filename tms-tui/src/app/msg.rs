@@ -81,6 +81,8 @@ pub enum Request {
     SetAway(bool),
     Logs(LogQuery),
     ClearLogs,
+    /// The dashboard's statistics (staff).
+    Stats,
     /// The saved views, each with its count.
     Views,
     CreateView(NewView),
@@ -114,6 +116,7 @@ pub enum Reply {
     UserSaved(User),
     Assignment(AssignmentSettings),
     Logs(Vec<LogEntry>),
+    Stats(Box<tms_core::api::Stats>),
     /// The tickets a bulk change changed, in the order asked.
     Bulk(Vec<TicketListItem>),
     Views(Vec<View>),

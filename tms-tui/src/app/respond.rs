@@ -165,6 +165,7 @@ fn inline(request: &Request) -> bool {
             | Request::History(_)
             | Request::Users(_)
             | Request::Logs(_)
+            | Request::Stats
             | Request::CreateTicket(_)
             | Request::CreateUser(_)
             | Request::ChangePassword(_)

@@ -2,6 +2,7 @@
 //! state, turns commands and replies into [`Out`]s, and never touches another screen: the app
 //! applies what they return.
 
+pub mod dash;
 pub mod history;
 pub mod log;
 pub mod login;
@@ -13,6 +14,7 @@ pub mod ticket;
 pub mod user_form;
 pub mod users;
 
+pub use dash::DashState;
 pub use log::LogState;
 pub use login::LoginState;
 pub use new_ticket::{NewTicketState, TicketDraft};
@@ -59,6 +61,8 @@ pub enum Screen {
     Users(UsersState),
     UserForm(UserFormState),
     Log(LogState),
+    /// The dashboard (staff).
+    Dash(DashState),
     /// Changing one's own password.
     Password(PasswordState),
 }
@@ -75,6 +79,7 @@ impl Screen {
             Screen::Users(_) => Ctx::Users,
             Screen::UserForm(_) => Ctx::UserForm,
             Screen::Log(_) => Ctx::Log,
+            Screen::Dash(_) => Ctx::Dash,
             Screen::Password(_) => Ctx::Password,
         }
     }
@@ -93,6 +98,7 @@ impl Screen {
             Screen::Ticket(t) => t.refresh(),
             Screen::Users(u) => u.refresh(),
             Screen::Log(l) => l.refresh(),
+            Screen::Dash(d) => d.refresh(),
             Screen::Login(_)
             | Screen::Setup(_)
             | Screen::NewTicket(_)
@@ -117,6 +123,7 @@ impl Screen {
             Screen::Users(s) => s.on_key(cmd, state),
             Screen::UserForm(s) => s.on_key(cmd, key),
             Screen::Log(s) => s.on_key(cmd, state),
+            Screen::Dash(s) => s.on_key(cmd),
             Screen::Password(s) => s.on_key(cmd, key, state),
         }
     }
@@ -150,6 +157,7 @@ impl Screen {
             Screen::Users(s) => s.on_response(request, result),
             Screen::UserForm(s) => s.on_response(request, result),
             Screen::Log(s) => s.on_response(request, result),
+            Screen::Dash(s) => s.on_response(request, result),
             Screen::Password(s) => s.on_response(request, result),
         }
     }

@@ -3,6 +3,7 @@
 
 mod admin;
 pub mod columns;
+mod dash;
 mod forms;
 mod history;
 mod login;
@@ -63,6 +64,7 @@ fn screen(f: &mut Frame, area: Rect, state: &State) {
         Screen::Users(s) => admin::users(f, area, state, s),
         Screen::UserForm(s) => forms::user_form(f, area, state, s),
         Screen::Log(s) => admin::log(f, area, state, s),
+        Screen::Dash(s) => dash::draw(f, area, state, s),
         Screen::Password(s) => forms::password(f, area, state, s),
     }
 }
@@ -83,6 +85,7 @@ fn screen_title(state: &State) -> String {
             None => "New user".into(),
         },
         Screen::Log(_) => "Activity log".into(),
+        Screen::Dash(_) => "Dashboard".into(),
         Screen::Password(_) => "Change password".into(),
     }
 }

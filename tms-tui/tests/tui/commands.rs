@@ -5,7 +5,7 @@ use crate::fixtures::*;
 use tms_tui::app::command::{run, suggestions};
 use tms_tui::theme::text;
 
-const EVERY: [&str; 13] = [
+const EVERY: [&str; 14] = [
     "mine",
     "unassigned",
     "open",
@@ -13,6 +13,7 @@ const EVERY: [&str; 13] = [
     "new",
     "users",
     "log",
+    "dash",
     "save-view",
     "delete-view",
     "away",
@@ -30,6 +31,7 @@ fn each_role_is_offered_and_may_run_exactly_what_the_rules_allow() {
         "open",
         "all",
         "new",
+        "dash",
         "save-view",
         "delete-view",
         "away",
@@ -66,8 +68,13 @@ fn each_role_is_offered_and_may_run_exactly_what_the_rules_allow() {
 fn the_help_names_only_the_commands_the_user_may_run() {
     for (who, named, not_named) in [
         (jane(), ":42 :mine :new :quit", ":users"),
-        (john(), ":42 :mine :new :quit", ":log"),
-        (admin(), ":42 :mine :new :users :log :quit", ":unassigned"),
+        (john(), ":42 :mine :new :dash :quit", ":log"),
+        (jane(), ":42 :mine :new :quit", ":dash"),
+        (
+            admin(),
+            ":42 :mine :new :users :log :dash :quit",
+            ":unassigned",
+        ),
     ] {
         let mut s = signed_in(who.clone());
         ch(&mut s, '?');

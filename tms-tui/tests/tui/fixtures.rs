@@ -378,6 +378,7 @@ pub fn server(r: &Request) -> Option<Reply> {
         ),
         Request::Staff => Reply::Staff(staff()),
         Request::Logs(_) => Reply::Logs(log_entries()),
+        Request::Stats => Reply::Stats(Box::new(stats())),
         Request::Views => Reply::Views(Vec::new()),
         Request::Assignment => Reply::Assignment(assignment(AssignmentMode::LeastLoaded)),
         _ => return None,
@@ -539,5 +540,79 @@ pub fn view(id: i64, name: &str, query: &str) -> tms_core::api::View {
         created_at: ago(2),
         updated_at: ago(2),
         count: 2,
+    }
+}
+
+/// The dashboard's statistics: a month of tickets filed and resolved, John with most open.
+pub fn stats() -> tms_core::api::Stats {
+    use tms_core::api::{
+        AgentOpen, DayCount, PriorityCounts, SlaCounts, Stats, StatusCounts, TicketBrief,
+    };
+    let day = |i: i64, count: u64| DayCount {
+        date: (now() - time::Duration::days(29 - i)).date().to_string(),
+        count,
+    };
+    let brief = |id: i64, title: &str, status, priority, days: i64| TicketBrief {
+        id,
+        title: title.into(),
+        status,
+        priority,
+        creation_date: ago(24 * days),
+    };
+    Stats {
+        by_status: StatusCounts {
+            open: 12,
+            in_progress: 5,
+            waiting: 2,
+            resolved: 131,
+        },
+        by_priority: PriorityCounts {
+            low: 40,
+            medium: 88,
+            high: 22,
+        },
+        created_per_day: (0..30).map(|i| day(i, (i as u64 * 7) % 9)).collect(),
+        resolved_per_day: (0..30).map(|i| day(i, (i as u64 * 5) % 7)).collect(),
+        open_per_agent: vec![
+            AgentOpen {
+                agent: john().summary(),
+                open: 9,
+            },
+            AgentOpen {
+                agent: sophia().summary(),
+                open: 4,
+            },
+            AgentOpen {
+                agent: admin().summary(),
+                open: 1,
+            },
+        ],
+        oldest_open: vec![
+            brief(
+                3,
+                "Printer on floor 2 jams",
+                Status::InProgress,
+                Priority::High,
+                41,
+            ),
+            brief(
+                7,
+                "VPN drops every hour",
+                Status::Open,
+                Priority::Medium,
+                20,
+            ),
+            brief(
+                12,
+                "New laptop for the intern",
+                Status::Open,
+                Priority::Low,
+                6,
+            ),
+        ],
+        sla: Some(SlaCounts {
+            at_risk: 2,
+            breached: 3,
+        }),
     }
 }

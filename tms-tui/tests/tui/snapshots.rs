@@ -254,3 +254,20 @@ fn sla_clocks_in_the_queue_and_on_the_ticket() {
         snap(&format!("ticket_sla_{role}"), &s);
     }
 }
+
+#[test]
+fn dashboard_screens() {
+    for (role, who) in [("agent", john()), ("admin", admin())] {
+        let mut s = signed_in(who);
+        go(&mut s, "dash");
+        snap(&format!("dash_{role}"), &s);
+    }
+    let mut s = signed_in(john());
+    s.theme = tms_tui::theme::Theme::plain();
+    go(&mut s, "dash");
+    keys(&mut s, &[KeyCode::Down]);
+    if let Screen::Dash(d) = &mut s.screen {
+        d.stats.as_mut().unwrap().sla = None;
+    }
+    snap("dash_plain_sla_off", &s);
+}

@@ -345,3 +345,57 @@ fn the_log_user_filter_searches_the_server_as_you_type() {
     let screen = crate::snapshots::render(&s, 80, 24);
     assert!(screen.contains("user Sophia"), "{screen}");
 }
+
+// ---- dashboard
+
+#[test]
+fn staff_open_the_dashboard_and_refresh_it() {
+    for who in [john(), admin()] {
+        let mut s = signed_in(who);
+        let fx = tms_tui::app::command::run(&mut s, "dash");
+        assert_eq!(requests(&fx), vec![Request::Stats], "sent on :dash");
+        let Screen::Dash(d) = &s.screen else { panic!() };
+        assert!(d.loading && d.stats.is_none());
+        reply(&mut s, Request::Stats, Reply::Stats(Box::new(stats())));
+        let Screen::Dash(d) = &s.screen else { panic!() };
+        assert!(!d.loading);
+        assert_eq!(d.stats.as_ref().unwrap().by_status.open, 12, "reply shown");
+        assert_eq!(requests(&ch(&mut s, 'r')), vec![Request::Stats]);
+        // Enter on an oldest open ticket opens it; Esc comes back.
+        press(&mut s, KeyCode::Down);
+        let fx = press(&mut s, KeyCode::Enter);
+        assert_eq!(requests(&fx), vec![Request::Ticket(7)]);
+        press(&mut s, KeyCode::Esc);
+        assert!(matches!(s.screen, Screen::Dash(_)));
+        ch(&mut s, 'q');
+        assert!(matches!(s.screen, Screen::Queue(_)), "q goes back");
+    }
+}
+
+#[test]
+fn requesters_are_refused_the_dashboard() {
+    let mut s = signed_in(jane());
+    assert!(tms_tui::app::command::run(&mut s, "dash").is_empty());
+    assert_eq!(s.flash.as_ref().unwrap().text, text::NOT_ALLOWED);
+    assert!(matches!(s.screen, Screen::Queue(_)));
+    assert!(
+        tms_tui::app::command::suggestions(&s, "")
+            .iter()
+            .all(|(n, _)| *n != "dash")
+    );
+}
+
+#[test]
+fn a_failed_dashboard_read_is_shown_in_place() {
+    let mut s = signed_in(john());
+    tms_tui::app::command::run(&mut s, "dash");
+    fail(
+        &mut s,
+        Request::Stats,
+        403,
+        "Only helpdesk agents and admins can view the statistics",
+    );
+    let Screen::Dash(d) = &s.screen else { panic!() };
+    assert!(d.error.as_ref().unwrap().contains("statistics"));
+    assert!(d.stats.is_none());
+}

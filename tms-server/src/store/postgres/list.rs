@@ -270,7 +270,10 @@ fn sla_total<C: GenericClient + Sync>(
 
 /// The first instant after `now` at which a ticket's SLA state changes by time alone (an
 /// at-risk or a due time); [`NO_DUE`] when none will.
-fn sla_stable_until<C: GenericClient + Sync>(tx: &PgTx<'_, C>, now: i64) -> StoreResult<i64> {
+pub(super) fn sla_stable_until<C: GenericClient + Sync>(
+    tx: &PgTx<'_, C>,
+    now: i64,
+) -> StoreResult<i64> {
     let rows = tx.rows(
         "SELECT least((SELECT min(sla_next_due) FROM tickets WHERE sla_next_due > $1),
                       (SELECT min(sla_next_risk) FROM tickets WHERE sla_next_risk > $1))",

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/postgres/0007_sla.sql"),
     include_str!("../../../../migrations/postgres/0008_bcrypt_hashes.sql"),
     include_str!("../../../../migrations/postgres/0009_notifications.sql"),
+    include_str!("../../../../migrations/postgres/0010_dashboard.sql"),
 ];
 
 /// The advisory lock key that serialises migrations ("tms" in ASCII, and a 1).

@@ -16,6 +16,7 @@ mod migrate;
 mod notify;
 mod pipelined;
 mod relay;
+mod stats;
 mod tx;
 mod workers;
 

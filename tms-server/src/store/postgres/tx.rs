@@ -24,8 +24,9 @@ use crate::store::counts::CountCache;
 use crate::store::list::{priority_rank, status_rank};
 use crate::store::{
     AgentLoad, CLOCK_COLUMNS, Field, LastChange, ListPage, NO_DUE, NewTicket, Read, SLA_NCOLS,
-    SessionUser, SlaColumns, StoreError, StoreResult, StoredClock, TicketState, Timeline,
-    UserChanges, Write, field_changes, shown_value, sla_columns, sla_returning,
+    SessionUser, SlaColumns, StatsCounts, StatsWindow, StoreError, StoreResult, StoredClock,
+    TicketState, Timeline, UserChanges, Write, field_changes, shown_value, sla_columns,
+    sla_returning,
 };
 
 /// Statement parameters.
@@ -658,6 +659,10 @@ impl<C: GenericClient + Sync> Read for PgTx<'_, C> {
         self.opt("SELECT value FROM settings WHERE name = $1", &[&name])?
             .map(|r| Ok(r.try_get(0)?))
             .transpose()
+    }
+
+    fn stats(&self, w: StatsWindow) -> StoreResult<StatsCounts> {
+        super::stats::stats(self, w)
     }
 
     fn agent_loads(&self) -> StoreResult<Vec<AgentLoad>> {

@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../../../migrations/sqlite/0014_sla.sql"),
     include_str!("../../../../migrations/sqlite/0015_bcrypt_hashes.sql"),
     include_str!("../../../../migrations/sqlite/0016_notifications.sql"),
+    include_str!("../../../../migrations/sqlite/0017_dashboard.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -22,6 +22,7 @@ pub mod migrate;
 pub mod search;
 pub mod sessions;
 pub mod settings;
+pub mod stats;
 pub mod tickets;
 pub mod users;
 pub mod views;

@@ -445,7 +445,7 @@ fn timed_count(
 
 /// The first instant after `now` at which a ticket's SLA state changes by time alone (an
 /// at-risk or a due time); [`NO_DUE`] when none will.
-fn sla_stable_until(conn: &Connection, now: i64) -> rusqlite::Result<i64> {
+pub(super) fn sla_stable_until(conn: &Connection, now: i64) -> rusqlite::Result<i64> {
     let next: Option<i64> = conn
         .prepare_cached(
             "SELECT min(x) FROM (

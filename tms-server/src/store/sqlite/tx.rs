@@ -11,11 +11,13 @@ use tms_core::api::{
 use tms_core::timefmt::{Timestamp, from_micros, to_micros};
 use tms_core::{ActivityType, Role};
 
-use super::{DbError, comments, history, keys, logs, sessions, settings, tickets, users, views};
+use super::{
+    DbError, comments, history, keys, logs, sessions, settings, stats, tickets, users, views,
+};
 use crate::store::counts::CountCache;
 use crate::store::{
-    AgentLoad, Field, LastChange, ListPage, NewTicket, Read, SessionUser, StoreError, StoreResult,
-    TicketState, UserChanges, Write,
+    AgentLoad, Field, LastChange, ListPage, NewTicket, Read, SessionUser, StatsCounts, StatsWindow,
+    StoreError, StoreResult, TicketState, UserChanges, Write,
 };
 
 /// One connection inside a transaction (or a read snapshot), with the remembered totals.
@@ -175,6 +177,10 @@ impl Read for Tx<'_> {
 
     fn notify_read(&self) -> &dyn crate::store::notify::NotifyRead {
         self
+    }
+
+    fn stats(&self, w: StatsWindow) -> StoreResult<StatsCounts> {
+        Ok(stats::stats(self.conn, self.counts, w)?)
     }
 }
 

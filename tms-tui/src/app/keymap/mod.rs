@@ -17,6 +17,8 @@ pub enum Ctx {
     Users,
     UserForm,
     Log,
+    /// The dashboard.
+    Dash,
     Password,
     Picker,
     /// A picker of people that narrows as you type.
@@ -211,7 +213,7 @@ use table::b;
 pub use table::{BINDINGS, NAV};
 
 /// Contexts that take the list navigation keys of [`NAV`].
-const LISTS: [Ctx; 5] = [C::Queue, C::Ticket, C::Users, C::Log, C::Help];
+const LISTS: [Ctx; 6] = [C::Queue, C::Ticket, C::Users, C::Log, C::Dash, C::Help];
 
 /// Is this binding live in `ctx`? Text contexts and overlays get no `Global` rows but Ctrl-C.
 fn in_scope(bind: &Binding, ctx: Ctx) -> bool {
@@ -340,6 +342,7 @@ mod tests {
             C::Ticket,
             C::Users,
             C::Log,
+            C::Dash,
             C::Login,
             C::NewTicket,
             C::Compose,

@@ -455,6 +455,15 @@ pub static BINDINGS: &[Binding] = &[
     b(C::Log, &[Ch('[')], Cmd::PrevPage, "newer entries", false),
     b(C::Log, &[Ch('C')], Cmd::ClearLog, "clear the log", false),
     b(C::Log, &[Ch('r')], Cmd::Refresh, "refresh", false),
+    // Dashboard
+    b(
+        C::Dash,
+        &[Enter],
+        Cmd::Open,
+        "open the highlighted oldest ticket",
+        true,
+    ),
+    b(C::Dash, &[Ch('r')], Cmd::Refresh, "refresh", true),
     // Overlays
     b(C::Picker, &[Enter, Ch(' ')], Cmd::Submit, "choose", true),
     b(C::Picker, &[Esc, Ch('q')], Cmd::Back, "cancel", true),
