@@ -1,8 +1,10 @@
-//! The HTTP API: one module per resource, merged here, plus the OpenAPI document.
+//! The HTTP API: one module per resource, merged here, plus the OpenAPI document and the page
+//! that renders it (`/docs`, not part of the document).
 
 pub mod assignment;
 pub mod auth;
 pub mod comments;
+pub mod docs;
 pub mod events;
 pub mod health;
 pub mod history;
@@ -44,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(notify::router())
         .merge(stats::router())
         .route("/openapi.json", get(openapi))
+        .merge(docs::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }

@@ -7,6 +7,7 @@ mod bad_input;
 mod bulk;
 mod cluster;
 mod comments;
+mod docs;
 mod edits;
 mod events;
 mod general;
