@@ -335,12 +335,7 @@ fn total(
     fts: Option<&str>,
     now: i64,
 ) -> rusqlite::Result<u64> {
-    let count = |sql: &str, args: Args| -> rusqlite::Result<u64> {
-        let n: i64 = conn
-            .prepare_cached(sql)?
-            .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?;
-        Ok(u64::try_from(n).unwrap_or(0))
-    };
+    let count = |sql: &str, args: Args| count_of(conn, sql, args);
     if let Some(m) = fts {
         let (where_sql, mut args) = filters(q, only_requester, Some(m), now);
         args.insert(0, m.to_string().into());
@@ -436,11 +431,16 @@ fn timed_count(
         filters(q, only_requester, fts, 0).1
     );
     counts.count_until(&key, now, || {
-        let n: i64 = conn
-            .prepare_cached(sql)?
-            .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?;
-        Ok((u64::try_from(n).unwrap_or(0), sla_stable_until(conn, now)?))
+        Ok((count_of(conn, sql, args)?, sla_stable_until(conn, now)?))
     })
+}
+
+/// The count a `SELECT count(*)` statement answers.
+fn count_of(conn: &Connection, sql: &str, args: Args) -> rusqlite::Result<u64> {
+    let n: i64 = conn
+        .prepare_cached(sql)?
+        .query_row(rusqlite::params_from_iter(args), |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// The first instant after `now` at which a ticket's SLA state changes by time alone (an
