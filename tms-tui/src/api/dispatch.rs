@@ -58,6 +58,22 @@ pub async fn dispatch(client: &ApiClient, request: &Request) -> Result<Reply, Ap
         Request::Assignment => Reply::Assignment(client.assignment().await?),
         Request::SetAssignment(mode) => Reply::Assignment(client.set_assignment(*mode).await?),
         Request::SetAway(away) => Reply::Me(client.set_away(*away).await?),
+        Request::SlaPolicy => Reply::SlaPolicy(Box::new(client.sla_policy().await?)),
+        Request::SetSlaPolicy(policy) => {
+            Reply::SlaPolicy(Box::new(client.set_sla_policy(policy).await?))
+        }
+        Request::Notifications => Reply::Notifications(client.notification_settings().await?),
+        Request::SetNotifications(settings) => {
+            Reply::Notifications(client.set_notification_settings(*settings).await?)
+        }
+        Request::Webhooks => Reply::Webhooks(client.webhooks().await?),
+        Request::CreateWebhook(body) => Reply::Webhook(client.create_webhook(body).await?),
+        Request::DeleteWebhook(id) => Reply::Webhook(client.delete_webhook(*id).await?),
+        Request::Deliveries(id) => Reply::Deliveries(
+            client
+                .webhook_deliveries(*id, crate::screens::webhooks::DELIVERIES_SHOWN)
+                .await?,
+        ),
         Request::Logs(q) => Reply::Logs(client.list_logs(q).await?),
         Request::ClearLogs => {
             client.clear_logs().await?;

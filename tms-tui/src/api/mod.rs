@@ -15,7 +15,8 @@ use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tms_core::api::{
-    AssignmentMode, AssignmentSettings, AssignmentUpdate, AwayUpdate, NewView, View,
+    AssignmentMode, AssignmentSettings, AssignmentUpdate, AwayUpdate, NewView, NewWebhook,
+    NotificationSettings, View, Webhook, WebhookDelivery,
 };
 use tms_core::api::{
     BulkChangeReply, BulkChangeRequest, Comment, CommentUpdate, Health, HistoryEntry, LogEntry,
@@ -23,6 +24,7 @@ use tms_core::api::{
     PasswordChange, SignupRequest, TagCount, Ticket, TicketDetail, TicketListItem, TicketQuery,
     TicketUpdate, TokenResponse, User, UserQuery, UserSummary, UserUpdate,
 };
+use tms_core::sla::SlaPolicy;
 
 use tms_core::api::DEVICE_COOKIE;
 pub use tms_core::api::DirectoryQuery;
@@ -234,6 +236,59 @@ impl ApiClient {
         let rb = self
             .request(Method::PUT, "/users/me/away")
             .json(&AwayUpdate { away });
+        Self::json(rb).await
+    }
+
+    /// The SLA policy (SysAdmin).
+    pub async fn sla_policy(&self) -> Result<SlaPolicy> {
+        Self::json(self.request(Method::GET, "/api/v1/admin/sla")).await
+    }
+
+    /// Replaces the SLA policy (SysAdmin); tickets filed from then on follow it.
+    pub async fn set_sla_policy(&self, policy: &SlaPolicy) -> Result<SlaPolicy> {
+        Self::json(self.request(Method::PUT, "/api/v1/admin/sla").json(policy)).await
+    }
+
+    /// Whether the caller is sent email about their tickets.
+    pub async fn notification_settings(&self) -> Result<NotificationSettings> {
+        Self::json(self.request(Method::GET, "/api/v1/users/me/notifications")).await
+    }
+
+    pub async fn set_notification_settings(
+        &self,
+        settings: NotificationSettings,
+    ) -> Result<NotificationSettings> {
+        let rb = self
+            .request(Method::PUT, "/api/v1/users/me/notifications")
+            .json(&settings);
+        Self::json(rb).await
+    }
+
+    /// Every webhook, by id (SysAdmin).
+    pub async fn webhooks(&self) -> Result<Vec<Webhook>> {
+        Self::json(self.request(Method::GET, "/api/v1/admin/webhooks")).await
+    }
+
+    pub async fn create_webhook(&self, body: &NewWebhook) -> Result<Webhook> {
+        Self::json(
+            self.request(Method::POST, "/api/v1/admin/webhooks")
+                .json(body),
+        )
+        .await
+    }
+
+    /// Deletes a webhook with its deliveries; answers with the webhook as it was.
+    pub async fn delete_webhook(&self, id: i64) -> Result<Webhook> {
+        let path = format!("/api/v1/admin/webhooks/{id}");
+        Self::json(self.request(Method::DELETE, &path)).await
+    }
+
+    /// A webhook's latest `limit` deliveries, newest first.
+    pub async fn webhook_deliveries(&self, id: i64, limit: u32) -> Result<Vec<WebhookDelivery>> {
+        let path = format!("/api/v1/admin/webhooks/{id}/deliveries");
+        let rb = self
+            .request(Method::GET, &path)
+            .query(&[("limit", limit.to_string())]);
         Self::json(rb).await
     }
 

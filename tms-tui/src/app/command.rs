@@ -1,11 +1,14 @@
 //! The `:` command line, as in vim or k9s: `:42` opens ticket 42, `:mine`, `:unassigned`,
-//! `:users`, `:log`, `:dash`, `:new`, `:save-view`, `:delete-view`, `:away`, `:logout`, `:quit`; Tab
-//! completes.
+//! `:users`, `:log`, `:dash`, `:sla`, `:webhooks`, `:new`, `:save-view`, `:delete-view`, `:away`,
+//! `:settings`, `:logout`, `:quit`; Tab completes.
 
 use super::keymap::Cmd;
 use super::overlay::Overlay;
 use super::{Effect, State, gate, route};
-use crate::screens::{DashState, LogState, NewTicketState, Screen, TicketState, UsersState};
+use crate::screens::{
+    DashState, LogState, NewTicketState, Screen, SettingsState, TicketState, UsersState,
+    WebhooksState,
+};
 use crate::widgets::TextInput;
 use crossterm::event::KeyEvent;
 
@@ -20,9 +23,12 @@ pub enum Command {
     Users,
     Log,
     Dash,
+    Sla,
+    Webhooks,
     SaveView,
     DeleteView,
     Away,
+    Settings,
     Password,
     Logout,
     Quit,
@@ -47,7 +53,7 @@ const fn entry(name: &'static str, help: &'static str, command: Command, in_help
 }
 
 /// The commands, in the order they are listed, with their help.
-const COMMANDS: [Entry; 14] = [
+const COMMANDS: [Entry; 17] = [
     entry(
         "mine",
         "tickets assigned to me (requesters: my tickets)",
@@ -72,6 +78,18 @@ const COMMANDS: [Entry; 14] = [
         true,
     ),
     entry(
+        "sla",
+        "the SLA policy: business hours, holidays, targets",
+        Command::Sla,
+        false,
+    ),
+    entry(
+        "webhooks",
+        "webhooks and their recent deliveries",
+        Command::Webhooks,
+        false,
+    ),
+    entry(
         "save-view",
         "save the queue's tab, filters and sort as a view",
         Command::SaveView,
@@ -87,6 +105,12 @@ const COMMANDS: [Entry; 14] = [
         "away",
         "away from auto-assignment, or back (agents)",
         Command::Away,
+        false,
+    ),
+    entry(
+        "settings",
+        "my settings: email about my tickets, away",
+        Command::Settings,
         false,
     ),
     entry("password", "change my password", Command::Password, false),
@@ -219,6 +243,13 @@ pub fn run(state: &mut State, text: &str) -> Vec<Effect> {
         Command::Users => route::open_on_top(state, Screen::Users(UsersState::default()), true),
         Command::Log => route::open_on_top(state, Screen::Log(LogState::default()), true),
         Command::Dash => route::open_on_top(state, Screen::Dash(DashState::default()), true),
+        Command::Sla => route::open_on_top(state, Screen::SlaPolicy(Box::default()), true),
+        Command::Webhooks => {
+            route::open_on_top(state, Screen::Webhooks(WebhooksState::default()), true)
+        }
+        Command::Settings => {
+            route::open_on_top(state, Screen::Settings(SettingsState::default()), false)
+        }
         Command::SaveView => route::queue_command(state, Cmd::SaveView),
         Command::DeleteView => route::queue_command(state, Cmd::DeleteView),
         Command::Away => {

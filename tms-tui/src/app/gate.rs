@@ -70,7 +70,12 @@ pub fn allowed(state: &State, screen: &Screen, cmd: Cmd) -> bool {
     match screen {
         Screen::Queue(q) => queue_allows(actor, q, cmd),
         Screen::Ticket(t) => ticket_allows(actor, t, cmd),
-        Screen::Users(_) | Screen::UserForm(_) | Screen::Log(_) => {
+        Screen::Users(_)
+        | Screen::UserForm(_)
+        | Screen::Log(_)
+        | Screen::SlaPolicy(_)
+        | Screen::Webhooks(_)
+        | Screen::WebhookForm(_) => {
             check_admin(actor).is_ok() || matches!(cmd, Cmd::Back | Cmd::Open)
         }
         _ => true,
@@ -91,11 +96,15 @@ pub fn may_run(state: &State, command: Command) -> bool {
         | Command::SaveView
         | Command::DeleteView => list_scope(actor).is_none(),
         Command::New => check_create_ticket(actor, None, None, None).is_ok(),
-        Command::Users | Command::Log => check_admin(actor).is_ok(),
+        Command::Users | Command::Log | Command::Sla | Command::Webhooks => {
+            check_admin(actor).is_ok()
+        }
         Command::Dash => check_view_stats(actor).is_ok(),
         Command::Away => actor.role.is_staff(),
         // My own tickets or queue, my password, my session.
-        Command::Mine | Command::Password | Command::Logout | Command::Quit => true,
+        Command::Mine | Command::Settings | Command::Password | Command::Logout | Command::Quit => {
+            true
+        }
     }
 }
 

@@ -12,6 +12,8 @@ use tms_core::api::{
     NewUserRequest, NewView, Page, PasswordChange, SignupRequest, TagCount, Ticket, TicketDetail,
     TicketListItem, TicketQuery, TicketUpdate, User, UserQuery, UserSummary, UserUpdate, View,
 };
+use tms_core::api::{NewWebhook, NotificationSettings, Webhook, WebhookDelivery};
+use tms_core::sla::SlaPolicy;
 use tms_core::timefmt::Timestamp;
 
 /// Which list a ticket query fills.
@@ -79,6 +81,18 @@ pub enum Request {
     SetAssignment(AssignmentMode),
     /// The caller away from auto-assignment (`true`) or back.
     SetAway(bool),
+    /// The SLA policy (SysAdmin).
+    SlaPolicy,
+    SetSlaPolicy(Box<SlaPolicy>),
+    /// Whether the caller is sent email.
+    Notifications,
+    SetNotifications(NotificationSettings),
+    /// The webhooks (SysAdmin).
+    Webhooks,
+    CreateWebhook(NewWebhook),
+    DeleteWebhook(i64),
+    /// The latest deliveries of webhook `.0`, newest first.
+    Deliveries(i64),
     Logs(LogQuery),
     ClearLogs,
     /// The dashboard's statistics (staff).
@@ -115,6 +129,12 @@ pub enum Reply {
     People(Vec<UserSummary>),
     UserSaved(User),
     Assignment(AssignmentSettings),
+    SlaPolicy(Box<SlaPolicy>),
+    Notifications(NotificationSettings),
+    Webhooks(Vec<Webhook>),
+    /// A webhook created, or deleted (as it was).
+    Webhook(Webhook),
+    Deliveries(Vec<WebhookDelivery>),
     Logs(Vec<LogEntry>),
     Stats(Box<tms_core::api::Stats>),
     /// The tickets a bulk change changed, in the order asked.

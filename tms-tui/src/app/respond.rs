@@ -172,6 +172,13 @@ fn inline(request: &Request) -> bool {
             | Request::Health
             | Request::Logout
             | Request::Views
+            | Request::SlaPolicy
+            | Request::SetSlaPolicy(_)
+            | Request::Webhooks
+            | Request::Deliveries(_)
+            | Request::CreateWebhook(_)
+            | Request::Notifications
+            | Request::SetNotifications(_)
     )
 }
 

@@ -9,10 +9,14 @@ pub mod login;
 pub mod new_ticket;
 pub mod password;
 pub mod queue;
+pub mod settings;
 pub mod setup;
+pub mod sla_policy;
 pub mod ticket;
 pub mod user_form;
 pub mod users;
+pub mod webhook_form;
+pub mod webhooks;
 
 pub use dash::DashState;
 pub use log::LogState;
@@ -20,10 +24,14 @@ pub use login::LoginState;
 pub use new_ticket::{NewTicketState, TicketDraft};
 pub use password::PasswordState;
 pub use queue::{QueueKind, QueueState};
+pub use settings::SettingsState;
 pub use setup::SetupState;
+pub use sla_policy::SlaPolicyState;
 pub use ticket::TicketState;
 pub use user_form::UserFormState;
 pub use users::{UsersState, mode_name};
+pub use webhook_form::WebhookFormState;
+pub use webhooks::WebhooksState;
 
 use crate::api::ApiError;
 use crate::api::events::ServerEvent;
@@ -65,6 +73,13 @@ pub enum Screen {
     Dash(DashState),
     /// Changing one's own password.
     Password(PasswordState),
+    /// The SLA policy (SysAdmin).
+    SlaPolicy(Box<SlaPolicyState>),
+    /// The webhooks and their deliveries (SysAdmin).
+    Webhooks(WebhooksState),
+    WebhookForm(WebhookFormState),
+    /// My email and away settings.
+    Settings(SettingsState),
 }
 
 impl Screen {
@@ -81,6 +96,10 @@ impl Screen {
             Screen::Log(_) => Ctx::Log,
             Screen::Dash(_) => Ctx::Dash,
             Screen::Password(_) => Ctx::Password,
+            Screen::SlaPolicy(_) => Ctx::SlaPolicy,
+            Screen::Webhooks(_) => Ctx::Webhooks,
+            Screen::WebhookForm(_) => Ctx::WebhookForm,
+            Screen::Settings(_) => Ctx::Settings,
         }
     }
 
@@ -99,10 +118,14 @@ impl Screen {
             Screen::Users(u) => u.refresh(),
             Screen::Log(l) => l.refresh(),
             Screen::Dash(d) => d.refresh(),
+            Screen::SlaPolicy(p) => p.refresh(),
+            Screen::Webhooks(w) => w.refresh(),
+            Screen::Settings(s) => s.refresh(),
             Screen::Login(_)
             | Screen::Setup(_)
             | Screen::NewTicket(_)
             | Screen::UserForm(_)
+            | Screen::WebhookForm(_)
             | Screen::Password(_) => Vec::new(),
         }
     }
@@ -125,6 +148,10 @@ impl Screen {
             Screen::Log(s) => s.on_key(cmd, state),
             Screen::Dash(s) => s.on_key(cmd),
             Screen::Password(s) => s.on_key(cmd, key, state),
+            Screen::SlaPolicy(s) => s.on_key(cmd, key),
+            Screen::Webhooks(s) => s.on_key(cmd),
+            Screen::WebhookForm(s) => s.on_key(cmd, key),
+            Screen::Settings(s) => s.on_key(cmd, state),
         }
     }
 
@@ -136,6 +163,8 @@ impl Screen {
             Screen::NewTicket(s) => s.on_paste(text),
             Screen::UserForm(s) => s.on_paste(text),
             Screen::Password(s) => s.on_paste(text),
+            Screen::SlaPolicy(s) => s.on_paste(text),
+            Screen::WebhookForm(s) => s.on_paste(text),
             _ => {}
         }
     }
@@ -159,6 +188,10 @@ impl Screen {
             Screen::Log(s) => s.on_response(request, result),
             Screen::Dash(s) => s.on_response(request, result),
             Screen::Password(s) => s.on_response(request, result),
+            Screen::SlaPolicy(s) => s.on_response(request, result),
+            Screen::Webhooks(s) => s.on_response(request, result),
+            Screen::WebhookForm(s) => s.on_response(request, result),
+            Screen::Settings(s) => s.on_response(request, result),
         }
     }
 }
@@ -194,6 +227,7 @@ impl Screen {
     pub fn on_wake(&mut self) -> Vec<Out> {
         match self {
             Screen::Queue(q) => q.on_wake(),
+            Screen::Webhooks(w) => w.on_wake(),
             _ => Vec::new(),
         }
     }

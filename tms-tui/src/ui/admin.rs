@@ -82,11 +82,10 @@ pub fn users(f: &mut Frame, area: Rect, state: &State, s: &UsersState) {
         Col::Fixed(widest("Since", &ages)),
     ];
     let w = fit(table.width, 1, &cols);
-    let header = Row::new(
-        ["#", "Username", "Email", "Role", "Active", "Since"]
-            .iter()
-            .zip(&w)
-            .map(|(h, n)| Cell::from(clip(h, usize::from(*n))).style(t.title)),
+    let header = super::columns::header(
+        &["#", "Username", "Email", "Role", "Active", "Since"],
+        &w,
+        t.title,
     );
     let rows = s.users.iter().enumerate().map(|(i, u)| {
         Row::new(vec![
@@ -170,11 +169,10 @@ pub fn log(f: &mut Frame, area: Rect, state: &State, s: &LogState) {
         Col::Fill { min: 20 },
     ];
     let w = fit(table.width, 1, &cols);
-    let header = Row::new(
-        ["#", "When", "User", "Type", "Ticket", "Details"]
-            .iter()
-            .zip(&w)
-            .map(|(h, n)| Cell::from(clip(h, usize::from(*n))).style(t.title)),
+    let header = super::columns::header(
+        &["#", "When", "User", "Type", "Ticket", "Details"],
+        &w,
+        t.title,
     );
     let rows = s.entries.iter().enumerate().map(|(i, e)| {
         Row::new(vec![

@@ -13,6 +13,19 @@ pub enum Col {
     Fill { min: u16 },
 }
 
+/// A table's header row: each name cut to its column's width.
+pub fn header<'a>(
+    names: &[&str],
+    widths: &[u16],
+    style: ratatui::style::Style,
+) -> ratatui::widgets::Row<'a> {
+    ratatui::widgets::Row::new(
+        names.iter().zip(widths).map(|(h, n)| {
+            ratatui::widgets::Cell::from(super::clip(h, usize::from(*n))).style(style)
+        }),
+    )
+}
+
 /// The width of a column holding `header` and `cells`: the widest of them.
 pub fn widest<S: AsRef<str>>(header: &str, cells: impl IntoIterator<Item = S>) -> u16 {
     let w = cells

@@ -55,7 +55,7 @@ pub fn text_area(f: &mut Frame, area: Rect, ta: &TextArea, focused: bool, t: &Th
 const VALUE_COL: u16 = 14;
 const INDENT: usize = VALUE_COL as usize;
 
-fn error_row(f: &mut Frame, area: Rect, indent: usize, err: Option<String>, t: &Theme) {
+pub(super) fn error_row(f: &mut Frame, area: Rect, indent: usize, err: Option<String>, t: &Theme) {
     if let Some(e) = err {
         f.render_widget(
             Paragraph::new(Line::styled(format!("{:indent$}{e}", ""), t.error)),
@@ -64,7 +64,13 @@ fn error_row(f: &mut Frame, area: Rect, indent: usize, err: Option<String>, t: &
     }
 }
 
-fn choice_line<'a>(label: &str, value: &str, focused: bool, style: Style, t: &Theme) -> Line<'a> {
+pub(super) fn choice_line<'a>(
+    label: &str,
+    value: &str,
+    focused: bool,
+    style: Style,
+    t: &Theme,
+) -> Line<'a> {
     let marker = if focused { "› " } else { "  " };
     let arrows = if focused {
         ("◀ ", " ▶")

@@ -48,12 +48,8 @@ pub fn draw(f: &mut Frame, area: Rect, state: &State, h: &HistoryState) {
         Col::Fill { min: 12 },
     ];
     let w = fit(table.width, 2, &cols);
-    let header = Row::new(
-        [text::HISTORY_WHEN, "Who", "What", "Change"]
-            .iter()
-            .zip(&w)
-            .map(|(h, n)| Cell::from(clip(h, usize::from(*n))).style(t.title)),
-    );
+    let header =
+        super::columns::header(&[text::HISTORY_WHEN, "Who", "What", "Change"], &w, t.title);
     let rows = entries.iter().enumerate().map(|(i, e)| {
         Row::new(vec![
             Cell::from(times[i].clone()).style(t.muted),

@@ -9,6 +9,7 @@ mod history;
 mod login;
 mod overlays;
 mod queue;
+mod settings;
 pub mod sla;
 mod ticket;
 
@@ -66,6 +67,10 @@ fn screen(f: &mut Frame, area: Rect, state: &State) {
         Screen::Log(s) => admin::log(f, area, state, s),
         Screen::Dash(s) => dash::draw(f, area, state, s),
         Screen::Password(s) => forms::password(f, area, state, s),
+        Screen::SlaPolicy(s) => settings::sla_policy(f, area, state, s),
+        Screen::Webhooks(s) => settings::webhooks(f, area, state, s),
+        Screen::WebhookForm(s) => settings::webhook_form(f, area, state, s),
+        Screen::Settings(s) => settings::settings(f, area, state, s),
     }
 }
 
@@ -87,6 +92,10 @@ fn screen_title(state: &State) -> String {
         Screen::Log(_) => "Activity log".into(),
         Screen::Dash(_) => "Dashboard".into(),
         Screen::Password(_) => "Change password".into(),
+        Screen::SlaPolicy(_) => "SLA policy".into(),
+        Screen::Webhooks(_) => "Webhooks".into(),
+        Screen::WebhookForm(_) => "New webhook".into(),
+        Screen::Settings(_) => "My settings".into(),
     }
 }
 

@@ -299,11 +299,7 @@ fn rows(f: &mut Frame, area: Rect, state: &State, q: &QueueState) {
     cols.push(Col::Fixed(widest("Age", &ages)));
     let w = fit(area.width, 1, &cols);
     let widths: Vec<Constraint> = w.iter().map(|n| Constraint::Length(*n)).collect();
-    let header = Row::new(
-        head.iter()
-            .zip(&w)
-            .map(|(h, n)| Cell::from(clip(h, usize::from(*n))).style(t.title)),
-    );
+    let header = super::columns::header(&head, &w, t.title);
     let body = items.iter().enumerate().map(|(row, i)| {
         let tk = &i.ticket;
         let fit_to = |col: usize, text: &str| clip(text, usize::from(w[col]));

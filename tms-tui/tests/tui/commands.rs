@@ -5,7 +5,7 @@ use crate::fixtures::*;
 use tms_tui::app::command::{run, suggestions};
 use tms_tui::theme::text;
 
-const EVERY: [&str; 14] = [
+const EVERY: [&str; 17] = [
     "mine",
     "unassigned",
     "open",
@@ -14,9 +14,12 @@ const EVERY: [&str; 14] = [
     "users",
     "log",
     "dash",
+    "sla",
+    "webhooks",
     "save-view",
     "delete-view",
     "away",
+    "settings",
     "password",
     "logout",
     "quit",
@@ -24,7 +27,7 @@ const EVERY: [&str; 14] = [
 
 #[test]
 fn each_role_is_offered_and_may_run_exactly_what_the_rules_allow() {
-    let requester = ["mine", "new", "password", "logout", "quit"];
+    let requester = ["mine", "new", "settings", "password", "logout", "quit"];
     let agent = [
         "mine",
         "unassigned",
@@ -35,6 +38,7 @@ fn each_role_is_offered_and_may_run_exactly_what_the_rules_allow() {
         "save-view",
         "delete-view",
         "away",
+        "settings",
         "password",
         "logout",
         "quit",

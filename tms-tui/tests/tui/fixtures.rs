@@ -6,6 +6,7 @@ use tms_core::api::{
     HistoryEntry, LogEntry, Page, Ticket, TicketDetail, TicketListItem, TokenResponse, User,
     UserSummary,
 };
+use tms_core::api::{DeliveryStatus, NotificationSettings, Webhook, WebhookDelivery, WebhookEvent};
 use tms_core::timefmt::{Timestamp, parse};
 use tms_core::{ActivityType, HistoryKind, Priority, Role, Status};
 use tms_tui::api::ApiError;
@@ -381,6 +382,10 @@ pub fn server(r: &Request) -> Option<Reply> {
         Request::Stats => Reply::Stats(Box::new(stats())),
         Request::Views => Reply::Views(Vec::new()),
         Request::Assignment => Reply::Assignment(assignment(AssignmentMode::LeastLoaded)),
+        Request::SlaPolicy => Reply::SlaPolicy(Box::default()),
+        Request::Notifications => Reply::Notifications(NotificationSettings { email: true }),
+        Request::Webhooks => Reply::Webhooks(webhooks()),
+        Request::Deliveries(id) => Reply::Deliveries(deliveries(*id)),
         _ => return None,
     })
 }
@@ -397,6 +402,80 @@ pub fn assignment(mode: AssignmentMode) -> AssignmentSettings {
         mode,
         agents: vec![agent(john(), 3, false), agent(sophia(), 0, true)],
     }
+}
+
+/// Two webhooks: every event to a chat bridge, ticket creations to a billing system.
+pub fn webhooks() -> Vec<Webhook> {
+    let hook = |id, url: &str, events: &[WebhookEvent], hours| Webhook {
+        id,
+        url: url.into(),
+        events: events.to_vec(),
+        secret_set: true,
+        created_by: 1,
+        created_at: ago(hours),
+    };
+    vec![
+        hook(
+            1,
+            "https://chat.example.com/hooks/helpdesk",
+            WebhookEvent::ALL,
+            72,
+        ),
+        hook(
+            2,
+            "https://billing.example.com/tms",
+            &[WebhookEvent::TicketCreated],
+            5,
+        ),
+    ]
+}
+
+/// The deliveries of webhook `id`, newest first: one pending retry, one sent, one failed.
+pub fn deliveries(id: i64) -> Vec<WebhookDelivery> {
+    let d = |n: i64, event, ticket, status, attempts, last_status, last_error: Option<&str>| {
+        WebhookDelivery {
+            id: id * 100 + n,
+            event,
+            ticket_id: Some(ticket),
+            status,
+            attempts,
+            last_status,
+            last_error: last_error.map(str::to_string),
+            next_attempt_at: (status == DeliveryStatus::Pending)
+                .then(|| now() + time::Duration::minutes(4)),
+            created_at: ago(2),
+            updated_at: ago(1),
+        }
+    };
+    vec![
+        d(
+            3,
+            WebhookEvent::TicketUpdated,
+            3,
+            DeliveryStatus::Pending,
+            2,
+            Some(503),
+            None,
+        ),
+        d(
+            2,
+            WebhookEvent::CommentCreated,
+            3,
+            DeliveryStatus::Sent,
+            1,
+            Some(200),
+            None,
+        ),
+        d(
+            1,
+            WebhookEvent::TicketCreated,
+            2,
+            DeliveryStatus::Failed,
+            9,
+            None,
+            Some("connection refused"),
+        ),
+    ]
 }
 
 /// A client signed in as `who`, on its home screen with data loaded.

@@ -54,6 +54,7 @@ const EVERY_ROLE: &[(&str, Script)] = &[
     ("new ticket, description", &[":new", "Title\t\t"]),
     ("new ticket help", &[":new", "?"]),
     ("own password", &[":password"]),
+    ("my settings", &[":settings"]),
     ("ticket", &[":3"]),
     ("missing ticket", &[":99"]),
     ("ticket comment", &[":3", "c"]),
@@ -91,6 +92,13 @@ const ADMIN: &[(&str, Script)] = &[
     ("log ticket prompt", &[":log", "#"]),
     ("log clear", &[":log", "C"]),
     ("log help", &[":log", "?"]),
+    ("sla policy", &[":sla"]),
+    ("sla policy, a day", &[":sla", "\t\t\t"]),
+    ("sla policy help", &[":sla", "?"]),
+    ("webhooks", &[":webhooks"]),
+    ("webhook form", &[":webhooks", "n"]),
+    ("webhook form, events", &[":webhooks", "n", "\t\t"]),
+    ("webhook delete", &[":webhooks", "jd"]),
 ];
 
 /// Every start: who, what it is called, and the script leading there.
@@ -226,6 +234,17 @@ fn plausible(r: &Request) -> Option<Reply> {
         }),
         Request::CreateView(_) | Request::DeleteView(_) => {
             Reply::View(view(9, "Mine, high", "priority=High"))
+        }
+        Request::SlaPolicy
+        | Request::Notifications
+        | Request::Webhooks
+        | Request::Deliveries(_) => {
+            return None;
+        }
+        Request::SetSlaPolicy(p) => Reply::SlaPolicy(p.clone()),
+        Request::SetNotifications(n) => Reply::Notifications(*n),
+        Request::CreateWebhook(_) | Request::DeleteWebhook(_) => {
+            Reply::Webhook(webhooks()[1].clone())
         }
     })
 }
@@ -512,11 +531,19 @@ fn the_starts_cover_every_screen_and_overlay() {
         Ctx::Picker,
         Ctx::Compose,
         Ctx::Confirm,
+        Ctx::Settings,
     ];
     let mut staff = common.to_vec();
     staff.push(Ctx::Finder);
     let mut admin = staff.clone();
-    admin.extend([Ctx::Users, Ctx::UserForm, Ctx::Log]);
+    admin.extend([
+        Ctx::Users,
+        Ctx::UserForm,
+        Ctx::Log,
+        Ctx::SlaPolicy,
+        Ctx::Webhooks,
+        Ctx::WebhookForm,
+    ]);
     let want = [
         (Who::Boot, names(&[Ctx::Boot])),
         (Who::LoggedOut, names(&[Ctx::Login])),

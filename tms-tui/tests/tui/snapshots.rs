@@ -43,9 +43,15 @@ fn chars(s: &mut State, text: &str) {
     }
 }
 
+/// Runs `:command` and answers what it asks, and what the answers ask in turn.
 fn go(s: &mut State, command: &str) {
-    let fx = app::command::run(s, command);
-    answer_all(s, fx, &server);
+    let mut fx = app::command::run(s, command);
+    while fx
+        .iter()
+        .any(|e| matches!(e, app::Effect::Request(r) if server(r).is_some()))
+    {
+        fx = answer_all(s, fx, &server);
+    }
 }
 
 #[test]
@@ -270,4 +276,41 @@ fn dashboard_screens() {
         d.stats.as_mut().unwrap().sla = None;
     }
     snap("dash_plain_sla_off", &s);
+}
+
+#[test]
+fn settings_screens() {
+    let mut s = signed_in(admin());
+    go(&mut s, "sla");
+    snap("sla_policy", &s);
+    keys(&mut s, &[KeyCode::Tab]);
+    app::update(&mut s, ctrl('u'));
+    chars(&mut s, "Mars/Olympus");
+    for _ in 0..4 {
+        keys(&mut s, &[KeyCode::Tab]);
+    }
+    app::update(&mut s, ctrl('u'));
+    let fx = app::update(&mut s, ctrl('s'));
+    assert!(fx.is_empty());
+    snap("sla_policy_problems", &s);
+
+    let mut s = signed_in(admin());
+    go(&mut s, "webhooks");
+    snap("webhooks", &s);
+    s.theme = tms_tui::theme::Theme::plain();
+    keys(&mut s, &[KeyCode::Down]);
+    snap("webhooks_plain_second", &s);
+    keys(&mut s, &[KeyCode::Char('n')]);
+    if let Screen::WebhookForm(f) = &mut s.screen {
+        f.secret.set("0123456789abcdefGHIJKLMNOPQRSTUV");
+    }
+    chars(&mut s, "https://hooks.example.com/tms");
+    keys(&mut s, &[KeyCode::Tab, KeyCode::Tab, KeyCode::Char(' ')]);
+    snap("webhook_form", &s);
+
+    for (role, who) in [("requester", jane()), ("agent", john())] {
+        let mut s = signed_in(who);
+        go(&mut s, "settings");
+        snap(&format!("settings_{role}"), &s);
+    }
 }

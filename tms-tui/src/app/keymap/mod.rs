@@ -20,6 +20,12 @@ pub enum Ctx {
     /// The dashboard.
     Dash,
     Password,
+    /// The SLA policy form.
+    SlaPolicy,
+    Webhooks,
+    WebhookForm,
+    /// My settings.
+    Settings,
     Picker,
     /// A picker of people that narrows as you type.
     Finder,
@@ -40,6 +46,8 @@ impl Ctx {
                 | Ctx::NewTicket
                 | Ctx::UserForm
                 | Ctx::Password
+                | Ctx::SlaPolicy
+                | Ctx::WebhookForm
                 | Ctx::Prompt
                 | Ctx::Finder
                 | Ctx::Compose
@@ -213,7 +221,16 @@ use table::b;
 pub use table::{BINDINGS, NAV};
 
 /// Contexts that take the list navigation keys of [`NAV`].
-const LISTS: [Ctx; 6] = [C::Queue, C::Ticket, C::Users, C::Log, C::Dash, C::Help];
+const LISTS: [Ctx; 8] = [
+    C::Queue,
+    C::Ticket,
+    C::Users,
+    C::Log,
+    C::Dash,
+    C::Webhooks,
+    C::Settings,
+    C::Help,
+];
 
 /// Is this binding live in `ctx`? Text contexts and overlays get no `Global` rows but Ctrl-C.
 fn in_scope(bind: &Binding, ctx: Ctx) -> bool {
@@ -343,6 +360,10 @@ mod tests {
             C::Users,
             C::Log,
             C::Dash,
+            C::SlaPolicy,
+            C::Webhooks,
+            C::WebhookForm,
+            C::Settings,
             C::Login,
             C::NewTicket,
             C::Compose,

@@ -41,8 +41,11 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Overlay::Picker(p) => on_picker(state, p, cmd, key),
         Overlay::Confirm(c) => match cmd {
             Some(Cmd::Yes) if c.action == ConfirmFor::Quit => route::quit(state),
+            Some(Cmd::Yes) if c.action == ConfirmFor::Discard => {
+                route::apply(state, vec![crate::screens::Out::Back])
+            }
             Some(Cmd::Yes) => req(match c.action {
-                ConfirmFor::Quit => return Vec::new(),
+                ConfirmFor::Quit | ConfirmFor::Discard => return Vec::new(),
                 ConfirmFor::Override {
                     id,
                     assignee,
@@ -72,6 +75,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 ConfirmFor::DeactivateUser(id) => Request::DeleteUser(id),
                 ConfirmFor::ClearLog => Request::ClearLogs,
                 ConfirmFor::DeleteView(id) => Request::DeleteView(id),
+                ConfirmFor::DeleteWebhook(id) => Request::DeleteWebhook(id),
             }),
             Some(Cmd::No) => Vec::new(),
             _ => {

@@ -166,6 +166,9 @@ pub enum ConfirmFor {
     DeactivateUser(i64),
     ClearLog,
     DeleteView(i64),
+    /// Leave the form in front without saving its changes.
+    Discard,
+    DeleteWebhook(i64),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
