@@ -305,10 +305,10 @@ fn insert_ticket(
         .rev()
         .find(|i| t.thread.get(*i).is_some_and(|s| !s.is_empty()))
         .map_or(creation_date, |i| at(i as i64));
-    let (policy, cal) = crate::service::sla::in_force(tx)?;
+    let f = crate::service::sla::in_force(tx)?;
     let sla = crate::service::sla::clock_for(
-        &policy,
-        &cal,
+        &f.policy,
+        &f.cal,
         t.priority,
         t.status,
         creation_date,

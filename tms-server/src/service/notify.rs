@@ -18,7 +18,7 @@ use tms_core::{Actor, Status};
 
 use super::ServiceError;
 use crate::state::AppState;
-use crate::store::Write;
+use crate::store::{StoreError, StoreResult, Write};
 
 /// What the server sends besides webhooks, decided once per request from its settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,8 +72,8 @@ struct Objects<'a> {
     comment: Option<&'a Comment>,
 }
 
-fn json(o: &Objects<'_>) -> Result<String, ServiceError> {
-    serde_json::to_string(o).map_err(|e| ServiceError::Internal(e.to_string()))
+fn json(o: &Objects<'_>) -> StoreResult<String> {
+    serde_json::to_string(o).map_err(|e| StoreError::Other(e.to_string()))
 }
 
 fn webhooks_of_ticket(
@@ -82,10 +82,12 @@ fn webhooks_of_ticket(
     t: &Ticket,
     now: Timestamp,
 ) -> Result<(), ServiceError> {
-    let body = json(&Objects {
-        ticket: Some(t),
-        comment: None,
-    })?;
+    let body = || {
+        json(&Objects {
+            ticket: Some(t),
+            comment: None,
+        })
+    };
     Ok(tx
         .notify()
         .queue_webhooks(event.as_str(), t.id, &body, now)?)
@@ -97,10 +99,12 @@ fn webhooks_of_comment(
     c: &Comment,
     now: Timestamp,
 ) -> Result<(), ServiceError> {
-    let body = json(&Objects {
-        ticket: None,
-        comment: Some(c),
-    })?;
+    let body = || {
+        json(&Objects {
+            ticket: None,
+            comment: Some(c),
+        })
+    };
     Ok(tx
         .notify()
         .queue_webhooks(event.as_str(), c.ticket_id, &body, now)?)

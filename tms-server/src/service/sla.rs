@@ -3,6 +3,7 @@
 //! `sla` settings row; without one the default applies (around the clock in UTC, High 60/480,
 //! Medium 240/1440, Low 480/4320 minutes).
 
+use std::sync::{Arc, Mutex, PoisonError};
 use tms_core::api::Ticket;
 use tms_core::sla::{Calendar, SlaPolicy, SlaTarget, TicketClock};
 use tms_core::timefmt::{Timestamp, to_micros};
@@ -72,15 +73,37 @@ pub async fn set(
         .await
 }
 
+/// A policy with its calendar.
+#[derive(Debug)]
+pub struct InForce {
+    pub policy: SlaPolicy,
+    pub cal: Calendar,
+}
+
+/// The last stored text read (`None`: no row) and what it says. Parsing the policy and building
+/// its calendar cost more than reading the row, and happen on every creation and status or
+/// priority change (BENCHMARKS.md, "What a creation pays for SLA and notifications"); the row
+/// itself is still read each time, so a policy set through another server applies at once.
+static LAST_IN_FORCE: Mutex<Option<(Option<String>, Arc<InForce>)>> = Mutex::new(None);
+
 /// The policy in force and its calendar (a stored policy was checked when it was set).
-pub fn in_force(r: &dyn Read) -> Result<(SlaPolicy, Calendar), ServiceError> {
-    let policy = current(r)?;
+pub fn in_force(r: &dyn Read) -> Result<Arc<InForce>, ServiceError> {
+    let stored = r.setting(SETTING)?;
+    let mut last = LAST_IN_FORCE.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((text, in_force)) = &*last
+        && *text == stored
+    {
+        return Ok(Arc::clone(in_force));
+    }
+    let policy = parse(stored.clone())?;
     let cal = policy.calendar().map_err(|_| {
         ServiceError::from(StoreError::Other(
             "the stored SLA policy is not valid".into(),
         ))
     })?;
-    Ok((policy, cal))
+    let in_force = Arc::new(InForce { policy, cal });
+    *last = Some((stored, Arc::clone(&in_force)));
+    Ok(in_force)
 }
 
 /// A priority's targets under `policy` (every priority has some: the policy was checked).
@@ -122,8 +145,10 @@ pub fn start(
     status: Status,
     now: Timestamp,
 ) -> Result<Option<TicketClock>, ServiceError> {
-    let (policy, cal) = in_force(r)?;
-    Ok(clock_for(&policy, &cal, priority, status, now, None, now))
+    let f = in_force(r)?;
+    Ok(clock_for(
+        &f.policy, &f.cal, priority, status, now, None, now,
+    ))
 }
 
 /// Keeps ticket `old`'s clocks in step with a change to `status` and `priority` at `now`: a
@@ -142,12 +167,12 @@ pub fn on_change(
     let Some(mut clock) = tx.sla_clock(old.id)? else {
         return Ok(());
     };
-    let (policy, cal) = in_force(tx)?;
+    let f = in_force(tx)?;
     if priority != old.priority {
         let created = to_micros(old.creation_date);
-        clock.retarget(&cal, target(&policy, priority), created, old.status);
+        clock.retarget(&f.cal, target(&f.policy, priority), created, old.status);
     }
-    clock.status_changed(&cal, old.status, status, to_micros(now));
+    clock.status_changed(&f.cal, old.status, status, to_micros(now));
     tx.save_sla(old.id, &StoredClock::new(clock, status))?;
     Ok(())
 }

@@ -107,13 +107,15 @@ pub trait NotifyWrite: NotifyRead {
     /// Deletes webhook `id` with its deliveries; whether there was one.
     fn delete_webhook(&self, id: i64) -> StoreResult<bool>;
     fn set_email_enabled(&self, user_id: i64, on: bool) -> StoreResult<()>;
-    /// Queues a delivery of `event` (with `body`, the objects it carries) to every webhook
-    /// that takes it. Returns nothing: on PostgreSQL it goes out with the commit.
+    /// Queues a delivery of `event` (with the objects it carries, written by `body`) to every
+    /// webhook that takes it. SQLite writes the body only when a webhook takes the event;
+    /// PostgreSQL always does, and sends the statement with the commit (no round trip of its
+    /// own). Returns nothing.
     fn queue_webhooks(
         &self,
         event: &str,
         ticket_id: i64,
-        body: &str,
+        body: &dyn Fn() -> StoreResult<String>,
         now: Timestamp,
     ) -> StoreResult<()>;
     /// Queues an email to user `user_id` if they are active and want email (checked by the

@@ -392,3 +392,26 @@ async fn a_state_changes_as_time_passes_without_any_write() {
     assert_eq!((total("at_risk").await, total("breached").await), (0, 1));
     assert_eq!(s.ticket_detail(id).await["sla_state"], "breached");
 }
+
+/// A policy set through one server is the one the other files tickets under, at once, each
+/// time it changes (the servers keep no stale copy of it).
+#[tokio::test]
+async fn a_policy_set_through_one_server_applies_to_the_other_at_once() {
+    let Some((a, b)) = start_pair().await else {
+        eprintln!("skipped: set TMS_TEST_DATABASE_URL to run the two-server tests");
+        return;
+    };
+    let high_first = |t: &Value| secs(&t["first_response_due"]) - secs(&t["creation_date"]);
+    assert_eq!(high_first(&staff_ticket(&b, "High").await), HOUR);
+    for minutes in [20, 45, 20] {
+        let mut p = a.get(a.admin.t(), PATH).await.expect(200).clone();
+        p["targets"]["High"]["first_response_minutes"] = json!(minutes);
+        a.put(a.admin.t(), PATH, p).await.expect(200);
+        let t = staff_ticket(&b, "High").await;
+        assert_eq!(high_first(&t), minutes * 60, "{minutes} min: {t}");
+    }
+    let mut off = b.get(b.admin.t(), PATH).await.expect(200).clone();
+    off["enabled"] = json!(false);
+    b.put(b.admin.t(), PATH, off).await.expect(200);
+    assert_eq!(staff_ticket(&a, "High").await["sla_state"], json!(null));
+}

@@ -163,7 +163,7 @@ impl<C: GenericClient + Sync> NotifyWrite for PgTx<'_, C> {
         &self,
         event: &str,
         ticket_id: i64,
-        body: &str,
+        body: &dyn Fn() -> StoreResult<String>,
         now: Timestamp,
     ) -> StoreResult<()> {
         // Sent without waiting: answered with the COMMIT (no round trip of its own, whether
@@ -171,7 +171,7 @@ impl<C: GenericClient + Sync> NotifyWrite for PgTx<'_, C> {
         let params: Vec<Box<dyn ToSql + Sync + Send>> = vec![
             Box::new(event.to_string()),
             Box::new(ticket_id),
-            Box::new(body.to_string()),
+            Box::new(body()?),
             Box::new(to_micros(now)),
         ];
         self.exec_later(
