@@ -17,16 +17,15 @@
 # (created if missing), which then owns DIR.
 set -euo pipefail
 
+readonly NAME=mariadb.sh
+# shellcheck source=scripts/lib/throwaway.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/throwaway.sh"
+
 readonly SERVICE_USER=tmsmariadb
 readonly DB_USER=tms
 readonly DB_PASSWORD=tms
 readonly DB_NAME=seed
 
-say() { printf 'mariadb.sh: %s\n' "$*" >&2; }
-die() {
-    say "$*"
-    exit 1
-}
 
 usage() {
     sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -60,17 +59,6 @@ need() {
     "$1" || die "MariaDB programs not found; run: $0 install"
 }
 
-# Runs a command as root: directly, or through sudo.
-as_root() {
-    if [[ $(id -u) -eq 0 ]]; then
-        "$@"
-    elif command -v sudo >/dev/null; then
-        sudo "$@"
-    else
-        die "need root (or sudo) to run: $*"
-    fi
-}
-
 cmd_install() {
     if server >/dev/null && installer >/dev/null && client >/dev/null && admin >/dev/null; then
         return 0
@@ -93,46 +81,6 @@ cmd_install() {
     say "installed: $("$(server)" --version)"
 }
 
-# DIR as an absolute path (it must exist).
-absolute() {
-    [[ -d "$1" ]] || die "no such directory: $1"
-    (cd "$1" && pwd -P)
-}
-
-# The user the server of DIR runs as: the owner of its data directory, else (a new server) the
-# current user, or SERVICE_USER for root.
-server_user() {
-    local dir=$1
-    if [[ -d "$dir/data" ]]; then
-        stat -c %U "$dir/data"
-    elif [[ $(id -u) -eq 0 ]]; then
-        printf '%s\n' "$SERVICE_USER"
-    else
-        id -un
-    fi
-}
-
-# Runs a command as the server's user USER, from DIR.
-as_server() {
-    local user=$1 dir=$2
-    shift 2
-    if [[ $user == "$(id -un)" ]]; then
-        (cd "$dir" && "$@")
-    elif [[ $(id -u) -eq 0 ]]; then
-        (cd "$dir" && runuser -u "$user" -- "$@")
-    else
-        die "the server in $dir belongs to $user; run this as $user or root"
-    fi
-}
-
-ensure_service_user() {
-    if ! id -u "$SERVICE_USER" >/dev/null 2>&1; then
-        say "creating system user $SERVICE_USER"
-        useradd --system --user-group --no-create-home --home-dir /nonexistent \
-            --shell /usr/sbin/nologin "$SERVICE_USER"
-    fi
-}
-
 socket_of() { printf '%s/run/mariadb.sock\n' "$1"; }
 
 # Whether the server of DIR answers on its socket.
@@ -147,19 +95,6 @@ url_of() {
     local dir=$1
     [[ -f "$dir/port" ]] || die "no server was started in $dir"
     printf 'mysql://%s:%s@127.0.0.1:%s/%s\n' "$DB_USER" "$DB_PASSWORD" "$(cat "$dir/port")" "$DB_NAME"
-}
-
-# A TCP port on 127.0.0.1 that nothing listens on (outside the kernel's ephemeral range).
-free_port() {
-    local port tries
-    for tries in $(seq 1 200); do
-        port=$((15000 + (RANDOM * 32768 + RANDOM + tries) % 17000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            printf '%s\n' "$port"
-            return 0
-        fi
-    done
-    die "no free port found"
 }
 
 # Runs SQL as the server's root over its socket.
@@ -181,12 +116,7 @@ cmd_start() {
         return 0
     fi
     user=$(server_user "$dir")
-    if [[ $(id -u) -eq 0 && $user == "$SERVICE_USER" ]]; then
-        ensure_service_user
-        chown -R "$SERVICE_USER:" "$dir"
-        runuser -u "$SERVICE_USER" -- test -w "$dir" ||
-            die "$SERVICE_USER cannot write to $dir (is a parent directory closed to others?)"
-    fi
+    own_dir "$dir" "$user"
     mkdir -p "$dir/run"
     [[ $(id -u) -ne 0 ]] || chown -R "$user:" "$dir"
     if [[ ! -d "$dir/data/mysql" ]]; then

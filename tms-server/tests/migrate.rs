@@ -3,15 +3,18 @@
 //! (`scripts/pg.sh start DIR` prints one). Without it every test is skipped with a note.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tms_core::timefmt;
 use tms_core::{ActivityType, Priority, Role, Status};
+use tms_server::Config;
 use tms_server::store::copy::{self, CopyError, Options, Report, TableSum};
 use tms_server::store::{NewTicket, Store, StoreError, Target, TicketState};
-use tms_server::{AppState, Config};
+
+#[path = "common/served.rs"]
+mod served;
+use served::{Served, blocking, open};
 
 /// The database to create test databases from, or `None` (the test is skipped).
 fn cluster() -> Option<String> {
@@ -31,111 +34,6 @@ async fn fresh_database(admin: &str) -> String {
         .unwrap()
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(f).await.unwrap()
-}
-
-/// Test settings: cheap password hashing.
-fn cheap(mut config: Config) -> Config {
-    config.argon2_m_kib = 1024;
-    config.argon2_t = 1;
-    config.readers = 2;
-    config
-}
-
-async fn open(config: Config) -> AppState {
-    blocking(move || AppState::open(cheap(config)).unwrap()).await
-}
-
-/// A server on `127.0.0.1:0`, and an HTTP client for it.
-struct Served {
-    base: String,
-    http: reqwest::Client,
-    state: AppState,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
-}
-
-impl Served {
-    async fn start(state: AppState) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(tms_server::serve(listener, state.clone(), async {
-            let _ = stopped.await;
-        }));
-        let http = reqwest::Client::builder().no_proxy().build().unwrap();
-        // Serving once it answers, its database's serving lock taken.
-        let health = http.get(format!("{base}/healthz")).send().await.unwrap();
-        assert_eq!(health.status().as_u16(), 200);
-        Self {
-            base,
-            http,
-            state,
-            stop,
-            task,
-        }
-    }
-
-    /// Stops serving and waits until the server let go of its database.
-    async fn stop(self) {
-        drop(self.http);
-        let _ = self.stop.send(());
-        tokio::time::timeout(Duration::from_secs(30), self.task)
-            .await
-            .expect("the server stops")
-            .unwrap()
-            .unwrap();
-        drop(self.state);
-    }
-
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        token: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut rb = self.http.request(method, format!("{}{path}", self.base));
-        if !token.is_empty() {
-            rb = rb.bearer_auth(token);
-        }
-        if let Some(b) = body {
-            rb = rb.json(&b);
-        }
-        let r = rb.send().await.unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap()
-        };
-        (status, body)
-    }
-
-    /// A 200 reply's body.
-    async fn get(&self, token: &str, path: &str) -> Value {
-        let (status, body) = self.call(reqwest::Method::GET, token, path, None).await;
-        assert_eq!(status, 200, "GET {path}: {body}");
-        body
-    }
-
-    /// Signs in with the demo password; returns the access token.
-    async fn login(&self, email: &str) -> String {
-        let (status, body) = self
-            .call(
-                reqwest::Method::POST,
-                "",
-                "/login",
-                Some(json!({"email": email, "password": tms_server::demo::DEMO_PASSWORD})),
-            )
-            .await;
-        assert_eq!(status, 200, "login of {email}: {body}");
-        body["access_token"].as_str().unwrap().to_string()
-    }
-}
-
 /// A temporary SQLite database with the demo helpdesk.
 async fn demo_sqlite() -> (TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -150,7 +48,7 @@ async fn demo_sqlite() -> (TempDir, PathBuf) {
 /// queue deliveries of the webhook).
 async fn use_a_little(path: &Path) {
     let sqlite = Served::start(open(Config::new(path)).await).await;
-    let token = sqlite.login("admin@example.com").await;
+    let token = sqlite.login_demo("admin@example.com").await;
     let (status, body) = sqlite
         .call(
             reqwest::Method::POST,
@@ -343,7 +241,7 @@ async fn the_demo_database_round_trips_and_is_served_the_same() {
     let (_dir, path) = demo_sqlite().await;
     use_a_little(&path).await;
     let sqlite = Served::start(open(Config::new(&path)).await).await;
-    let token = sqlite.login("admin@example.com").await;
+    let token = sqlite.login_demo("admin@example.com").await;
     let before = views(&sqlite, &token).await;
     sqlite.stop().await;
 
@@ -364,7 +262,7 @@ async fn the_demo_database_round_trips_and_is_served_the_same() {
     // A server on the copy answers as the SQLite server did.
     let pg = Served::start(open(Config::postgres(&url)).await).await;
     assert!(pg.state.store.shared());
-    let token = pg.login("admin@example.com").await;
+    let token = pg.login_demo("admin@example.com").await;
     let after = views(&pg, &token).await;
     for (b, a) in before.iter().zip(&after) {
         assert_eq!(a, b);
@@ -372,7 +270,7 @@ async fn the_demo_database_round_trips_and_is_served_the_same() {
     for search in &after[3..5] {
         assert!(search["total"].as_u64().unwrap() >= 1, "{search}");
     }
-    let jane = pg.login("jane.doe@example.com").await;
+    let jane = pg.login_demo("jane.doe@example.com").await;
     let mine = pg.get(&jane, "/api/v1/tickets").await;
     assert!(mine["total"].as_u64().unwrap() >= 1);
     pg.stop().await;
@@ -392,7 +290,7 @@ async fn pg_number(url: &str, sql: &str) -> i64 {
 /// What the generated tickets carry, asked through the API: every fourth or so tagged with the
 /// common tag, some Waiting, and the tag filter and tag counts agreeing with each other.
 async fn generated_tags_and_statuses_are_served(served: &Served) {
-    let admin = served.login("admin@example.com").await;
+    let admin = served.login_demo("admin@example.com").await;
     let all = served.get(&admin, "/api/v1/tickets?size=1").await["total"]
         .as_u64()
         .unwrap();
@@ -509,8 +407,8 @@ async fn a_generated_database_round_trips() {
     let sqlite = Served::start(open(Config::new(&path)).await).await;
     let pg = Served::start(open(Config::postgres(&url)).await).await;
     let (a, b) = (
-        sqlite.login("admin@example.com").await,
-        pg.login("admin@example.com").await,
+        sqlite.login_demo("admin@example.com").await,
+        pg.login_demo("admin@example.com").await,
     );
     for q in [
         "/api/v1/tickets?size=50",
@@ -592,8 +490,8 @@ async fn sessions_are_copied_only_when_asked() {
     let (_dir, path) = demo_sqlite().await;
     let sqlite = Served::start(open(Config::new(&path)).await).await;
     let tokens = [
-        sqlite.login("admin@example.com").await,
-        sqlite.login("jane.doe@example.com").await,
+        sqlite.login_demo("admin@example.com").await,
+        sqlite.login_demo("jane.doe@example.com").await,
     ];
     sqlite.stop().await;
     assert_eq!(sqlite_count(&path, "sessions"), 2);
@@ -625,7 +523,7 @@ async fn sessions_are_copied_only_when_asked() {
     let me = pg.get(&tokens[1], "/users/me").await;
     assert_eq!(me["email"], "jane.doe@example.com");
     // A new sign-in gets a session of its own.
-    let fresh = pg.login("jane.doe@example.com").await;
+    let fresh = pg.login_demo("jane.doe@example.com").await;
     pg.get(&fresh, "/users/me").await;
     assert_eq!(pg_count(&with, "sessions").await, 3);
     pg.stop().await;
@@ -713,7 +611,7 @@ async fn new_rows_get_ids_past_the_copied_ones_even_past_deleted_ones() {
     let Some(admin) = cluster() else { return };
     let (_dir, path) = demo_sqlite().await;
     let sqlite = Served::start(open(Config::new(&path)).await).await;
-    let token = sqlite.login("admin@example.com").await;
+    let token = sqlite.login_demo("admin@example.com").await;
     let (status, body) = sqlite
         .call(
             reqwest::Method::PATCH,

@@ -8,14 +8,17 @@
 //! note.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde_json::{Value, json};
 use tempfile::TempDir;
+use tms_server::Config;
 use tms_server::seed::{self, Repair, SeedError};
 use tms_server::store::Target;
 use tms_server::store::transfer::{self, TransferError};
-use tms_server::{AppState, Config};
+
+#[path = "common/served.rs"]
+mod served;
+use served::{Served, blocking, open};
 
 fn env_url(name: &str, how: &str) -> Option<String> {
     let url = std::env::var(name).ok().filter(|u| !u.is_empty());
@@ -41,18 +44,6 @@ async fn fresh_postgres(admin: &str) -> String {
         .unwrap()
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    tokio::task::spawn_blocking(f).await.unwrap()
-}
-
-/// Test settings: cheap password hashing.
-fn cheap(mut config: Config) -> Config {
-    config.argon2_m_kib = 1024;
-    config.argon2_t = 1;
-    config.readers = 2;
-    config
-}
-
 fn config_of(target: &Target) -> Config {
     match target {
         Target::Sqlite(path) => Config::new(path),
@@ -60,107 +51,12 @@ fn config_of(target: &Target) -> Config {
     }
 }
 
-async fn open(target: &Target) -> AppState {
-    let config = cheap(config_of(target));
-    blocking(move || AppState::open(config).unwrap()).await
-}
-
-/// A server on `127.0.0.1:0`, and an HTTP client for it.
-struct Served {
-    base: String,
-    http: reqwest::Client,
-    state: AppState,
-    stop: tokio::sync::oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+/// A server on the database of `target`.
+async fn serve(target: &Target) -> Served {
+    Served::start(open(config_of(target)).await).await
 }
 
 impl Served {
-    async fn start(target: &Target) -> Self {
-        let state = open(target).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(tms_server::serve(listener, state.clone(), async {
-            let _ = stopped.await;
-        }));
-        let http = reqwest::Client::builder().no_proxy().build().unwrap();
-        let health = http.get(format!("{base}/healthz")).send().await.unwrap();
-        assert_eq!(health.status().as_u16(), 200);
-        Self {
-            base,
-            http,
-            state,
-            stop,
-            task,
-        }
-    }
-
-    /// Stops serving and waits until the server let go of its database.
-    async fn stop(self) {
-        drop(self.http);
-        let _ = self.stop.send(());
-        tokio::time::timeout(Duration::from_secs(30), self.task)
-            .await
-            .expect("the server stops")
-            .unwrap()
-            .unwrap();
-        drop(self.state);
-    }
-
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        token: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut rb = self.http.request(method, format!("{}{path}", self.base));
-        if !token.is_empty() {
-            rb = rb.bearer_auth(token);
-        }
-        if let Some(b) = body {
-            rb = rb.json(&b);
-        }
-        let r = rb.send().await.unwrap();
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap();
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap()
-        };
-        (status, body)
-    }
-
-    async fn get(&self, token: &str, path: &str) -> Value {
-        let (status, body) = self.call(reqwest::Method::GET, token, path, None).await;
-        assert_eq!(status, 200, "GET {path}: {body}");
-        body
-    }
-
-    /// Signs in; the status and the access token (empty on a refusal).
-    async fn try_login(&self, email: &str, password: &str) -> (u16, String) {
-        let (status, body) = self
-            .call(
-                reqwest::Method::POST,
-                "",
-                "/login",
-                Some(json!({"email": email, "password": password})),
-            )
-            .await;
-        let token = body["access_token"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        (status, token)
-    }
-
-    async fn login(&self, email: &str, password: &str) -> String {
-        let (status, token) = self.try_login(email, password).await;
-        assert_eq!(status, 200, "login of {email}");
-        token
-    }
-
     async fn total(&self, token: &str, query: &str) -> u64 {
         self.get(token, &format!("/api/v1/tickets/?{query}")).await["total"]
             .as_u64()
@@ -200,12 +96,10 @@ impl Served {
 async fn used_sqlite(dir: &Path) -> PathBuf {
     let path = dir.join("source.db");
     let target = Target::Sqlite(path.clone());
-    let state = open(&target).await;
+    let state = open(config_of(&target)).await;
     blocking(move || tms_server::demo::seed(&state).unwrap()).await;
-    let s = Served::start(&target).await;
-    let admin = s
-        .login("admin@example.com", tms_server::demo::DEMO_PASSWORD)
-        .await;
+    let s = serve(&target).await;
+    let admin = s.login_demo("admin@example.com").await;
     let calls = [
         (
             reqwest::Method::PATCH,
@@ -269,10 +163,8 @@ async fn import(target: &Target, file: &Path) -> Result<transfer::LoadReport, Tr
 /// the search index (comments and internal notes included, for staff) and the tags. Signs in
 /// with the demo password, which must therefore have come along.
 async fn totals(target: &Target) -> Vec<(&'static str, u64)> {
-    let s = Served::start(target).await;
-    let admin = s
-        .login("admin@example.com", tms_server::demo::DEMO_PASSWORD)
-        .await;
+    let s = serve(target).await;
+    let admin = s.login_demo("admin@example.com").await;
     let mut out = Vec::new();
     for q in [
         "size=1",
@@ -294,10 +186,8 @@ async fn totals(target: &Target) -> Vec<(&'static str, u64)> {
 /// the number after the highest ever given out (`deleted`, the source's newest, deleted).
 async fn check_imported(target: &Target, expected: &[(&'static str, u64)], deleted: i64) {
     assert_eq!(totals(target).await, expected);
-    let s = Served::start(target).await;
-    let admin = s
-        .login("admin@example.com", tms_server::demo::DEMO_PASSWORD)
-        .await;
+    let s = serve(target).await;
+    let admin = s.login_demo("admin@example.com").await;
     let next = s.file(&admin, "After the move").await;
     assert_eq!(
         next,
@@ -615,7 +505,7 @@ async fn seed_into(mysql_url: &str, target: Target) {
         "{text}"
     );
 
-    let s = Served::start(&target).await;
+    let s = serve(&target).await;
     // The seed's password, verified against its bcrypt hash, which is then replaced.
     assert!(s.password_hash(1).await.starts_with("$2b$12$"));
     let admin = s.login("admin@example.com", "Hello123.").await;
@@ -754,7 +644,7 @@ async fn seed_rows_load_and_their_bcrypt_passwords_sign_in() {
     assert_eq!(ids(Repair::StatusRespelled), [7]);
     assert_eq!(ids(Repair::AssigneeNotStaff), [7]);
     assert_eq!(report.conversion.total(), 3);
-    let s = Served::start(&target).await;
+    let s = serve(&target).await;
     assert!(s.password_hash(3).await.starts_with("$2b$04$"));
     let token = s.login("john@example.com", "Hello123.").await;
     assert!(s.password_hash(3).await.starts_with("$argon2id$"));
