@@ -150,6 +150,22 @@ pub(crate) async fn age(s: &Srv, id: i64, by: time::Duration) {
     .expect(200);
 }
 
+/// A High ticket first answered 10 minutes after its due time, then resolved: breached for
+/// good. Its id.
+pub(crate) async fn answered_late_and_resolved(s: &Srv) -> i64 {
+    let late = staff_ticket(s, "High").await["id"].as_i64().unwrap();
+    age(s, late, time::Duration::minutes(70)).await;
+    s.comment(s.agent.t(), late, "Sorry for the wait").await;
+    s.patch(
+        s.agent.t(),
+        &format!("/api/v1/tickets/{late}"),
+        json!({"status": "Resolved"}),
+    )
+    .await
+    .expect(200);
+    late
+}
+
 pub(crate) async fn staff_ticket(s: &Srv, priority: &str) -> Value {
     s.ticket_with(
         s.agent.t(),
@@ -301,17 +317,7 @@ async fn lists_filter_by_state_and_sort_by_the_next_due_time() {
     )
     .await
     .expect(200);
-    // Answered late, then resolved: breached for good.
-    let late = id(&staff_ticket(&s, "High").await);
-    age(&s, late, time::Duration::minutes(70)).await;
-    s.comment(s.agent.t(), late, "Sorry for the wait").await;
-    s.patch(
-        s.agent.t(),
-        &format!("/api/v1/tickets/{late}"),
-        json!({"status": "Resolved"}),
-    )
-    .await
-    .expect(200);
+    let late = answered_late_and_resolved(&s).await;
 
     let list = |q: String| {
         let s = &s;

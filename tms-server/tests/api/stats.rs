@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-use crate::sla::{age, staff_ticket};
+use crate::sla::{age, answered_late_and_resolved, staff_ticket};
 
 const PATH: &str = "/api/v1/stats";
 
@@ -234,16 +234,7 @@ async fn sla_states_are_counted_and_null_when_the_policy_is_off() {
         age(&s, breached, time::Duration::minutes(90)).await;
     }
     // Answered late, then resolved: breached for good.
-    let late = id(&staff_ticket(&s, "High").await);
-    age(&s, late, time::Duration::minutes(70)).await;
-    s.comment(s.agent.t(), late, "Sorry for the wait").await;
-    s.patch(
-        s.agent.t(),
-        &format!("/api/v1/tickets/{late}"),
-        json!({"status": "Resolved"}),
-    )
-    .await
-    .expect(200);
+    answered_late_and_resolved(&s).await;
 
     let st = stats(&s).await;
     assert_eq!(st["sla"], json!({"at_risk": 1, "breached": 3}), "{st}");
