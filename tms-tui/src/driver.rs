@@ -202,11 +202,11 @@ pub async fn run_on(
                         old.abort();
                     }
                 }
-                Effect::Wake(after) => {
+                Effect::Wake(after, alarm) => {
                     let tx = tx.clone();
                     tokio::spawn(async move {
                         tokio::time::sleep(after).await;
-                        let _ = tx.send(Action::Wake);
+                        let _ = tx.send(Action::Wake(alarm));
                     });
                 }
                 Effect::Quit => return Ok(()),

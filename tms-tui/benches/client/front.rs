@@ -322,7 +322,7 @@ impl Frontend for Bench {
                 Action::Live { .. } => "event",
                 Action::Response { .. } => "reply",
                 Action::Tick(_) => "tick",
-                Action::Wake => "wake",
+                Action::Wake(_) => "wake",
                 _ => "other",
             };
             self.turn = Some((kind, Instant::now()));

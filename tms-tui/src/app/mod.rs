@@ -11,7 +11,7 @@ mod respond;
 mod route;
 pub mod unsent;
 
-pub use msg::{Action, EditorResult, Effect, ListSlot, Reply, Request};
+pub use msg::{Action, Alarm, EditorResult, Effect, ListSlot, Reply, Request};
 
 use crate::screens::{Screen, TicketDraft};
 use crate::theme::Theme;
@@ -181,7 +181,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::Live { stream, news } => live::on_news(state, stream, news),
-        Action::Wake => route::with_screen(state, |s, _| s.on_wake()),
+        Action::Wake(alarm) => route::with_screen(state, |s, _| s.on_wake(alarm)),
     };
     if place != self::place(state) && state.flash == flash {
         // A message about the screen left behind is not about the one in front.

@@ -174,8 +174,19 @@ pub enum Action {
         stream: u64,
         news: News,
     },
-    /// The pause asked for by [`Effect::Wake`] is over.
-    Wake,
+    /// The pause asked for by [`Effect::Wake`] with this alarm is over.
+    Wake(Alarm),
+}
+
+/// What a pause asked for by [`Effect::Wake`] was for; the screen in front acts only on its
+/// own, and only on the last it set (a pause can end while another screen is in front, or
+/// after the screen has moved on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alarm {
+    /// The queue's burst of live changes is over: read the counts again.
+    Burst,
+    /// Read the webhook deliveries again (the `n`th reread the webhooks screen set).
+    Deliveries(u64),
 }
 
 /// Work for the driver: everything impure.
@@ -208,7 +219,7 @@ pub enum Effect {
     },
     /// Close the event stream.
     StopListening,
-    /// Answer with [`Action::Wake`] after this pause.
-    Wake(Duration),
+    /// Answer with [`Action::Wake`] of this alarm after this pause.
+    Wake(Duration, Alarm),
     Quit,
 }

@@ -224,10 +224,10 @@ impl Screen {
     }
 
     /// The pause a screen asked for ([`Effect::Wake`]) is over.
-    pub fn on_wake(&mut self) -> Vec<Out> {
-        match self {
-            Screen::Queue(q) => q.on_wake(),
-            Screen::Webhooks(w) => w.on_wake(),
+    pub fn on_wake(&mut self, alarm: crate::app::Alarm) -> Vec<Out> {
+        match (self, alarm) {
+            (Screen::Queue(q), crate::app::Alarm::Burst) => q.on_wake(),
+            (Screen::Webhooks(w), crate::app::Alarm::Deliveries(n)) => w.on_wake(n),
             _ => Vec::new(),
         }
     }

@@ -12,7 +12,7 @@ use crate::widgets::TextInput;
 use crossterm::event::{KeyCode, KeyEvent};
 use std::collections::BTreeMap;
 use tms_core::Priority;
-use tms_core::sla::{DAYS, SlaPolicy, SlaTarget};
+use tms_core::sla::{DAYS, SlaPolicy, SlaTarget, TARGET_MAX_MINUTES};
 
 /// The fields, in the order the cursor visits them.
 pub const ENABLED: usize = 0;
@@ -87,6 +87,17 @@ pub fn parse_duration(text: &str) -> Result<u32, String> {
         return Err(bad());
     }
     u32::try_from(total).map_err(|_| bad())
+}
+
+/// A target's minutes from its text, in the range the server takes.
+fn minutes(text: &str) -> Result<u32, String> {
+    match parse_duration(text)? {
+        m if (1..=TARGET_MAX_MINUTES).contains(&m) => Ok(m),
+        _ => Err(format!(
+            "a target is 1 minute to {} ({TARGET_MAX_MINUTES} minutes)",
+            duration_text(TARGET_MAX_MINUTES)
+        )),
+    }
 }
 
 /// A day's hours as the form writes them: `09:00-12:00, 13:00-17:00`; empty when closed.
@@ -196,8 +207,8 @@ impl SlaPolicyState {
         let mut targets = BTreeMap::new();
         for (i, p) in PRIORITIES.iter().enumerate() {
             let at = FIRST_TARGET + 2 * i;
-            let first = parse_duration(&text(at)).map_err(|e| self.errors.insert(at, e));
-            let res = parse_duration(&text(at + 1)).map_err(|e| self.errors.insert(at + 1, e));
+            let first = minutes(&text(at)).map_err(|e| self.errors.insert(at, e));
+            let res = minutes(&text(at + 1)).map_err(|e| self.errors.insert(at + 1, e));
             if let (Ok(first_response_minutes), Ok(resolution_minutes)) = (first, res) {
                 targets.insert(
                     *p,
@@ -295,7 +306,10 @@ impl SlaPolicyState {
                 self.loading = false;
                 self.error = reason(result);
                 if let Ok(Reply::SlaPolicy(p)) = result {
-                    self.fill(p);
+                    // Read again (the connection came back, say): edits not yet saved stay.
+                    if !self.is_changed() {
+                        self.fill(p);
+                    }
                     self.saved = Some((**p).clone());
                 }
                 Vec::new()

@@ -120,6 +120,10 @@ impl WebhookFormState {
 
     pub fn on_key(&mut self, cmd: Option<Cmd>, key: KeyEvent) -> Vec<Out> {
         match cmd {
+            // The answer is shown here: the form stays until it comes.
+            Some(Cmd::Back) if self.sending => {
+                return vec![Out::Info("Saving the webhook: a moment.".into())];
+            }
             Some(Cmd::Back) => return vec![Out::Back],
             Some(Cmd::Submit) if key.code == KeyCode::Enter && self.focus + 1 < FIELDS => {
                 self.focus += 1;

@@ -6,7 +6,7 @@ use super::{Out, Screen, WebhookFormState, move_cursor, reason};
 use crate::api::ApiError;
 use crate::app::keymap::Cmd;
 use crate::app::overlay::{Confirm, ConfirmFor, Overlay};
-use crate::app::{Effect, Reply, Request};
+use crate::app::{Alarm, Effect, Reply, Request};
 use std::time::Duration;
 use tms_core::api::{DeliveryStatus, Webhook, WebhookDelivery};
 
@@ -25,13 +25,18 @@ pub struct WebhooksState {
     pub deliveries: Option<(i64, Vec<WebhookDelivery>)>,
     /// Why the deliveries could not be read.
     pub deliveries_error: Option<String>,
-    /// A reread of the deliveries is waiting for its [`Effect::Wake`].
-    pub rereading: bool,
+    /// The number of the reread of the deliveries waiting for its [`Effect::Wake`], if one is.
+    pub reread: Option<u64>,
+    /// How many rereads were set.
+    pub rereads: u64,
 }
 
 impl WebhooksState {
     pub fn refresh(&mut self) -> Vec<Request> {
         self.loading = true;
+        // A reread set before may have ended while another screen was in front; the answer
+        // to this read sets a new one if a delivery is still pending.
+        self.reread = None;
         let mut r = vec![Request::Webhooks];
         r.extend(self.selected_hook().map(|h| Request::Deliveries(h.id)));
         r
@@ -76,12 +81,12 @@ impl WebhooksState {
         }
     }
 
-    /// The pause asked for while deliveries were pending is over: read them again.
-    pub fn on_wake(&mut self) -> Vec<Out> {
-        if !self.rereading {
+    /// The pause of reread `n` is over: read the deliveries again, if it is the one waited for.
+    pub fn on_wake(&mut self, n: u64) -> Vec<Out> {
+        if self.reread != Some(n) {
             return Vec::new();
         }
-        self.rereading = false;
+        self.reread = None;
         self.selected_hook()
             .map(|h| Out::Req(Request::Deliveries(h.id)))
             .into_iter()
@@ -114,9 +119,11 @@ impl WebhooksState {
                 };
                 let pending = d.iter().any(|d| d.status == DeliveryStatus::Pending);
                 self.deliveries = Some((*id, d.clone()));
-                if pending && !self.rereading {
-                    self.rereading = true;
-                    return vec![Out::Fx(Effect::Wake(PENDING_REREAD))];
+                if pending && self.reread.is_none() {
+                    self.rereads += 1;
+                    self.reread = Some(self.rereads);
+                    let alarm = Alarm::Deliveries(self.rereads);
+                    return vec![Out::Fx(Effect::Wake(PENDING_REREAD, alarm))];
                 }
                 Vec::new()
             }

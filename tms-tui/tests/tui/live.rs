@@ -78,7 +78,7 @@ impl Tms {
                 | Effect::SaveDrafts { .. }
                 | Effect::Listen { .. }
                 | Effect::StopListening
-                | Effect::Wake(_)
+                | Effect::Wake(..)
                 | Effect::Quit => continue,
             };
             queue.extend(app::update(&mut self.state, action));

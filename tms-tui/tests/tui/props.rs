@@ -273,8 +273,8 @@ enum Event {
     Editor(Result<String, String>),
     /// The event stream says this.
     Live(News),
-    /// A pause asked for is over.
-    Wake,
+    /// A pause asked for is over (the queue's, or the `n`th reread of the deliveries).
+    Wake(Option<u64>),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -387,7 +387,7 @@ fn any_event() -> impl Strategy<Value = Event> {
         ]
         .prop_map(Event::Editor),
         2 => any_news().prop_map(Event::Live),
-        1 => Just(Event::Wake),
+        1 => proptest::option::of(0..4u64).prop_map(Event::Wake),
     ]
 }
 
@@ -432,7 +432,10 @@ fn run(mut s: State, events: Vec<Event>) -> Result<(), TestCaseError> {
                 let stream = s.live.stream;
                 app::update(&mut s, Action::Live { stream, news })
             }
-            Event::Wake => app::update(&mut s, Action::Wake),
+            Event::Wake(n) => {
+                let alarm = n.map_or(app::Alarm::Burst, app::Alarm::Deliveries);
+                app::update(&mut s, Action::Wake(alarm))
+            }
         };
         waiting.extend(fx.into_iter().filter_map(|e| match e {
             Effect::Request(r) => Some(r),

@@ -60,7 +60,7 @@ fn ids(s: &State) -> Vec<i64> {
 }
 
 fn wakes(fx: &[Effect]) -> usize {
-    fx.iter().filter(|e| matches!(e, Effect::Wake(_))).count()
+    fx.iter().filter(|e| matches!(e, Effect::Wake(..))).count()
 }
 
 #[test]
@@ -211,7 +211,7 @@ fn tickets_entering_and_leaving_the_tab_are_added_and_removed() {
         ),
     );
     assert!(requests(&fx).is_empty());
-    let fx = app::update(&mut s, Action::Wake);
+    let fx = app::update(&mut s, Action::Wake(tms_tui::app::Alarm::Burst));
     let rows: Vec<Request> = requests(&fx)
         .into_iter()
         .filter(|r| {
@@ -237,7 +237,7 @@ fn the_counts_are_read_once_per_burst_of_changes() {
     }
     assert!(requests(&fx).is_empty(), "{fx:?}");
     assert_eq!(wakes(&fx), 1, "{fx:?}");
-    let fx = app::update(&mut s, Action::Wake);
+    let fx = app::update(&mut s, Action::Wake(tms_tui::app::Alarm::Burst));
     let reqs = requests(&fx);
     let counts = reqs
         .iter()
@@ -255,7 +255,7 @@ fn the_counts_are_read_once_per_burst_of_changes() {
     assert_eq!(reqs.iter().filter(|r| **r == Request::Views).count(), 1);
     assert_eq!(reqs.len(), 5, "no page read: {reqs:?}");
     assert!(
-        app::update(&mut s, Action::Wake).is_empty(),
+        app::update(&mut s, Action::Wake(tms_tui::app::Alarm::Burst)).is_empty(),
         "one wake, one read"
     );
     // A change of John's own while the stream is up: the counts wait for its echo.

@@ -3,13 +3,13 @@
 
 use crate::fixtures::*;
 use crossterm::event::KeyCode;
-use std::time::Duration;
 use tms_core::api::{NewWebhook, NotificationSettings, User, WebhookEvent};
 use tms_core::sla::SlaPolicy;
 use tms_tui::app::overlay::Overlay;
-use tms_tui::app::{self, Action, Effect, Reply, Request};
+use tms_tui::app::{self, Action, Alarm, Effect, Reply, Request};
 use tms_tui::screens::Screen;
 use tms_tui::screens::sla_policy::{FIRST_DAY, FIRST_TARGET, TIME_ZONE};
+use tms_tui::screens::webhooks::PENDING_REREAD as REREAD;
 use tms_tui::theme::text;
 
 fn policy_form(s: &app::State) -> &tms_tui::screens::SlaPolicyState {
@@ -153,6 +153,55 @@ fn the_servers_refusal_stays_on_the_form_and_unsaved_changes_are_asked_about() {
 }
 
 #[test]
+fn a_reread_keeps_unsaved_edits_and_a_bad_target_is_named_where_it_is() {
+    let mut s = signed_in(admin());
+    let fx = app::command::run(&mut s, "sla");
+    answer_all(&mut s, fx, &server);
+    press(&mut s, KeyCode::Tab);
+    clear_and_type(&mut s, "Europe/Berlin");
+    // The screen is read again (as when the connection comes back): the edit stays.
+    let fx = app::update(
+        &mut s,
+        Action::Response {
+            request: Request::Health,
+            result: Err(tms_tui::api::ApiError::Unreachable("refused".into())),
+        },
+    );
+    assert!(fx.is_empty());
+    let health = tms_core::api::Health {
+        status: "ok".into(),
+        version: "1".into(),
+        setup_required: false,
+    };
+    let fx = reply(&mut s, Request::Health, Reply::Health(health));
+    assert!(requests(&fx).contains(&Request::SlaPolicy), "{fx:?}");
+    answer_all(&mut s, fx, &server);
+    assert_eq!(
+        policy_form(&s).inputs[TIME_ZONE - 1].text(),
+        "Europe/Berlin"
+    );
+    assert!(policy_form(&s).is_changed());
+    // ^R reads the saved policy on purpose: the edit goes.
+    let fx = app::update(&mut s, ctrl('r'));
+    answer_all(&mut s, fx, &server);
+    assert_eq!(policy_form(&s).inputs[TIME_ZONE - 1].text(), "UTC");
+
+    // A resolution of 0 is named on the resolution, not on the first response.
+    for _ in TIME_ZONE..FIRST_TARGET + 1 {
+        press(&mut s, KeyCode::Tab);
+    }
+    clear_and_type(&mut s, "0");
+    assert!(app::update(&mut s, ctrl('s')).is_empty());
+    let form = policy_form(&s);
+    assert_eq!(
+        form.errors.keys().copied().collect::<Vec<_>>(),
+        vec![FIRST_TARGET + 1]
+    );
+    assert_eq!(form.focus, FIRST_TARGET + 1);
+    assert!(form.errors[&(FIRST_TARGET + 1)].starts_with("a target is 1 minute to"));
+}
+
+#[test]
 fn only_sysadmins_reach_the_policy_and_the_webhooks() {
     for who in [john(), jane()] {
         for cmd in ["sla", "webhooks"] {
@@ -187,7 +236,7 @@ fn the_deliveries_follow_the_highlighted_webhook_and_are_reread_while_pending() 
         Request::Deliveries(1),
         Reply::Deliveries(deliveries(1)),
     );
-    assert_eq!(fx, vec![Effect::Wake(Duration::from_secs(5))]);
+    assert_eq!(fx, vec![Effect::Wake(REREAD, Alarm::Deliveries(1))]);
     assert_eq!(hooks(&s).shown_deliveries().unwrap().len(), 3);
 
     // Down: webhook 2's deliveries are asked for; webhook 1's late answer is not shown.
@@ -208,8 +257,10 @@ fn the_deliveries_follow_the_highlighted_webhook_and_are_reread_while_pending() 
     assert!(fx.is_empty(), "a reread is already waiting");
     assert_eq!(hooks(&s).shown_deliveries(), Some(&[][..]));
 
-    // The wake rereads the highlighted webhook's deliveries.
-    let fx = app::update(&mut s, Action::Wake);
+    // Another screen's alarm does nothing here; the reread's own reads the highlighted
+    // webhook's deliveries again.
+    assert!(app::update(&mut s, Action::Wake(Alarm::Burst)).is_empty());
+    let fx = app::update(&mut s, Action::Wake(Alarm::Deliveries(1)));
     assert_eq!(requests(&fx), vec![Request::Deliveries(2)]);
     let fx = reply(
         &mut s,
@@ -217,7 +268,7 @@ fn the_deliveries_follow_the_highlighted_webhook_and_are_reread_while_pending() 
         Reply::Deliveries(Vec::new()),
     );
     assert!(fx.is_empty(), "nothing pending: no more rereads");
-    assert!(app::update(&mut s, Action::Wake).is_empty());
+    assert!(app::update(&mut s, Action::Wake(Alarm::Deliveries(1))).is_empty());
 
     // A failed read is shown in place of the deliveries.
     ch(&mut s, 'k');
@@ -227,6 +278,35 @@ fn the_deliveries_follow_the_highlighted_webhook_and_are_reread_while_pending() 
         Some("No such webhook")
     );
     assert!(s.flash.is_none());
+}
+
+#[test]
+fn one_reread_runs_at_a_time_and_one_ended_behind_another_screen_is_set_again() {
+    let mut s = signed_in(admin());
+    let fx = app::command::run(&mut s, "webhooks");
+    let fx = answer_all(&mut s, fx, &server);
+    answer_all(&mut s, fx, &server);
+    let pending = || Reply::Deliveries(deliveries(1));
+    // The first answer set reread 1; `r` reads again and sets reread 2.
+    assert_eq!(hooks(&s).reread, Some(1));
+    let fx = ch(&mut s, 'r');
+    assert!(requests(&fx).contains(&Request::Deliveries(1)));
+    let fx = reply(&mut s, Request::Deliveries(1), pending());
+    assert_eq!(fx, vec![Effect::Wake(REREAD, Alarm::Deliveries(2))]);
+    // Reread 1 ends late: ignored, so only one chain of rereads goes on.
+    assert!(app::update(&mut s, Action::Wake(Alarm::Deliveries(1))).is_empty());
+    let fx = app::update(&mut s, Action::Wake(Alarm::Deliveries(2)));
+    assert_eq!(requests(&fx), vec![Request::Deliveries(1)]);
+    let fx = reply(&mut s, Request::Deliveries(1), pending());
+    assert_eq!(fx, vec![Effect::Wake(REREAD, Alarm::Deliveries(3))]);
+
+    // Reread 3 ends while the form is in front: lost there, and set again on coming back.
+    ch(&mut s, 'n');
+    assert!(app::update(&mut s, Action::Wake(Alarm::Deliveries(3))).is_empty());
+    let fx = press(&mut s, KeyCode::Esc);
+    assert!(requests(&fx).contains(&Request::Deliveries(1)));
+    let fx = reply(&mut s, Request::Deliveries(1), pending());
+    assert_eq!(fx, vec![Effect::Wake(REREAD, Alarm::Deliveries(4))]);
 }
 
 #[test]
@@ -311,6 +391,17 @@ fn the_webhook_form_checks_then_sends_the_ticked_events() {
     };
     assert!(form.error.as_ref().unwrap().contains("private address"));
     assert!(s.flash.is_none());
+    // Esc while a save is on its way keeps the form, where its answer is shown.
+    let fx = app::update(&mut s, ctrl('s'));
+    assert_eq!(requests(&fx), vec![Request::CreateWebhook(want.clone())]);
+    press(&mut s, KeyCode::Esc);
+    assert!(matches!(s.screen, Screen::WebhookForm(_)));
+    fail(
+        &mut s,
+        Request::CreateWebhook(want.clone()),
+        409,
+        "As many webhooks as a server keeps (20)",
+    );
     // Saved: back to the list, read again.
     let fx = app::update(&mut s, ctrl('s'));
     assert_eq!(requests(&fx), vec![Request::CreateWebhook(want.clone())]);

@@ -95,7 +95,7 @@ impl QueueState {
         let first = self.burst.is_none();
         self.burst.get_or_insert_default().rows |= rows;
         if first {
-            vec![Out::Fx(Effect::Wake(BURST))]
+            vec![Out::Fx(Effect::Wake(BURST, crate::app::Alarm::Burst))]
         } else {
             Vec::new()
         }
