@@ -20,7 +20,8 @@ struct DemoTicket {
     /// The requester and the agent, by their place (from 1) in `tms_core::demo::ACCOUNTS`.
     requester: i64,
     agent: Option<i64>,
-    /// Hours before now that it was filed, and (if Resolved) resolved.
+    /// Hours before now that it was filed, and (if Resolved) resolved; its thread is spread
+    /// over the hours between.
     created_h: i64,
     resolved_h: Option<i64>,
     /// Alternating requester / responder.
@@ -35,10 +36,10 @@ const TICKETS: &[DemoTicket] = &[
         title: "Password Reset",
         description: "I forgot my password and cannot log in to the HR portal. Please reset it.",
         status: Status::Open,
-        priority: Priority::Medium,
+        priority: Priority::Low,
         requester: 9,
         agent: None,
-        created_h: 2,
+        created_h: 7,
         resolved_h: None,
         thread: ["", "", "", ""],
         tags: &["password"],
@@ -69,7 +70,7 @@ const TICKETS: &[DemoTicket] = &[
         priority: Priority::High,
         requester: 6,
         agent: Some(3),
-        created_h: 8,
+        created_h: 2,
         resolved_h: None,
         thread: [
             "The last synced message is from yesterday at 17:02.",
@@ -88,7 +89,7 @@ const TICKETS: &[DemoTicket] = &[
         requester: 7,
         agent: Some(5),
         created_h: 120,
-        resolved_h: Some(72),
+        resolved_h: Some(112),
         thread: [
             "The licence number is on the purchase order.",
             "Got it. I will install it remotely this afternoon.",
@@ -124,7 +125,7 @@ const TICKETS: &[DemoTicket] = &[
         requester: 9,
         agent: Some(1),
         created_h: 48,
-        resolved_h: Some(24),
+        resolved_h: Some(44),
         thread: [
             "I need access for a meeting tomorrow.",
             "I have unlocked the account and sent a reset link.",
@@ -141,7 +142,7 @@ const TICKETS: &[DemoTicket] = &[
         priority: Priority::Low,
         requester: 10,
         agent: Some(5),
-        created_h: 30,
+        created_h: 18,
         resolved_h: None,
         thread: [
             "The new number ends in 4471.",
@@ -177,7 +178,7 @@ const TICKETS: &[DemoTicket] = &[
         priority: Priority::High,
         requester: 11,
         agent: None,
-        created_h: 3,
+        created_h: 2,
         resolved_h: None,
         thread: [
             "It shut down twice during video calls today.",
@@ -214,7 +215,7 @@ const TICKETS: &[DemoTicket] = &[
         requester: 6,
         agent: Some(5),
         created_h: 96,
-        resolved_h: Some(48),
+        resolved_h: Some(90),
         thread: [
             "My manager approved it by email.",
             "Access granted; please log out and in again.",
@@ -292,8 +293,10 @@ fn insert_ticket(
     let creation_date = now - Duration::hours(t.created_h);
     let mut tags: Vec<String> = t.tags.iter().map(|t| t.to_string()).collect();
     tags.sort_unstable();
-    // The thread is spread over the ticket's life (below): entry i at step × (i + 1).
-    let step = (t.created_h * 60 / 5).max(1);
+    // The thread is spread over the ticket's life, up to now or its resolution (below): entry
+    // i at step × (i + 1), the internal note (4) last.
+    let life_h = t.created_h - t.resolved_h.unwrap_or(0);
+    let step = (life_h * 60 / 5).max(1);
     let at = |i: i64| creation_date + Duration::minutes(step * (i + 1));
     let resolution_date = t.resolved_h.map(|h| now - Duration::hours(h));
     let answered = t
@@ -349,7 +352,7 @@ fn insert_ticket(
         } else {
             responder
         };
-        // Spread the thread over the ticket's life, never in the future.
+        // Spread over its life, never in the future.
         let at = at(i as i64);
         tx.insert_comment(ticket.id, author, text, internal, at)?;
         let what = if internal {
@@ -419,6 +422,38 @@ mod tests {
             out_of_order, 0,
             "newest-first by id must be newest-first by date"
         );
+        // Under the default policy the open tickets tell every state of an SLA clock.
+        let states: Vec<(String, Option<tms_core::SlaState>)> = state
+            .store
+            .read_blocking(|r| {
+                (1..=11)
+                    .filter_map(|id| r.ticket(id).transpose())
+                    .map(|t| t.map(|t| (t.title, t.sla_state)))
+                    .collect::<Result<Vec<_>, crate::store::StoreError>>()
+            })
+            .unwrap();
+        let state_of = |title: &str| {
+            states
+                .iter()
+                .filter(|(t, _)| t == title)
+                .filter_map(|(_, s)| *s)
+                .find(|s| *s != tms_core::SlaState::Met)
+        };
+        use tms_core::SlaState::{AtRisk, Breached, Ok, Paused};
+        assert_eq!(state_of("Password Reset"), Some(AtRisk), "{states:?}");
+        assert_eq!(state_of("Login Issue"), Some(Ok));
+        assert_eq!(state_of("Laptop Overheating"), Some(Ok));
+        assert_eq!(state_of("Update Contact Information"), Some(Ok));
+        assert_eq!(state_of("Email Sync Problem"), Some(Paused));
+        assert_eq!(state_of("Printer Not Working"), Some(Breached));
+        assert_eq!(state_of("Software License Renewal"), Some(Breached));
+        // Of the resolved, three were answered and resolved in time, one late.
+        let met = states
+            .iter()
+            .filter(|(_, s)| *s == Some(tms_core::SlaState::Met))
+            .count();
+        assert_eq!(met, 3, "{states:?}");
+        assert_eq!(state_of("VPN Connectivity Issue"), Some(Breached));
         assert!(
             seed(&state).is_err(),
             "demo data only goes into an empty database"

@@ -68,7 +68,10 @@ fn an_agent_marks_rows_changes_them_together_filters_by_tag_and_writes_a_note() 
     tui.keys(&["Enter"]);
     tui.wait_for("tags triage");
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let mut shown = row_ids(&tui.screen());
+    let on_screen = row_ids(&tui.screen());
+    // Enter (below) opens the top row.
+    let opened = *on_screen.first().expect("rows shown");
+    let mut shown = on_screen.clone();
     shown.sort_unstable();
     let mut want = marked.to_vec();
     want.sort_unstable();
@@ -99,7 +102,7 @@ fn an_agent_marks_rows_changes_them_together_filters_by_tag_and_writes_a_note() 
             ..Default::default()
         };
         assert_eq!(staff.list_tickets(&q).await.unwrap().total, 3);
-        let first = shown[0];
+        let first = opened;
         let noted = staff.get_ticket(first).await.unwrap();
         let note = noted.comments.last().unwrap();
         assert!(note.comment.is_internal && note.comment.description.contains("vendor"));
