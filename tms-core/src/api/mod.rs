@@ -12,9 +12,11 @@ pub use notify::{
     DeliveryStatus, NewWebhook, NotificationSettings, WEBHOOK_SECRET_MAX, WEBHOOK_SECRET_MIN,
     WEBHOOK_URL_MAX, Webhook, WebhookDelivery, WebhookEvent,
 };
+#[cfg(feature = "openapi")]
+pub use query::bool_query_schema;
 pub use query::{
-    DIRECTORY_DEFAULT, DIRECTORY_MAX, DirectoryQuery, LogQuery, MAX_SEARCH_TERMS, SearchTerm,
-    SortField, SortKey, TicketQuery, UserQuery, search_terms,
+    BOOL_QUERY_PATTERN, DIRECTORY_DEFAULT, DIRECTORY_MAX, DirectoryQuery, LogQuery,
+    MAX_SEARCH_TERMS, SearchTerm, SortField, SortKey, TicketQuery, UserQuery, search_terms,
 };
 
 /// The cookie a successful login sets: the client's device token for the account. Sent back

@@ -194,6 +194,24 @@ fn parse_id(field: &'static str, v: &str) -> Result<i64, ValidationError> {
     }
 }
 
+/// What [`parse_bool`] takes, as the OpenAPI document states it: `true`, `1`, `yes`, `on`,
+/// `false`, `0`, `no`, `off` in any case of ASCII letters, or empty (false).
+pub const BOOL_QUERY_PATTERN: &str =
+    "^(|[Tt][Rr][Uu][Ee]|1|[Yy][Ee][Ss]|[Oo][Nn]|[Ff][Aa][Ll][Ss][Ee]|0|[Nn][Oo]|[Oo][Ff][Ff])$";
+
+/// The OpenAPI schema of a yes/no query parameter ([`BOOL_QUERY_PATTERN`]).
+#[cfg(feature = "openapi")]
+pub fn bool_query_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(BOOL_QUERY_PATTERN))
+        .description(Some(
+            "`true`, `1`, `yes`, `on` or `false`, `0`, `no`, `off` (any case), or empty for false.",
+        ))
+        .into()
+}
+
 fn parse_bool(field: &'static str, v: &str) -> Result<bool, ValidationError> {
     match v.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),
@@ -542,6 +560,43 @@ impl DirectoryQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_documented_pattern_of_yes_no_parameters_is_what_the_parser_takes() {
+        let pattern = regex::Regex::new(BOOL_QUERY_PATTERN).unwrap();
+        let mut candidates: Vec<String> = [
+            "", " ", "2", "y", "n", "tru", "truee", " true", "true ", "off\n", "nö", "yes!", "0.0",
+            "10", "ON", "oN", "No", "FALSE", "TrUe",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every way of writing each word in upper and lower case.
+        for word in ["true", "1", "yes", "on", "false", "0", "no", "off"] {
+            let n = word.len();
+            for mask in 0..(1u32 << n) {
+                candidates.push(
+                    word.chars()
+                        .enumerate()
+                        .map(|(i, c)| {
+                            if mask >> i & 1 == 1 {
+                                c.to_ascii_uppercase()
+                            } else {
+                                c
+                            }
+                        })
+                        .collect(),
+                );
+            }
+        }
+        for c in &candidates {
+            assert_eq!(
+                pattern.is_match(c),
+                parse_bool("unassigned", c).is_ok(),
+                "{c:?}"
+            );
+        }
+    }
 
     #[test]
     fn directory_queries_round_trip_and_are_bounded() {

@@ -49,6 +49,7 @@ pub struct TicketQueryDoc {
     pub assigned_agent_id: Option<i64>,
     #[param(minimum = 1)]
     pub requester_id: Option<i64>,
+    #[param(schema_with = tms_core::api::bool_query_schema)]
     pub unassigned: Option<bool>,
     /// Full-text search over title, description and comments: at most 8 words, each of two or
     /// more characters matched as a prefix; one line.

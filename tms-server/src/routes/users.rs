@@ -80,6 +80,7 @@ pub struct UserQueryDoc {
     #[param(max_length = 200)]
     q: Option<String>,
     role: Option<Role>,
+    #[param(schema_with = tms_core::api::bool_query_schema)]
     include_inactive: Option<bool>,
 }
 
