@@ -11,6 +11,9 @@ use tms_core::timefmt::Timestamp;
 
 use super::StoreResult;
 
+/// The columns of a [`WebhookRow`], in the order both engines read them.
+pub const WEBHOOK_COLUMNS: &str = "id, url, events, secret, created_by, created_at";
+
 /// A webhook as stored (its secret included: the API never shows it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookRow {

@@ -12,10 +12,8 @@ use tokio_postgres::{GenericClient, Row};
 use super::PgTx;
 use crate::store::StoreResult;
 use crate::store::notify::{
-    DeliveryRow, Destination, Job, NotifyRead, NotifyWrite, Outcome, WebhookRow,
+    DeliveryRow, Destination, Job, NotifyRead, NotifyWrite, Outcome, WEBHOOK_COLUMNS, WebhookRow,
 };
-
-const WEBHOOK_COLUMNS: &str = "id, url, events, secret, created_by, created_at";
 
 fn webhook(r: &Row) -> StoreResult<WebhookRow> {
     Ok(WebhookRow {

@@ -8,10 +8,8 @@ use tms_core::timefmt::{Timestamp, from_micros, to_micros};
 use super::Tx;
 use crate::store::StoreResult;
 use crate::store::notify::{
-    DeliveryRow, Destination, Job, NotifyRead, NotifyWrite, Outcome, WebhookRow,
+    DeliveryRow, Destination, Job, NotifyRead, NotifyWrite, Outcome, WEBHOOK_COLUMNS, WebhookRow,
 };
-
-const WEBHOOK_COLUMNS: &str = "id, url, events, secret, created_by, created_at";
 
 fn webhook(r: &Row<'_>) -> rusqlite::Result<WebhookRow> {
     Ok(WebhookRow {
